@@ -1,0 +1,112 @@
+//! The protocol as data: error codes, the PII field list, the masking rule ([`mask_email`]),
+//! and (in [`catalogue`]) the clause catalogue and JSON Schemas shipped under `suites/`.
+//!
+//! Everything here is taken from `shared/seeds/` and `shared/BINDINGS.md`; both the reference
+//! server and the checks use these definitions, and the defects of the reference prove that
+//! the checks do not merely agree with the reference.
+
+pub mod catalogue;
+
+use sha2::{Digest, Sha256};
+
+/// Operation error codes named by the seeds and BINDINGS.md.
+pub mod codes {
+    /// A request field outside its bounds, a wrong type, a forbidden extra field (BINDINGS §2).
+    pub const VALIDATION_ERROR: &str = "VALIDATION_ERROR";
+    /// `consent.expires_at` in the past (seed 000/001).
+    pub const CONSENT_INVALID: &str = "CONSENT_INVALID";
+    /// The reservation token was never issued.
+    pub const RESERVATION_NOT_FOUND: &str = "RESERVATION_NOT_FOUND";
+    /// The reservation exists but is not active (released).
+    pub const RESERVATION_STATE: &str = "RESERVATION_STATE";
+    /// The reservation's hold has expired.
+    pub const RESERVATION_EXPIRED: &str = "RESERVATION_EXPIRED";
+    /// The reservation is owned by another agent.
+    pub const NOT_AUTHORIZED: &str = "NOT_AUTHORIZED";
+    /// The dealer-desk email could not be sent (reason `email_send_failed`).
+    pub const UPSTREAM_UNAVAILABLE: &str = "UPSTREAM_UNAVAILABLE";
+    /// Reason attached to UPSTREAM_UNAVAILABLE when SMTP fails.
+    pub const REASON_EMAIL_SEND_FAILED: &str = "email_send_failed";
+    /// A vehicle that cannot be reserved (unknown VIN or already held) — fixture tools only.
+    pub const VEHICLE_NOT_FOUND: &str = "VEHICLE_NOT_FOUND";
+    /// A vehicle that is held or sold — fixture tools only.
+    pub const VEHICLE_UNAVAILABLE: &str = "VEHICLE_UNAVAILABLE";
+}
+
+/// The DMC-12 tool names.
+pub mod tools {
+    /// Fixture: list the dealer's vehicles.
+    pub const SEARCH_INVENTORY: &str = "search_inventory";
+    /// Fixture: put a soft hold on a vehicle.
+    pub const CREATE_RESERVATION: &str = "create_reservation";
+    /// Fixture: release a hold.
+    pub const RELEASE_RESERVATION: &str = "release_reservation";
+    /// The tool under test.
+    pub const INITIATE_DEAL_HANDOFF: &str = "initiate_deal_handoff";
+    /// The OAuth-style scope `initiate_deal_handoff` requires.
+    pub const SCOPE_DEAL_HANDOFF: &str = "deal:handoff";
+}
+
+/// JSON paths (dotted) of the 🔒 fields of `initiate_deal_handoff` (BINDINGS §5).
+pub const PII_FIELDS: &[&str] = &[
+    "customer_contact.name",
+    "customer_contact.phone",
+    "customer_contact.email",
+    "notes",
+    "trade_in.description",
+    "consent.consent_text",
+];
+
+/// Mask an email address the way the seed's receipt does: at most the first two characters
+/// of the local part, then `****`, then `@domain` (`jane@example.com` → `ja****@example.com`).
+/// A string without `@` is masked to its first two characters plus `****`.
+pub fn mask_email(addr: &str) -> String {
+    let addr = addr.trim();
+    match addr.rsplit_once('@') {
+        Some((local, domain)) => {
+            let keep: String = local.chars().take(2).collect();
+            format!("{keep}****@{domain}")
+        }
+        None => {
+            let keep: String = addr.chars().take(2).collect();
+            format!("{keep}****")
+        }
+    }
+}
+
+/// The masked, comma-separated form of a recipient list, in the given order.
+pub fn mask_list<S: AsRef<str>>(addrs: &[S]) -> String {
+    addrs
+        .iter()
+        .map(|a| mask_email(a.as_ref()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Lower-case hex SHA-256 digest of a string's UTF-8 bytes.
+pub fn sha256_hex(s: &str) -> String {
+    hex::encode(Sha256::digest(s.as_bytes()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masks_like_the_seed() {
+        assert_eq!(mask_email("jane@example.com"), "ja****@example.com");
+        assert_eq!(mask_email("b@x.io"), "b****@x.io");
+        assert_eq!(
+            mask_list(&["ben@markmillersubaru.com", "chris@markmillersubaru.com"]),
+            "be****@markmillersubaru.com, ch****@markmillersubaru.com"
+        );
+    }
+
+    #[test]
+    fn hashes_hex() {
+        assert_eq!(
+            sha256_hex("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+}

@@ -1,0 +1,264 @@
+//! Wire clients for the three bindings a target may offer: A2A 1.0 JSON-RPC, A2A 1.0 HTTP+JSON
+//! and MCP 2025-11-25 Streamable HTTP (JSON or SSE replies). The main type is [`Client`]: one
+//! per binding and target, it sends an operation call (or a deliberately malformed request)
+//! over reqwest with `serde_json::Value` bodies and returns an [`Exchange`] holding everything
+//! the checks need — status, headers, the raw body for the leak scan, and the decoded reply.
+
+pub mod a2a;
+pub mod mcp;
+pub mod sse;
+
+use serde_json::Value;
+use std::time::Duration;
+
+/// A wire binding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Binding {
+    /// A2A 1.0, JSON-RPC binding (`SendMessage`).
+    A2aJsonrpc,
+    /// A2A 1.0, HTTP+JSON binding (`POST …/message:send`).
+    A2aRest,
+    /// MCP 2025-11-25 Streamable HTTP (`tools/call`).
+    Mcp,
+}
+
+impl Binding {
+    /// All bindings, in report order.
+    pub const ALL: [Binding; 3] = [Binding::A2aJsonrpc, Binding::A2aRest, Binding::Mcp];
+
+    /// Stable name used in reports and on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Binding::A2aJsonrpc => "a2a-jsonrpc",
+            Binding::A2aRest => "a2a-rest",
+            Binding::Mcp => "mcp",
+        }
+    }
+
+    /// The value `_metadata.protocol` must carry for this binding (BINDINGS.md §2).
+    pub fn protocol(self) -> &'static str {
+        match self {
+            Binding::A2aJsonrpc | Binding::A2aRest => "a2a",
+            Binding::Mcp => "mcp",
+        }
+    }
+}
+
+impl std::fmt::Display for Binding {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Client settings shared by all bindings.
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    /// Upper bound for one whole exchange (connect, send, read every byte or SSE event).
+    pub timeout: Duration,
+    /// Upper bound on the bytes read from one response (or one SSE event).
+    pub max_body: usize,
+    /// Key inside A2A `message.metadata` that carries the skill id (default `skill`).
+    pub skill_key: String,
+    /// Value sent in the `A2A-Version` header (default `1.0`).
+    pub a2a_version: String,
+}
+
+impl Default for ClientConfig {
+    fn default() -> Self {
+        ClientConfig {
+            timeout: Duration::from_secs(20),
+            max_body: 4 * 1024 * 1024,
+            skill_key: "skill".into(),
+            a2a_version: "1.0".into(),
+        }
+    }
+}
+
+/// What came back from one exchange, decoded as far as the binding allows.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reply {
+    /// The operation's result object (the DMC-12 envelope `{"data"|"error", "_metadata"}`).
+    /// For MCP, `is_error` is the CallToolResult's `isError` flag and `text` is `content[0].text`;
+    /// for A2A `is_error` is `None` and `text` is `None`. `where_found` says where the object
+    /// was (e.g. `message.parts[0].data`, `task.artifacts[0].parts[0].data`, `structuredContent`).
+    Op {
+        /// The result object.
+        object: Value,
+        /// MCP `isError` (None on A2A).
+        is_error: Option<bool>,
+        /// MCP `content[0].text` (None on A2A).
+        text: Option<String>,
+        /// Where in the reply the object was found.
+        where_found: String,
+    },
+    /// A protocol-level error: JSON-RPC `error` object (A2A or MCP), or a google.rpc.Status body
+    /// on A2A HTTP+JSON (`code` then holds the HTTP status).
+    Protocol {
+        /// JSON-RPC error code, or HTTP status for a REST Status body.
+        code: i64,
+        /// Error message.
+        message: String,
+        /// `error.data` / `error.details`, if any.
+        data: Option<Value>,
+    },
+    /// A non-success HTTP status without a decodable protocol error (401, 403, 413, 5xx…).
+    Http {
+        /// The HTTP status.
+        status: u16,
+    },
+    /// A 2xx reply the client could not decode (not JSON, no result, SSE without the answer…).
+    Unparseable {
+        /// One line saying what was wrong.
+        reason: String,
+    },
+}
+
+/// One request/response pair as seen on the wire.
+#[derive(Debug, Clone)]
+pub struct Exchange {
+    /// The binding used.
+    pub binding: Binding,
+    /// The URL the request went to.
+    pub url: String,
+    /// The JSON body sent (or the raw text for malformed requests, as a JSON string).
+    pub request_body: Value,
+    /// HTTP status of the response.
+    pub status: u16,
+    /// Response headers (lower-cased names), in order.
+    pub headers: Vec<(String, String)>,
+    /// The raw response body as received (lossy UTF-8), for the leak scan.
+    pub raw_body: String,
+    /// The decoded reply.
+    pub reply: Reply,
+    /// Wall time of the exchange.
+    pub elapsed: Duration,
+}
+
+impl Exchange {
+    /// A header value by lower-case name.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// The harness could not complete an exchange at all.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum TransportError {
+    /// TCP connect failed (refused, unreachable).
+    #[error("cannot connect to {url}: {detail}")]
+    Connect {
+        /// Target URL.
+        url: String,
+        /// Cause.
+        detail: String,
+    },
+    /// The exchange did not finish within the configured timeout.
+    #[error("no complete answer from {url} within {secs:.1}s")]
+    Timeout {
+        /// Target URL.
+        url: String,
+        /// The bound that was hit.
+        secs: f64,
+    },
+    /// The response exceeded `max_body`.
+    #[error("answer from {url} exceeded {limit} bytes")]
+    TooLarge {
+        /// Target URL.
+        url: String,
+        /// The limit.
+        limit: usize,
+    },
+    /// Any other I/O or protocol failure (connection reset mid-body, MCP handshake refused…).
+    #[error("exchange with {url} failed: {detail}")]
+    Io {
+        /// Target URL.
+        url: String,
+        /// Cause.
+        detail: String,
+    },
+}
+
+/// A deliberately hand-built request, for protocol-error checks (malformed JSON, wrong
+/// content type, missing version header…). Sent as-is to the binding's endpoint.
+#[derive(Debug, Clone)]
+pub struct RawRequest {
+    /// Body bytes, sent verbatim.
+    pub body: Vec<u8>,
+    /// Content-Type header (None: not sent).
+    pub content_type: Option<String>,
+    /// Extra headers, added after the binding's defaults.
+    pub headers: Vec<(String, String)>,
+    /// Whether to send the binding's default headers (A2A-Version, MCP session…).
+    pub default_headers: bool,
+    /// Bearer token to send (None: no Authorization header).
+    pub token: Option<String>,
+}
+
+/// A client for one binding of one target.
+pub struct Client {
+    inner: ClientImpl,
+}
+
+enum ClientImpl {
+    A2a(a2a::A2aClient),
+    Mcp(mcp::McpClient),
+}
+
+impl Client {
+    /// A client for `binding` at `url` (A2A JSON-RPC: the JSON-RPC endpoint; A2A HTTP+JSON: the
+    /// REST base, `/message:send` is appended; MCP: the `/mcp` endpoint).
+    pub fn new(binding: Binding, url: &str, cfg: ClientConfig) -> Client {
+        let inner = match binding {
+            Binding::A2aJsonrpc | Binding::A2aRest => {
+                ClientImpl::A2a(a2a::A2aClient::new(binding, url, cfg))
+            }
+            Binding::Mcp => ClientImpl::Mcp(mcp::McpClient::new(url, cfg)),
+        };
+        Client { inner }
+    }
+
+    /// The binding of this client.
+    pub fn binding(&self) -> Binding {
+        match &self.inner {
+            ClientImpl::A2a(c) => c.binding(),
+            ClientImpl::Mcp(_) => Binding::Mcp,
+        }
+    }
+
+    /// Call operation `op` (a DMC-12 tool name or AAP skill id) with `args` as `token`.
+    /// A2A: `SendMessage` with a DataPart; MCP: `tools/call` (the session handshake, per
+    /// token, happens on first use).
+    pub async fn call(
+        &self,
+        op: &str,
+        args: &Value,
+        token: Option<&str>,
+    ) -> Result<Exchange, TransportError> {
+        match &self.inner {
+            ClientImpl::A2a(c) => c.call(op, args, token).await,
+            ClientImpl::Mcp(c) => c.call(op, args, token).await,
+        }
+    }
+
+    /// Send a hand-built request to the binding's endpoint.
+    pub async fn raw(&self, req: RawRequest) -> Result<Exchange, TransportError> {
+        match &self.inner {
+            ClientImpl::A2a(c) => c.raw(req).await,
+            ClientImpl::Mcp(c) => c.raw(req).await,
+        }
+    }
+}
+
+impl Client {
+    /// The MCP client behind this client, if it is one (for handshake and tools/list checks).
+    pub fn as_mcp(&self) -> Option<&mcp::McpClient> {
+        match &self.inner {
+            ClientImpl::Mcp(c) => Some(c),
+            ClientImpl::A2a(_) => None,
+        }
+    }
+}
