@@ -112,38 +112,166 @@ impl Defect {
     fn info(self) -> (&'static str, &'static str, &'static str) {
         use Defect::*;
         match self {
-            UnmaskedNextSteps => ("unmasked-next-steps", "DMC12-RCPT-NEXTSTEPS-001", "next_steps: with the customer email masked"),
-            PlaintextNotes => ("plaintext-notes", "DMC12-PII-STORE-001", "fields marked 🔒 are SHA-256'd before they touch the deal_handoffs table"),
-            RecordBeforeEmail => ("record-before-email", "DMC12-EMAIL-FAIL-002", "the hand-off is recorded only after the dealer-ops email sends; an SMTP failure persists nothing"),
-            CrmFailureFailsCall => ("crm-failure-fails-call", "DMC12-CRM-BESTEFFORT-001", "a failed CRM does not fail the call"),
-            AcceptPastConsent => ("accept-past-consent", "DMC12-CONSENT-EXPIRY-001", "consent.expires_at enforced (CONSENT_INVALID if past)"),
-            TradeInExtraFields => ("trade-in-extra-fields", "DMC12-REQ-TRADEIN-001", "trade_in: extra fields forbidden"),
-            SkipOwnership => ("skip-ownership", "DMC12-RES-OWNER-001", "the reservation must be owned by your agent (NOT_AUTHORIZED)"),
-            AdfPhoneBeforeEmail => ("adf-phone-before-email", "DMC12-CRM-ADF-001", "the lead is an ADF 1.0 document (contact: name+, email, phone*)"),
-            EchoInvalidValue => ("echo-invalid-value", "DMC12-PII-RESPONSE-001", "no plaintext customer data in the response (error messages included)"),
-            CrmOnSmtpFailure => ("crm-on-smtp-failure", "DMC12-EMAIL-FAIL-003", "after an SMTP failure no CRM lead may be sent"),
-            AcceptConsentFalse => ("accept-consent-false", "DMC12-REQ-CONSENT-001", "customer_consent: fixed true — the validator rejects false"),
-            SentToThreeChars => ("sent-to-three-chars", "DMC12-RCPT-SENTTO-001", "sent_to_masked: an address keeps at most two characters of its local part"),
-            LogCustomerEmail => ("log-customer-email", "DMC12-PII-LOG-001", "plaintext never in a log line"),
-            SentAtLocalOffset => ("sent-at-local-offset", "DMC12-RCPT-SENTAT-001", "sent_at: ISO-8601 UTC"),
-            AcceptExpiredReservation => ("accept-expired-reservation", "DMC12-RES-EXPIRED-001", "the reservation must be active (RESERVATION_EXPIRED)"),
-            AcceptReleasedReservation => ("accept-released-reservation", "DMC12-RES-STATE-001", "the reservation must be active (RESERVATION_STATE)"),
-            SkipScopeCheck => ("skip-scope-check", "DMC12-AUTH-002", "initiate_deal_handoff requires scope deal:handoff"),
-            LoosePhonePattern => ("loose-phone-pattern", "DMC12-REQ-PHONE-001", "customer_contact.phone: E.164 ^+[1-9][0-9]{6,14}$"),
-            CrmLeadIdOnFailure => ("crm-lead-id-on-failure", "DMC12-RCPT-CRMLEADID-001", "crm_lead_id null/absent when crm_status is failed or disabled"),
-            WrongMetadataProtocol => ("wrong-metadata-protocol", "DMC12-RCPT-META-001", "_metadata.protocol names the binding actually used"),
-            McpErrorWithoutIsError => ("mcp-error-without-is-error", "BIND-MCP-RESULT-001", "MCP tool errors set isError: true"),
-            NoVersionCheck => ("no-version-check", "BIND-A2A-VERSION-001", "unsupported A2A-Version → -32009 VersionNotSupported"),
-            NotFoundAsState => ("not-found-as-state", "DMC12-RES-NOTFOUND-001", "an unknown reservation → RESERVATION_NOT_FOUND"),
-            CrmWithoutAuth => ("crm-without-auth", "DMC12-CRM-HTTP-001", "the CRM POST carries Authorization: Bearer <crm token>"),
-            EmailWithoutPhone => ("email-without-phone", "DMC12-EMAIL-SEND-001", "the deal-intent email carries the customer contact"),
-            StatusQueued => ("status-queued", "DMC12-RCPT-STATUS-001", "status: sent on success"),
-            CrmStatusAlwaysSent => ("crm-status-always-sent", "DMC12-RCPT-CRMSTATUS-001", "crm_status reports the CRM outcome: sent | failed | disabled"),
-            EmailBeforeConsentCheck => ("email-before-consent-check", "DMC12-PII-REJECTED-001", "a rejected call has no side effects"),
-            OversizeNotesAccepted => ("oversize-notes-accepted", "DMC12-REQ-NOTES-001", "notes: ≤500"),
-            ReceiptWithoutNextSteps => ("receipt-without-next-steps", "DMC12-RCPT-SCHEMA-001", "next_steps: always"),
-            DisabledReportedSent => ("disabled-reported-sent", "DMC12-CRM-DISABLED-001", "crm_status: disabled means the CRM sink is off"),
-            MissingTokenForbidden => ("missing-token-forbidden", "DMC12-AUTH-001", "a missing bearer → 401 with WWW-Authenticate: Bearer"),
+            UnmaskedNextSteps => (
+                "unmasked-next-steps",
+                "DMC12-RCPT-NEXTSTEPS-001",
+                "next_steps: with the customer email masked",
+            ),
+            PlaintextNotes => (
+                "plaintext-notes",
+                "DMC12-PII-STORE-001",
+                "fields marked 🔒 are SHA-256'd before they touch the deal_handoffs table",
+            ),
+            RecordBeforeEmail => (
+                "record-before-email",
+                "DMC12-EMAIL-FAIL-002",
+                "the hand-off is recorded only after the dealer-ops email sends; an SMTP failure persists nothing",
+            ),
+            CrmFailureFailsCall => (
+                "crm-failure-fails-call",
+                "DMC12-CRM-BESTEFFORT-001",
+                "a failed CRM does not fail the call",
+            ),
+            AcceptPastConsent => (
+                "accept-past-consent",
+                "DMC12-CONSENT-EXPIRY-001",
+                "consent.expires_at enforced (CONSENT_INVALID if past)",
+            ),
+            TradeInExtraFields => (
+                "trade-in-extra-fields",
+                "DMC12-REQ-TRADEIN-001",
+                "trade_in: extra fields forbidden",
+            ),
+            SkipOwnership => (
+                "skip-ownership",
+                "DMC12-RES-OWNER-001",
+                "the reservation must be owned by your agent (NOT_AUTHORIZED)",
+            ),
+            AdfPhoneBeforeEmail => (
+                "adf-phone-before-email",
+                "DMC12-CRM-ADF-001",
+                "the lead is an ADF 1.0 document (contact: name+, email, phone*)",
+            ),
+            EchoInvalidValue => (
+                "echo-invalid-value",
+                "DMC12-PII-RESPONSE-001",
+                "no plaintext customer data in the response (error messages included)",
+            ),
+            CrmOnSmtpFailure => (
+                "crm-on-smtp-failure",
+                "DMC12-EMAIL-FAIL-003",
+                "after an SMTP failure no CRM lead may be sent",
+            ),
+            AcceptConsentFalse => (
+                "accept-consent-false",
+                "DMC12-REQ-CONSENT-001",
+                "customer_consent: fixed true — the validator rejects false",
+            ),
+            SentToThreeChars => (
+                "sent-to-three-chars",
+                "DMC12-RCPT-SENTTO-001",
+                "sent_to_masked: an address keeps at most two characters of its local part",
+            ),
+            LogCustomerEmail => (
+                "log-customer-email",
+                "DMC12-PII-LOG-001",
+                "plaintext never in a log line",
+            ),
+            SentAtLocalOffset => (
+                "sent-at-local-offset",
+                "DMC12-RCPT-SENTAT-001",
+                "sent_at: ISO-8601 UTC",
+            ),
+            AcceptExpiredReservation => (
+                "accept-expired-reservation",
+                "DMC12-RES-EXPIRED-001",
+                "the reservation must be active (RESERVATION_EXPIRED)",
+            ),
+            AcceptReleasedReservation => (
+                "accept-released-reservation",
+                "DMC12-RES-STATE-001",
+                "the reservation must be active (RESERVATION_STATE)",
+            ),
+            SkipScopeCheck => (
+                "skip-scope-check",
+                "DMC12-AUTH-002",
+                "initiate_deal_handoff requires scope deal:handoff",
+            ),
+            LoosePhonePattern => (
+                "loose-phone-pattern",
+                "DMC12-REQ-PHONE-001",
+                "customer_contact.phone: E.164 ^+[1-9][0-9]{6,14}$",
+            ),
+            CrmLeadIdOnFailure => (
+                "crm-lead-id-on-failure",
+                "DMC12-RCPT-CRMLEADID-001",
+                "crm_lead_id null/absent when crm_status is failed or disabled",
+            ),
+            WrongMetadataProtocol => (
+                "wrong-metadata-protocol",
+                "DMC12-RCPT-META-001",
+                "_metadata.protocol names the binding actually used",
+            ),
+            McpErrorWithoutIsError => (
+                "mcp-error-without-is-error",
+                "BIND-MCP-RESULT-001",
+                "MCP tool errors set isError: true",
+            ),
+            NoVersionCheck => (
+                "no-version-check",
+                "BIND-A2A-VERSION-001",
+                "unsupported A2A-Version → -32009 VersionNotSupported",
+            ),
+            NotFoundAsState => (
+                "not-found-as-state",
+                "DMC12-RES-NOTFOUND-001",
+                "an unknown reservation → RESERVATION_NOT_FOUND",
+            ),
+            CrmWithoutAuth => (
+                "crm-without-auth",
+                "DMC12-CRM-HTTP-001",
+                "the CRM POST carries Authorization: Bearer <crm token>",
+            ),
+            EmailWithoutPhone => (
+                "email-without-phone",
+                "DMC12-EMAIL-SEND-001",
+                "the deal-intent email carries the customer contact",
+            ),
+            StatusQueued => (
+                "status-queued",
+                "DMC12-RCPT-STATUS-001",
+                "status: sent on success",
+            ),
+            CrmStatusAlwaysSent => (
+                "crm-status-always-sent",
+                "DMC12-RCPT-CRMSTATUS-001",
+                "crm_status reports the CRM outcome: sent | failed | disabled",
+            ),
+            EmailBeforeConsentCheck => (
+                "email-before-consent-check",
+                "DMC12-PII-REJECTED-001",
+                "a rejected call has no side effects",
+            ),
+            OversizeNotesAccepted => (
+                "oversize-notes-accepted",
+                "DMC12-REQ-NOTES-001",
+                "notes: ≤500",
+            ),
+            ReceiptWithoutNextSteps => (
+                "receipt-without-next-steps",
+                "DMC12-RCPT-SCHEMA-001",
+                "next_steps: always",
+            ),
+            DisabledReportedSent => (
+                "disabled-reported-sent",
+                "DMC12-CRM-DISABLED-001",
+                "crm_status: disabled means the CRM sink is off",
+            ),
+            MissingTokenForbidden => (
+                "missing-token-forbidden",
+                "DMC12-AUTH-001",
+                "a missing bearer → 401 with WWW-Authenticate: Bearer",
+            ),
         }
     }
 

@@ -65,7 +65,10 @@ pub struct AgentCard {
 
 /// GET `<base>/.well-known/agent-card.json` (or `card_url` as given if it ends in `.json`).
 /// Errors: unreachable → Connect/Timeout; not JSON or not an object → Io with a one-line reason.
-pub async fn fetch_card(card_or_base_url: &str, cfg: &ClientConfig) -> Result<AgentCard, TransportError> {
+pub async fn fetch_card(
+    card_or_base_url: &str,
+    cfg: &ClientConfig,
+) -> Result<AgentCard, TransportError> {
     let _ = (card_or_base_url, cfg);
     todo!("fetch_card")
 }

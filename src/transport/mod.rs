@@ -12,7 +12,9 @@ use serde_json::Value;
 use std::time::Duration;
 
 /// A wire binding.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Binding {
     /// A2A 1.0, JSON-RPC binding (`SendMessage`).
