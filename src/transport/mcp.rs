@@ -594,15 +594,19 @@ mod tests {
             Reply::Protocol { code: -32602, .. }
         ));
         assert_eq!(
-            decode(401, Err("empty body".into()), Kind::ToolsCall),
+            decode(401, Err("body is empty or blank".into()), Kind::ToolsCall),
             Reply::Http { status: 401 }
         );
         assert_eq!(
-            decode(202, Err("empty body".into()), Kind::Notification),
+            decode(
+                202,
+                Err("body is empty or blank".into()),
+                Kind::Notification
+            ),
             Reply::Http { status: 202 }
         );
         assert!(matches!(
-            decode(202, Err("empty body".into()), Kind::ToolsCall),
+            decode(202, Err("body is empty or blank".into()), Kind::ToolsCall),
             Reply::Unparseable { .. }
         ));
         assert!(matches!(
@@ -619,6 +623,9 @@ mod tests {
             Ok(json!({"jsonrpc": "2.0", "id": 1, "result": 2}))
         );
         assert!(json_answer(body, Some(&json!(3))).is_err());
-        assert_eq!(json_answer(b"  ", None), Err("empty body".to_string()));
+        assert_eq!(
+            json_answer(b"  ", None),
+            Err("body is empty or blank".to_string())
+        );
     }
 }

@@ -424,7 +424,7 @@ pub(crate) fn integral(v: &Value) -> Option<i64> {
 /// A short description of a JSON parse failure of `body`, one line.
 pub(crate) fn not_json_reason(body: &[u8], err: &serde_json::Error) -> String {
     if body.iter().all(u8::is_ascii_whitespace) {
-        "empty body".to_string()
+        "body is empty or blank".to_string()
     } else {
         format!("body is not JSON: {err}")
     }
