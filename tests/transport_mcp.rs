@@ -665,3 +665,23 @@ async fn oversized_sse_stream_is_too_large() {
         "{err:?}"
     );
 }
+
+#[tokio::test]
+async fn concurrent_first_calls_share_one_handshake() {
+    let server = mcp_server(Answer(tool_result)).await;
+    let client = mcp_client(&server, cfg());
+    let args = args();
+    let (a, b, c) = tokio::join!(
+        client.call(OP, &args, Some("tok")),
+        client.call(OP, &args, Some("tok")),
+        client.call(OP, &args, Some("tok")),
+    );
+    for ex in [a, b, c] {
+        let ex = ex.expect("exchange");
+        assert!(matches!(ex.reply, Reply::Op { .. }), "{:?}", ex.reply);
+    }
+    let requests = server.received_requests().await.expect("recording on");
+    let m = methods(&requests);
+    assert_eq!(m.iter().filter(|x| *x == "initialize").count(), 1);
+    assert_eq!(m.iter().filter(|x| *x == "tools/call").count(), 3);
+}
