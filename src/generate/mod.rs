@@ -138,21 +138,27 @@ const MAKES: &[(&str, &str)] = &[
     ("Mazda", "CX-5"),
 ];
 
-fn tag() -> impl Strategy<Value = String> {
-    "[a-z][a-z0-9]{7}".prop_map(|s| s)
+/// `n` characters drawn from `alphabet` (a Send-able stand-in for a regex strategy).
+fn chars_from(alphabet: &'static str, n: usize) -> impl Strategy<Value = String, Tree: Send> {
+    let chars: Vec<char> = alphabet.chars().collect();
+    prop::collection::vec(prop::sample::select(chars), n).prop_map(|v| v.into_iter().collect())
 }
 
-fn vin() -> impl Strategy<Value = String> {
-    "[A-HJ-NPR-Z0-9]{17}".prop_map(|s| s)
+fn tag() -> impl Strategy<Value = String, Tree: Send> {
+    (chars_from("abcdefghijklmnopqrstuvwxyz", 1), chars_from("abcdefghijklmnopqrstuvwxyz0123456789", 7)).prop_map(|(a, b)| a + &b)
+}
+
+fn vin() -> impl Strategy<Value = String, Tree: Send> {
+    chars_from("ABCDEFGHJKLMNPRSTUVWXYZ0123456789", 17)
 }
 
 /// A unique canary customer: name, E.164 phone, email.
-fn contact() -> impl Strategy<Value = Value> {
+fn contact() -> impl Strategy<Value = Value, Tree: Send> {
     (
         prop::sample::select(FIRST),
         prop::sample::select(LAST),
         tag(),
-        "[2-9][0-9]{9}",
+        (chars_from("23456789", 1), chars_from("0123456789", 9)).prop_map(|(a, b)| a + &b),
         prop::sample::select(&["example.com", "example.org", "mail.example.net"][..]),
     )
         .prop_map(|(f, l, t, digits, domain)| {
@@ -174,7 +180,7 @@ fn contact() -> impl Strategy<Value = Value> {
         })
 }
 
-fn money() -> impl Strategy<Value = Value> {
+fn money() -> impl Strategy<Value = Value, Tree: Send> {
     (
         prop_oneof![
             Just(0.0),
@@ -193,7 +199,7 @@ fn money() -> impl Strategy<Value = Value> {
         })
 }
 
-fn trade_in(t: String) -> impl Strategy<Value = Value> {
+fn trade_in(t: String) -> impl Strategy<Value = Value, Tree: Send> {
     (
         prop::option::of(Just(format!("Single owner, clean history, ref {t}"))),
         prop::option::of(money()),
@@ -233,7 +239,7 @@ fn trade_in(t: String) -> impl Strategy<Value = Value> {
         })
 }
 
-fn consent(t: String) -> impl Strategy<Value = Value> {
+fn consent(t: String) -> impl Strategy<Value = Value, Tree: Send> {
     (
         prop::option::of(prop::sample::subsequence(
             vec!["email", "phone", "sms"],
@@ -289,7 +295,7 @@ pub fn past_timestamp(days: i64) -> String {
 }
 
 /// Strategy for a valid `initiate_deal_handoff` request (token = [`LIVE_TOKEN`]).
-pub fn valid_request() -> impl Strategy<Value = Value> {
+pub fn valid_request() -> impl Strategy<Value = Value, Tree: Send> {
     (contact(), tag()).prop_flat_map(|(contact, t)| {
         (
             Just(contact),
@@ -421,7 +427,7 @@ pub struct CaseSource {
 
 /// A generated value and its shrinkable tree.
 pub struct CaseTree {
-    tree: Box<dyn ValueTree<Value = Value>>,
+    tree: Box<dyn ValueTree<Value = Value> + Send>,
 }
 
 impl CaseTree {
@@ -454,7 +460,7 @@ impl CaseSource {
     pub fn draw<S>(&mut self, strategy: S) -> CaseTree
     where
         S: Strategy<Value = Value> + 'static,
-        S::Tree: 'static,
+        S::Tree: Send + 'static,
     {
         let tree = strategy
             .new_tree(&mut self.runner)
