@@ -3,15 +3,39 @@
 //! with lettre SMTP, a DriveCentric ADF client, a rusqlite store and injectable [`Defect`]s.
 //! It is what `dealer-tck run` tests when no target is given, and runs standalone as
 //! `dealer-tck serve-reference`.
+//!
+//! Layout: [`ReferenceServer`] (this file) binds the listener and assembles the axum router;
+//! `a2a` and `mcp` are the two transports, `auth` the bearer check, `tools` the four DMC-12
+//! tools (with `validate`, `email`, `adf`, `crm` and `store` as the pieces of the hand-off),
+//! `inventory` the seeded Mark Miller Subaru stock, `logging` the per-server log capture and
+//! [`serve`] the `serve-reference` command.
 
+mod a2a;
+mod adf;
+mod auth;
+mod crm;
 pub mod defect;
+mod email;
+mod http;
+pub mod inventory;
+mod logging;
+mod mcp;
+mod model;
+pub mod serve;
+mod store;
+mod tools;
+mod validate;
 
 pub use defect::Defect;
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+use axum::Router;
+use axum::routing::{any, get};
 
 /// Agent A's default bearer token (scopes: all; owns the reservations the harness creates).
 pub const TOKEN_AGENT_A: &str = "tck-agent-a-7f3c9e21d4b8";
@@ -20,8 +44,15 @@ pub const TOKEN_AGENT_B: &str = "tck-agent-b-2a61f0c9e5d7";
 /// A default token without `deal:handoff` (for 403 insufficient_scope).
 pub const TOKEN_UNSCOPED: &str = "tck-unscoped-9b4e1d7c3a05";
 
+/// The dealer the reference impersonates.
+pub const DEALER_NAME: &str = "Mark Miller Subaru";
+/// The A2A protocol version the reference speaks (`A2A-Version` header).
+pub const A2A_VERSION: &str = "1.0";
+/// The MCP protocol version the reference speaks.
+pub const MCP_PROTOCOL_VERSION: &str = "2025-11-25";
+
 /// A bearer token the server accepts, the agent it identifies and its scopes.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
 pub struct TokenGrant {
     /// The bearer token.
     pub token: String,
@@ -135,16 +166,186 @@ pub enum ReferenceError {
     Config(String),
 }
 
+/// One live MCP session (created by `initialize`, ended by `DELETE /mcp`).
+#[derive(Debug, Clone)]
+pub(crate) struct McpSession {
+    /// The agent that initialized it.
+    pub(crate) agent: String,
+}
+
+/// Shared state of one running server.
+pub(crate) struct App {
+    pub(crate) base_url: String,
+    pub(crate) defect: Option<Defect>,
+    pub(crate) sse: bool,
+    pub(crate) tokens: Vec<TokenGrant>,
+    pub(crate) desk: Vec<String>,
+    pub(crate) max_body_bytes: usize,
+    pub(crate) store: store::Store,
+    pub(crate) validator: validate::RequestValidator,
+    pub(crate) mailer: email::Mailer,
+    pub(crate) crm: Option<crm::CrmClient>,
+    pub(crate) inventory: Vec<inventory::Vehicle>,
+    pub(crate) sessions: Mutex<HashMap<String, McpSession>>,
+    pub(crate) dispatch: Option<tracing::Dispatch>,
+}
+
+impl App {
+    /// Is this defect injected?
+    pub(crate) fn has(&self, d: Defect) -> bool {
+        self.defect == Some(d)
+    }
+
+    /// The MCP session table, even if a panicking holder poisoned the lock.
+    pub(crate) fn sessions(&self) -> std::sync::MutexGuard<'_, HashMap<String, McpSession>> {
+        self.sessions.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
 /// A running reference server; stops when [`ReferenceServer::stop`] is called or it is dropped.
 pub struct ReferenceServer {
     addr: SocketAddr,
+    base_url: String,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for ReferenceServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReferenceServer")
+            .field("addr", &self.addr)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Split `host:port` (`[v6]:port` allowed) into its parts.
+pub(crate) fn parse_host_port(s: &str) -> Result<(String, u16), ReferenceError> {
+    let bad = || ReferenceError::Config(format!("smtp address '{s}' is not HOST:PORT"));
+    let (host, port) = s.trim().rsplit_once(':').ok_or_else(bad)?;
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    if host.is_empty() {
+        return Err(bad());
+    }
+    let port: u16 = port.parse().map_err(|_| bad())?;
+    Ok((host.to_string(), port))
 }
 
 impl ReferenceServer {
     /// Bind and start serving in the current tokio runtime.
     pub async fn start(cfg: ReferenceConfig) -> Result<ReferenceServer, ReferenceError> {
-        let _ = cfg;
-        todo!("ReferenceServer::start")
+        if cfg.desk.is_empty() {
+            return Err(ReferenceError::Config(
+                "at least one dealer-desk recipient is required".into(),
+            ));
+        }
+        if cfg.tokens.is_empty() {
+            return Err(ReferenceError::Config(
+                "at least one bearer token is required".into(),
+            ));
+        }
+        if cfg.store_id.is_empty()
+            || !cfg
+                .store_id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        {
+            return Err(ReferenceError::Config(format!(
+                "store id '{}' must be non-empty and use only A-Z a-z 0-9 - _ .",
+                cfg.store_id
+            )));
+        }
+        let (smtp_host, smtp_port) = parse_host_port(&cfg.smtp)?;
+        let mailer = email::Mailer::new(
+            &smtp_host,
+            smtp_port,
+            cfg.smtp_timeout,
+            &cfg.store_id,
+            &cfg.desk,
+        )?;
+        let crm = match &cfg.crm_url {
+            Some(url) => Some(crm::CrmClient::new(
+                url,
+                &cfg.store_id,
+                &cfg.crm_token,
+                cfg.crm_timeout,
+            )?),
+            None => None,
+        };
+        let store = store::Store::open(&cfg.db)?;
+        let validator = validate::RequestValidator::new()?;
+
+        let listener = tokio::net::TcpListener::bind(cfg.bind)
+            .await
+            .map_err(|source| ReferenceError::Bind {
+                addr: cfg.bind,
+                source,
+            })?;
+        let addr = listener
+            .local_addr()
+            .map_err(|source| ReferenceError::Bind {
+                addr: cfg.bind,
+                source,
+            })?;
+        let host = if addr.ip().is_unspecified() {
+            "127.0.0.1".to_string()
+        } else if addr.is_ipv6() {
+            format!("[{}]", addr.ip())
+        } else {
+            addr.ip().to_string()
+        };
+        let base_url = format!("http://{host}:{}", addr.port());
+
+        let app = Arc::new(App {
+            base_url,
+            defect: cfg.defect,
+            sse: cfg.sse,
+            tokens: cfg.tokens.clone(),
+            desk: cfg.desk.clone(),
+            max_body_bytes: cfg.max_body_bytes,
+            store,
+            validator,
+            mailer,
+            crm,
+            inventory: inventory::seed(),
+            sessions: Mutex::new(HashMap::new()),
+            dispatch: cfg.log.clone().map(logging::capture_dispatch),
+        });
+
+        let router = Router::new()
+            .route("/.well-known/agent-card.json", get(a2a::agent_card))
+            .route("/a2a/jsonrpc", any(a2a::jsonrpc))
+            .route("/a2a/rest/message:send", any(a2a::rest_send))
+            .route("/a2a/rest/{*rest}", any(a2a::rest_not_found))
+            .route("/mcp", any(mcp::handle))
+            .fallback(http::not_found)
+            .layer(axum::middleware::from_fn_with_state(
+                app.clone(),
+                logging::log_requests,
+            ))
+            .with_state(app.clone());
+
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            let shutdown = async move {
+                let _ = rx.await;
+            };
+            if let Err(e) = axum::serve(listener, router)
+                .with_graceful_shutdown(shutdown)
+                .await
+            {
+                tracing::warn!(error = %e, "reference server stopped with an error");
+            }
+        });
+        logging::in_dispatch(app.dispatch.as_ref(), || {
+            tracing::info!(addr = %addr, defect = ?cfg.defect.map(|d| d.name()), sse = cfg.sse,
+                crm = cfg.crm_url.is_some(), "dealer-tck reference started");
+        });
+        Ok(ReferenceServer {
+            addr,
+            base_url: app.base_url.clone(),
+            shutdown: Some(tx),
+            task: Some(task),
+        })
     }
 
     /// The bound address.
@@ -154,11 +355,31 @@ impl ReferenceServer {
 
     /// `http://127.0.0.1:PORT`.
     pub fn base_url(&self) -> String {
-        format!("http://{}", self.addr)
+        self.base_url.clone()
     }
 
-    /// Stop serving and wait for the server task to end.
-    pub async fn stop(self) {
-        todo!()
+    /// Stop serving and wait for the server task to end (at most five seconds; open
+    /// connections still running after that are aborted).
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let abort = task.abort_handle();
+            if tokio::time::timeout(Duration::from_secs(5), task)
+                .await
+                .is_err()
+            {
+                abort.abort();
+            }
+        }
+    }
+}
+
+impl Drop for ReferenceServer {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
     }
 }

@@ -1,0 +1,246 @@
+//! `dealer-tck serve-reference`: [`ServeArgs`] (clap) and [`serve`], which runs the reference
+//! server in the foreground until Ctrl-C, logging to stderr via tracing-subscriber, or lists
+//! the injectable defects (`--list-defects`).
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use super::{DbLocation, Defect, ReferenceConfig, ReferenceError, ReferenceServer, TokenGrant};
+
+fn default_desk() -> Vec<String> {
+    ReferenceConfig::default().desk
+}
+
+/// Arguments of `dealer-tck serve-reference`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ServeArgs {
+    /// Port to listen on (0 = any free port).
+    #[arg(long, default_value_t = 8080)]
+    pub port: u16,
+    /// Address to listen on.
+    #[arg(long, default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
+    pub host: IpAddr,
+    /// SMTP server for the deal-intent email, HOST:PORT (plain SMTP, no TLS, no AUTH).
+    #[arg(
+        long,
+        value_name = "HOST:PORT",
+        required_unless_present = "list_defects"
+    )]
+    pub smtp: Option<String>,
+    /// DriveCentric base URL; absent = CRM disabled (crm_status "disabled").
+    #[arg(long, value_name = "URL")]
+    pub crm_url: Option<String>,
+    /// DriveCentric bearer token.
+    #[arg(long, value_name = "T", default_value = "tck-crm-token")]
+    pub crm_token: String,
+    /// DriveCentric store id.
+    #[arg(long, value_name = "S", default_value = "store-0001")]
+    pub store_id: String,
+    /// SQLite database file, or `:memory:`.
+    #[arg(long, value_name = "PATH", default_value = ":memory:")]
+    pub db: String,
+    /// Dealer-desk recipients of the deal-intent email, comma-separated.
+    #[arg(long, value_name = "a@x,b@x", value_delimiter = ',', default_values_t = default_desk())]
+    pub desk: Vec<String>,
+    /// Inject one defect (see --list-defects).
+    #[arg(long, value_name = "NAME")]
+    pub defect: Option<Defect>,
+    /// Print every defect (name, clause, rule) and exit.
+    #[arg(long)]
+    pub list_defects: bool,
+    /// Answer MCP requests with SSE streams instead of JSON.
+    #[arg(long)]
+    pub sse: bool,
+    /// Timeout of the CRM POST in milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 2000)]
+    pub crm_timeout_ms: u64,
+    /// Timeout of the SMTP session in milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 10_000)]
+    pub smtp_timeout_ms: u64,
+    /// TOML file of accepted tokens (`[[tokens]]` with token, agent, scopes); replaces the
+    /// default tokens.
+    #[arg(long, value_name = "FILE")]
+    pub tokens: Option<PathBuf>,
+}
+
+/// The `--tokens` file.
+#[derive(Debug, serde::Deserialize)]
+struct TokensFile {
+    tokens: Vec<TokenGrant>,
+}
+
+/// Read a `--tokens` file.
+pub fn load_tokens(path: &std::path::Path) -> Result<Vec<TokenGrant>, ReferenceError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| ReferenceError::Config(format!("--tokens {}: {e}", path.display())))?;
+    let file: TokensFile = toml::from_str(&text).map_err(|e| {
+        ReferenceError::Config(format!(
+            "--tokens {}: {}",
+            path.display(),
+            e.message().replace('\n', " ")
+        ))
+    })?;
+    if file.tokens.is_empty() {
+        return Err(ReferenceError::Config(format!(
+            "--tokens {}: no [[tokens]] entries",
+            path.display()
+        )));
+    }
+    Ok(file.tokens)
+}
+
+/// The one-line listing of `--list-defects` (`name<TAB>clause<TAB>rule` per defect).
+pub fn defect_listing() -> String {
+    Defect::ALL
+        .iter()
+        .map(|d| format!("{}\t{}\t{}\n", d.name(), d.clause(), d.rule()))
+        .collect()
+}
+
+/// Turn arguments into a configuration (no I/O besides reading `--tokens`).
+pub fn config_from_args(args: &ServeArgs) -> Result<ReferenceConfig, ReferenceError> {
+    let smtp = args
+        .smtp
+        .clone()
+        .ok_or_else(|| ReferenceError::Config("--smtp HOST:PORT is required".into()))?;
+    super::parse_host_port(&smtp)?;
+    let desk: Vec<String> = args
+        .desk
+        .iter()
+        .map(|d| d.trim().to_string())
+        .filter(|d| !d.is_empty())
+        .collect();
+    let db = match args.db.as_str() {
+        ":memory:" => DbLocation::Memory,
+        path => DbLocation::File(PathBuf::from(path)),
+    };
+    let tokens = match &args.tokens {
+        Some(path) => load_tokens(path)?,
+        None => super::default_tokens(),
+    };
+    Ok(ReferenceConfig {
+        bind: SocketAddr::new(args.host, args.port),
+        smtp,
+        crm_url: args.crm_url.clone(),
+        crm_token: args.crm_token.clone(),
+        store_id: args.store_id.clone(),
+        db,
+        desk,
+        defect: args.defect,
+        sse: args.sse,
+        tokens,
+        crm_timeout: Duration::from_millis(args.crm_timeout_ms),
+        smtp_timeout: Duration::from_millis(args.smtp_timeout_ms),
+        ..ReferenceConfig::default()
+    })
+}
+
+/// Run `serve-reference` until Ctrl-C (or print the defects and return).
+pub async fn serve(args: ServeArgs) -> Result<(), ReferenceError> {
+    if args.list_defects {
+        print!("{}", defect_listing());
+        return Ok(());
+    }
+    let cfg = config_from_args(&args)?;
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .try_init();
+    let server = ReferenceServer::start(cfg).await?;
+    println!("dealer-tck reference listening on {}", server.base_url());
+    if let Err(e) = tokio::signal::ctrl_c().await {
+        tracing::warn!(error = %e, "cannot wait for Ctrl-C; stopping");
+    }
+    server.stop().await;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Debug, Parser)]
+    struct Cli {
+        #[command(flatten)]
+        args: ServeArgs,
+    }
+
+    fn parse(argv: &[&str]) -> Result<ServeArgs, clap::Error> {
+        let mut full = vec!["serve-reference"];
+        full.extend_from_slice(argv);
+        Cli::try_parse_from(full).map(|c| c.args)
+    }
+
+    #[test]
+    fn defaults_and_overrides() {
+        let a = parse(&["--smtp", "127.0.0.1:2525"]).expect("parse");
+        let cfg = config_from_args(&a).expect("config");
+        assert_eq!(cfg.bind.port(), 8080);
+        assert_eq!(cfg.desk, ReferenceConfig::default().desk);
+        assert_eq!(cfg.db, DbLocation::Memory);
+        assert!(cfg.crm_url.is_none());
+        let a = parse(&[
+            "--smtp",
+            "localhost:25",
+            "--port",
+            "0",
+            "--desk",
+            "a@x.io,b@x.io",
+            "--defect",
+            "status-queued",
+            "--db",
+            "/tmp/x.db",
+            "--crm-url",
+            "http://127.0.0.1:9",
+            "--crm-timeout-ms",
+            "300",
+            "--sse",
+        ])
+        .expect("parse");
+        let cfg = config_from_args(&a).expect("config");
+        assert_eq!(cfg.desk, vec!["a@x.io".to_string(), "b@x.io".to_string()]);
+        assert_eq!(cfg.defect, Some(Defect::StatusQueued));
+        assert_eq!(cfg.db, DbLocation::File("/tmp/x.db".into()));
+        assert_eq!(cfg.crm_timeout, Duration::from_millis(300));
+        assert!(cfg.sse);
+    }
+
+    #[test]
+    fn bad_arguments_are_refused() {
+        assert!(parse(&[]).is_err(), "--smtp is required");
+        assert!(parse(&["--list-defects"]).is_ok());
+        assert!(parse(&["--smtp", "h:1", "--defect", "no-such-defect"]).is_err());
+        let a = parse(&["--smtp", "no-port"]).expect("parse");
+        assert!(config_from_args(&a).is_err());
+    }
+
+    #[test]
+    fn listing_has_every_defect() {
+        let listing = defect_listing();
+        assert_eq!(listing.lines().count(), Defect::ALL.len());
+        for d in Defect::ALL {
+            assert!(listing.contains(&format!("{}\t{}\t", d.name(), d.clause())));
+        }
+    }
+
+    #[test]
+    fn tokens_file_is_read() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("tokens.toml");
+        std::fs::write(
+            &path,
+            "[[tokens]]\ntoken = \"t1\"\nagent = \"a1\"\nscopes = [\"deal:handoff\"]\n",
+        )
+        .expect("write");
+        let t = load_tokens(&path).expect("load");
+        assert_eq!(t.len(), 1);
+        assert_eq!(t[0].agent, "a1");
+        std::fs::write(&path, "tokens = 3").expect("write");
+        assert!(load_tokens(&path).is_err());
+    }
+}
