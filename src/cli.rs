@@ -25,6 +25,8 @@ pub struct Cli {
 pub enum Command {
     /// Run the conformance suites (default target: the embedded reference server).
     Run(RunArgs),
+    /// Serve the reference dealer server standalone (DMC-12 tools over A2A 1.0 and MCP).
+    ServeReference(crate::reference::serve::ServeArgs),
     /// List the clause catalogue.
     Clauses,
 }
@@ -135,6 +137,11 @@ pub fn main() -> ExitCode {
     };
     let result = match &cli.command {
         Command::Run(args) => run_command(args),
+        Command::ServeReference(args) => runtime().and_then(|rt| {
+            rt.block_on(crate::reference::serve::serve(args.clone()))
+                .map(|()| 0)
+                .map_err(|e| TckError::Config(e.to_string()))
+        }),
         Command::Clauses => {
             for c in &crate::spec::catalogue::dmc12().clauses {
                 println!("{:<32} {:<6} {}", c.id, c.level.as_str(), c.text);

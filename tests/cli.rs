@@ -25,7 +25,12 @@ fn conformant_run_exits_0_and_writes_three_files() {
         .output()
         .expect("runs");
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(0), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(stdout.contains("CONFORMANT"), "{stdout}");
     let runs: Vec<_> = std::fs::read_dir(dir.path()).expect("dir").collect();
     assert_eq!(runs.len(), 1);

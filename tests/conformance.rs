@@ -7,8 +7,15 @@ use libtest_mimic::{Arguments, Failed, Trial};
 
 fn main() {
     let args = Arguments::from_args();
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
-    let opts = RunOptions { cases: 4, out_dir: None, ..RunOptions::default() };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let opts = RunOptions {
+        cases: 4,
+        out_dir: None,
+        ..RunOptions::default()
+    };
     let report = match rt.block_on(run(opts)) {
         Ok((r, _)) => r,
         Err(e) => {
@@ -21,11 +28,18 @@ fn main() {
         .map(|r| {
             let name = format!("{}::{}", r.transport, r.clause);
             let verdict = r.verdict;
-            let detail = r.details.iter().map(|d| format!("{} [{}]: {}", d.case, d.check, d.detail)).collect::<Vec<_>>().join("\n");
+            let detail = r
+                .details
+                .iter()
+                .map(|d| format!("{} [{}]: {}", d.case, d.check, d.detail))
+                .collect::<Vec<_>>()
+                .join("\n");
             let ignored = verdict == Verdict::NotTested;
             Trial::test(name, move || match verdict {
                 Verdict::Pass | Verdict::Warn | Verdict::NotTested => Ok(()),
-                Verdict::Fail | Verdict::Error => Err(Failed::from(format!("{}: {detail}", verdict.as_str()))),
+                Verdict::Fail | Verdict::Error => {
+                    Err(Failed::from(format!("{}: {detail}", verdict.as_str())))
+                }
             })
             .with_ignored_flag(ignored)
         })

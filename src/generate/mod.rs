@@ -145,7 +145,11 @@ fn chars_from(alphabet: &'static str, n: usize) -> impl Strategy<Value = String,
 }
 
 fn tag() -> impl Strategy<Value = String, Tree: Send> {
-    (chars_from("abcdefghijklmnopqrstuvwxyz", 1), chars_from("abcdefghijklmnopqrstuvwxyz0123456789", 7)).prop_map(|(a, b)| a + &b)
+    (
+        chars_from("abcdefghijklmnopqrstuvwxyz", 1),
+        chars_from("abcdefghijklmnopqrstuvwxyz0123456789", 7),
+    )
+        .prop_map(|(a, b)| a + &b)
 }
 
 fn vin() -> impl Strategy<Value = String, Tree: Send> {
