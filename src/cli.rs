@@ -1,6 +1,159 @@
-//! Command-line interface: parses arguments with clap and dispatches to the library.
+//! Command-line interface ([`Cli`]): parses arguments with clap and dispatches to the library.
+//! Exit codes: 0 conformant, 1 not conformant, 2 usage or configuration error, 3 target
+//! unreachable (see [`crate::error`]).
+
+use crate::error::{EXIT_USAGE, TckError};
+use crate::reference::Defect;
+use crate::run::{RunOptions, run};
+use crate::transport::Binding;
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+/// dealer-tck: conformance tests for dealership AI-agent endpoints (DMC-12 over A2A 1.0 and MCP).
+#[derive(Debug, Parser)]
+#[command(name = "dealer-tck", version, about)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the conformance suites (default target: the embedded reference server).
+    Run(RunArgs),
+    /// Serve the reference dealer server standalone (DMC-12 tools over A2A 1.0 and MCP).
+    ServeReference(crate::reference::serve::ServeArgs),
+    /// List the clause catalogue.
+    Clauses,
+}
+
+/// `dealer-tck run` options.
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// Generator seed (the same seed reproduces the same cases).
+    #[arg(long, default_value_t = 0x5eed_d3a1)]
+    pub seed: u64,
+    /// Generated valid cases per transport, on top of the fixed boundary cases.
+    #[arg(long, default_value_t = 8)]
+    pub cases: usize,
+    /// Generated invalid cases per rule and transport.
+    #[arg(long, default_value_t = 1)]
+    pub invalid_per_rule: usize,
+    /// Report only clauses whose id contains this text (e.g. CONSENT).
+    #[arg(long)]
+    pub clause: Option<String>,
+    /// Directory the report directory `<run-id>/` is written into.
+    #[arg(long, default_value = "reports")]
+    pub out: PathBuf,
+    /// Inject this defect into the embedded reference (see `serve-reference --list-defects`).
+    #[arg(long)]
+    pub defect: Option<Defect>,
+    /// Transports to test (default: all the target offers): a2a-jsonrpc, a2a-rest, mcp.
+    #[arg(long, value_delimiter = ',', value_parser = parse_binding)]
+    pub transport: Option<Vec<Binding>>,
+    /// Have the embedded reference answer MCP with SSE streams.
+    #[arg(long)]
+    pub mcp_sse: bool,
+    /// Bound on one exchange with the target, in seconds.
+    #[arg(long, default_value_t = 10.0)]
+    pub timeout: f64,
+    /// Print the JSON report to stdout instead of the summary.
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn parse_binding(s: &str) -> Result<Binding, String> {
+    Binding::ALL
+        .into_iter()
+        .find(|b| b.name() == s)
+        .ok_or_else(|| format!("unknown transport '{s}' (a2a-jsonrpc, a2a-rest, mcp)"))
+}
+
+impl RunArgs {
+    /// The runner options these arguments describe.
+    pub fn options(&self) -> Result<RunOptions, TckError> {
+        if !(self.timeout > 0.0 && self.timeout <= 600.0) {
+            return Err(TckError::Config(format!(
+                "--timeout must be in (0, 600] seconds, got {}",
+                self.timeout
+            )));
+        }
+        if self.cases > 10_000 {
+            return Err(TckError::Config("--cases must be at most 10000".into()));
+        }
+        Ok(RunOptions {
+            seed: self.seed,
+            cases: self.cases,
+            invalid_per_rule: self.invalid_per_rule,
+            clause_filter: self.clause.clone(),
+            out_dir: Some(self.out.clone()),
+            defect: self.defect,
+            transports: self.transport.clone(),
+            mcp_sse: self.mcp_sse,
+            call_timeout: Duration::from_secs_f64(self.timeout),
+            ..RunOptions::default()
+        })
+    }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, TckError> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| TckError::Internal(format!("cannot start the async runtime: {e}")))
+}
+
+fn run_command(args: &RunArgs) -> Result<u8, TckError> {
+    let opts = args.options()?;
+    let rt = runtime()?;
+    let (report, dir) = rt.block_on(run(opts))?;
+    if args.json {
+        println!("{}", report.to_json());
+    } else {
+        print!("{}", report.summary());
+        if let Some(d) = dir {
+            println!(
+                "reports: {}/{{report.json,report.md,junit.xml}}",
+                d.display()
+            );
+        }
+    }
+    Ok(report.exit_code)
+}
 
 /// Entry point used by `main.rs`.
-pub fn main() -> std::process::ExitCode {
-    std::process::ExitCode::SUCCESS
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { EXIT_USAGE } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    let result = match &cli.command {
+        Command::Run(args) => run_command(args),
+        Command::ServeReference(args) => runtime().and_then(|rt| {
+            rt.block_on(crate::reference::serve::serve(args.clone()))
+                .map(|()| 0)
+                .map_err(|e| TckError::Config(e.to_string()))
+        }),
+        Command::Clauses => {
+            for c in &crate::spec::catalogue::dmc12().clauses {
+                println!("{:<32} {:<6} {}", c.id, c.level.as_str(), c.text);
+            }
+            Ok(0)
+        }
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("dealer-tck: {e}");
+            ExitCode::from(e.exit_code())
+        }
+    }
 }

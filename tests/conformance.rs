@@ -1,1 +1,48 @@
-fn main(){}
+//! `cargo test --test conformance`: the DMC-12 suite against the embedded reference, one
+//! libtest trial per clause × transport (FAIL and ERROR fail the trial, NOT_TESTED is ignored).
+
+use dealer_tck::report::Verdict;
+use dealer_tck::run::{RunOptions, run};
+use libtest_mimic::{Arguments, Failed, Trial};
+
+fn main() {
+    let args = Arguments::from_args();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let opts = RunOptions {
+        cases: 4,
+        out_dir: None,
+        ..RunOptions::default()
+    };
+    let report = match rt.block_on(run(opts)) {
+        Ok((r, _)) => r,
+        Err(e) => {
+            eprintln!("the conformance run could not start: {e}");
+            std::process::exit(101);
+        }
+    };
+    let trials: Vec<Trial> = report
+        .results()
+        .map(|r| {
+            let name = format!("{}::{}", r.transport, r.clause);
+            let verdict = r.verdict;
+            let detail = r
+                .details
+                .iter()
+                .map(|d| format!("{} [{}]: {}", d.case, d.check, d.detail))
+                .collect::<Vec<_>>()
+                .join("\n");
+            let ignored = verdict == Verdict::NotTested;
+            Trial::test(name, move || match verdict {
+                Verdict::Pass | Verdict::Warn | Verdict::NotTested => Ok(()),
+                Verdict::Fail | Verdict::Error => {
+                    Err(Failed::from(format!("{}: {detail}", verdict.as_str())))
+                }
+            })
+            .with_ignored_flag(ignored)
+        })
+        .collect();
+    libtest_mimic::run(&args, trials).exit();
+}

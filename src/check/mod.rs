@@ -1,1 +1,382 @@
-//! placeholder
+//! Checks: the registry of check ids ([`CHECKS`]), the [`Evaluation`] each check emits for a
+//! clause, and the pure judging functions of the DMC-12 suite ([`dmc12`]). A check never talks
+//! to the target: it judges observations the runner collected.
+
+pub mod bindings;
+pub mod dmc12;
+
+use crate::transport::{Binding, Exchange, Reply};
+use serde::Serialize;
+use serde_json::Value;
+
+/// A registered check.
+#[derive(Debug, Clone, Copy)]
+pub struct CheckDef {
+    /// Stable id cited by the catalogue (`reject-code`).
+    pub id: &'static str,
+    /// What it asserts.
+    pub what: &'static str,
+}
+
+/// Every check the harness implements. A test fails if one is cited by no clause, or a clause
+/// cites one that is not here.
+pub const CHECKS: &[CheckDef] = &[
+    CheckDef {
+        id: "auth-401",
+        what: "no or unknown bearer → HTTP 401 with WWW-Authenticate: Bearer",
+    },
+    CheckDef {
+        id: "auth-403",
+        what: "token without deal:handoff → HTTP 403 insufficient_scope",
+    },
+    CheckDef {
+        id: "accept-valid",
+        what: "a generated valid request gets the success envelope",
+    },
+    CheckDef {
+        id: "reject-code",
+        what: "a request breaking one rule gets the expected error code",
+    },
+    CheckDef {
+        id: "consent-expired",
+        what: "past consent.expires_at → CONSENT_INVALID",
+    },
+    CheckDef {
+        id: "state-not-found",
+        what: "never-issued reservation → RESERVATION_NOT_FOUND",
+    },
+    CheckDef {
+        id: "state-released",
+        what: "released reservation → RESERVATION_STATE",
+    },
+    CheckDef {
+        id: "state-expired",
+        what: "hold past its own expires_at → RESERVATION_EXPIRED",
+    },
+    CheckDef {
+        id: "state-not-owner",
+        what: "agent B hands off agent A's hold → NOT_AUTHORIZED",
+    },
+    CheckDef {
+        id: "email-sent",
+        what: "accepted call → mail at the sink carrying name, phone, email",
+    },
+    CheckDef {
+        id: "email-package",
+        what: "the mail carries notes, trade-in description, consent text",
+    },
+    CheckDef {
+        id: "smtp-fault-code",
+        what: "SMTP fault → UPSTREAM_UNAVAILABLE / email_send_failed",
+    },
+    CheckDef {
+        id: "smtp-fault-no-record",
+        what: "SMTP fault → no hash of the case's PII in the store",
+    },
+    CheckDef {
+        id: "smtp-fault-retry",
+        what: "after an SMTP fault the same reservation hands off cleanly",
+    },
+    CheckDef {
+        id: "smtp-fault-no-crm",
+        what: "SMTP fault → zero CRM requests",
+    },
+    CheckDef {
+        id: "crm-adf-valid",
+        what: "one ADF lead per accepted call, valid against the DTD",
+    },
+    CheckDef {
+        id: "crm-adf-content",
+        what: "the ADF contact carries name, email, phone",
+    },
+    CheckDef {
+        id: "crm-adf-tradein",
+        what: "a trade-in is a second vehicle interest=trade-in",
+    },
+    CheckDef {
+        id: "crm-request-shape",
+        what: "CRM POST path, content type and bearer",
+    },
+    CheckDef {
+        id: "crm-fault-success",
+        what: "CRM fault → success with crm_status failed, bounded",
+    },
+    CheckDef {
+        id: "crm-disabled",
+        what: "CRM off → crm_status disabled, zero CRM requests",
+    },
+    CheckDef {
+        id: "receipt-schema",
+        what: "success envelope validates against success.json",
+    },
+    CheckDef {
+        id: "receipt-status",
+        what: "data.status is sent",
+    },
+    CheckDef {
+        id: "receipt-sent-at",
+        what: "sent_at is RFC 3339 UTC inside the call window",
+    },
+    CheckDef {
+        id: "receipt-crm-status",
+        what: "crm_status matches what the CRM mock saw",
+    },
+    CheckDef {
+        id: "receipt-crm-lead-id",
+        what: "crm_lead_id only with a created lead, matching it",
+    },
+    CheckDef {
+        id: "receipt-sent-to",
+        what: "sent_to_masked = masked RCPT TO set",
+    },
+    CheckDef {
+        id: "receipt-next-steps",
+        what: "next_steps masks the customer email",
+    },
+    CheckDef {
+        id: "receipt-metadata",
+        what: "_metadata tool, protocol, trace_id",
+    },
+    CheckDef {
+        id: "error-envelope",
+        what: "operation errors validate against error.json",
+    },
+    CheckDef {
+        id: "leak-response",
+        what: "no canary in any response body or header",
+    },
+    CheckDef {
+        id: "leak-log",
+        what: "no canary in the server's log output",
+    },
+    CheckDef {
+        id: "leak-store",
+        what: "no canary in the server's database files",
+    },
+    CheckDef {
+        id: "store-hashes",
+        what: "accepted hand-offs visible as SHA-256 digests in the store",
+    },
+    CheckDef {
+        id: "rejected-no-side-effects",
+        what: "rejected call → no mail, no CRM request, canaries nowhere",
+    },
+    CheckDef {
+        id: "a2a-card",
+        what: "agent card interfaces, skills and bearer scheme",
+    },
+    CheckDef {
+        id: "a2a-version",
+        what: "unsupported A2A-Version → -32009 / HTTP 400",
+    },
+    CheckDef {
+        id: "a2a-protocol-errors",
+        what: "malformed JSON / bad JSON-RPC / unknown method → A2A codes",
+    },
+    CheckDef {
+        id: "mcp-handshake",
+        what: "initialize, session id, initialized → 202",
+    },
+    CheckDef {
+        id: "mcp-tools-list",
+        what: "tools/list has initiate_deal_handoff with inputSchema",
+    },
+    CheckDef {
+        id: "mcp-call-result",
+        what: "structuredContent, content[0].text and isError agree",
+    },
+];
+
+/// The result of one check on one observation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(
+    tag = "outcome",
+    content = "detail",
+    rename_all = "SCREAMING_SNAKE_CASE"
+)]
+pub enum Outcome {
+    /// The rule held.
+    Pass,
+    /// The rule was broken; the detail is evidence (never plaintext PII).
+    Fail(String),
+    /// The harness could not tell (transport failure, unparseable reply).
+    Error(String),
+    /// The check could not run (fixture or capability missing).
+    NotTested(String),
+}
+
+/// One check's judgement of one clause on one observation.
+#[derive(Debug, Clone, Serialize)]
+pub struct Evaluation {
+    /// Clause judged.
+    pub clause: String,
+    /// Check that judged it.
+    pub check: &'static str,
+    /// Transport (None: target-wide, e.g. the log scan).
+    pub binding: Option<Binding>,
+    /// Case or scenario id.
+    pub case: String,
+    /// The judgement.
+    pub outcome: Outcome,
+}
+
+impl Evaluation {
+    /// Shorthand.
+    pub fn new(
+        clause: &str,
+        check: &'static str,
+        binding: Option<Binding>,
+        case: &str,
+        outcome: Outcome,
+    ) -> Evaluation {
+        Evaluation {
+            clause: clause.to_string(),
+            check,
+            binding,
+            case: case.to_string(),
+            outcome,
+        }
+    }
+}
+
+/// Where to look for an operation's error code, and which codes mean "validation error".
+#[derive(Debug, Clone)]
+pub struct CodeRules {
+    /// JSON pointers into the result object, tried in order (default `/error/code`).
+    pub pointers: Vec<String>,
+    /// Codes that count as a request-validation rejection (default `VALIDATION_ERROR`).
+    pub validation_codes: Vec<String>,
+    /// Whether a JSON-RPC -32602 on MCP counts as a validation rejection.
+    pub mcp_invalid_params_is_validation: bool,
+}
+
+impl Default for CodeRules {
+    fn default() -> Self {
+        CodeRules {
+            pointers: vec!["/error/code".into()],
+            validation_codes: vec![crate::spec::codes::VALIDATION_ERROR.into()],
+            mcp_invalid_params_is_validation: false,
+        }
+    }
+}
+
+/// An operation error code and where it was found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FoundCode {
+    /// The code.
+    pub code: String,
+    /// Where (`result/error/code`, `error.data[0].reason`, `jsonrpc -32602`).
+    pub at: String,
+}
+
+impl CodeRules {
+    /// The operation error code of a reply, if any: the pointers into the result object, then
+    /// A2A `error.data[].reason` of a protocol error.
+    pub fn find(&self, ex: &Exchange) -> Option<FoundCode> {
+        match &ex.reply {
+            Reply::Op { object, .. } => self.pointers.iter().find_map(|p| {
+                object
+                    .pointer(p)
+                    .and_then(Value::as_str)
+                    .map(|c| FoundCode {
+                        code: c.to_string(),
+                        at: format!("result{p}"),
+                    })
+            }),
+            Reply::Protocol { code, data, .. } => {
+                let reason = data.as_ref().and_then(|d| {
+                    let list = d
+                        .as_array()
+                        .cloned()
+                        .or_else(|| d.get("details").and_then(Value::as_array).cloned())?;
+                    list.iter().enumerate().find_map(|(i, e)| {
+                        e.get("reason")
+                            .and_then(Value::as_str)
+                            .map(|r| (i, r.to_string()))
+                    })
+                });
+                if let Some((i, r)) = reason
+                    && r.chars().all(|c| c.is_ascii_uppercase() || c == '_')
+                {
+                    return Some(FoundCode {
+                        code: r,
+                        at: format!("error.data[{i}].reason"),
+                    });
+                }
+                if *code == -32602
+                    && ex.binding == Binding::Mcp
+                    && self.mcp_invalid_params_is_validation
+                {
+                    return self.validation_codes.first().map(|c| FoundCode {
+                        code: c.clone(),
+                        at: "jsonrpc error -32602".into(),
+                    });
+                }
+                None
+            }
+            _ => None,
+        }
+    }
+
+    /// Whether `found` satisfies the expected code.
+    pub fn matches(&self, expected: &str, found: &str) -> bool {
+        if expected == crate::spec::codes::VALIDATION_ERROR {
+            self.validation_codes.iter().any(|c| c == found)
+        } else {
+            expected == found
+        }
+    }
+}
+
+/// One line describing a reply for evidence (status, protocol code, or op code), never PII.
+pub fn describe_reply(ex: &Exchange, rules: &CodeRules) -> String {
+    match &ex.reply {
+        Reply::Op { object, .. } => match rules.find(ex) {
+            Some(f) => format!("HTTP {}, error code {} (at {})", ex.status, f.code, f.at),
+            None if object.get("data").is_some() => format!("HTTP {}, success envelope", ex.status),
+            None => format!(
+                "HTTP {}, result object without data or error code",
+                ex.status
+            ),
+        },
+        Reply::Protocol { code, .. } => match rules.find(ex) {
+            Some(f) => format!(
+                "HTTP {}, protocol error {code} with code {} (at {})",
+                ex.status, f.code, f.at
+            ),
+            None => format!("HTTP {}, protocol error {code}", ex.status),
+        },
+        Reply::Http { status } => format!("HTTP {status} without a protocol error body"),
+        Reply::Unparseable { reason } => format!("HTTP {}, unparseable reply: {reason}", ex.status),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::catalogue::dmc12;
+
+    #[test]
+    fn every_clause_has_a_check_and_every_check_a_clause() {
+        let cat = dmc12();
+        for c in &cat.clauses {
+            assert!(!c.checks.is_empty(), "{} has no check", c.id);
+            for id in &c.checks {
+                assert!(
+                    CHECKS.iter().any(|d| d.id == id),
+                    "{} cites unknown check {id}",
+                    c.id
+                );
+            }
+        }
+        for d in CHECKS {
+            assert!(
+                cat.clauses
+                    .iter()
+                    .any(|c| c.checks.iter().any(|x| x == d.id)),
+                "check {} cites no clause",
+                d.id
+            );
+        }
+    }
+}

@@ -50,6 +50,17 @@ impl LeakScanner {
         let _ = (surface, haystack);
         todo!("LeakScanner::scan")
     }
+
+    /// (field, SHA-256 hex) of each canary.
+    pub fn hashes(&self) -> Vec<(String, String)> {
+        todo!()
+    }
+
+    /// Occurrences of the canaries' SHA-256 hex digests: (field, offset).
+    pub fn scan_hashes(&self, surface: &str, haystack: &[u8]) -> Vec<(String, usize)> {
+        let _ = (surface, haystack);
+        todo!()
+    }
 }
 
 /// Mask a value for display: first two characters then `****` (emails per the seed's rule).

@@ -1,7 +1,30 @@
 //! [`SmtpSink`]: a real SMTP receiver (mailin-embedded) on loopback that captures the envelope
 //! and the parsed MIME message of every mail, and can be switched into fault modes.
+//!
+//! Layout: mailin-embedded's `serve()` never returns and cannot be stopped, so the SMTP state
+//! machine runs on an *internal* listener (`127.0.0.1:0`, its own thread) that nobody outside
+//! talks to directly. The address handed to servers under test is a *front* listener: a plain
+//! `std::net` accept loop that forwards the bytes of each accepted connection both ways to the
+//! internal server (one thread per direction). [`SmtpFault::Down`] stops the front accept loop and
+//! drops its socket, so a connect to the very same port is refused; leaving `Down` binds the same
+//! port again. Everything works whether or not the caller runs inside a tokio runtime: only plain
+//! std threads are used.
+//!
+//! The SMTP fault modes are answered by the session handler, per command, so they take effect
+//! for every command issued after [`SmtpSink::set_fault`] returns: 550 at `RCPT TO`, 451 at
+//! `DATA`, 421 at the end of data (which also closes the connection). A handler error is never
+//! returned from `data_end` otherwise (mailin then leaves the session in DATA and the client
+//! waits for its whole timeout). A mail is stored, and waiters woken, *before* its 250 is sent,
+//! so a client that got 250 always finds its mail in [`SmtpSink::mails`].
 
-use std::net::SocketAddr;
+use std::io;
+use std::net::{Ipv4Addr, Shutdown, SocketAddr, SocketAddrV4, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
+
+use mailin_embedded::{Handler, Response, Server, SslConfig, response};
 
 /// How the sink answers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -57,16 +80,242 @@ pub struct CapturedMail {
     pub text: String,
 }
 
+/// Largest message the sink keeps (bytes). A longer DATA is answered with 421 and not captured.
+pub const MAX_MESSAGE_BYTES: usize = 32 * 1024 * 1024;
+
+/// Concurrent SMTP sessions the internal server serves (idle pooled client connections each
+/// hold one until they close).
+const SESSION_THREADS: u32 = 32;
+
+/// How long [`SmtpSink::set_fault`] tries to bind the front port again when leaving `Down`.
+const REBIND_ATTEMPTS: u32 = 20;
+const REBIND_PAUSE: Duration = Duration::from_millis(25);
+
+/// Lock a mutex, ignoring poisoning (the protected data stays consistent: every critical
+/// section here is a plain push/read).
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// State shared by the sink, the front accept loop and every session handler.
+struct Shared {
+    fault: Mutex<SmtpFault>,
+    mails: Mutex<Vec<CapturedMail>>,
+    mail_added: Condvar,
+    connections: AtomicUsize,
+}
+
+impl Shared {
+    fn fault(&self) -> SmtpFault {
+        *lock(&self.fault)
+    }
+}
+
+/// The per-connection mailin handler (cloned by mailin for every session).
+#[derive(Clone)]
+struct SinkHandler {
+    shared: Arc<Shared>,
+    mail_from: String,
+    rcpt_to: Vec<String>,
+    data: Vec<u8>,
+    oversized: bool,
+}
+
+impl SinkHandler {
+    fn new(shared: Arc<Shared>) -> SinkHandler {
+        SinkHandler {
+            shared,
+            mail_from: String::new(),
+            rcpt_to: Vec::new(),
+            data: Vec::new(),
+            oversized: false,
+        }
+    }
+
+    fn clear_transaction(&mut self) {
+        self.mail_from.clear();
+        self.rcpt_to.clear();
+        self.data = Vec::new();
+        self.oversized = false;
+    }
+}
+
+impl Handler for SinkHandler {
+    fn mail(&mut self, _ip: std::net::IpAddr, _domain: &str, from: &str) -> Response {
+        self.clear_transaction();
+        self.mail_from = from.to_string();
+        response::OK
+    }
+
+    fn rcpt(&mut self, to: &str) -> Response {
+        if self.shared.fault() == SmtpFault::Rcpt550 {
+            return Response::custom(550, "5.1.1 Mailbox unavailable (dealer-tck fault)".into());
+        }
+        self.rcpt_to.push(to.to_string());
+        response::OK
+    }
+
+    fn data_start(&mut self, _domain: &str, from: &str, _is8bit: bool, to: &[String]) -> Response {
+        if self.shared.fault() == SmtpFault::Data451 {
+            return Response::custom(
+                451,
+                "4.3.0 Requested action aborted: local error (dealer-tck fault)".into(),
+            );
+        }
+        // mailin's own envelope is authoritative (it only lists the accepted recipients).
+        self.mail_from = from.to_string();
+        self.rcpt_to = to.to_vec();
+        self.data = Vec::new();
+        self.oversized = false;
+        response::OK
+    }
+
+    fn data(&mut self, buf: &[u8]) -> io::Result<()> {
+        // Never fail here: an error makes mailin answer 554 per line while the client streams.
+        if self.data.len() + buf.len() > MAX_MESSAGE_BYTES {
+            self.oversized = true;
+        } else {
+            self.data.extend_from_slice(buf);
+        }
+        Ok(())
+    }
+
+    fn data_end(&mut self) -> Response {
+        let raw = std::mem::take(&mut self.data);
+        if self.shared.fault() == SmtpFault::DataEnd421 {
+            self.clear_transaction();
+            return Response::custom(
+                421,
+                "4.3.0 Service not available, closing transmission channel (dealer-tck fault)"
+                    .into(),
+            );
+        }
+        if self.oversized {
+            self.clear_transaction();
+            // 421 closes the session; any other error code would leave mailin stuck in DATA.
+            return Response::custom(421, "4.3.4 Message too big for the sink, closing".into());
+        }
+        let (subject, text) = parse_message(&raw);
+        {
+            let mut mails = lock(&self.shared.mails);
+            let seq = mails.len();
+            mails.push(CapturedMail {
+                seq,
+                mail_from: std::mem::take(&mut self.mail_from),
+                rcpt_to: std::mem::take(&mut self.rcpt_to),
+                raw,
+                subject,
+                text,
+            });
+        }
+        self.shared.mail_added.notify_all();
+        self.clear_transaction();
+        response::OK
+    }
+}
+
+/// Decode the Subject and the text of every `text/*` part of a message. A message that is not
+/// parseable MIME still yields something: an empty subject and its bytes as lossy UTF-8.
+pub fn parse_message(raw: &[u8]) -> (String, String) {
+    match mailparse::parse_mail(raw) {
+        Ok(parsed) => {
+            use mailparse::MailHeaderMap;
+            let subject = parsed
+                .headers
+                .get_first_value("Subject")
+                .unwrap_or_default();
+            let mut texts = Vec::new();
+            collect_text(&parsed, &mut texts);
+            (subject, texts.join("\n"))
+        }
+        Err(_) => (String::new(), String::from_utf8_lossy(raw).into_owned()),
+    }
+}
+
+/// Walk the MIME tree depth-first and collect the decoded body of every leaf `text/*` part.
+fn collect_text(part: &mailparse::ParsedMail<'_>, out: &mut Vec<String>) {
+    if part.subparts.is_empty() {
+        if part
+            .ctype
+            .mimetype
+            .to_ascii_lowercase()
+            .starts_with("text/")
+        {
+            match part.get_body() {
+                Ok(body) => out.push(body),
+                // Undecodable transfer encoding: keep the body as sent rather than lose it.
+                Err(_) => out.push(String::from_utf8_lossy(encoded_body(part)).into_owned()),
+            }
+        }
+    } else {
+        for sub in &part.subparts {
+            collect_text(sub, out);
+        }
+    }
+}
+
+/// The body bytes of a part as they were transmitted (before transfer decoding).
+fn encoded_body<'a>(part: &'a mailparse::ParsedMail<'a>) -> &'a [u8] {
+    match part.get_body_encoded() {
+        mailparse::body::Body::Base64(b) | mailparse::body::Body::QuotedPrintable(b) => b.get_raw(),
+        mailparse::body::Body::SevenBit(b) | mailparse::body::Body::EightBit(b) => b.get_raw(),
+        mailparse::body::Body::Binary(b) => b.get_raw(),
+    }
+}
+
+/// A running front accept loop.
+struct Front {
+    stop: Arc<AtomicBool>,
+    thread: JoinHandle<()>,
+}
+
 /// The SMTP sink. Starts on `127.0.0.1:0`; lives until dropped (the listener thread stays).
+///
+/// Dropping the sink stops the front listener (the port is released); mailin's internal server
+/// thread cannot be stopped and stays parked on its private loopback port.
 pub struct SmtpSink {
     addr: SocketAddr,
+    internal: SocketAddr,
+    shared: Arc<Shared>,
+    front: Mutex<Option<Front>>,
 }
 
 impl SmtpSink {
     /// Start the sink on a loopback port (0 = any free port).
     pub fn start(port: u16) -> std::io::Result<SmtpSink> {
-        let _ = port;
-        todo!("SmtpSink::start")
+        let shared = Arc::new(Shared {
+            fault: Mutex::new(SmtpFault::None),
+            mails: Mutex::new(Vec::new()),
+            mail_added: Condvar::new(),
+            connections: AtomicUsize::new(0),
+        });
+
+        let internal_listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?;
+        let internal = internal_listener.local_addr()?;
+        let mut server = Server::new(SinkHandler::new(Arc::clone(&shared)));
+        server
+            .with_name("dealer-tck-sink")
+            .with_num_threads(SESSION_THREADS)
+            .with_ssl(SslConfig::None)
+            .map_err(|e| io::Error::other(format!("mailin setup: {e}")))?
+            .with_tcp_listener(internal_listener);
+        thread::Builder::new()
+            .name("smtp-sink-mailin".into())
+            .spawn(move || {
+                if let Err(e) = server.serve() {
+                    tracing::warn!("smtp sink internal server stopped: {e}");
+                }
+            })?;
+
+        let front_listener = TcpListener::bind((Ipv4Addr::LOCALHOST, port))?;
+        let addr = front_listener.local_addr()?;
+        let front = spawn_front(front_listener, internal, Arc::clone(&shared))?;
+        Ok(SmtpSink {
+            addr,
+            internal,
+            shared,
+            front: Mutex::new(Some(front)),
+        })
     }
 
     /// The address servers under test should send to.
@@ -75,29 +324,312 @@ impl SmtpSink {
     }
 
     /// Switch the fault mode (takes effect for new connections/commands).
+    ///
+    /// Entering [`SmtpFault::Down`] returns only once the port refuses connections; leaving it
+    /// returns once the same port accepts again. A failure to re-bind is logged; use
+    /// [`SmtpSink::try_set_fault`] to see it.
     pub fn set_fault(&self, fault: SmtpFault) {
-        let _ = fault;
-        todo!()
+        if let Err(e) = self.try_set_fault(fault) {
+            tracing::error!(
+                "smtp sink: switching to {} on {} failed: {e}",
+                fault.name(),
+                self.addr
+            );
+        }
+    }
+
+    /// [`SmtpSink::set_fault`], reporting whether the front listener could be stopped or
+    /// re-bound on the same port. On error the fault mode is still recorded.
+    pub fn try_set_fault(&self, fault: SmtpFault) -> io::Result<()> {
+        let mut front = lock(&self.front);
+        *lock(&self.shared.fault) = fault;
+        if fault == SmtpFault::Down {
+            match front.take() {
+                Some(running) => stop_front(running, self.addr),
+                None => Ok(()),
+            }
+        } else if front.is_none() {
+            let listener = rebind(self.addr)?;
+            *front = Some(spawn_front(
+                listener,
+                self.internal,
+                Arc::clone(&self.shared),
+            )?);
+            Ok(())
+        } else {
+            Ok(())
+        }
+    }
+
+    /// The current fault mode.
+    pub fn fault(&self) -> SmtpFault {
+        self.shared.fault()
     }
 
     /// Every mail captured so far.
     pub fn mails(&self) -> Vec<CapturedMail> {
-        todo!()
+        lock(&self.shared.mails).clone()
     }
 
     /// Number of mails captured so far (a mark for [`SmtpSink::since`]).
     pub fn mark(&self) -> usize {
-        todo!()
+        lock(&self.shared.mails).len()
     }
 
     /// Mails captured after `mark`.
     pub fn since(&self, mark: usize) -> Vec<CapturedMail> {
-        let _ = mark;
-        todo!()
+        lock(&self.shared.mails)
+            .get(mark..)
+            .map(<[CapturedMail]>::to_vec)
+            .unwrap_or_default()
     }
 
     /// Number of SMTP connections accepted so far (including failed sessions).
     pub fn connections(&self) -> usize {
-        todo!()
+        self.shared.connections.load(Ordering::SeqCst)
+    }
+
+    /// Block until at least `n` mails were captured in total, or `timeout` passed. Returns
+    /// whether `n` mails are there. Wakes on each capture (no polling).
+    pub fn wait_for(&self, n: usize, timeout: Duration) -> bool {
+        let deadline = Instant::now() + timeout;
+        let mut mails = lock(&self.shared.mails);
+        while mails.len() < n {
+            let now = Instant::now();
+            if now >= deadline {
+                return false;
+            }
+            mails = match self.shared.mail_added.wait_timeout(mails, deadline - now) {
+                Ok((guard, _)) => guard,
+                Err(poisoned) => poisoned.into_inner().0,
+            };
+        }
+        true
+    }
+}
+
+impl Drop for SmtpSink {
+    fn drop(&mut self) {
+        let front = self
+            .front
+            .get_mut()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        if let Some(running) = front
+            && let Err(e) = stop_front(running, self.addr)
+        {
+            tracing::warn!("smtp sink: stopping front listener on {}: {e}", self.addr);
+        }
+    }
+}
+
+impl std::fmt::Debug for SmtpSink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SmtpSink")
+            .field("addr", &self.addr)
+            .field("fault", &self.fault())
+            .field("mails", &self.mark())
+            .field("connections", &self.connections())
+            .finish()
+    }
+}
+
+/// Bind the front port again after `Down`. std's `TcpListener::bind` sets `SO_REUSEADDR` on
+/// Unix, so connections of the previous listener in TIME_WAIT do not block it; the short
+/// bounded retry covers a port that is momentarily held by something else.
+fn rebind(addr: SocketAddr) -> io::Result<TcpListener> {
+    let target = SocketAddrV4::new(Ipv4Addr::LOCALHOST, addr.port());
+    let mut attempt = 0;
+    loop {
+        match TcpListener::bind(target) {
+            Ok(l) => return Ok(l),
+            Err(e) if e.kind() == io::ErrorKind::AddrInUse && attempt + 1 < REBIND_ATTEMPTS => {
+                attempt += 1;
+                thread::sleep(REBIND_PAUSE);
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// Start the front accept loop on `listener`, forwarding each connection to `internal`.
+fn spawn_front(
+    listener: TcpListener,
+    internal: SocketAddr,
+    shared: Arc<Shared>,
+) -> io::Result<Front> {
+    let stop = Arc::new(AtomicBool::new(false));
+    let stop_flag = Arc::clone(&stop);
+    let thread = thread::Builder::new()
+        .name("smtp-sink-front".into())
+        .spawn(move || accept_loop(listener, internal, shared, stop_flag))?;
+    Ok(Front { stop, thread })
+}
+
+/// Stop a front accept loop: raise its flag, wake its blocking `accept` with a connection of
+/// our own, and wait until the thread has dropped the listener (so the port refuses).
+fn stop_front(front: Front, addr: SocketAddr) -> io::Result<()> {
+    front.stop.store(true, Ordering::SeqCst);
+    match TcpStream::connect_timeout(&addr, Duration::from_secs(2)) {
+        Ok(wake) => {
+            let joined = front.thread.join();
+            drop(wake);
+            joined.map_err(|_| io::Error::other("smtp sink front thread panicked"))
+        }
+        Err(_) if front.thread.is_finished() => {
+            let _ = front.thread.join();
+            Ok(())
+        }
+        // The thread stops at its next accept; the listener may still be open until then.
+        Err(e) => Err(io::Error::new(
+            e.kind(),
+            format!("could not wake the front listener on {addr}: {e}"),
+        )),
+    }
+}
+
+fn accept_loop(
+    listener: TcpListener,
+    internal: SocketAddr,
+    shared: Arc<Shared>,
+    stop: Arc<AtomicBool>,
+) {
+    loop {
+        let accepted = listener.accept();
+        if stop.load(Ordering::SeqCst) {
+            break;
+        }
+        match accepted {
+            Ok((client, _)) => {
+                shared.connections.fetch_add(1, Ordering::SeqCst);
+                let spawned = thread::Builder::new()
+                    .name("smtp-sink-conn".into())
+                    .spawn(move || forward(client, internal));
+                if let Err(e) = spawned {
+                    tracing::warn!("smtp sink: cannot spawn a connection thread: {e}");
+                }
+            }
+            Err(e) => {
+                // Transient accept errors (ECONNABORTED, EMFILE…): keep serving.
+                tracing::debug!("smtp sink: accept failed: {e}");
+            }
+        }
+    }
+}
+
+/// Pipe one client connection to the internal mailin server, both ways, until either closes.
+fn forward(client: TcpStream, internal: SocketAddr) {
+    let server = match TcpStream::connect(internal) {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::warn!("smtp sink: internal server unreachable: {e}");
+            let _ = client.shutdown(Shutdown::Both);
+            return;
+        }
+    };
+    let _ = client.set_nodelay(true);
+    let _ = server.set_nodelay(true);
+    let (mut client_read, mut server_write) = match (client.try_clone(), server.try_clone()) {
+        (Ok(c), Ok(s)) => (c, s),
+        _ => {
+            let _ = client.shutdown(Shutdown::Both);
+            let _ = server.shutdown(Shutdown::Both);
+            return;
+        }
+    };
+    let upstream = thread::Builder::new()
+        .name("smtp-sink-up".into())
+        .spawn(move || {
+            // Client → server. On client EOF pass the half-close on; mailin then ends the session.
+            let _ = io::copy(&mut client_read, &mut server_write);
+            let _ = server_write.shutdown(Shutdown::Write);
+        });
+    // Server → client. When mailin closes (QUIT, 421), the session is over: close the client
+    // completely, which also ends the upstream copy.
+    let (mut server_read, mut client_write) = (server, client);
+    let _ = io::copy(&mut server_read, &mut client_write);
+    let _ = client_write.shutdown(Shutdown::Both);
+    match upstream {
+        Ok(handle) => {
+            let _ = handle.join();
+        }
+        Err(_) => {
+            let _ = server_read.shutdown(Shutdown::Both);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parse_decodes_encoded_subject_and_quoted_printable_text() {
+        let raw = b"Subject: =?utf-8?q?Caf=C3=A9_deal?=\r\n\
+Content-Type: text/plain; charset=utf-8\r\n\
+Content-Transfer-Encoding: quoted-printable\r\n\
+\r\n\
+Gr=C3=BC=C3=9Fe, a long line that was soft =\r\n\
+broken\r\n";
+        let (subject, text) = parse_message(raw);
+        assert_eq!(subject, "Café deal");
+        assert!(
+            text.contains("Grüße, a long line that was soft broken"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn parse_walks_multipart_and_skips_non_text_parts() {
+        let raw = b"Subject: multi\r\n\
+MIME-Version: 1.0\r\n\
+Content-Type: multipart/mixed; boundary=\"B\"\r\n\
+\r\n\
+--B\r\n\
+Content-Type: text/plain; charset=utf-8\r\n\
+Content-Transfer-Encoding: base64\r\n\
+\r\n\
+cGxhaW4gcGFydA==\r\n\
+--B\r\n\
+Content-Type: application/octet-stream\r\n\
+\r\n\
+BINARY-SHOULD-NOT-APPEAR\r\n\
+--B\r\n\
+Content-Type: text/html; charset=utf-8\r\n\
+\r\n\
+<p>html part</p>\r\n\
+--B--\r\n";
+        let (subject, text) = parse_message(raw);
+        assert_eq!(subject, "multi");
+        assert!(text.contains("plain part"), "{text}");
+        assert!(text.contains("<p>html part</p>"), "{text}");
+        assert!(!text.contains("BINARY-SHOULD-NOT-APPEAR"), "{text}");
+    }
+
+    #[test]
+    fn parse_keeps_an_undecodable_body_as_sent() {
+        let raw = b"Subject: =?bogus?x?zz?=\r\n\
+Content-Type: text/plain; charset=utf-8\r\n\
+Content-Transfer-Encoding: base64\r\n\
+\r\n\
+!!!not base64!!!\r\n";
+        let (subject, text) = parse_message(raw);
+        assert_eq!(
+            subject, "=?bogus?x?zz?=",
+            "an undecodable encoded-word stays as is"
+        );
+        assert_eq!(text.trim_end(), "!!!not base64!!!");
+    }
+
+    #[test]
+    fn parse_handles_unknown_charset_and_unterminated_multipart() {
+        let (_, text) =
+            parse_message(b"Content-Type: text/plain; charset=x-nonexistent\r\n\r\nbody text\r\n");
+        assert_eq!(text.trim_end(), "body text");
+        let (_, text) = parse_message(
+            b"Content-Type: multipart/mixed; boundary=\"B\"\r\n\r\n--B\r\n\
+Content-Type: text/plain\r\n\r\nunterminated",
+        );
+        assert_eq!(text, "unterminated");
     }
 }

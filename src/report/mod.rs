@@ -1,1 +1,468 @@
-//! placeholder
+//! The one report model ([`Report`]) built from the evaluations of a run, and its renderings:
+//! JSON (`report.json`, schema `reports/report.schema.json`), Markdown (`report.md`), JUnit
+//! (`junit.xml`) and the terminal summary. Every writer passes through a [`Redactor`] so that
+//! bearer tokens and other secrets never reach a file or the terminal; PII never enters the
+//! model in the first place (evidence carries masked snippets only).
+
+mod junit;
+mod markdown;
+
+use crate::check::{Evaluation, Outcome};
+use crate::spec::catalogue::{Catalogue, Level};
+use crate::transport::Binding;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// Version of the report.json format (see `reports/report.schema.json`).
+pub const REPORT_SCHEMA_VERSION: &str = "1.0";
+
+/// Verdict of one clause on one transport.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Verdict {
+    /// Every evaluation held.
+    Pass,
+    /// A MUST clause was broken.
+    Fail,
+    /// A SHOULD clause was broken.
+    Warn,
+    /// Nothing could evaluate it (fixture or capability missing); never counts as a pass.
+    NotTested,
+    /// The harness could not tell (unreachable, timeout, unparseable).
+    Error,
+}
+
+impl Verdict {
+    /// Upper-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Pass => "PASS",
+            Verdict::Fail => "FAIL",
+            Verdict::Warn => "WARN",
+            Verdict::NotTested => "NOT_TESTED",
+            Verdict::Error => "ERROR",
+        }
+    }
+}
+
+/// One piece of evidence (a failed, errored or untested evaluation).
+#[derive(Debug, Clone, Serialize)]
+pub struct Detail {
+    /// Case or scenario.
+    pub case: String,
+    /// Check id.
+    pub check: String,
+    /// What was seen (masked).
+    pub detail: String,
+}
+
+/// A reproducible failing input.
+#[derive(Debug, Clone, Serialize)]
+pub struct Counterexample {
+    /// `--seed` that regenerates it.
+    pub seed: u64,
+    /// Case id within that run.
+    pub case: String,
+    /// Shrink steps taken.
+    pub shrink_steps: usize,
+    /// The minimal payload, 🔒 values masked.
+    pub payload: serde_json::Value,
+}
+
+/// The result of one clause on one transport.
+#[derive(Debug, Clone, Serialize)]
+pub struct ClauseResult {
+    /// Clause id.
+    pub clause: String,
+    /// MUST / SHOULD / MAY.
+    pub level: Level,
+    /// Rule text.
+    pub text: String,
+    /// Seed sentence.
+    pub source: String,
+    /// Transport name, or `target` for target-wide clauses.
+    pub transport: String,
+    /// Verdict.
+    pub verdict: Verdict,
+    /// Number of evaluations.
+    pub evaluations: usize,
+    /// Number that passed.
+    pub passed: usize,
+    /// Evidence for failures / errors / not-tested (at most 10).
+    pub details: Vec<Detail>,
+    /// Minimal failing input, when the clause failed on a generated case.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub counterexample: Option<Counterexample>,
+}
+
+/// One suite's results.
+#[derive(Debug, Clone, Serialize)]
+pub struct SuiteReport {
+    /// Suite id.
+    pub suite: String,
+    /// Title.
+    pub title: String,
+    /// Spec version.
+    pub version: String,
+    /// Results, catalogue order × transport order.
+    pub results: Vec<ClauseResult>,
+}
+
+/// Counts by verdict.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct Totals {
+    /// PASS.
+    pub pass: usize,
+    /// FAIL.
+    pub fail: usize,
+    /// WARN.
+    pub warn: usize,
+    /// NOT_TESTED.
+    pub not_tested: usize,
+    /// ERROR.
+    pub error: usize,
+}
+
+/// What was tested.
+#[derive(Debug, Clone, Serialize)]
+pub struct TargetInfo {
+    /// `embedded-reference`, `launched` or `external`.
+    pub kind: String,
+    /// Base URL (no credentials).
+    pub url: String,
+    /// Injected defect of the embedded reference, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub defect: Option<String>,
+    /// Transports tested.
+    pub transports: Vec<String>,
+}
+
+/// Run statistics.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Stats {
+    /// Generated and scenario cases sent.
+    pub cases: usize,
+    /// HTTP exchanges with the target.
+    pub exchanges: usize,
+    /// Mails the sink captured.
+    pub mails: usize,
+    /// Requests the CRM mock received.
+    pub crm_requests: usize,
+    /// Wall time in seconds.
+    pub seconds: f64,
+    /// Cases per second.
+    pub cases_per_second: f64,
+}
+
+/// The report of one run.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// Format version.
+    pub schema_version: String,
+    /// Harness version.
+    pub tool_version: String,
+    /// Run id (also the report directory name).
+    pub run_id: String,
+    /// Start time (UTC).
+    pub started_at: String,
+    /// The target.
+    pub target: TargetInfo,
+    /// Seed of the generators.
+    pub seed: u64,
+    /// Generated valid cases per transport.
+    pub cases_per_transport: usize,
+    /// Clause filter, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub clause_filter: Option<String>,
+    /// Verdict counts.
+    pub totals: Totals,
+    /// Whether every MUST clause held and the run reached the target.
+    pub conformant: bool,
+    /// Process exit code of the run.
+    pub exit_code: u8,
+    /// Per-suite results.
+    pub suites: Vec<SuiteReport>,
+    /// Statistics.
+    pub stats: Stats,
+}
+
+/// Fold evaluations into per-clause × transport results.
+pub fn aggregate(
+    cat: &Catalogue,
+    evals: &[Evaluation],
+    transports: &[Binding],
+    filter: Option<&str>,
+    counterexamples: &BTreeMap<String, Counterexample>,
+) -> SuiteReport {
+    let mut results = vec![];
+    for clause in &cat.clauses {
+        if filter.is_some_and(|f| !clause.id.contains(f)) {
+            continue;
+        }
+        let mine: Vec<&Evaluation> = evals.iter().filter(|e| e.clause == clause.id).collect();
+        let target_wide = !mine.is_empty() && mine.iter().all(|e| e.binding.is_none());
+        let columns: Vec<Option<Binding>> = if target_wide {
+            vec![None]
+        } else {
+            transports.iter().copied().map(Some).collect()
+        };
+        for col in columns {
+            let es: Vec<&&Evaluation> = mine
+                .iter()
+                .filter(|e| col.is_none() || e.binding == col || e.binding.is_none())
+                .collect();
+            let passed = es.iter().filter(|e| e.outcome == Outcome::Pass).count();
+            let fails: Vec<&&&Evaluation> = es
+                .iter()
+                .filter(|e| matches!(e.outcome, Outcome::Fail(_)))
+                .collect();
+            let errors = es
+                .iter()
+                .filter(|e| matches!(e.outcome, Outcome::Error(_)))
+                .count();
+            let verdict = if !fails.is_empty() {
+                match clause.level {
+                    Level::Must => Verdict::Fail,
+                    Level::Should => Verdict::Warn,
+                    Level::May => Verdict::Pass,
+                }
+            } else if errors > 0 {
+                Verdict::Error
+            } else if passed == 0 {
+                Verdict::NotTested
+            } else {
+                Verdict::Pass
+            };
+            let details: Vec<Detail> = es
+                .iter()
+                .filter_map(|e| match &e.outcome {
+                    Outcome::Pass => None,
+                    Outcome::Fail(d) | Outcome::Error(d) | Outcome::NotTested(d) => Some(Detail {
+                        case: e.case.clone(),
+                        check: e.check.to_string(),
+                        detail: d.clone(),
+                    }),
+                })
+                .filter(|d| {
+                    verdict != Verdict::Fail && verdict != Verdict::Warn
+                        || fails.iter().any(|f| f.case == d.case && f.check == d.check)
+                })
+                .take(10)
+                .collect();
+            let details = if verdict == Verdict::NotTested && details.is_empty() {
+                vec![Detail {
+                    case: "-".into(),
+                    check: clause.checks.join(","),
+                    detail: "no check evaluated this clause in this run".into(),
+                }]
+            } else {
+                details
+            };
+            let transport = col
+                .map(|b| b.name().to_string())
+                .unwrap_or_else(|| "target".into());
+            let counterexample = if matches!(verdict, Verdict::Fail | Verdict::Warn) {
+                counterexamples
+                    .get(&format!("{}|{}", clause.id, transport))
+                    .cloned()
+            } else {
+                None
+            };
+            results.push(ClauseResult {
+                clause: clause.id.clone(),
+                level: clause.level,
+                text: clause.text.clone(),
+                source: clause.source.clone(),
+                transport,
+                verdict,
+                evaluations: es.len(),
+                passed,
+                details,
+                counterexample,
+            });
+        }
+    }
+    SuiteReport {
+        suite: cat.suite.clone(),
+        title: cat.title.clone(),
+        version: cat.version.clone(),
+        results,
+    }
+}
+
+impl Report {
+    /// Count verdicts and decide conformance: no FAIL, no ERROR, at least one PASS.
+    pub fn finish(&mut self) {
+        let mut t = Totals::default();
+        for r in self.suites.iter().flat_map(|s| &s.results) {
+            match r.verdict {
+                Verdict::Pass => t.pass += 1,
+                Verdict::Fail => t.fail += 1,
+                Verdict::Warn => t.warn += 1,
+                Verdict::NotTested => t.not_tested += 1,
+                Verdict::Error => t.error += 1,
+            }
+        }
+        self.conformant = t.fail == 0 && t.error == 0 && t.pass > 0;
+        self.exit_code = if self.conformant {
+            crate::error::EXIT_CONFORMANT
+        } else {
+            crate::error::EXIT_NOT_CONFORMANT
+        };
+        self.totals = t;
+    }
+
+    /// All results, every suite.
+    pub fn results(&self) -> impl Iterator<Item = &ClauseResult> {
+        self.suites.iter().flat_map(|s| s.results.iter())
+    }
+
+    /// The terminal summary.
+    pub fn summary(&self) -> String {
+        let mut s = String::new();
+        let t = &self.totals;
+        s.push_str(&format!(
+            "dealer-tck {} — {} ({})\n",
+            self.tool_version,
+            self.target.url,
+            self.target
+                .defect
+                .as_deref()
+                .map(|d| format!("{}, defect {d}", self.target.kind))
+                .unwrap_or(self.target.kind.clone())
+        ));
+        for suite in &self.suites {
+            let mut by: BTreeMap<Verdict, usize> = BTreeMap::new();
+            for r in &suite.results {
+                *by.entry(r.verdict).or_default() += 1;
+            }
+            s.push_str(&format!(
+                "  {} ({} clause×transport results): {}\n",
+                suite.title,
+                suite.results.len(),
+                by.iter()
+                    .map(|(v, n)| format!("{n} {}", v.as_str()))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+        for r in self
+            .results()
+            .filter(|r| matches!(r.verdict, Verdict::Fail | Verdict::Error | Verdict::Warn))
+        {
+            let d = r
+                .details
+                .first()
+                .map(|d| format!(" — {}: {}", d.case, d.detail))
+                .unwrap_or_default();
+            s.push_str(&format!(
+                "  {} {} [{}]{}\n",
+                r.verdict.as_str(),
+                r.clause,
+                r.transport,
+                truncate(&d, 220)
+            ));
+        }
+        s.push_str(&format!(
+            "{} cases, {} exchanges, {} mails, {} CRM requests in {:.1}s ({:.0} cases/s)\n",
+            self.stats.cases,
+            self.stats.exchanges,
+            self.stats.mails,
+            self.stats.crm_requests,
+            self.stats.seconds,
+            self.stats.cases_per_second
+        ));
+        s.push_str(&format!(
+            "{}: {} pass, {} fail, {} warn, {} not tested, {} error\n",
+            if self.conformant {
+                "CONFORMANT"
+            } else {
+                "NOT CONFORMANT"
+            },
+            t.pass,
+            t.fail,
+            t.warn,
+            t.not_tested,
+            t.error
+        ));
+        s
+    }
+
+    /// JSON rendering.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("report serializes")
+    }
+
+    /// Markdown rendering.
+    pub fn to_markdown(&self) -> String {
+        markdown::render(self)
+    }
+
+    /// JUnit rendering.
+    pub fn to_junit(&self) -> String {
+        junit::render(self)
+    }
+
+    /// Write report.json, report.md and junit.xml into `dir` (created), redacted.
+    pub fn write(&self, dir: &Path, redactor: &Redactor) -> std::io::Result<Vec<PathBuf>> {
+        std::fs::create_dir_all(dir)?;
+        let mut written = vec![];
+        for (name, body) in [
+            ("report.json", self.to_json()),
+            ("report.md", self.to_markdown()),
+            ("junit.xml", self.to_junit()),
+        ] {
+            let p = dir.join(name);
+            std::fs::write(&p, redactor.redact(&body))?;
+            written.push(p);
+        }
+        Ok(written)
+    }
+}
+
+fn truncate(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        format!("{}…", s.chars().take(n).collect::<String>())
+    }
+}
+
+/// Replaces secrets (bearer tokens, the CRM token) with `[REDACTED]` in any output.
+#[derive(Debug, Clone, Default)]
+pub struct Redactor {
+    secrets: Vec<String>,
+}
+
+impl Redactor {
+    /// A redactor for these secrets (empty strings ignored, longest first).
+    pub fn new<I: IntoIterator<Item = String>>(secrets: I) -> Redactor {
+        let mut secrets: Vec<String> = secrets.into_iter().filter(|s| s.len() >= 4).collect();
+        secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+        secrets.dedup();
+        Redactor { secrets }
+    }
+
+    /// The text with every secret replaced.
+    pub fn redact(&self, text: &str) -> String {
+        let mut out = text.to_string();
+        for s in &self.secrets {
+            if out.contains(s.as_str()) {
+                out = out.replace(s.as_str(), "[REDACTED]");
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redactor_removes_secrets() {
+        let r = Redactor::new(["tok-secret-123".to_string(), "".to_string()]);
+        assert_eq!(r.redact("Bearer tok-secret-123 x"), "Bearer [REDACTED] x");
+    }
+}

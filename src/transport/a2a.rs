@@ -1,8 +1,22 @@
 //! A2A 1.0 client ([`A2aClient`]) for the JSON-RPC and HTTP+JSON bindings, plus agent-card
 //! discovery ([`fetch_card`]).
+//!
+//! Requests are built by hand as `serde_json::Value`: one `SendMessage` carrying a single
+//! DataPart with the operation's arguments and the operation id in `message.metadata`. Replies
+//! are decoded by [`decode_reply`], which finds the operation's result object in
+//! `message.parts`, `task.artifacts[*].parts` or `task.status.message.parts`.
 
-use super::{Binding, ClientConfig, Exchange, RawRequest, TransportError};
-use serde_json::Value;
+use super::{
+    Binding, ClientConfig, Exchange, RawRequest, Reply, TransportError, bounded, header_list,
+    http_client, integral, jsonrpc_error, map_reqwest_error, not_json_reason, read_body_capped,
+    request_body_value,
+};
+use serde_json::{Map, Value, json};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+/// Content type of A2A HTTP+JSON requests.
+pub const REST_CONTENT_TYPE: &str = "application/a2a+json";
 
 /// A2A 1.0 client for one binding.
 pub struct A2aClient {
@@ -10,26 +24,48 @@ pub struct A2aClient {
     url: String,
     cfg: ClientConfig,
     http: reqwest::Client,
+    next_id: AtomicU64,
 }
 
 impl A2aClient {
     /// New client; `url` is the JSON-RPC endpoint or the REST base URL.
     pub fn new(binding: Binding, url: &str, cfg: ClientConfig) -> Self {
-        let http = reqwest::Client::builder()
-            .timeout(cfg.timeout)
-            .build()
-            .expect("reqwest client");
+        let http = http_client(&cfg);
         A2aClient {
             binding,
             url: url.trim_end_matches('/').to_string(),
             cfg,
             http,
+            next_id: AtomicU64::new(1),
         }
     }
 
     /// The binding.
     pub fn binding(&self) -> Binding {
         self.binding
+    }
+
+    /// The URL requests go to: the JSON-RPC endpoint, or `<base>/message:send` for REST.
+    pub fn endpoint(&self) -> String {
+        match self.binding {
+            Binding::A2aRest => format!("{}/message:send", self.url),
+            Binding::A2aJsonrpc | Binding::Mcp => self.url.clone(),
+        }
+    }
+
+    /// The request body `call` would send for `op`/`args` with JSON-RPC id `id` (a fresh
+    /// `messageId` each time).
+    pub fn request_body(&self, op: &str, args: &Value, id: u64) -> Value {
+        let message = message(&self.cfg.skill_key, op, args);
+        match self.binding {
+            Binding::A2aRest => json!({ "message": message }),
+            Binding::A2aJsonrpc | Binding::Mcp => json!({
+                "jsonrpc": "2.0",
+                "id": id,
+                "method": "SendMessage",
+                "params": { "message": message },
+            }),
+        }
     }
 
     /// `SendMessage` with one DataPart carrying `args`, `metadata.<skill_key> = op`.
@@ -39,15 +75,271 @@ impl A2aClient {
         args: &Value,
         token: Option<&str>,
     ) -> Result<Exchange, TransportError> {
-        let _ = (op, args, token, &self.url, &self.cfg, &self.http);
-        todo!("A2A call")
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let body = self.request_body(op, args, id);
+        let bytes = serde_json::to_vec(&body).map_err(|e| TransportError::Io {
+            url: self.endpoint(),
+            detail: format!("cannot encode request: {e}"),
+        })?;
+        let mut headers = self.default_headers();
+        headers.push(("content-type".into(), self.content_type().into()));
+        if let Some(token) = token {
+            headers.push(("authorization".into(), format!("Bearer {token}")));
+        }
+        self.post(bytes, body, headers).await
     }
 
     /// Send a hand-built request to the endpoint (`…/message:send` for REST).
     pub async fn raw(&self, req: RawRequest) -> Result<Exchange, TransportError> {
-        let _ = req;
-        todo!("A2A raw")
+        let mut headers = if req.default_headers {
+            self.default_headers()
+        } else {
+            Vec::new()
+        };
+        if let Some(ct) = &req.content_type {
+            headers.push(("content-type".into(), ct.clone()));
+        }
+        if let Some(token) = &req.token {
+            headers.push(("authorization".into(), format!("Bearer {token}")));
+        }
+        headers.extend(req.headers.iter().cloned());
+        let request_body = request_body_value(&req.body);
+        self.post(req.body, request_body, headers).await
     }
+
+    fn content_type(&self) -> &'static str {
+        match self.binding {
+            Binding::A2aRest => REST_CONTENT_TYPE,
+            Binding::A2aJsonrpc | Binding::Mcp => "application/json",
+        }
+    }
+
+    fn default_headers(&self) -> Vec<(String, String)> {
+        let accept = match self.binding {
+            Binding::A2aRest => "application/a2a+json, application/json",
+            Binding::A2aJsonrpc | Binding::Mcp => "application/json",
+        };
+        vec![
+            ("a2a-version".into(), self.cfg.a2a_version.clone()),
+            ("accept".into(), accept.into()),
+        ]
+    }
+
+    async fn post(
+        &self,
+        body: Vec<u8>,
+        request_body: Value,
+        headers: Vec<(String, String)>,
+    ) -> Result<Exchange, TransportError> {
+        let url = self.endpoint();
+        let cfg = &self.cfg;
+        let start = Instant::now();
+        let exchange = async {
+            let mut rb = self.http.post(&url).body(body);
+            for (k, v) in &headers {
+                rb = rb.header(k.as_str(), v.as_str());
+            }
+            let resp = rb
+                .send()
+                .await
+                .map_err(|e| map_reqwest_error(&url, &e, cfg))?;
+            let status = resp.status().as_u16();
+            let headers = header_list(resp.headers());
+            let bytes = read_body_capped(resp, &url, cfg).await?;
+            Ok((status, headers, bytes))
+        };
+        let (status, headers, bytes) = bounded(cfg, &url, exchange).await?;
+        let reply = decode_reply(self.binding, status, &bytes);
+        Ok(Exchange {
+            binding: self.binding,
+            url,
+            request_body,
+            status,
+            headers,
+            raw_body: String::from_utf8_lossy(&bytes).into_owned(),
+            reply,
+            elapsed: start.elapsed(),
+        })
+    }
+}
+
+/// The A2A 1.0 Message for an operation call: one DataPart with `args`, the operation id in
+/// `metadata.<skill_key>`, a fresh UUID v4 `messageId`.
+pub fn message(skill_key: &str, op: &str, args: &Value) -> Value {
+    let mut metadata = Map::new();
+    metadata.insert(skill_key.to_string(), Value::String(op.to_string()));
+    json!({
+        "messageId": uuid::Uuid::new_v4().to_string(),
+        "role": "ROLE_USER",
+        "parts": [{ "data": args, "mediaType": "application/json" }],
+        "metadata": metadata,
+    })
+}
+
+/// Decode an A2A reply body for `binding` given the HTTP status.
+///
+/// JSON-RPC: `error` → [`Reply::Protocol`]; `result` → the operation object
+/// ([`find_result_object`]). HTTP+JSON: a google.rpc.Status body `{"error":{…}}` →
+/// [`Reply::Protocol`] (code = `error.code` if integral, else the HTTP status); a
+/// `{"message"|"task"}` body → the operation object. A non-2xx reply with neither →
+/// [`Reply::Http`]; a 2xx reply that cannot be decoded → [`Reply::Unparseable`].
+pub fn decode_reply(binding: Binding, status: u16, body: &[u8]) -> Reply {
+    let success = (200..300).contains(&status);
+    let json: Value = match serde_json::from_slice(body) {
+        Ok(v) => v,
+        Err(e) if success => {
+            return Reply::Unparseable {
+                reason: not_json_reason(body, &e),
+            };
+        }
+        Err(_) => return Reply::Http { status },
+    };
+    match binding {
+        Binding::A2aRest => decode_rest(status, success, &json),
+        Binding::A2aJsonrpc | Binding::Mcp => decode_jsonrpc(status, success, &json),
+    }
+}
+
+fn decode_jsonrpc(status: u16, success: bool, json: &Value) -> Reply {
+    if let Some(error) = json.get("error") {
+        if let Some(reply) = jsonrpc_error(error) {
+            return reply;
+        }
+        if !success {
+            return Reply::Http { status };
+        }
+        return Reply::Unparseable {
+            reason: "JSON-RPC error member is not an object with an integer code".into(),
+        };
+    }
+    match json.get("result") {
+        Some(result) => match find_result_object(result) {
+            Ok((object, where_found)) => op(object, where_found),
+            Err(_) if !success => Reply::Http { status },
+            Err(reason) => Reply::Unparseable { reason },
+        },
+        None if !success => Reply::Http { status },
+        None if json.is_object() => Reply::Unparseable {
+            reason: "JSON-RPC reply has neither result nor error".into(),
+        },
+        None => Reply::Unparseable {
+            reason: "JSON-RPC reply is not a JSON object".into(),
+        },
+    }
+}
+
+fn decode_rest(status: u16, success: bool, json: &Value) -> Reply {
+    if let Some(error) = json.get("error").and_then(Value::as_object) {
+        // google.rpc.Status in its HTTP mapping: {"error":{"code","message","status","details"}}.
+        // On a 2xx reply an `error` beside no message/task is still an error.
+        let is_status_body = !success
+            || (json.get("message").is_none() && json.get("task").is_none())
+            || error.contains_key("details");
+        if is_status_body {
+            return Reply::Protocol {
+                code: error
+                    .get("code")
+                    .and_then(integral)
+                    .unwrap_or(i64::from(status)),
+                message: error
+                    .get("message")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string(),
+                data: error.get("details").cloned(),
+            };
+        }
+    }
+    match find_result_object(json) {
+        Ok((object, where_found)) => op(object, where_found),
+        Err(_) if !success => Reply::Http { status },
+        Err(reason) => Reply::Unparseable { reason },
+    }
+}
+
+fn op(object: Value, where_found: String) -> Reply {
+    Reply::Op {
+        object,
+        is_error: None,
+        text: None,
+        where_found,
+    }
+}
+
+/// Find the operation's result object in a `SendMessage` result (`{"message":…}` or
+/// `{"task":…}`; the A2A 0.3 shapes — a bare Message or Task with `kind` — are tolerated too).
+/// Returns the object and where it was, e.g. `task.artifacts[0].parts[1].data`; or a one-line
+/// reason why nothing was found.
+pub fn find_result_object(result: &Value) -> Result<(Value, String), String> {
+    if !result.is_object() {
+        return Err("SendMessage result is not a JSON object".into());
+    }
+    if let Some(message) = result.get("message") {
+        return first_data_part(message, "message")
+            .ok_or_else(|| "message has no part with data".to_string());
+    }
+    if let Some(task) = result.get("task") {
+        return task_result(task, "task");
+    }
+    // A2A 0.3: the result is the Message or Task itself.
+    match result.get("kind").and_then(Value::as_str) {
+        Some("message") => {
+            first_data_part(result, "").ok_or_else(|| "message has no part with data".to_string())
+        }
+        Some("task") => task_result(result, ""),
+        _ if result.get("parts").is_some() => {
+            first_data_part(result, "").ok_or_else(|| "message has no part with data".to_string())
+        }
+        _ if result.get("artifacts").is_some() || result.get("status").is_some() => {
+            task_result(result, "")
+        }
+        _ => Err("reply has neither message nor task".into()),
+    }
+}
+
+fn join(prefix: &str, rest: &str) -> String {
+    if prefix.is_empty() {
+        rest.to_string()
+    } else {
+        format!("{prefix}.{rest}")
+    }
+}
+
+/// The `data` of the first part that has one in `container.parts`.
+fn first_data_part(container: &Value, prefix: &str) -> Option<(Value, String)> {
+    let parts = container.get("parts")?.as_array()?;
+    parts.iter().enumerate().find_map(|(i, part)| {
+        part.get("data")
+            .map(|d| (d.clone(), join(prefix, &format!("parts[{i}].data"))))
+    })
+}
+
+fn task_result(task: &Value, prefix: &str) -> Result<(Value, String), String> {
+    if !task.is_object() {
+        return Err("task is not a JSON object".into());
+    }
+    if let Some(artifacts) = task.get("artifacts").and_then(Value::as_array) {
+        for (a, artifact) in artifacts.iter().enumerate() {
+            let here = join(prefix, &format!("artifacts[{a}]"));
+            if let Some(found) = first_data_part(artifact, &here) {
+                return Ok(found);
+            }
+        }
+    }
+    if let Some(message) = task.get("status").and_then(|s| s.get("message")) {
+        let here = join(prefix, "status.message");
+        if let Some(found) = first_data_part(message, &here) {
+            return Ok(found);
+        }
+    }
+    let state = task
+        .get("status")
+        .and_then(|s| s.get("state"))
+        .and_then(Value::as_str)
+        .unwrap_or("unknown");
+    Err(format!(
+        "task (state {state}) has no part with data in artifacts or status.message"
+    ))
 }
 
 /// The agent card and the exchange that fetched it.
@@ -63,9 +355,306 @@ pub struct AgentCard {
     pub bearer: bool,
 }
 
+impl AgentCard {
+    /// Interpret a card JSON object (see [`fetch_card`] for the shapes accepted).
+    pub fn from_json(card: Value) -> AgentCard {
+        let interfaces = card_interfaces(&card);
+        let skills = card
+            .get("skills")
+            .and_then(Value::as_array)
+            .map(|skills| {
+                skills
+                    .iter()
+                    .filter_map(|s| s.get("id").and_then(Value::as_str))
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default();
+        let bearer = card
+            .get("securitySchemes")
+            .and_then(Value::as_object)
+            .is_some_and(|schemes| schemes.values().any(is_bearer_scheme));
+        AgentCard {
+            card,
+            interfaces,
+            skills,
+            bearer,
+        }
+    }
+
+    /// The URL of the first interface whose `protocolBinding` equals `binding`
+    /// (case-insensitive, e.g. `JSONRPC`, `HTTP+JSON`).
+    pub fn interface_url(&self, binding: &str) -> Option<&str> {
+        self.interfaces
+            .iter()
+            .find(|(b, _, _)| b.eq_ignore_ascii_case(binding))
+            .map(|(_, url, _)| url.as_str())
+    }
+}
+
+fn str_field(v: &Value, key: &str) -> String {
+    v.get(key)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string()
+}
+
+fn card_interfaces(card: &Value) -> Vec<(String, String, String)> {
+    let mut out: Vec<(String, String, String)> = card
+        .get("supportedInterfaces")
+        .and_then(Value::as_array)
+        .map(|list| {
+            list.iter()
+                .map(|i| {
+                    (
+                        str_field(i, "protocolBinding"),
+                        str_field(i, "url"),
+                        str_field(i, "protocolVersion"),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    if !out.is_empty() {
+        return out;
+    }
+    // A2A 0.3: top-level url + preferredTransport (default JSONRPC), additionalInterfaces[].
+    let version = str_field(card, "protocolVersion");
+    if let Some(url) = card.get("url").and_then(Value::as_str) {
+        let transport = card
+            .get("preferredTransport")
+            .and_then(Value::as_str)
+            .unwrap_or("JSONRPC");
+        out.push((transport.to_string(), url.to_string(), version.clone()));
+    }
+    if let Some(list) = card.get("additionalInterfaces").and_then(Value::as_array) {
+        for i in list {
+            let entry = (
+                str_field(i, "transport"),
+                str_field(i, "url"),
+                version.clone(),
+            );
+            if !out.contains(&entry) {
+                out.push(entry);
+            }
+        }
+    }
+    out
+}
+
+fn is_bearer_scheme(scheme: &Value) -> bool {
+    let is_bearer = |v: Option<&Value>| {
+        v.and_then(Value::as_str)
+            .is_some_and(|s| s.eq_ignore_ascii_case("bearer"))
+    };
+    // A2A 1.0: {"httpAuthSecurityScheme":{"scheme":"Bearer"}}; 0.3: {"type":"http","scheme":"bearer"}.
+    is_bearer(
+        scheme
+            .get("httpAuthSecurityScheme")
+            .and_then(|h| h.get("scheme")),
+    ) || (scheme.get("type").and_then(Value::as_str) == Some("http")
+        && is_bearer(scheme.get("scheme")))
+}
+
+/// The URL [`fetch_card`] fetches for `card_or_base_url`.
+pub fn card_url(card_or_base_url: &str) -> String {
+    if card_or_base_url.ends_with(".json") {
+        card_or_base_url.to_string()
+    } else {
+        format!(
+            "{}/.well-known/agent-card.json",
+            card_or_base_url.trim_end_matches('/')
+        )
+    }
+}
+
 /// GET `<base>/.well-known/agent-card.json` (or `card_url` as given if it ends in `.json`).
 /// Errors: unreachable → Connect/Timeout; not JSON or not an object → Io with a one-line reason.
-pub async fn fetch_card(card_or_base_url: &str, cfg: &ClientConfig) -> Result<AgentCard, TransportError> {
-    let _ = (card_or_base_url, cfg);
-    todo!("fetch_card")
+///
+/// Interfaces come from A2A 1.0 `supportedInterfaces[]`, or, when that is absent or empty, from
+/// the 0.3 shape (`url` + `preferredTransport`, `additionalInterfaces[]`). Bearer is recognised
+/// in the 1.0 (`httpAuthSecurityScheme`) and 0.3 (`type:"http", scheme:"bearer"`) shapes.
+pub async fn fetch_card(
+    card_or_base_url: &str,
+    cfg: &ClientConfig,
+) -> Result<AgentCard, TransportError> {
+    let url = card_url(card_or_base_url);
+    let http = http_client(cfg);
+    let fetch = async {
+        let resp = http
+            .get(&url)
+            .header("accept", "application/json")
+            .send()
+            .await
+            .map_err(|e| map_reqwest_error(&url, &e, cfg))?;
+        let status = resp.status().as_u16();
+        let bytes = read_body_capped(resp, &url, cfg).await?;
+        Ok((status, bytes))
+    };
+    let (status, bytes) = bounded(cfg, &url, fetch).await?;
+    let io = |detail: String| TransportError::Io {
+        url: url.clone(),
+        detail,
+    };
+    if !(200..300).contains(&status) {
+        return Err(io(format!("agent card request answered HTTP {status}")));
+    }
+    let card: Value =
+        serde_json::from_slice(&bytes).map_err(|e| io(format!("agent card is not JSON: {e}")))?;
+    if !card.is_object() {
+        return Err(io("agent card is not a JSON object".into()));
+    }
+    Ok(AgentCard::from_json(card))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn message_shape_follows_a2a_1_0() {
+        let m = message("skill", "initiate_deal_handoff", &json!({"a": 1}));
+        assert_eq!(m["role"], "ROLE_USER");
+        assert_eq!(m["parts"][0]["data"], json!({"a": 1}));
+        assert_eq!(m["parts"][0]["mediaType"], "application/json");
+        assert!(m["parts"][0].get("kind").is_none());
+        assert_eq!(m["metadata"]["skill"], "initiate_deal_handoff");
+        let id = m["messageId"].as_str().unwrap_or_default();
+        let parsed = uuid::Uuid::parse_str(id);
+        assert_eq!(parsed.map(|u| u.get_version_num()).ok(), Some(4));
+    }
+
+    #[test]
+    fn result_object_found_in_each_place() {
+        let msg = json!({"message": {"parts": [{"text": "hi"}, {"data": {"x": 1}}]}});
+        assert_eq!(
+            find_result_object(&msg),
+            Ok((json!({"x": 1}), "message.parts[1].data".to_string()))
+        );
+        let art = json!({"task": {"artifacts": [{"parts": [{"text": "t"}]}, {"parts": [{"kind": "data", "data": {"y": 2}}]}]}});
+        assert_eq!(
+            find_result_object(&art),
+            Ok((
+                json!({"y": 2}),
+                "task.artifacts[1].parts[0].data".to_string()
+            ))
+        );
+        let status = json!({"task": {"status": {"state": "TASK_STATE_REJECTED", "message": {"parts": [{"data": {"z": 3}}]}}}});
+        assert_eq!(
+            find_result_object(&status),
+            Ok((
+                json!({"z": 3}),
+                "task.status.message.parts[0].data".to_string()
+            ))
+        );
+        let legacy = json!({"kind": "message", "parts": [{"kind": "data", "data": {"w": 4}}]});
+        assert_eq!(
+            find_result_object(&legacy),
+            Ok((json!({"w": 4}), "parts[0].data".to_string()))
+        );
+        let empty = json!({"task": {"status": {"state": "TASK_STATE_FAILED"}}});
+        let err = find_result_object(&empty).err().unwrap_or_default();
+        assert!(err.contains("TASK_STATE_FAILED"), "{err}");
+        assert!(find_result_object(&json!({"other": 1})).is_err());
+        assert!(find_result_object(&json!([1])).is_err());
+    }
+
+    #[test]
+    fn jsonrpc_decoding() {
+        let b = Binding::A2aJsonrpc;
+        let err = br#"{"jsonrpc":"2.0","id":1,"error":{"code":-32009,"message":"nope","data":[{"reason":"X"}]}}"#;
+        assert_eq!(
+            decode_reply(b, 200, err),
+            Reply::Protocol {
+                code: -32009,
+                message: "nope".into(),
+                data: Some(json!([{"reason": "X"}]))
+            }
+        );
+        // Same error on HTTP 400 is still decoded.
+        assert!(matches!(
+            decode_reply(b, 400, err),
+            Reply::Protocol { code: -32009, .. }
+        ));
+        assert_eq!(decode_reply(b, 401, b"denied"), Reply::Http { status: 401 });
+        assert!(matches!(
+            decode_reply(b, 200, b"<html>"),
+            Reply::Unparseable { .. }
+        ));
+        assert!(matches!(
+            decode_reply(b, 200, br#"{"jsonrpc":"2.0","id":1}"#),
+            Reply::Unparseable { .. }
+        ));
+        assert!(matches!(
+            decode_reply(b, 200, br#"{"jsonrpc":"2.0","id":1,"result":{"message":{"parts":[{"data":{}}]}}}"#),
+            Reply::Op { ref where_found, .. } if where_found == "message.parts[0].data"
+        ));
+    }
+
+    #[test]
+    fn rest_decoding() {
+        let b = Binding::A2aRest;
+        let status = br#"{"error":{"code":400,"message":"bad","status":"INVALID_ARGUMENT","details":[{"reason":"R"}]}}"#;
+        assert_eq!(
+            decode_reply(b, 400, status),
+            Reply::Protocol {
+                code: 400,
+                message: "bad".into(),
+                data: Some(json!([{"reason": "R"}]))
+            }
+        );
+        let no_code = br#"{"error":{"message":"bad"}}"#;
+        assert!(matches!(
+            decode_reply(b, 422, no_code),
+            Reply::Protocol { code: 422, .. }
+        ));
+        assert_eq!(decode_reply(b, 503, b""), Reply::Http { status: 503 });
+        assert!(matches!(
+            decode_reply(b, 200, br#"{"task":{"artifacts":[{"parts":[{"data":{"ok":true}}]}]}}"#),
+            Reply::Op { ref object, .. } if object == &json!({"ok": true})
+        ));
+    }
+
+    #[test]
+    fn card_shapes() {
+        let v1 = AgentCard::from_json(json!({
+            "supportedInterfaces": [
+                {"url": "http://h/a2a", "protocolBinding": "JSONRPC", "protocolVersion": "1.0"},
+                {"url": "http://h/rest", "protocolBinding": "HTTP+JSON", "protocolVersion": "1.0"}
+            ],
+            "skills": [{"id": "initiate_deal_handoff"}, {"id": "search_inventory"}, {"name": "no id"}],
+            "securitySchemes": {"bearer": {"httpAuthSecurityScheme": {"scheme": "Bearer"}}}
+        }));
+        assert_eq!(v1.interfaces.len(), 2);
+        assert_eq!(v1.interface_url("http+json"), Some("http://h/rest"));
+        assert_eq!(v1.skills, vec!["initiate_deal_handoff", "search_inventory"]);
+        assert!(v1.bearer);
+
+        let v03 = AgentCard::from_json(json!({
+            "url": "http://h/a2a", "preferredTransport": "JSONRPC", "protocolVersion": "0.3.0",
+            "additionalInterfaces": [{"url": "http://h/a2a", "transport": "JSONRPC"}, {"url": "http://h/v1", "transport": "HTTP+JSON"}],
+            "securitySchemes": {"b": {"type": "http", "scheme": "bearer"}}
+        }));
+        assert_eq!(
+            v03.interfaces,
+            vec![
+                ("JSONRPC".into(), "http://h/a2a".into(), "0.3.0".into()),
+                ("HTTP+JSON".into(), "http://h/v1".into(), "0.3.0".into()),
+            ]
+        );
+        assert!(v03.bearer);
+        assert!(
+            !AgentCard::from_json(json!({"securitySchemes": {"k": {"apiKeySecurityScheme": {}}}}))
+                .bearer
+        );
+    }
+
+    #[test]
+    fn card_url_rules() {
+        assert_eq!(
+            card_url("http://h:1/"),
+            "http://h:1/.well-known/agent-card.json"
+        );
+        assert_eq!(card_url("http://h/card.json"), "http://h/card.json");
+    }
 }

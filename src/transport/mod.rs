@@ -12,7 +12,9 @@ use serde_json::Value;
 use std::time::Duration;
 
 /// A wire binding.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Binding {
     /// A2A 1.0, JSON-RPC binding (`SendMessage`).
@@ -261,4 +263,176 @@ impl Client {
             ClientImpl::A2a(_) => None,
         }
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Shared plumbing for the binding clients: HTTP client construction, error mapping, the
+// whole-exchange time bound, capped body reads and small JSON helpers.
+// ---------------------------------------------------------------------------------------------
+
+/// The reqwest client every binding uses: per-request timeout as a second bound (the first is
+/// [`bounded`]), and no redirects, so the harness sees exactly what the target answered.
+pub(crate) fn http_client(cfg: &ClientConfig) -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(cfg.timeout)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        // Building only fails when a TLS backend cannot initialise; none is compiled in.
+        .unwrap_or_else(|_| reqwest::Client::new())
+}
+
+/// One line naming a reqwest error and its causes (`a: b: c`).
+pub(crate) fn error_chain(err: &dyn std::error::Error) -> String {
+    let mut out = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        source = cause.source();
+    }
+    out.replace(['\n', '\r'], " ")
+}
+
+/// Map a reqwest failure to the transport error kinds: timeout, connect, everything else Io.
+pub(crate) fn map_reqwest_error(
+    url: &str,
+    err: &reqwest::Error,
+    cfg: &ClientConfig,
+) -> TransportError {
+    if err.is_timeout() {
+        TransportError::Timeout {
+            url: url.to_string(),
+            secs: cfg.timeout.as_secs_f64(),
+        }
+    } else if err.is_connect() {
+        TransportError::Connect {
+            url: url.to_string(),
+            detail: error_chain(err),
+        }
+    } else {
+        TransportError::Io {
+            url: url.to_string(),
+            detail: error_chain(err),
+        }
+    }
+}
+
+/// Run `fut` (a whole exchange: connect, send, read) within `cfg.timeout`.
+pub(crate) async fn bounded<T, F>(
+    cfg: &ClientConfig,
+    url: &str,
+    fut: F,
+) -> Result<T, TransportError>
+where
+    F: std::future::Future<Output = Result<T, TransportError>>,
+{
+    match tokio::time::timeout(cfg.timeout, fut).await {
+        Ok(result) => result,
+        Err(_) => Err(TransportError::Timeout {
+            url: url.to_string(),
+            secs: cfg.timeout.as_secs_f64(),
+        }),
+    }
+}
+
+/// Response headers as (lower-case name, lossy value), in order.
+pub(crate) fn header_list(headers: &reqwest::header::HeaderMap) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.as_str().to_ascii_lowercase(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect()
+}
+
+/// Read a response body chunk by chunk, failing with `TooLarge` as soon as it exceeds
+/// `max_body` (or announces more than that in `Content-Length`).
+pub(crate) async fn read_body_capped(
+    mut resp: reqwest::Response,
+    url: &str,
+    cfg: &ClientConfig,
+) -> Result<Vec<u8>, TransportError> {
+    let too_large = || TransportError::TooLarge {
+        url: url.to_string(),
+        limit: cfg.max_body,
+    };
+    if resp
+        .content_length()
+        .is_some_and(|n| usize::try_from(n).map_or(true, |n| n > cfg.max_body))
+    {
+        return Err(too_large());
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = resp
+        .chunk()
+        .await
+        .map_err(|e| map_reqwest_error(url, &e, cfg))?
+    {
+        if body.len() + chunk.len() > cfg.max_body {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// Whether two JSON-RPC ids are the same (numbers compare numerically: `3` equals `3.0`).
+pub(crate) fn ids_equal(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => match (x.as_i64(), y.as_i64()) {
+            (Some(i), Some(j)) => i == j,
+            _ => match (x.as_f64(), y.as_f64()) {
+                (Some(f), Some(g)) => f == g,
+                _ => x == y,
+            },
+        },
+        _ => a == b,
+    }
+}
+
+/// Decode a JSON-RPC `error` member into [`Reply::Protocol`]; `None` if it is not an object
+/// with an integral `code`.
+pub(crate) fn jsonrpc_error(error: &Value) -> Option<Reply> {
+    let obj = error.as_object()?;
+    let code = obj.get("code").and_then(integral)?;
+    Some(Reply::Protocol {
+        code,
+        message: obj
+            .get("message")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string(),
+        data: obj.get("data").cloned(),
+    })
+}
+
+/// An integer JSON value (`3` or `3.0`).
+pub(crate) fn integral(v: &Value) -> Option<i64> {
+    v.as_i64().or_else(|| {
+        v.as_f64()
+            .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15)
+            .map(|f| f as i64)
+    })
+}
+
+/// A short description of a JSON parse failure of `body`, one line.
+pub(crate) fn not_json_reason(body: &[u8], err: &serde_json::Error) -> String {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        "body is empty or blank".to_string()
+    } else {
+        format!("body is not JSON: {err}")
+    }
+}
+
+/// What was sent as the request body, for [`Exchange::request_body`]: the JSON value if the
+/// bytes parse, else the lossy text as a JSON string.
+pub(crate) fn request_body_value(body: &[u8]) -> Value {
+    serde_json::from_slice(body)
+        .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(body).into_owned()))
 }

@@ -1,0 +1,117 @@
+//! Markdown rendering: totals, then a table per suite with one row per clause and one column
+//! per transport, then the evidence of every FAIL / WARN / ERROR / NOT_TESTED.
+
+use super::{Report, Verdict};
+use std::collections::BTreeMap;
+
+fn cell(s: &str) -> String {
+    s.replace('|', "\\|").replace('\n', " ")
+}
+
+pub(super) fn render(r: &Report) -> String {
+    let mut m = String::new();
+    m.push_str(&format!(
+        "# dealer-tck conformance report `{}`\n\n",
+        r.run_id
+    ));
+    m.push_str(&format!(
+        "- Target: {} ({}{})\n- Started: {}\n- Seed: {} · {} generated valid cases per transport\n- Result: **{}** — {} pass, {} fail, {} warn, {} not tested, {} error\n- {} cases, {} exchanges, {} mails, {} CRM requests, {:.1}s\n\n",
+        r.target.url,
+        r.target.kind,
+        r.target.defect.as_deref().map(|d| format!(", defect `{d}`")).unwrap_or_default(),
+        r.started_at,
+        r.seed,
+        r.cases_per_transport,
+        if r.conformant { "CONFORMANT" } else { "NOT CONFORMANT" },
+        r.totals.pass,
+        r.totals.fail,
+        r.totals.warn,
+        r.totals.not_tested,
+        r.totals.error,
+        r.stats.cases,
+        r.stats.exchanges,
+        r.stats.mails,
+        r.stats.crm_requests,
+        r.stats.seconds
+    ));
+    for suite in &r.suites {
+        m.push_str(&format!("## {} (v{})\n\n", suite.title, suite.version));
+        let mut transports: Vec<&str> =
+            suite.results.iter().map(|c| c.transport.as_str()).collect();
+        transports.sort();
+        transports.dedup();
+        let mut rows: BTreeMap<usize, (&super::ClauseResult, BTreeMap<&str, Verdict>)> =
+            BTreeMap::new();
+        let mut order: Vec<&str> = vec![];
+        for c in &suite.results {
+            let idx = match order.iter().position(|x| *x == c.clause) {
+                Some(i) => i,
+                None => {
+                    order.push(&c.clause);
+                    order.len() - 1
+                }
+            };
+            rows.entry(idx)
+                .or_insert_with(|| (c, BTreeMap::new()))
+                .1
+                .insert(&c.transport, c.verdict);
+        }
+        m.push_str(&format!(
+            "| Clause | Level | {} | Rule |\n|---|---|{}---|\n",
+            transports.join(" | "),
+            "---|".repeat(transports.len())
+        ));
+        for (c, verdicts) in rows.values() {
+            let cols: Vec<String> = transports
+                .iter()
+                .map(|t| {
+                    verdicts
+                        .get(t)
+                        .map(|v| v.as_str().to_string())
+                        .unwrap_or("·".into())
+                })
+                .collect();
+            m.push_str(&format!(
+                "| {} | {} | {} | {} |\n",
+                c.clause,
+                c.level.as_str(),
+                cols.join(" | "),
+                cell(&c.text)
+            ));
+        }
+        m.push('\n');
+        let notable: Vec<_> = suite
+            .results
+            .iter()
+            .filter(|c| c.verdict != Verdict::Pass)
+            .collect();
+        if !notable.is_empty() {
+            m.push_str("### Evidence\n\n");
+            for c in notable {
+                m.push_str(&format!(
+                    "- **{}** `{}` [{}] — {}\n",
+                    c.verdict.as_str(),
+                    c.clause,
+                    c.transport,
+                    cell(&c.text)
+                ));
+                for d in &c.details {
+                    m.push_str(&format!(
+                        "  - `{}` ({}): {}\n",
+                        d.case,
+                        d.check,
+                        cell(&d.detail)
+                    ));
+                }
+                if let Some(ce) = &c.counterexample {
+                    m.push_str(&format!(
+                        "  - minimal counterexample (seed {}, case `{}`, {} shrink steps, 🔒 values masked): `{}`\n",
+                        ce.seed, ce.case, ce.shrink_steps, ce.payload
+                    ));
+                }
+            }
+            m.push('\n');
+        }
+    }
+    m
+}

@@ -1,0 +1,1289 @@
+//! The DMC-12 scenarios, per transport: discovery and binding checks, auth, generated valid and
+//! invalid cases (with shrinking), reservation state, SMTP and CRM faults, the CRM sink off,
+//! and the end-of-run scans of the log, the store, the mails and the CRM.
+
+use super::{CaseRecord, Ledger, RunOptions, Target, not_tested, scanner_for};
+use crate::check::dmc12::{
+    CaseObs, CrmSetup, JudgeCtx, judge_accepted, judge_crm_disabled, judge_crm_fault,
+    judge_rejected, judge_smtp_fault,
+};
+use crate::check::{Evaluation, Outcome, bindings};
+use crate::error::TckError;
+use crate::generate::{self, CaseSource, Dmc12Case, Expect, mutations};
+use crate::observe::crm::{CrmMock, CrmMode};
+use crate::observe::leak::{LeakScanner, mask_value};
+use crate::observe::smtp::{SmtpFault, SmtpSink};
+use crate::report::Counterexample;
+use crate::spec::{PII_FIELDS, codes, tools};
+use crate::transport::{
+    Binding, Client, ClientConfig, Exchange, RawRequest, Reply, TransportError, a2a,
+};
+use chrono::{DateTime, Utc};
+use serde_json::{Value, json};
+
+/// What one call produced.
+struct Executed {
+    request: Value,
+    exchange: Exchange,
+    mails: Vec<crate::observe::smtp::CapturedMail>,
+    crm: Vec<crate::observe::crm::CrmRequest>,
+    t0: DateTime<Utc>,
+    t1: DateTime<Utc>,
+}
+
+impl Executed {
+    fn obs<'a>(&'a self, binding: Binding, id: &'a str, scanner: &'a LeakScanner) -> CaseObs<'a> {
+        CaseObs {
+            binding,
+            case_id: id,
+            request: &self.request,
+            exchange: &self.exchange,
+            mails: &self.mails,
+            crm: &self.crm,
+            t0: self.t0,
+            t1: self.t1,
+            scanner,
+        }
+    }
+    fn accepted(&self) -> bool {
+        matches!(&self.exchange.reply, Reply::Op { object, .. } if object.get("error").is_none() && object.get("data").is_some())
+    }
+}
+
+struct Session<'a> {
+    opts: &'a RunOptions,
+    binding: Binding,
+    client: Client,
+    target_tokens: super::Tokens,
+    sink: &'a SmtpSink,
+    crm: &'a CrmMock,
+    store_id: String,
+    crm_token: String,
+    vins: Vec<String>,
+    next_vin: usize,
+    source: CaseSource,
+    salt: String,
+}
+
+impl Session<'_> {
+    fn ctx<'s>(&'s self, crm: CrmSetup<'s>) -> JudgeCtx<'s> {
+        JudgeCtx {
+            rules: &self.opts.codes,
+            crm,
+            clock_skew: self.opts.clock_skew,
+        }
+    }
+
+    fn crm_enabled(&self, mode: CrmMode) -> CrmSetup<'_> {
+        CrmSetup::Enabled {
+            store_id: &self.store_id,
+            token: &self.crm_token,
+            mode,
+        }
+    }
+
+    async fn exec(
+        &self,
+        ledger: &mut Ledger,
+        request: Value,
+        token: Option<&str>,
+    ) -> Result<Executed, TransportError> {
+        let mark = self.sink.mark();
+        let crm_mark = self.crm.requests().await.len();
+        let t0 = Utc::now();
+        let exchange = self
+            .client
+            .call(tools::INITIATE_DEAL_HANDOFF, &request, token)
+            .await;
+        let t1 = Utc::now();
+        ledger.stats.exchanges += 1;
+        ledger.stats.cases += 1;
+        let exchange = exchange?;
+        let mails = self.sink.since(mark);
+        let crm = self
+            .crm
+            .requests()
+            .await
+            .into_iter()
+            .skip(crm_mark)
+            .collect();
+        Ok(Executed {
+            request,
+            exchange,
+            mails,
+            crm,
+            t0,
+            t1,
+        })
+    }
+
+    async fn tool(
+        &self,
+        ledger: &mut Ledger,
+        tool: &str,
+        args: Value,
+        token: &str,
+    ) -> Result<Value, String> {
+        ledger.stats.exchanges += 1;
+        let ex = self
+            .client
+            .call(tool, &args, Some(token))
+            .await
+            .map_err(|e| e.to_string())?;
+        match ex.reply {
+            Reply::Op { object, .. } if object.get("error").is_none() => {
+                Ok(object.get("data").cloned().unwrap_or(Value::Null))
+            }
+            Reply::Op { object, .. } => Err(format!(
+                "{tool} answered {}",
+                object
+                    .pointer("/error/code")
+                    .cloned()
+                    .unwrap_or(Value::Null)
+            )),
+            other => Err(format!("{tool} answered {other:?}")
+                .chars()
+                .take(200)
+                .collect()),
+        }
+    }
+
+    /// Reserve some vehicle as `token`, trying the inventory round-robin.
+    async fn acquire(
+        &mut self,
+        ledger: &mut Ledger,
+        token: &str,
+        hold_seconds: Option<u64>,
+    ) -> Result<(String, Value), String> {
+        if self.vins.is_empty() {
+            return Err("the inventory fixture gave no VIN".into());
+        }
+        let mut last = String::new();
+        for _ in 0..self.vins.len() {
+            let vin = self.vins[self.next_vin % self.vins.len()].clone();
+            self.next_vin += 1;
+            let mut args = json!({"vin": vin});
+            if let Some(h) = hold_seconds {
+                args["hold_seconds"] = json!(h);
+            }
+            match self
+                .tool(ledger, tools::CREATE_RESERVATION, args, token)
+                .await
+            {
+                Ok(d) => match d.get("reservation_token").and_then(Value::as_str) {
+                    Some(t) => return Ok((t.to_string(), d.clone())),
+                    None => last = "create_reservation answered no reservation_token".into(),
+                },
+                Err(e) => last = e,
+            }
+        }
+        Err(format!("no vehicle could be reserved ({last})"))
+    }
+
+    async fn release(&self, ledger: &mut Ledger, rsv: &str, token: &str) {
+        let _ = self
+            .tool(
+                ledger,
+                tools::RELEASE_RESERVATION,
+                json!({"reservation_token": rsv}),
+                token,
+            )
+            .await;
+    }
+
+    fn record(&self, ledger: &mut Ledger, id: &str, case: &Dmc12Case, accepted: bool) {
+        let _ = id;
+        ledger.cases.push(CaseRecord {
+            binding: self.binding,
+            canaries: case.canaries(),
+            accepted,
+        });
+    }
+
+    /// Run one valid case on a fresh reservation; returns the evaluations (not yet recorded).
+    async fn valid_case(
+        &mut self,
+        ledger: &mut Ledger,
+        case: &Dmc12Case,
+        record: bool,
+    ) -> Vec<Evaluation> {
+        let extra: Vec<&str> = if case.trade_in_undisclosed() {
+            vec!["DMC12-REQ-DISCLOSED-001"]
+        } else {
+            vec![]
+        };
+        let a = self.target_tokens.agent_a.clone();
+        let (rsv, _) = match self.acquire(ledger, &a, None).await {
+            Ok(r) => r,
+            Err(why) => {
+                return not_tested(
+                    &[("DMC12-REQ-ACCEPT-001", "accept-valid")],
+                    Some(self.binding),
+                    &case.id,
+                    &why,
+                );
+            }
+        };
+        let req = case.with_token(&rsv);
+        let result = self.exec(ledger, req, Some(&a)).await;
+        self.release(ledger, &rsv, &a).await;
+        match result {
+            Err(e) => vec![Evaluation::new(
+                "DMC12-REQ-ACCEPT-001",
+                "accept-valid",
+                Some(self.binding),
+                &case.id,
+                Outcome::Error(e.to_string()),
+            )],
+            Ok(x) => {
+                if record {
+                    self.record(ledger, &case.id, case, x.accepted());
+                }
+                let scanner = LeakScanner::new(case.canaries());
+                judge_accepted(
+                    &x.obs(self.binding, &case.id, &scanner),
+                    &self.ctx(self.crm_enabled(CrmMode::Created)),
+                    &extra,
+                )
+            }
+        }
+    }
+
+    /// Run one invalid case on `rsv` (a live reservation of agent A).
+    async fn invalid_case(
+        &mut self,
+        ledger: &mut Ledger,
+        case: &Dmc12Case,
+        rsv: &str,
+        record: bool,
+    ) -> (Vec<Evaluation>, bool) {
+        let Expect::Reject { clause, code, .. } = case.expect else {
+            return (vec![], false);
+        };
+        let check = if clause == "DMC12-CONSENT-EXPIRY-001" {
+            "consent-expired"
+        } else {
+            "reject-code"
+        };
+        let a = self.target_tokens.agent_a.clone();
+        match self.exec(ledger, case.with_token(rsv), Some(&a)).await {
+            Err(e) => (
+                vec![Evaluation::new(
+                    clause,
+                    check,
+                    Some(self.binding),
+                    &case.id,
+                    Outcome::Error(e.to_string()),
+                )],
+                false,
+            ),
+            Ok(x) => {
+                if record {
+                    self.record(ledger, &case.id, case, x.accepted());
+                }
+                let scanner = LeakScanner::new(case.canaries());
+                let ev = judge_rejected(
+                    &x.obs(self.binding, &case.id, &scanner),
+                    &self.ctx(self.crm_enabled(CrmMode::Created)),
+                    clause,
+                    check,
+                    code,
+                );
+                (ev, x.accepted())
+            }
+        }
+    }
+}
+
+fn failing_clauses(evals: &[Evaluation]) -> Vec<String> {
+    let mut v: Vec<String> = evals
+        .iter()
+        .filter(|e| matches!(e.outcome, Outcome::Fail(_)))
+        .map(|e| e.clause.clone())
+        .collect();
+    v.sort();
+    v.dedup();
+    v
+}
+
+/// The payload with every 🔒 value masked, for a report.
+pub(crate) fn masked_payload(req: &Value) -> Value {
+    let mut v = req.clone();
+    for path in PII_FIELDS {
+        let ptr = format!("/{}", path.replace('.', "/"));
+        if let Some(slot) = v.pointer_mut(&ptr)
+            && let Some(s) = slot.as_str()
+        {
+            *slot = Value::String(mask_value(s));
+        }
+    }
+    if let Some(slot) = v.pointer_mut("/reservation_token")
+        && slot.is_string()
+    {
+        *slot = Value::String(generate::LIVE_TOKEN.into());
+    }
+    v
+}
+
+fn client_cfg(opts: &RunOptions) -> ClientConfig {
+    ClientConfig {
+        timeout: opts.call_timeout,
+        ..ClientConfig::default()
+    }
+}
+
+/// Discover the transports and run every scenario on each. Returns the transports tested.
+pub(super) async fn run_suite(
+    opts: &RunOptions,
+    target: &mut Target,
+    sink: &SmtpSink,
+    crm: &CrmMock,
+    (store_id, crm_token): (&str, &str),
+    ledger: &mut Ledger,
+) -> Result<Vec<Binding>, TckError> {
+    let cfg = client_cfg(opts);
+    let base = target.base_url();
+    let card = a2a::fetch_card(&base, &cfg).await.map_err(|e| match e {
+        TransportError::Connect { .. } | TransportError::Timeout { .. } => {
+            TckError::Unreachable(e.to_string())
+        }
+        other => TckError::Unreachable(format!("cannot read the agent card: {other}")),
+    })?;
+    ledger.stats.exchanges += 1;
+    let mut endpoints: Vec<(Binding, String)> = vec![];
+    for (pb, url, _) in &card.interfaces {
+        let b = match pb.to_ascii_uppercase().as_str() {
+            "JSONRPC" => Binding::A2aJsonrpc,
+            "HTTP+JSON" => Binding::A2aRest,
+            _ => continue,
+        };
+        if !endpoints.iter().any(|(x, _)| *x == b) {
+            endpoints.push((b, url.clone()));
+        }
+    }
+    if let Some(m) = target.mcp_url() {
+        endpoints.push((Binding::Mcp, m));
+    }
+    if let Some(only) = &opts.transports {
+        endpoints.retain(|(b, _)| only.contains(b));
+    }
+    endpoints.sort();
+    let skills = [
+        tools::SEARCH_INVENTORY,
+        tools::CREATE_RESERVATION,
+        tools::RELEASE_RESERVATION,
+        tools::INITIATE_DEAL_HANDOFF,
+    ];
+    let mut salt_src = CaseSource::new(opts.seed);
+    let (store_id, crm_token) = (store_id.to_string(), crm_token.to_string());
+    for (binding, url) in &endpoints {
+        if *binding != Binding::Mcp {
+            ledger.push(bindings::judge_card(&card, &skills, *binding));
+        }
+        let mut s = Session {
+            opts,
+            binding: *binding,
+            client: Client::new(*binding, url, cfg.clone()),
+            target_tokens: target.tokens.clone(),
+            sink,
+            crm,
+            store_id: store_id.clone(),
+            crm_token: crm_token.clone(),
+            vins: vec![],
+            next_vin: 0,
+            source: CaseSource::new(opts.seed ^ (*binding as u64).wrapping_mul(0x9e37_79b9)),
+            salt: salt_src.salt(),
+        };
+        run_binding(&mut s, target, ledger).await?;
+    }
+    // The CRM sink off needs a restart with another configuration.
+    let bindings_tested: Vec<Binding> = endpoints.iter().map(|(b, _)| *b).collect();
+    match target.restart_crm_disabled().await? {
+        None => {
+            for b in &bindings_tested {
+                ledger.extend(not_tested(
+                    &[("DMC12-CRM-DISABLED-001", "crm-disabled")],
+                    Some(*b),
+                    "crm-disabled",
+                    "the harness cannot restart this target with the CRM sink off",
+                ));
+            }
+        }
+        Some(new_base) => {
+            for (binding, url) in &endpoints {
+                let url = url.replace(&base, &new_base);
+                let mut s = Session {
+                    opts,
+                    binding: *binding,
+                    client: Client::new(*binding, &url, cfg.clone()),
+                    target_tokens: target.tokens.clone(),
+                    sink,
+                    crm,
+                    store_id: store_id.clone(),
+                    crm_token: crm_token.clone(),
+                    vins: vec![],
+                    next_vin: 0,
+                    source: CaseSource::new(opts.seed ^ 0xd15a_b1ed ^ (*binding as u64)),
+                    salt: salt_src.salt(),
+                };
+                crm_disabled(&mut s, ledger).await;
+            }
+        }
+    }
+    Ok(bindings_tested)
+}
+
+async fn load_inventory(s: &mut Session<'_>, ledger: &mut Ledger) -> Result<(), String> {
+    let a = s.target_tokens.agent_a.clone();
+    let d = s
+        .tool(ledger, tools::SEARCH_INVENTORY, json!({}), &a)
+        .await?;
+    s.vins = d
+        .get("vehicles")
+        .and_then(Value::as_array)
+        .map(|vs| {
+            vs.iter()
+                .filter_map(|v| v.get("vin").and_then(Value::as_str).map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    if s.vins.is_empty() {
+        return Err("search_inventory returned no vehicles".into());
+    }
+    Ok(())
+}
+
+async fn run_binding(
+    s: &mut Session<'_>,
+    _target: &Target,
+    ledger: &mut Ledger,
+) -> Result<(), TckError> {
+    let b = s.binding;
+    // Binding-level checks.
+    match b {
+        Binding::Mcp => {
+            if let Some(m) = s.client.as_mcp() {
+                let a = s.target_tokens.agent_a.clone();
+                match m.handshake(Some(&a)).await {
+                    Ok(h) => ledger.push(bindings::judge_handshake(&h)),
+                    Err(e) => {
+                        return Err(TckError::Unreachable(format!("MCP handshake failed: {e}")));
+                    }
+                }
+                match m.list_tools(Some(&a)).await {
+                    Ok(ex) => ledger.push(bindings::judge_tools_list(
+                        &ex,
+                        tools::INITIATE_DEAL_HANDOFF,
+                    )),
+                    Err(e) => ledger.push(Evaluation::new(
+                        "BIND-MCP-TOOLS-001",
+                        "mcp-tools-list",
+                        Some(b),
+                        "tools-list",
+                        Outcome::Error(e.to_string()),
+                    )),
+                }
+            }
+        }
+        _ => a2a_protocol(s, ledger).await,
+    }
+    if let Err(why) = load_inventory(s, ledger).await {
+        return Err(TckError::Unreachable(format!(
+            "{b}: inventory fixture failed: {why}"
+        )));
+    }
+    auth(s, ledger).await;
+    valid_cases(s, ledger).await;
+    invalid_cases(s, ledger).await;
+    state_scenarios(s, ledger).await;
+    smtp_faults(s, ledger).await;
+    crm_faults(s, _target, ledger).await;
+    Ok(())
+}
+
+async fn a2a_protocol(s: &mut Session<'_>, ledger: &mut Ledger) {
+    let b = s.binding;
+    let token = Some(s.target_tokens.agent_a.clone());
+    let msg = json!({"messageId": uuid::Uuid::new_v4().to_string(), "role": "ROLE_USER",
+        "parts": [{"data": {}, "mediaType": "application/json"}], "metadata": {"skill": tools::SEARCH_INVENTORY}});
+    let good = match b {
+        Binding::A2aJsonrpc => {
+            json!({"jsonrpc": "2.0", "id": 1, "method": "SendMessage", "params": {"message": msg}})
+        }
+        _ => json!({"message": msg}),
+    };
+    let ct = if b == Binding::A2aRest {
+        "application/a2a+json"
+    } else {
+        "application/json"
+    };
+    let raw = |body: Vec<u8>, headers: Vec<(String, String)>, defaults: bool| RawRequest {
+        body,
+        content_type: Some(ct.into()),
+        headers,
+        default_headers: defaults,
+        token: token.clone(),
+    };
+    // Unsupported version.
+    let req = raw(
+        serde_json::to_vec(&good).unwrap_or_default(),
+        vec![("A2A-Version".into(), "99.0".into())],
+        false,
+    );
+    ledger.stats.exchanges += 1;
+    match s.client.raw(req).await {
+        Ok(ex) => ledger.push(bindings::judge_version(&ex)),
+        Err(e) => ledger.push(Evaluation::new(
+            "BIND-A2A-VERSION-001",
+            "a2a-version",
+            Some(b),
+            "unsupported-a2a-version",
+            Outcome::Error(e.to_string()),
+        )),
+    }
+    let mut cases: Vec<(&str, Vec<u8>, i64)> = vec![(
+        "malformed-json",
+        b"{\"jsonrpc\": \"2.0\", \"id\": 1, \"method\": ".to_vec(),
+        if b == Binding::A2aRest { 400 } else { -32700 },
+    )];
+    if b == Binding::A2aJsonrpc {
+        let mut wrong = good.clone();
+        wrong["jsonrpc"] = json!("1.0");
+        cases.push((
+            "jsonrpc-1.0",
+            serde_json::to_vec(&wrong).unwrap_or_default(),
+            -32600,
+        ));
+        let mut unknown = good.clone();
+        unknown["method"] = json!("FlyToTheMoon");
+        cases.push((
+            "unknown-method",
+            serde_json::to_vec(&unknown).unwrap_or_default(),
+            -32601,
+        ));
+    }
+    for (name, body, expected) in cases {
+        ledger.stats.exchanges += 1;
+        match s.client.raw(raw(body, vec![], true)).await {
+            Ok(ex) => ledger.push(bindings::judge_protocol_error(&ex, name, expected)),
+            Err(e) => ledger.push(Evaluation::new(
+                "BIND-A2A-ERRORS-001",
+                "a2a-protocol-errors",
+                Some(b),
+                name,
+                Outcome::Error(e.to_string()),
+            )),
+        }
+    }
+}
+
+async fn auth(s: &mut Session<'_>, ledger: &mut Ledger) {
+    let b = s.binding;
+    let a = s.target_tokens.agent_a.clone();
+    let case = generate::edge_cases(&format!("{}au", s.salt)).remove(0);
+    let (rsv, _) = match s.acquire(ledger, &a, None).await {
+        Ok(r) => r,
+        Err(why) => {
+            ledger.extend(not_tested(
+                &[
+                    ("DMC12-AUTH-001", "auth-401"),
+                    ("DMC12-AUTH-002", "auth-403"),
+                ],
+                Some(b),
+                "auth",
+                &why,
+            ));
+            return;
+        }
+    };
+    let req = case.with_token(&rsv);
+    let unknown = s.target_tokens.unknown.clone();
+    for (id, token) in [
+        ("no-token", None),
+        ("unknown-token", Some(unknown.as_str())),
+    ] {
+        match s.exec(ledger, req.clone(), token).await {
+            Ok(x) => {
+                ledger.push(bindings::judge_http_refusal(&x.exchange, id, 401));
+                side_effect_free(s, ledger, &x, id);
+            }
+            Err(e) => ledger.push(Evaluation::new(
+                "DMC12-AUTH-001",
+                "auth-401",
+                Some(b),
+                id,
+                Outcome::Error(e.to_string()),
+            )),
+        }
+    }
+    match s.target_tokens.unscoped.clone() {
+        None => ledger.extend(not_tested(
+            &[("DMC12-AUTH-002", "auth-403")],
+            Some(b),
+            "unscoped-token",
+            "the target profile names no token without deal:handoff",
+        )),
+        Some(u) => match s.exec(ledger, req.clone(), Some(&u)).await {
+            Ok(x) => {
+                ledger.push(bindings::judge_http_refusal(
+                    &x.exchange,
+                    "unscoped-token",
+                    403,
+                ));
+                side_effect_free(s, ledger, &x, "unscoped-token");
+            }
+            Err(e) => ledger.push(Evaluation::new(
+                "DMC12-AUTH-002",
+                "auth-403",
+                Some(b),
+                "unscoped-token",
+                Outcome::Error(e.to_string()),
+            )),
+        },
+    }
+    s.release(ledger, &rsv, &a).await;
+}
+
+fn side_effect_free(s: &Session<'_>, ledger: &mut Ledger, x: &Executed, id: &str) {
+    let mut f = vec![];
+    if !x.mails.is_empty() {
+        f.push(format!("{} mail(s) sent for a refused call", x.mails.len()));
+    }
+    if !x.crm.is_empty() {
+        f.push(format!("{} CRM request(s) for a refused call", x.crm.len()));
+    }
+    ledger.push(Evaluation::new(
+        "DMC12-PII-REJECTED-001",
+        "rejected-no-side-effects",
+        Some(s.binding),
+        id,
+        if f.is_empty() {
+            Outcome::Pass
+        } else {
+            Outcome::Fail(f.join("; "))
+        },
+    ));
+}
+
+async fn valid_cases(s: &mut Session<'_>, ledger: &mut Ledger) {
+    for case in generate::edge_cases(&s.salt) {
+        let ev = s.valid_case(ledger, &case, true).await;
+        ledger.extend(ev);
+    }
+    for n in 0..s.opts.cases {
+        let mut tree = s.source.draw(generate::valid_request());
+        let id = format!("valid-{n:03}");
+        let case = Dmc12Case {
+            id: id.clone(),
+            expect: Expect::Accept,
+            request: tree.current(),
+        };
+        let ev = s.valid_case(ledger, &case, true).await;
+        let failing = failing_clauses(&ev);
+        ledger.extend(ev);
+        if !failing.is_empty() {
+            let (best, steps) = shrink(s, ledger, &mut tree, &failing, |c| c).await;
+            for clause in failing {
+                ledger
+                    .counterexamples
+                    .entry(format!("{clause}|{}", s.binding))
+                    .or_insert_with(|| Counterexample {
+                        seed: s.opts.seed,
+                        case: id.clone(),
+                        shrink_steps: steps,
+                        payload: masked_payload(&best),
+                    });
+            }
+        }
+    }
+}
+
+/// Shrink a failing generated case: simplify while the same clauses keep failing.
+async fn shrink(
+    s: &mut Session<'_>,
+    ledger: &mut Ledger,
+    tree: &mut generate::CaseTree,
+    failing: &[String],
+    map: impl Fn(Value) -> Value,
+) -> (Value, usize) {
+    let mut best = map(tree.current());
+    let mut steps = 0;
+    if !tree.simplify() {
+        return (best, 0);
+    }
+    while steps < s.opts.max_shrink {
+        steps += 1;
+        let candidate = map(tree.current());
+        let case = Dmc12Case {
+            id: "shrink".into(),
+            expect: Expect::Accept,
+            request: candidate.clone(),
+        };
+        let ev = s.valid_case(ledger, &case, false).await;
+        let still = failing_clauses(&ev).iter().any(|c| failing.contains(c));
+        if still {
+            best = candidate;
+            if !tree.simplify() {
+                break;
+            }
+        } else if !tree.complicate() {
+            break;
+        }
+    }
+    (best, steps)
+}
+
+async fn invalid_cases(s: &mut Session<'_>, ledger: &mut Ledger) {
+    let a = s.target_tokens.agent_a.clone();
+    let mut rsv: Option<String> = None;
+    for m in mutations::all() {
+        for n in 0..s.opts.invalid_per_rule {
+            if rsv.is_none() {
+                match s.acquire(ledger, &a, None).await {
+                    Ok((r, _)) => rsv = Some(r),
+                    Err(why) => {
+                        let check = if m.clause == "DMC12-CONSENT-EXPIRY-001" {
+                            "consent-expired"
+                        } else {
+                            "reject-code"
+                        };
+                        ledger.extend(not_tested(
+                            &[(m.clause, check)],
+                            Some(s.binding),
+                            m.name,
+                            &why,
+                        ));
+                        continue;
+                    }
+                }
+            }
+            let r = rsv.clone().unwrap_or_default();
+            let base = s.source.draw(generate::valid_request()).current();
+            let case = m.case(&base, n);
+            let (ev, accepted) = s.invalid_case(ledger, &case, &r, true).await;
+            ledger.extend(ev);
+            if accepted {
+                // A hand-off happened: the reservation may no longer be usable.
+                s.release(ledger, &r, &a).await;
+                rsv = None;
+            }
+        }
+    }
+    if let Some(r) = rsv {
+        s.release(ledger, &r, &a).await;
+    }
+}
+
+async fn state_scenarios(s: &mut Session<'_>, ledger: &mut Ledger) {
+    let b = s.binding;
+    let a = s.target_tokens.agent_a.clone();
+    let salt = s.salt.clone();
+    let base = |i: usize| generate::edge_cases(&format!("{salt}s{i}")).remove(0);
+    let run_reject = |s: &Session<'_>,
+                      ledger: &mut Ledger,
+                      x: Result<Executed, TransportError>,
+                      case: &Dmc12Case,
+                      clause: &str,
+                      check: &'static str,
+                      code: &str| match x {
+        Err(e) => ledger.push(Evaluation::new(
+            clause,
+            check,
+            Some(b),
+            &case.id,
+            Outcome::Error(e.to_string()),
+        )),
+        Ok(x) => {
+            s.record(ledger, &case.id, case, x.accepted());
+            let scanner = LeakScanner::new(case.canaries());
+            let ev = judge_rejected(
+                &x.obs(b, &case.id, &scanner),
+                &s.ctx(s.crm_enabled(CrmMode::Created)),
+                clause,
+                check,
+                code,
+            );
+            ledger.extend(ev);
+        }
+    };
+    // Never issued.
+    let mut case = base(1);
+    case.id = "reservation-never-issued".into();
+    let fake = format!("rsv_{}", uuid::Uuid::new_v4().simple());
+    let x = s.exec(ledger, case.with_token(&fake), Some(&a)).await;
+    run_reject(
+        s,
+        ledger,
+        x,
+        &case,
+        "DMC12-RES-NOTFOUND-001",
+        "state-not-found",
+        codes::RESERVATION_NOT_FOUND,
+    );
+    // Released.
+    let mut case = base(2);
+    case.id = "reservation-released".into();
+    match s.acquire(ledger, &a, None).await {
+        Err(why) => ledger.extend(not_tested(
+            &[("DMC12-RES-STATE-001", "state-released")],
+            Some(b),
+            &case.id,
+            &why,
+        )),
+        Ok((r, _)) => match s
+            .tool(
+                ledger,
+                tools::RELEASE_RESERVATION,
+                json!({"reservation_token": r}),
+                &a,
+            )
+            .await
+        {
+            Err(why) => ledger.extend(not_tested(
+                &[("DMC12-RES-STATE-001", "state-released")],
+                Some(b),
+                &case.id,
+                &format!("release_reservation failed: {why}"),
+            )),
+            Ok(_) => {
+                let x = s.exec(ledger, case.with_token(&r), Some(&a)).await;
+                run_reject(
+                    s,
+                    ledger,
+                    x,
+                    &case,
+                    "DMC12-RES-STATE-001",
+                    "state-released",
+                    codes::RESERVATION_STATE,
+                );
+            }
+        },
+    }
+    // Owned by another agent.
+    let mut case = base(3);
+    case.id = "reservation-of-another-agent".into();
+    match (
+        s.target_tokens.agent_b.clone(),
+        s.acquire(ledger, &a, None).await,
+    ) {
+        (None, _) => ledger.extend(not_tested(
+            &[("DMC12-RES-OWNER-001", "state-not-owner")],
+            Some(b),
+            &case.id,
+            "the target profile names no second agent token",
+        )),
+        (_, Err(why)) => ledger.extend(not_tested(
+            &[("DMC12-RES-OWNER-001", "state-not-owner")],
+            Some(b),
+            &case.id,
+            &why,
+        )),
+        (Some(tb), Ok((r, _))) => {
+            let x = s.exec(ledger, case.with_token(&r), Some(&tb)).await;
+            run_reject(
+                s,
+                ledger,
+                x,
+                &case,
+                "DMC12-RES-OWNER-001",
+                "state-not-owner",
+                codes::NOT_AUTHORIZED,
+            );
+            s.release(ledger, &r, &a).await;
+        }
+    }
+    // Expired: hold_seconds 1, then wait on the reservation's own expires_at.
+    let mut case = base(4);
+    case.id = "reservation-expired".into();
+    match s.acquire(ledger, &a, Some(1)).await {
+        Err(why) => ledger.extend(not_tested(
+            &[("DMC12-RES-EXPIRED-001", "state-expired")],
+            Some(b),
+            &case.id,
+            &why,
+        )),
+        Ok((r, d)) => match d
+            .get("expires_at")
+            .and_then(Value::as_str)
+            .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+        {
+            None => ledger.extend(not_tested(
+                &[("DMC12-RES-EXPIRED-001", "state-expired")],
+                Some(b),
+                &case.id,
+                "create_reservation gave no RFC 3339 expires_at",
+            )),
+            Some(exp) => {
+                let exp = exp.with_timezone(&Utc);
+                let limit = Utc::now() + chrono::Duration::seconds(30);
+                if exp > limit {
+                    ledger.extend(not_tested(
+                        &[("DMC12-RES-EXPIRED-001", "state-expired")],
+                        Some(b),
+                        &case.id,
+                        "hold_seconds:1 gave a hold longer than 30 s",
+                    ));
+                } else {
+                    // Wait until the clock has passed the hold's own expiry (plus the allowed skew).
+                    let deadline = exp
+                        + chrono::Duration::from_std(
+                            s.opts.clock_skew.min(std::time::Duration::from_millis(250)),
+                        )
+                        .unwrap_or_default();
+                    while Utc::now() <= deadline {
+                        let left = (deadline - Utc::now()).to_std().unwrap_or_default();
+                        tokio::time::sleep(left + std::time::Duration::from_millis(5)).await;
+                    }
+                    let x = s.exec(ledger, case.with_token(&r), Some(&a)).await;
+                    run_reject(
+                        s,
+                        ledger,
+                        x,
+                        &case,
+                        "DMC12-RES-EXPIRED-001",
+                        "state-expired",
+                        codes::RESERVATION_EXPIRED,
+                    );
+                }
+            }
+        },
+    }
+}
+
+async fn store_hash_hits(
+    target_dbs: &[std::path::PathBuf],
+    scanner: &LeakScanner,
+) -> Option<usize> {
+    let mut any_file = false;
+    let mut hits = 0;
+    for f in target_dbs {
+        if let Ok(bytes) = tokio::fs::read(f).await {
+            any_file = true;
+            hits += scanner.scan_hashes("db", &bytes).len();
+        }
+    }
+    any_file.then_some(hits)
+}
+
+async fn smtp_faults(s: &mut Session<'_>, ledger: &mut Ledger) {
+    let b = s.binding;
+    let a = s.target_tokens.agent_a.clone();
+    let dbs = ledger_db_files(ledger);
+    // Can the store show a recorded hand-off at all? (Hashes of accepted cases of this binding.)
+    let accepted_scanner =
+        scanner_for(ledger.cases.iter().filter(|c| c.binding == b && c.accepted));
+    let hashes_visible = store_hash_hits(&dbs, &accepted_scanner).await.unwrap_or(0) > 0;
+    for (i, fault) in SmtpFault::FAULTS.into_iter().enumerate() {
+        let mut case = generate::edge_cases(&format!("{}f{i}", s.salt)).remove(2);
+        case.id = format!("smtp-{}", fault.name());
+        let (rsv, _) = match s.acquire(ledger, &a, None).await {
+            Ok(r) => r,
+            Err(why) => {
+                ledger.extend(not_tested(
+                    &[("DMC12-EMAIL-FAIL-001", "smtp-fault-code")],
+                    Some(b),
+                    &case.id,
+                    &why,
+                ));
+                continue;
+            }
+        };
+        s.sink.set_fault(fault);
+        let x = s.exec(ledger, case.with_token(&rsv), Some(&a)).await;
+        s.sink.set_fault(SmtpFault::None);
+        match x {
+            Err(e) => ledger.push(Evaluation::new(
+                "DMC12-EMAIL-FAIL-001",
+                "smtp-fault-code",
+                Some(b),
+                &case.id,
+                Outcome::Error(e.to_string()),
+            )),
+            Ok(x) => {
+                s.record(ledger, &case.id, &case, false);
+                let scanner = LeakScanner::new(case.canaries());
+                ledger.extend(judge_smtp_fault(
+                    &x.obs(b, &case.id, &scanner),
+                    &s.ctx(s.crm_enabled(CrmMode::Created)),
+                ));
+                // Nothing recorded: no hash of this case's PII in the store.
+                let outcome = match store_hash_hits(&dbs, &scanner).await {
+                    None => Outcome::NotTested("the harness cannot see the target's database".into()),
+                    Some(_) if !hashes_visible => Outcome::NotTested("accepted hand-offs are not visible as SHA-256 digests in the store, so absence proves nothing".into()),
+                    Some(0) => Outcome::Pass,
+                    Some(n) => Outcome::Fail(format!("{n} SHA-256 digest(s) of this call's PII were written to the store although the email failed")),
+                };
+                ledger.push(Evaluation::new(
+                    "DMC12-EMAIL-FAIL-002",
+                    "smtp-fault-no-record",
+                    Some(b),
+                    &case.id,
+                    outcome,
+                ));
+                // The same reservation then hands off cleanly.
+                let retry_id = format!("{}-retry", case.id);
+                match s.exec(ledger, case.with_token(&rsv), Some(&a)).await {
+                    Err(e) => ledger.push(Evaluation::new(
+                        "DMC12-EMAIL-FAIL-002",
+                        "smtp-fault-retry",
+                        Some(b),
+                        &retry_id,
+                        Outcome::Error(e.to_string()),
+                    )),
+                    Ok(r) => {
+                        if let Some(rec) = ledger.cases.last_mut() {
+                            rec.accepted = r.accepted();
+                        }
+                        let outcome = if r.accepted() {
+                            Outcome::Pass
+                        } else {
+                            Outcome::Fail(format!(
+                                "after the SMTP fault the same reservation was refused: {}",
+                                crate::check::describe_reply(&r.exchange, &s.opts.codes)
+                            ))
+                        };
+                        ledger.push(Evaluation::new(
+                            "DMC12-EMAIL-FAIL-002",
+                            "smtp-fault-retry",
+                            Some(b),
+                            &retry_id,
+                            outcome,
+                        ));
+                        ledger.extend(judge_accepted(
+                            &r.obs(b, &retry_id, &scanner),
+                            &s.ctx(s.crm_enabled(CrmMode::Created)),
+                            &[],
+                        ));
+                    }
+                }
+            }
+        }
+        s.release(ledger, &rsv, &a).await;
+    }
+}
+
+fn ledger_db_files(ledger: &Ledger) -> Vec<std::path::PathBuf> {
+    ledger.db_files.clone()
+}
+
+async fn crm_faults(s: &mut Session<'_>, target: &Target, ledger: &mut Ledger) {
+    let b = s.binding;
+    let a = s.target_tokens.agent_a.clone();
+    let slow = target.crm_timeout() + std::time::Duration::from_secs(1);
+    for (i, mode) in [
+        CrmMode::Status500,
+        CrmMode::Status503,
+        CrmMode::Slow(slow),
+        CrmMode::Reset,
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let mut case = generate::edge_cases(&format!("{}c{i}", s.salt)).remove(0);
+        case.id = format!("crm-{}", mode.name());
+        let (rsv, _) = match s.acquire(ledger, &a, None).await {
+            Ok(r) => r,
+            Err(why) => {
+                ledger.extend(not_tested(
+                    &[("DMC12-CRM-BESTEFFORT-001", "crm-fault-success")],
+                    Some(b),
+                    &case.id,
+                    &why,
+                ));
+                continue;
+            }
+        };
+        s.crm.set_mode(mode).await;
+        let x = s.exec(ledger, case.with_token(&rsv), Some(&a)).await;
+        s.crm.set_mode(CrmMode::Created).await;
+        match x {
+            Err(TransportError::Timeout { secs, .. }) => ledger.push(Evaluation::new(
+                "DMC12-CRM-BESTEFFORT-001",
+                "crm-fault-success",
+                Some(b),
+                &case.id,
+                Outcome::Fail(format!(
+                    "no answer within {secs:.1}s while the CRM was failing ({})",
+                    mode.name()
+                )),
+            )),
+            Err(e) => ledger.push(Evaluation::new(
+                "DMC12-CRM-BESTEFFORT-001",
+                "crm-fault-success",
+                Some(b),
+                &case.id,
+                Outcome::Error(e.to_string()),
+            )),
+            Ok(x) => {
+                s.record(ledger, &case.id, &case, x.accepted());
+                let scanner = LeakScanner::new(case.canaries());
+                ledger.extend(judge_crm_fault(
+                    &x.obs(b, &case.id, &scanner),
+                    &s.ctx(s.crm_enabled(mode)),
+                ));
+            }
+        }
+        s.release(ledger, &rsv, &a).await;
+    }
+}
+
+async fn crm_disabled(s: &mut Session<'_>, ledger: &mut Ledger) {
+    let b = s.binding;
+    let a = s.target_tokens.agent_a.clone();
+    let mut case = generate::edge_cases(&format!("{}d", s.salt)).remove(2);
+    case.id = "crm-disabled".into();
+    if let Err(why) = load_inventory(s, ledger).await {
+        ledger.extend(not_tested(
+            &[("DMC12-CRM-DISABLED-001", "crm-disabled")],
+            Some(b),
+            &case.id,
+            &why,
+        ));
+        return;
+    }
+    let (rsv, _) = match s.acquire(ledger, &a, None).await {
+        Ok(r) => r,
+        Err(why) => {
+            ledger.extend(not_tested(
+                &[("DMC12-CRM-DISABLED-001", "crm-disabled")],
+                Some(b),
+                &case.id,
+                &why,
+            ));
+            return;
+        }
+    };
+    match s.exec(ledger, case.with_token(&rsv), Some(&a)).await {
+        Err(e) => ledger.push(Evaluation::new(
+            "DMC12-CRM-DISABLED-001",
+            "crm-disabled",
+            Some(b),
+            &case.id,
+            Outcome::Error(e.to_string()),
+        )),
+        Ok(x) => {
+            s.record(ledger, &case.id, &case, x.accepted());
+            let scanner = LeakScanner::new(case.canaries());
+            ledger.extend(judge_crm_disabled(
+                &x.obs(b, &case.id, &scanner),
+                &s.ctx(CrmSetup::Disabled),
+            ));
+        }
+    }
+    s.release(ledger, &rsv, &a).await;
+}
+
+/// Scans after every call has been made: the log, the store, and every mail and CRM body for
+/// canaries of rejected calls.
+pub(super) async fn end_of_run_scans(
+    target: &Target,
+    sink: &SmtpSink,
+    crm: &CrmMock,
+    transports: &[Binding],
+    ledger: &mut Ledger,
+) {
+    let mails = sink.mails();
+    let crm_reqs = crm.requests().await;
+    for &b in transports {
+        let all = scanner_for(ledger.cases.iter().filter(|c| c.binding == b));
+        // Log.
+        let outcome = match target.log_bytes() {
+            None => Outcome::NotTested("the harness cannot see the target's log output".into()),
+            Some(log) => {
+                let f = all.scan("server log", &log);
+                if f.is_empty() {
+                    Outcome::Pass
+                } else {
+                    Outcome::Fail(crate::check::dmc12::findings_text(&f))
+                }
+            }
+        };
+        ledger.push(Evaluation::new(
+            "DMC12-PII-LOG-001",
+            "leak-log",
+            Some(b),
+            "end-of-run",
+            outcome,
+        ));
+        // Store: plaintext, and (SHOULD) hashes of accepted hand-offs.
+        let mut seen_file = false;
+        let mut findings = vec![];
+        let mut hash_hits = 0;
+        let accepted = scanner_for(ledger.cases.iter().filter(|c| c.binding == b && c.accepted));
+        for f in target.db_files() {
+            if let Ok(bytes) = tokio::fs::read(&f).await {
+                seen_file = true;
+                let name = f
+                    .file_name()
+                    .map(|n| n.to_string_lossy().to_string())
+                    .unwrap_or_default();
+                findings.extend(all.scan(&format!("db file {name}"), &bytes));
+                hash_hits += accepted.scan_hashes("db", &bytes).len();
+            }
+        }
+        let (o1, o2) = if !seen_file {
+            let why = "the harness cannot see the target's database".to_string();
+            (Outcome::NotTested(why.clone()), Outcome::NotTested(why))
+        } else {
+            (
+                if findings.is_empty() {
+                    Outcome::Pass
+                } else {
+                    Outcome::Fail(crate::check::dmc12::findings_text(&findings))
+                },
+                if accepted.canaries().is_empty() {
+                    Outcome::NotTested("no accepted hand-off with scannable PII".into())
+                } else if hash_hits > 0 {
+                    Outcome::Pass
+                } else {
+                    Outcome::Fail(
+                        "no SHA-256 digest of any accepted hand-off's PII found in the store"
+                            .into(),
+                    )
+                },
+            )
+        };
+        ledger.push(Evaluation::new(
+            "DMC12-PII-STORE-001",
+            "leak-store",
+            Some(b),
+            "end-of-run",
+            o1,
+        ));
+        ledger.push(Evaluation::new(
+            "DMC12-PII-STORE-002",
+            "store-hashes",
+            Some(b),
+            "end-of-run",
+            o2,
+        ));
+        // Late side effects of rejected calls.
+        let rejected = scanner_for(
+            ledger
+                .cases
+                .iter()
+                .filter(|c| c.binding == b && !c.accepted),
+        );
+        let mut f = vec![];
+        for m in &mails {
+            f.extend(rejected.scan("mail", &m.raw));
+        }
+        for r in &crm_reqs {
+            f.extend(rejected.scan("CRM request", r.body.as_bytes()));
+        }
+        ledger.push(Evaluation::new(
+            "DMC12-PII-REJECTED-001",
+            "rejected-no-side-effects",
+            Some(b),
+            "end-of-run",
+            if f.is_empty() {
+                Outcome::Pass
+            } else {
+                Outcome::Fail(format!(
+                    "PII of rejected calls reached mail or CRM: {}",
+                    crate::check::dmc12::findings_text(&f)
+                ))
+            },
+        ));
+    }
+}
