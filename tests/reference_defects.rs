@@ -80,8 +80,14 @@ async fn probe(
     let out: (String, &'static str) = match d {
         UnmaskedNextSteps => {
             let e = handoff(&env, jr, a, c.full(&rsv)).await;
-            let shown = e["data"]["next_steps"].as_str().unwrap_or("").contains(&c.email);
-            (format!("plaintext email in next_steps: {shown}"), "plaintext email in next_steps: false")
+            let shown = e["data"]["next_steps"]
+                .as_str()
+                .unwrap_or("")
+                .contains(&c.email);
+            (
+                format!("plaintext email in next_steps: {shown}"),
+                "plaintext email in next_steps: false",
+            )
         }
         PlaintextNotes => {
             handoff(&env, jr, a, c.full(&rsv)).await;
@@ -91,7 +97,10 @@ async fn probe(
         RecordBeforeEmail => {
             sink.set_fault(SmtpFault::Rcpt550);
             let e = handoff(&env, jr, a, c.full(&rsv)).await;
-            (format!("{} rows={}", outcome(&e), env.handoff_rows()), "UPSTREAM_UNAVAILABLE rows=0")
+            (
+                format!("{} rows={}", outcome(&e), env.handoff_rows()),
+                "UPSTREAM_UNAVAILABLE rows=0",
+            )
         }
         CrmFailureFailsCall => {
             crm.set_mode(CrmMode::Status500).await;
@@ -106,7 +115,10 @@ async fn probe(
         TradeInExtraFields => {
             let mut req = c.full(&rsv);
             req["trade_in"]["trim"] = json!("Premium");
-            (outcome(&handoff(&env, jr, a, req).await), "VALIDATION_ERROR")
+            (
+                outcome(&handoff(&env, jr, a, req).await),
+                "VALIDATION_ERROR",
+            )
         }
         SkipOwnership => (
             outcome(&handoff(&env, jr, TOKEN_AGENT_B, c.full(&rsv)).await),
@@ -114,7 +126,12 @@ async fn probe(
         ),
         AdfPhoneBeforeEmail => {
             handoff(&env, jr, a, c.full(&rsv)).await;
-            let body = crm.requests().await.pop().map(|r| r.body).unwrap_or_default();
+            let body = crm
+                .requests()
+                .await
+                .pop()
+                .map(|r| r.body)
+                .unwrap_or_default();
             let email = body.find(&format!("<email>{}</email>", c.email));
             let phone = body.find(&c.phone);
             let order = match (email, phone) {
@@ -138,12 +155,18 @@ async fn probe(
             sink.set_fault(SmtpFault::Data451);
             handoff(&env, jr, a, c.full(&rsv)).await;
             let leads = crm.requests().await.len() - crm_before;
-            (format!("leads after SMTP failure: {leads}"), "leads after SMTP failure: 0")
+            (
+                format!("leads after SMTP failure: {leads}"),
+                "leads after SMTP failure: 0",
+            )
         }
         AcceptConsentFalse => {
             let mut req = c.full(&rsv);
             req["customer_consent"] = json!(false);
-            (outcome(&handoff(&env, jr, a, req).await), "VALIDATION_ERROR")
+            (
+                outcome(&handoff(&env, jr, a, req).await),
+                "VALIDATION_ERROR",
+            )
         }
         SentToThreeChars => {
             let e = handoff(&env, jr, a, c.full(&rsv)).await;
@@ -164,36 +187,62 @@ async fn probe(
         }
         AcceptExpiredReservation => {
             let expired = expired_reservation(&env).await;
-            (outcome(&handoff(&env, jr, a, c.full(&expired)).await), "RESERVATION_EXPIRED")
+            (
+                outcome(&handoff(&env, jr, a, c.full(&expired)).await),
+                "RESERVATION_EXPIRED",
+            )
         }
         AcceptReleasedReservation => {
             env.client
-                .call(jr, Some(a), "release_reservation", json!({"reservation_token": rsv}))
+                .call(
+                    jr,
+                    Some(a),
+                    "release_reservation",
+                    json!({"reservation_token": rsv}),
+                )
                 .await
                 .expect("release");
-            (outcome(&handoff(&env, jr, a, c.full(&rsv)).await), "RESERVATION_STATE")
+            (
+                outcome(&handoff(&env, jr, a, c.full(&rsv)).await),
+                "RESERVATION_STATE",
+            )
         }
         SkipScopeCheck => {
-            let r = env.client.jsonrpc(Some(TOKEN_UNSCOPED), HANDOFF, &c.full(&rsv)).await;
+            let r = env
+                .client
+                .jsonrpc(Some(TOKEN_UNSCOPED), HANDOFF, &c.full(&rsv))
+                .await;
             (format!("HTTP {}", r.status), "HTTP 403")
         }
         LoosePhonePattern => {
             let mut req = c.full(&rsv);
             req["customer_contact"]["phone"] = json!("call-me-now");
-            (outcome(&handoff(&env, jr, a, req).await), "VALIDATION_ERROR")
+            (
+                outcome(&handoff(&env, jr, a, req).await),
+                "VALIDATION_ERROR",
+            )
         }
         CrmLeadIdOnFailure => {
             crm.set_mode(CrmMode::Status500).await;
             let e = handoff(&env, jr, a, c.full(&rsv)).await;
-            (format!("crm_lead_id {}", e["data"]["crm_lead_id"]), "crm_lead_id null")
+            (
+                format!("crm_lead_id {}", e["data"]["crm_lead_id"]),
+                "crm_lead_id null",
+            )
         }
         WrongMetadataProtocol => {
             let e = handoff(&env, Binding::Mcp, a, c.full(&rsv)).await;
             (e["_metadata"]["protocol"].to_string(), "\"mcp\"")
         }
         McpErrorWithoutIsError => {
-            let r = env.client.mcp_call(a, HANDOFF, &c.full("rsv_never_issued_00000000")).await;
-            (format!("isError {}", r.json["result"]["isError"]), "isError true")
+            let r = env
+                .client
+                .mcp_call(a, HANDOFF, &c.full("rsv_never_issued_00000000"))
+                .await;
+            (
+                format!("isError {}", r.json["result"]["isError"]),
+                "isError true",
+            )
         }
         NoVersionCheck => {
             let auth = format!("Bearer {a}");
@@ -203,11 +252,17 @@ async fn probe(
                 .client
                 .post(
                     "/a2a/jsonrpc",
-                    &[("content-type", "application/json"), ("authorization", auth.as_str())],
+                    &[
+                        ("content-type", "application/json"),
+                        ("authorization", auth.as_str()),
+                    ],
                     body.to_string().into_bytes(),
                 )
                 .await;
-            (format!("HTTP {} {}", r.status, r.json["error"]["code"]), "HTTP 400 -32009")
+            (
+                format!("HTTP {} {}", r.status, r.json["error"]["code"]),
+                "HTTP 400 -32009",
+            )
         }
         NotFoundAsState => (
             outcome(&handoff(&env, jr, a, c.full("rsv_never_issued_00000000")).await),
@@ -230,7 +285,10 @@ async fn probe(
         EmailWithoutPhone => {
             handoff(&env, jr, a, c.full(&rsv)).await;
             let mail = sink.since(mails_before).pop().expect("mail");
-            (format!("phone in email: {}", mail.text.contains(&c.phone)), "phone in email: true")
+            (
+                format!("phone in email: {}", mail.text.contains(&c.phone)),
+                "phone in email: true",
+            )
         }
         StatusQueued => {
             let e = handoff(&env, jr, a, c.full(&rsv)).await;
@@ -246,16 +304,25 @@ async fn probe(
             req["consent"]["expires_at"] = json!("2021-03-04T05:06:07Z");
             let e = handoff(&env, jr, a, req).await;
             let mails = sink.since(mails_before).len();
-            (format!("{} mails={mails}", outcome(&e)), "CONSENT_INVALID mails=0")
+            (
+                format!("{} mails={mails}", outcome(&e)),
+                "CONSENT_INVALID mails=0",
+            )
         }
         OversizeNotesAccepted => {
             let mut req = c.full(&rsv);
             req["notes"] = json!("n".repeat(700));
-            (outcome(&handoff(&env, jr, a, req).await), "VALIDATION_ERROR")
+            (
+                outcome(&handoff(&env, jr, a, req).await),
+                "VALIDATION_ERROR",
+            )
         }
         ReceiptWithoutNextSteps => {
             let e = handoff(&env, jr, a, c.full(&rsv)).await;
-            (format!("next_steps: {}", e["data"]["next_steps"].is_string()), "next_steps: true")
+            (
+                format!("next_steps: {}", e["data"]["next_steps"].is_string()),
+                "next_steps: true",
+            )
         }
         DisabledReportedSent => {
             let e = handoff(&env, jr, a, c.full(&rsv)).await;
@@ -266,7 +333,10 @@ async fn probe(
             )
         }
         MissingTokenForbidden => {
-            let r = env.client.jsonrpc(None, "search_inventory", &json!({})).await;
+            let r = env
+                .client
+                .jsonrpc(None, "search_inventory", &json!({}))
+                .await;
             (format!("HTTP {}", r.status), "HTTP 401")
         }
     };
@@ -293,7 +363,9 @@ async fn every_defect_flips_the_behaviour_it_claims() {
         let (clean, expected) = probe(d, None, &sink, &crm).await;
         let (broken, _) = probe(d, Some(d), &sink, &crm).await;
         if clean != expected {
-            failures.push(format!("{d}: the clean reference shows {clean:?}, expected {expected:?}"));
+            failures.push(format!(
+                "{d}: the clean reference shows {clean:?}, expected {expected:?}"
+            ));
         }
         if broken == clean {
             failures.push(format!("{d}: no observable change ({broken:?})"));

@@ -19,11 +19,7 @@ const HANDOFF: &str = "initiate_deal_handoff";
 
 /// Call initiate_deal_handoff and return the envelope (panics on a transport failure).
 async fn handoff(env: &Env, binding: Binding, token: &str, args: Value) -> Value {
-    match env
-        .client
-        .call(binding, Some(token), HANDOFF, args)
-        .await
-    {
+    match env.client.call(binding, Some(token), HANDOFF, args).await {
         Ok(e) => e,
         Err(r) => panic!("{binding:?} hand-off: HTTP {} {}", r.status, r.text),
     }
@@ -40,7 +36,10 @@ fn outcome(envelope: &Value) -> String {
 
 fn assert_no_canary(surface: &str, bytes: &[u8], c: &Canaries) {
     for v in c.all() {
-        assert!(!contains(bytes, v), "{surface} contains the plaintext {v:?}");
+        assert!(
+            !contains(bytes, v),
+            "{surface} contains the plaintext {v:?}"
+        );
     }
 }
 
@@ -76,7 +75,10 @@ async fn happy_path(binding: Binding, sse: bool) {
     let floor = DateTime::parse_from_rfc3339(&before.to_rfc3339_opts(SecondsFormat::Millis, true))
         .expect("floor")
         .with_timezone(&Utc);
-    assert!(floor <= sent_at && sent_at <= after, "{sent_at} not in [{before}, {after}]");
+    assert!(
+        floor <= sent_at && sent_at <= after,
+        "{sent_at} not in [{before}, {after}]"
+    );
     assert_eq!(
         data["next_steps"],
         format!(
@@ -86,7 +88,11 @@ async fn happy_path(binding: Binding, sse: bool) {
     );
     let meta = &envelope["_metadata"];
     assert_eq!(meta["tool"], HANDOFF);
-    let protocol = if binding == Binding::Mcp { "mcp" } else { "a2a" };
+    let protocol = if binding == Binding::Mcp {
+        "mcp"
+    } else {
+        "a2a"
+    };
     assert_eq!(meta["protocol"], protocol);
     let trace_id = meta["trace_id"].as_str().expect("trace_id");
     assert!(trace_id.starts_with("trc_"));
@@ -98,13 +104,24 @@ async fn happy_path(binding: Binding, sse: bool) {
     assert_eq!(mail.rcpt_to, env.desk);
     assert_eq!(mask_list(&mail.rcpt_to), data["sent_to_masked"]);
     assert!(mail.subject.contains(token), "{}", mail.subject);
-    assert!(mail.subject.starts_with("Deal hand-off: "), "{}", mail.subject);
+    assert!(
+        mail.subject.starts_with("Deal hand-off: "),
+        "{}",
+        mail.subject
+    );
     for v in c.all() {
         assert!(mail.text.contains(v), "email lacks {v:?}:\n{}", mail.text);
     }
     for v in [
-        "finance", &rsv, "Crosstrek", "JF2GTACC4K8200000", "48000", "good", "18500 USD",
-        "email, phone", "2099-06-01T00:00:00Z",
+        "finance",
+        &rsv,
+        "Crosstrek",
+        "JF2GTACC4K8200000",
+        "48000",
+        "good",
+        "18500 USD",
+        "email, phone",
+        "2099-06-01T00:00:00Z",
     ] {
         assert!(mail.text.contains(v), "email lacks {v:?}:\n{}", mail.text);
     }
@@ -162,8 +179,14 @@ async fn happy_path(binding: Binding, sse: bool) {
         )
         .expect("row");
     assert_eq!(fin, "finance");
-    assert!(disclosed, "trade_in_disclosed becomes true with trade-in fields");
-    assert!(trade.contains("Crosstrek") && !trade.contains("description"), "{trade}");
+    assert!(
+        disclosed,
+        "trade_in_disclosed becomes true with trade-in fields"
+    );
+    assert!(
+        trade.contains("Crosstrek") && !trade.contains("description"),
+        "{trade}"
+    );
     assert_eq!(channels, "[\"email\",\"phone\"]");
     assert_eq!(crm_status, "sent");
     assert_eq!(lead_id.as_deref(), lead.lead_id.as_deref());
@@ -299,7 +322,12 @@ async fn fixture_tools_inventory_and_reservations() {
     let env = Env::start(Opts::default()).await;
     let inv = env
         .client
-        .call(Binding::Rest, Some(TOKEN_AGENT_A), "search_inventory", json!({}))
+        .call(
+            Binding::Rest,
+            Some(TOKEN_AGENT_A),
+            "search_inventory",
+            json!({}),
+        )
         .await
         .expect("inventory");
     let vehicles = inv["data"]["vehicles"].as_array().expect("vehicles");
@@ -338,7 +366,10 @@ async fn fixture_tools_inventory_and_reservations() {
         .expect("create");
     let d = &created["data"];
     let token = d["reservation_token"].as_str().expect("token");
-    assert!(token.starts_with("rsv_") && token.len() >= 4 + 22, "{token}");
+    assert!(
+        token.starts_with("rsv_") && token.len() >= 4 + 22,
+        "{token}"
+    );
     assert!(
         token[4..]
             .chars()
@@ -353,39 +384,87 @@ async fn fixture_tools_inventory_and_reservations() {
             .is_match(exp),
         "{exp}"
     );
-    let left = DateTime::parse_from_rfc3339(exp).expect("rfc3339").with_timezone(&Utc) - Utc::now();
+    let left = DateTime::parse_from_rfc3339(exp)
+        .expect("rfc3339")
+        .with_timezone(&Utc)
+        - Utc::now();
     assert!(left > chrono::Duration::seconds(800) && left <= chrono::Duration::seconds(900));
 
     let code = |e: Result<Value, Reply>| outcome(&e.expect("answered"));
     let c = &env.client;
     assert_eq!(
-        code(c.call(Binding::JsonRpc, Some(TOKEN_AGENT_B), "create_reservation", json!({"vin": vin})).await),
+        code(
+            c.call(
+                Binding::JsonRpc,
+                Some(TOKEN_AGENT_B),
+                "create_reservation",
+                json!({"vin": vin})
+            )
+            .await
+        ),
         "VEHICLE_UNAVAILABLE"
     );
     assert_eq!(
-        code(c.call(Binding::JsonRpc, Some(TOKEN_AGENT_A), "create_reservation", json!({"vin": "JF2GTACC4K8299999"})).await),
+        code(
+            c.call(
+                Binding::JsonRpc,
+                Some(TOKEN_AGENT_A),
+                "create_reservation",
+                json!({"vin": "JF2GTACC4K8299999"})
+            )
+            .await
+        ),
         "VEHICLE_NOT_FOUND"
     );
     assert_eq!(
-        code(c.call(Binding::JsonRpc, Some(TOKEN_AGENT_A), "create_reservation", json!({"vin": vin, "hold_seconds": 3601})).await),
+        code(
+            c.call(
+                Binding::JsonRpc,
+                Some(TOKEN_AGENT_A),
+                "create_reservation",
+                json!({"vin": vin, "hold_seconds": 3601})
+            )
+            .await
+        ),
         "VALIDATION_ERROR"
     );
     let release = |t: &'static str, r: String| async move {
-        c.call(Binding::Rest, Some(t), "release_reservation", json!({"reservation_token": r}))
-            .await
+        c.call(
+            Binding::Rest,
+            Some(t),
+            "release_reservation",
+            json!({"reservation_token": r}),
+        )
+        .await
     };
-    assert_eq!(code(release(TOKEN_AGENT_B, token.to_string()).await), "NOT_AUTHORIZED");
-    let released = release(TOKEN_AGENT_A, token.to_string()).await.expect("release");
+    assert_eq!(
+        code(release(TOKEN_AGENT_B, token.to_string()).await),
+        "NOT_AUTHORIZED"
+    );
+    let released = release(TOKEN_AGENT_A, token.to_string())
+        .await
+        .expect("release");
     assert_eq!(released["data"]["status"], "released");
     assert_eq!(released["data"]["reservation_token"], token);
-    assert_eq!(code(release(TOKEN_AGENT_A, token.to_string()).await), "RESERVATION_STATE");
+    assert_eq!(
+        code(release(TOKEN_AGENT_A, token.to_string()).await),
+        "RESERVATION_STATE"
+    );
     assert_eq!(
         code(release(TOKEN_AGENT_A, "rsv_never_issued_000000000".into()).await),
         "RESERVATION_NOT_FOUND"
     );
     // Released: the VIN can be held again.
     assert_eq!(
-        code(c.call(Binding::JsonRpc, Some(TOKEN_AGENT_B), "create_reservation", json!({"vin": vin})).await),
+        code(
+            c.call(
+                Binding::JsonRpc,
+                Some(TOKEN_AGENT_B),
+                "create_reservation",
+                json!({"vin": vin})
+            )
+            .await
+        ),
         "ok"
     );
 }
@@ -398,35 +477,215 @@ async fn validation_errors_name_field_and_rule_never_the_value() {
     let rsv = env.reservation().await;
     let c = Canaries::new();
     let cases: Vec<(&str, Mutation, &str, &str, Option<&str>)> = vec![
-        ("name too long", |v| v["customer_contact"]["name"] = json!("Nameless".repeat(16)), "customer_contact.name", "maxLength 120", Some("NamelessNameless")),
-        ("name empty", |v| v["customer_contact"]["name"] = json!(""), "customer_contact.name", "minLength 1", None),
-        ("phone not E.164", |v| v["customer_contact"]["phone"] = json!("5550192837"), "customer_contact.phone", "pattern", Some("5550192837")),
-        ("phone too short", |v| v["customer_contact"]["phone"] = json!("+155501"), "customer_contact.phone", "minLength 8", Some("+155501")),
-        ("email not an address", |v| v["customer_contact"]["email"] = json!("no-at-sign-here"), "customer_contact.email", "pattern", Some("no-at-sign-here")),
-        ("email missing", |v| { v["customer_contact"].as_object_mut().map(|o| o.remove("email")); }, "customer_contact.email", "required", None),
-        ("contact not an object", |v| v["customer_contact"] = json!("Jane Doe +15555551234"), "customer_contact", "type object", Some("Jane Doe")),
-        ("token too short", |v| v["reservation_token"] = json!("rsv_x"), "reservation_token", "minLength 10", None),
-        ("consent false", |v| v["customer_consent"] = json!(false), "customer_consent", "const true", None),
-        ("consent missing", |v| { v.as_object_mut().map(|o| o.remove("customer_consent")); }, "customer_consent", "required", None),
-        ("financing enum", |v| v["financing_preference"] = json!("crypto-barter"), "financing_preference", "enum", Some("crypto-barter")),
-        ("notes 501", |v| v["notes"] = json!("Z".repeat(501)), "notes", "maxLength 500", Some("ZZZZZZZZ")),
-        ("disclosed not bool", |v| v["trade_in_disclosed"] = json!("yes-please"), "trade_in_disclosed", "type boolean", Some("yes-please")),
-        ("trade_in extra field", |v| v["trade_in"]["color"] = json!("sparkly-red"), "trade_in.color", "additionalProperties", Some("sparkly-red")),
-        ("consent extra field", |v| v["consent"]["scope"] = json!(["lead_submission"]), "consent.scope", "additionalProperties", Some("lead_submission")),
-        ("trade_in description 501", |v| v["trade_in"]["description"] = json!("D".repeat(501)), "trade_in.description", "maxLength 500", Some("DDDDDDDD")),
-        ("trade_in vin pattern", |v| v["trade_in"]["vin"] = json!("JF2GTACC4K82000OI"), "trade_in.vin", "pattern", Some("JF2GTACC4K82000OI")),
-        ("trade_in year", |v| v["trade_in"]["year"] = json!(1899), "trade_in.year", "minimum 1900", Some("1899")),
-        ("trade_in make", |v| v["trade_in"]["make"] = json!("M".repeat(41)), "trade_in.make", "maxLength 40", Some("MMMMMMMM")),
-        ("trade_in model", |v| v["trade_in"]["model"] = json!("Q".repeat(81)), "trade_in.model", "maxLength 80", Some("QQQQQQQQ")),
-        ("trade_in mileage", |v| v["trade_in"]["mileage"] = json!(1_000_001), "trade_in.mileage", "maximum 1000000", Some("1000001")),
-        ("trade_in condition", |v| v["trade_in"]["condition"] = json!("showroom-mint"), "trade_in.condition", "enum", Some("showroom-mint")),
-        ("money currency", |v| v["trade_in"]["appraised_value_partner"]["currency"] = json!("usd"), "trade_in.appraised_value_partner.currency", "pattern", None),
-        ("money amount", |v| v["trade_in"]["appraised_value_partner"]["amount"] = json!(-7), "trade_in.appraised_value_partner.amount", "minimum 0", None),
-        ("channels empty", |v| v["consent"]["allowed_channels"] = json!([]), "consent.allowed_channels", "minItems 1", None),
-        ("channels duplicate", |v| v["consent"]["allowed_channels"] = json!(["email", "email"]), "consent.allowed_channels", "uniqueItems", None),
-        ("channel unknown", |v| v["consent"]["allowed_channels"] = json!(["carrier-pigeon"]), "consent.allowed_channels[0]", "enum", Some("carrier-pigeon")),
-        ("expires_at without zone", |v| v["consent"]["expires_at"] = json!("2099-01-01T00:00:00"), "consent.expires_at", "format date-time", Some("2099-01-01T00:00:00")),
-        ("consent_text 2001", |v| v["consent"]["consent_text"] = json!("C".repeat(2001)), "consent.consent_text", "maxLength 2000", Some("CCCCCCCC")),
+        (
+            "name too long",
+            |v| v["customer_contact"]["name"] = json!("Nameless".repeat(16)),
+            "customer_contact.name",
+            "maxLength 120",
+            Some("NamelessNameless"),
+        ),
+        (
+            "name empty",
+            |v| v["customer_contact"]["name"] = json!(""),
+            "customer_contact.name",
+            "minLength 1",
+            None,
+        ),
+        (
+            "phone not E.164",
+            |v| v["customer_contact"]["phone"] = json!("5550192837"),
+            "customer_contact.phone",
+            "pattern",
+            Some("5550192837"),
+        ),
+        (
+            "phone too short",
+            |v| v["customer_contact"]["phone"] = json!("+155501"),
+            "customer_contact.phone",
+            "minLength 8",
+            Some("+155501"),
+        ),
+        (
+            "email not an address",
+            |v| v["customer_contact"]["email"] = json!("no-at-sign-here"),
+            "customer_contact.email",
+            "pattern",
+            Some("no-at-sign-here"),
+        ),
+        (
+            "email missing",
+            |v| {
+                v["customer_contact"]
+                    .as_object_mut()
+                    .map(|o| o.remove("email"));
+            },
+            "customer_contact.email",
+            "required",
+            None,
+        ),
+        (
+            "contact not an object",
+            |v| v["customer_contact"] = json!("Jane Doe +15555551234"),
+            "customer_contact",
+            "type object",
+            Some("Jane Doe"),
+        ),
+        (
+            "token too short",
+            |v| v["reservation_token"] = json!("rsv_x"),
+            "reservation_token",
+            "minLength 10",
+            None,
+        ),
+        (
+            "consent false",
+            |v| v["customer_consent"] = json!(false),
+            "customer_consent",
+            "const true",
+            None,
+        ),
+        (
+            "consent missing",
+            |v| {
+                v.as_object_mut().map(|o| o.remove("customer_consent"));
+            },
+            "customer_consent",
+            "required",
+            None,
+        ),
+        (
+            "financing enum",
+            |v| v["financing_preference"] = json!("crypto-barter"),
+            "financing_preference",
+            "enum",
+            Some("crypto-barter"),
+        ),
+        (
+            "notes 501",
+            |v| v["notes"] = json!("Z".repeat(501)),
+            "notes",
+            "maxLength 500",
+            Some("ZZZZZZZZ"),
+        ),
+        (
+            "disclosed not bool",
+            |v| v["trade_in_disclosed"] = json!("yes-please"),
+            "trade_in_disclosed",
+            "type boolean",
+            Some("yes-please"),
+        ),
+        (
+            "trade_in extra field",
+            |v| v["trade_in"]["color"] = json!("sparkly-red"),
+            "trade_in.color",
+            "additionalProperties",
+            Some("sparkly-red"),
+        ),
+        (
+            "consent extra field",
+            |v| v["consent"]["scope"] = json!(["lead_submission"]),
+            "consent.scope",
+            "additionalProperties",
+            Some("lead_submission"),
+        ),
+        (
+            "trade_in description 501",
+            |v| v["trade_in"]["description"] = json!("D".repeat(501)),
+            "trade_in.description",
+            "maxLength 500",
+            Some("DDDDDDDD"),
+        ),
+        (
+            "trade_in vin pattern",
+            |v| v["trade_in"]["vin"] = json!("JF2GTACC4K82000OI"),
+            "trade_in.vin",
+            "pattern",
+            Some("JF2GTACC4K82000OI"),
+        ),
+        (
+            "trade_in year",
+            |v| v["trade_in"]["year"] = json!(1899),
+            "trade_in.year",
+            "minimum 1900",
+            Some("1899"),
+        ),
+        (
+            "trade_in make",
+            |v| v["trade_in"]["make"] = json!("M".repeat(41)),
+            "trade_in.make",
+            "maxLength 40",
+            Some("MMMMMMMM"),
+        ),
+        (
+            "trade_in model",
+            |v| v["trade_in"]["model"] = json!("Q".repeat(81)),
+            "trade_in.model",
+            "maxLength 80",
+            Some("QQQQQQQQ"),
+        ),
+        (
+            "trade_in mileage",
+            |v| v["trade_in"]["mileage"] = json!(1_000_001),
+            "trade_in.mileage",
+            "maximum 1000000",
+            Some("1000001"),
+        ),
+        (
+            "trade_in condition",
+            |v| v["trade_in"]["condition"] = json!("showroom-mint"),
+            "trade_in.condition",
+            "enum",
+            Some("showroom-mint"),
+        ),
+        (
+            "money currency",
+            |v| v["trade_in"]["appraised_value_partner"]["currency"] = json!("usd"),
+            "trade_in.appraised_value_partner.currency",
+            "pattern",
+            None,
+        ),
+        (
+            "money amount",
+            |v| v["trade_in"]["appraised_value_partner"]["amount"] = json!(-7),
+            "trade_in.appraised_value_partner.amount",
+            "minimum 0",
+            None,
+        ),
+        (
+            "channels empty",
+            |v| v["consent"]["allowed_channels"] = json!([]),
+            "consent.allowed_channels",
+            "minItems 1",
+            None,
+        ),
+        (
+            "channels duplicate",
+            |v| v["consent"]["allowed_channels"] = json!(["email", "email"]),
+            "consent.allowed_channels",
+            "uniqueItems",
+            None,
+        ),
+        (
+            "channel unknown",
+            |v| v["consent"]["allowed_channels"] = json!(["carrier-pigeon"]),
+            "consent.allowed_channels[0]",
+            "enum",
+            Some("carrier-pigeon"),
+        ),
+        (
+            "expires_at without zone",
+            |v| v["consent"]["expires_at"] = json!("2099-01-01T00:00:00"),
+            "consent.expires_at",
+            "format date-time",
+            Some("2099-01-01T00:00:00"),
+        ),
+        (
+            "consent_text 2001",
+            |v| v["consent"]["consent_text"] = json!("C".repeat(2001)),
+            "consent.consent_text",
+            "maxLength 2000",
+            Some("CCCCCCCC"),
+        ),
     ];
     let bindings = [Binding::JsonRpc, Binding::Rest, Binding::Mcp];
     for (i, (label, mutate, field, rule, value)) in cases.iter().enumerate() {
@@ -439,13 +698,22 @@ async fn validation_errors_name_field_and_rule_never_the_value() {
         let msg = e["error"]["message"].as_str().expect("message");
         assert!(msg.contains(field) && msg.contains(rule), "{label}: {msg}");
         if let Some(v) = value {
-            assert!(!e.to_string().contains(v), "{label}: the value is echoed: {e}");
+            assert!(
+                !e.to_string().contains(v),
+                "{label}: the value is echoed: {e}"
+            );
         }
         assert_no_canary(label, e.to_string().as_bytes(), &c);
         assert_eq!(e["_metadata"]["tool"], HANDOFF);
     }
-    assert!(env.sink.mails().is_empty(), "a rejected call sends no email");
-    assert!(env.crm_requests().await.is_empty(), "a rejected call posts no lead");
+    assert!(
+        env.sink.mails().is_empty(),
+        "a rejected call sends no email"
+    );
+    assert!(
+        env.crm_requests().await.is_empty(),
+        "a rejected call posts no lead"
+    );
     assert_eq!(env.handoff_rows(), 0);
     assert_no_canary("the log", env.log_text().as_bytes(), &c);
 }
@@ -463,7 +731,13 @@ async fn operation_error_codes() {
     assert_eq!(outcome(&e), "CONSENT_INVALID", "{e}");
 
     // RESERVATION_NOT_FOUND.
-    let e = handoff(&env, Binding::Rest, TOKEN_AGENT_A, c.full("rsv_never_issued_00000000")).await;
+    let e = handoff(
+        &env,
+        Binding::Rest,
+        TOKEN_AGENT_A,
+        c.full("rsv_never_issued_00000000"),
+    )
+    .await;
     assert_eq!(outcome(&e), "RESERVATION_NOT_FOUND", "{e}");
 
     // NOT_AUTHORIZED: agent B hands off agent A's reservation.
@@ -472,7 +746,12 @@ async fn operation_error_codes() {
 
     // RESERVATION_STATE: released.
     env.client
-        .call(Binding::JsonRpc, Some(TOKEN_AGENT_A), "release_reservation", json!({"reservation_token": rsv}))
+        .call(
+            Binding::JsonRpc,
+            Some(TOKEN_AGENT_A),
+            "release_reservation",
+            json!({"reservation_token": rsv}),
+        )
         .await
         .expect("release");
     let e = handoff(&env, Binding::JsonRpc, TOKEN_AGENT_A, c.full(&rsv)).await;
@@ -480,9 +759,10 @@ async fn operation_error_codes() {
 
     // RESERVATION_EXPIRED: hold_seconds 1, then wait until the clock passes its own expires_at.
     let short = env.reserve(TOKEN_AGENT_A, Some(1)).await;
-    let expires_at = DateTime::parse_from_rfc3339(short["expires_at"].as_str().expect("expires_at"))
-        .expect("rfc3339")
-        .with_timezone(&Utc);
+    let expires_at =
+        DateTime::parse_from_rfc3339(short["expires_at"].as_str().expect("expires_at"))
+            .expect("rfc3339")
+            .with_timezone(&Utc);
     loop {
         let now = Utc::now();
         if now > expires_at {
@@ -546,7 +826,8 @@ async fn auth_401_and_403_on_every_binding() {
         assert_eq!(r.status, 403, "{binding:?}: {}", r.text);
         let challenge = r.header("www-authenticate").expect("WWW-Authenticate");
         assert!(
-            challenge.contains("error=\"insufficient_scope\"") && challenge.contains("deal:handoff"),
+            challenge.contains("error=\"insufficient_scope\"")
+                && challenge.contains("deal:handoff"),
             "{challenge}"
         );
         assert!(r.text.contains("insufficient_scope"));
@@ -559,7 +840,10 @@ async fn auth_401_and_403_on_every_binding() {
         assert_eq!(outcome(&ok), "ok");
     }
     // The card needs no token.
-    assert_eq!(env.client.get("/.well-known/agent-card.json").await.status, 200);
+    assert_eq!(
+        env.client.get("/.well-known/agent-card.json").await.status,
+        200
+    );
     assert!(env.sink.mails().is_empty());
 }
 
@@ -574,8 +858,18 @@ async fn smtp_failures_record_nothing_post_no_lead_and_retry_succeeds() {
         let crm_before = env.crm_requests().await.len();
         let e = handoff(&env, Binding::JsonRpc, TOKEN_AGENT_A, c.full(&rsv)).await;
         assert_eq!(outcome(&e), "UPSTREAM_UNAVAILABLE", "{}: {e}", fault.name());
-        assert_eq!(e["error"]["reason"], "email_send_failed", "{}", fault.name());
-        assert_eq!(env.handoff_rows(), recorded, "{}: a row was written", fault.name());
+        assert_eq!(
+            e["error"]["reason"],
+            "email_send_failed",
+            "{}",
+            fault.name()
+        );
+        assert_eq!(
+            env.handoff_rows(),
+            recorded,
+            "{}: a row was written",
+            fault.name()
+        );
         let db = env.db_bytes();
         assert!(
             !contains(&db, &sha256_hex(&c.email)),
@@ -639,7 +933,13 @@ async fn crm_disabled_reports_disabled_and_posts_nothing() {
     })
     .await;
     let rsv = env.reservation().await;
-    let e = handoff(&env, Binding::Mcp, TOKEN_AGENT_A, Canaries::new().full(&rsv)).await;
+    let e = handoff(
+        &env,
+        Binding::Mcp,
+        TOKEN_AGENT_A,
+        Canaries::new().full(&rsv),
+    )
+    .await;
     assert_eq!(outcome(&e), "ok", "{e}");
     assert_eq!(e["data"]["crm_status"], "disabled");
     assert!(e["data"]["crm_lead_id"].is_null());
@@ -709,18 +1009,45 @@ async fn protocol_errors_get_protocol_codes_never_500() {
     let mut all = Vec::new();
 
     // A2A JSON-RPC.
-    let r = c.post("/a2a/jsonrpc", &rpc_headers, b"{not json".to_vec()).await;
-    assert_eq!((r.status, r.json["error"]["code"].clone()), (200, json!(-32700)), "{}", r.text);
-    assert!(r.json["id"].is_null());
-    assert_eq!(r.json["error"]["data"][0]["@type"], "type.googleapis.com/google.rpc.ErrorInfo");
-    all.push(r);
     let r = c
-        .post("/a2a/jsonrpc", &rpc_headers, json!({"jsonrpc": "1.0", "id": 5, "method": "SendMessage", "params": {"message": msg}}).to_string().into_bytes())
+        .post("/a2a/jsonrpc", &rpc_headers, b"{not json".to_vec())
         .await;
-    assert_eq!((r.json["error"]["code"].clone(), r.json["id"].clone()), (json!(-32600), json!(5)), "{}", r.text);
+    assert_eq!(
+        (r.status, r.json["error"]["code"].clone()),
+        (200, json!(-32700)),
+        "{}",
+        r.text
+    );
+    assert!(r.json["id"].is_null());
+    assert_eq!(
+        r.json["error"]["data"][0]["@type"],
+        "type.googleapis.com/google.rpc.ErrorInfo"
+    );
     all.push(r);
     let r = c
-        .post("/a2a/jsonrpc", &rpc_headers, json!({"jsonrpc": "2.0", "method": "SendMessage", "params": {"message": msg}}).to_string().into_bytes())
+        .post(
+            "/a2a/jsonrpc",
+            &rpc_headers,
+            json!({"jsonrpc": "1.0", "id": 5, "method": "SendMessage", "params": {"message": msg}})
+                .to_string()
+                .into_bytes(),
+        )
+        .await;
+    assert_eq!(
+        (r.json["error"]["code"].clone(), r.json["id"].clone()),
+        (json!(-32600), json!(5)),
+        "{}",
+        r.text
+    );
+    all.push(r);
+    let r = c
+        .post(
+            "/a2a/jsonrpc",
+            &rpc_headers,
+            json!({"jsonrpc": "2.0", "method": "SendMessage", "params": {"message": msg}})
+                .to_string()
+                .into_bytes(),
+        )
         .await;
     assert_eq!(r.json["error"]["code"], -32600, "missing id: {}", r.text);
     all.push(r);
@@ -735,12 +1062,21 @@ async fn protocol_errors_get_protocol_codes_never_500() {
     assert_eq!(r.json["error"]["code"], -32602, "{}", r.text);
     all.push(r);
     let r = c
-        .post("/a2a/jsonrpc", &rpc_headers, json!({"jsonrpc": "2.0", "id": 8, "method": "SendMessage", "params": {}}).to_string().into_bytes())
+        .post(
+            "/a2a/jsonrpc",
+            &rpc_headers,
+            json!({"jsonrpc": "2.0", "id": 8, "method": "SendMessage", "params": {}})
+                .to_string()
+                .into_bytes(),
+        )
         .await;
     assert_eq!(r.json["error"]["code"], -32602, "{}", r.text);
     all.push(r);
     for version in [None, Some("0.3")] {
-        let mut h = vec![("content-type", "application/json"), ("authorization", auth.as_str())];
+        let mut h = vec![
+            ("content-type", "application/json"),
+            ("authorization", auth.as_str()),
+        ];
         if let Some(v) = version {
             h.push(("a2a-version", v));
         }
@@ -750,12 +1086,23 @@ async fn protocol_errors_get_protocol_codes_never_500() {
         assert_eq!(r.status, 400, "{version:?}: {}", r.text);
         assert_eq!(r.json["error"]["code"], -32009);
         assert_eq!(r.json["id"], 9);
-        assert_eq!(r.json["error"]["data"][0]["reason"], "VERSION_NOT_SUPPORTED");
+        assert_eq!(
+            r.json["error"]["data"][0]["reason"],
+            "VERSION_NOT_SUPPORTED"
+        );
         assert_eq!(r.json["error"]["data"][0]["domain"], "a2a-protocol.org");
         all.push(r);
     }
     let r = c
-        .post("/a2a/jsonrpc", &[("content-type", "text/plain"), ("a2a-version", "1.0"), ("authorization", auth.as_str())], b"{}".to_vec())
+        .post(
+            "/a2a/jsonrpc",
+            &[
+                ("content-type", "text/plain"),
+                ("a2a-version", "1.0"),
+                ("authorization", auth.as_str()),
+            ],
+            b"{}".to_vec(),
+        )
         .await;
     assert_eq!(r.status, 415, "{}", r.text);
     all.push(r);
@@ -769,30 +1116,69 @@ async fn protocol_errors_get_protocol_codes_never_500() {
         ("a2a-version", "1.0"),
         ("authorization", auth.as_str()),
     ];
-    let r = c.post("/a2a/rest/message:send", &rest_headers, b"{not json".to_vec()).await;
-    assert_eq!((r.status, r.json["error"]["code"].clone()), (400, json!(400)), "{}", r.text);
+    let r = c
+        .post(
+            "/a2a/rest/message:send",
+            &rest_headers,
+            b"{not json".to_vec(),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.json["error"]["code"].clone()),
+        (400, json!(400)),
+        "{}",
+        r.text
+    );
     assert_eq!(r.json["error"]["status"], "INVALID_ARGUMENT");
     all.push(r);
     let r = c
-        .post("/a2a/rest/message:send", &rest_headers, json!({"message": a2a_message("no_such_skill", &json!({}))}).to_string().into_bytes())
+        .post(
+            "/a2a/rest/message:send",
+            &rest_headers,
+            json!({"message": a2a_message("no_such_skill", &json!({}))})
+                .to_string()
+                .into_bytes(),
+        )
         .await;
     assert_eq!(r.status, 400, "{}", r.text);
     all.push(r);
     let r = c
-        .post("/a2a/rest/message:send", &[("content-type", "application/json"), ("authorization", auth.as_str())], json!({"message": msg}).to_string().into_bytes())
+        .post(
+            "/a2a/rest/message:send",
+            &[
+                ("content-type", "application/json"),
+                ("authorization", auth.as_str()),
+            ],
+            json!({"message": msg}).to_string().into_bytes(),
+        )
         .await;
     assert_eq!(r.status, 400, "{}", r.text);
-    assert_eq!(r.json["error"]["details"][0]["reason"], "VERSION_NOT_SUPPORTED");
+    assert_eq!(
+        r.json["error"]["details"][0]["reason"],
+        "VERSION_NOT_SUPPORTED"
+    );
     all.push(r);
     let r = c
-        .post("/a2a/rest/message:send", &[("content-type", "text/xml"), ("a2a-version", "1.0"), ("authorization", auth.as_str())], b"<x/>".to_vec())
+        .post(
+            "/a2a/rest/message:send",
+            &[
+                ("content-type", "text/xml"),
+                ("a2a-version", "1.0"),
+                ("authorization", auth.as_str()),
+            ],
+            b"<x/>".to_vec(),
+        )
         .await;
     assert_eq!(r.status, 415, "{}", r.text);
     all.push(r);
-    let r = c.post("/a2a/rest/message:send", &rest_headers, big.clone()).await;
+    let r = c
+        .post("/a2a/rest/message:send", &rest_headers, big.clone())
+        .await;
     assert_eq!(r.status, 413, "{}", r.text);
     all.push(r);
-    let r = c.post("/a2a/rest/tasks/abc:cancel", &rest_headers, b"{}".to_vec()).await;
+    let r = c
+        .post("/a2a/rest/tasks/abc:cancel", &rest_headers, b"{}".to_vec())
+        .await;
     assert_eq!(r.status, 404, "{}", r.text);
     all.push(r);
 
@@ -808,16 +1194,38 @@ async fn protocol_errors_get_protocol_codes_never_500() {
     let r = c.post("/mcp", &mcp_headers, b"{not json".to_vec()).await;
     assert_eq!(r.json["error"]["code"], -32700, "{}", r.text);
     all.push(r);
-    let r = c.mcp_raw(Some(TOKEN_AGENT_A), Some(&sid), &json!({"jsonrpc": "1.0", "id": 3, "method": "ping"})).await;
+    let r = c
+        .mcp_raw(
+            Some(TOKEN_AGENT_A),
+            Some(&sid),
+            &json!({"jsonrpc": "1.0", "id": 3, "method": "ping"}),
+        )
+        .await;
     assert_eq!(r.json["error"]["code"], -32600, "{}", r.text);
     all.push(r);
-    let r = c.mcp_raw(Some(TOKEN_AGENT_A), Some(&sid), &json!({"jsonrpc": "2.0", "id": 4, "method": "resources/list"})).await;
-    assert_eq!((r.status, r.json["error"]["code"].clone()), (200, json!(-32601)), "{}", r.text);
+    let r = c
+        .mcp_raw(
+            Some(TOKEN_AGENT_A),
+            Some(&sid),
+            &json!({"jsonrpc": "2.0", "id": 4, "method": "resources/list"}),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.json["error"]["code"].clone()),
+        (200, json!(-32601)),
+        "{}",
+        r.text
+    );
     all.push(r);
     let r = c
         .mcp_raw(Some(TOKEN_AGENT_A), Some(&sid), &json!({"jsonrpc": "2.0", "id": 5, "method": "tools/call", "params": {"name": "no_such_tool", "arguments": {}}}))
         .await;
-    assert_eq!((r.status, r.json["error"]["code"].clone()), (200, json!(-32602)), "{}", r.text);
+    assert_eq!(
+        (r.status, r.json["error"]["code"].clone()),
+        (200, json!(-32602)),
+        "{}",
+        r.text
+    );
     all.push(r);
     let mut wrong_ct = mcp_headers.to_vec();
     wrong_ct[0] = ("content-type", "text/plain");
@@ -843,12 +1251,19 @@ async fn mcp_session_rules() {
     let ping = json!({"jsonrpc": "2.0", "id": 11, "method": "ping"});
     let r = c.mcp_raw(Some(TOKEN_AGENT_A), None, &ping).await;
     assert_eq!(r.status, 400, "missing session: {}", r.text);
-    let r = c.mcp_raw(Some(TOKEN_AGENT_A), Some("no-such-session"), &ping).await;
+    let r = c
+        .mcp_raw(Some(TOKEN_AGENT_A), Some("no-such-session"), &ping)
+        .await;
     assert_eq!(r.status, 404, "unknown session: {}", r.text);
 
     let sid = c.mcp_session(TOKEN_AGENT_A).await;
     let r = c.mcp_raw(Some(TOKEN_AGENT_A), Some(&sid), &ping).await;
-    assert_eq!((r.status, r.json["result"].clone()), (200, json!({})), "{}", r.text);
+    assert_eq!(
+        (r.status, r.json["result"].clone()),
+        (200, json!({})),
+        "{}",
+        r.text
+    );
     let auth = format!("Bearer {TOKEN_AGENT_A}");
     let r = c
         .post(
@@ -865,11 +1280,18 @@ async fn mcp_session_rules() {
     assert_eq!(r.status, 400, "wrong protocol version: {}", r.text);
 
     let r = c
-        .mcp_raw(Some(TOKEN_AGENT_A), Some(&sid), &json!({"jsonrpc": "2.0", "id": 12, "method": "tools/list"}))
+        .mcp_raw(
+            Some(TOKEN_AGENT_A),
+            Some(&sid),
+            &json!({"jsonrpc": "2.0", "id": 12, "method": "tools/list"}),
+        )
         .await;
     let tools = r.json["result"]["tools"].as_array().expect("tools");
     assert_eq!(tools.len(), 4);
-    let handoff_tool = tools.iter().find(|t| t["name"] == HANDOFF).expect("handoff tool");
+    let handoff_tool = tools
+        .iter()
+        .find(|t| t["name"] == HANDOFF)
+        .expect("handoff tool");
     assert_eq!(handoff_tool["inputSchema"]["type"], "object");
     assert!(handoff_tool["inputSchema"]["properties"]["customer_contact"].is_object());
     assert!(tools.iter().all(|t| t["inputSchema"].is_object()));
@@ -878,7 +1300,10 @@ async fn mcp_session_rules() {
         .send(
             reqwest::Method::DELETE,
             "/mcp",
-            &[("authorization", auth.as_str()), ("mcp-session-id", sid.as_str())],
+            &[
+                ("authorization", auth.as_str()),
+                ("mcp-session-id", sid.as_str()),
+            ],
             Vec::new(),
         )
         .await;
@@ -891,7 +1316,10 @@ async fn mcp_session_rules() {
 async fn server_stops_and_releases_its_port() {
     let env = Env::start(Opts::default()).await;
     let addr = env.server.addr();
-    assert_eq!(env.client.get("/.well-known/agent-card.json").await.status, 200);
+    assert_eq!(
+        env.client.get("/.well-known/agent-card.json").await.status,
+        200
+    );
     env.server.stop().await;
     assert!(
         tokio::net::TcpStream::connect(addr).await.is_err(),
