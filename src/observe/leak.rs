@@ -47,19 +47,39 @@ impl LeakScanner {
 
     /// Every occurrence of every canary in `haystack`, in every form.
     pub fn scan(&self, surface: &str, haystack: &[u8]) -> Vec<LeakFinding> {
-        let _ = (surface, haystack);
-        todo!("LeakScanner::scan")
+        // Interim raw/case-folded scan until the full scanner lands.
+        let hay = String::from_utf8_lossy(haystack).to_lowercase();
+        let mut out = vec![];
+        for c in &self.canaries {
+            if c.value.chars().count() < Self::MIN_LEN {
+                continue;
+            }
+            let needle = c.value.to_lowercase();
+            let mut from = 0;
+            while let Some(i) = hay[from..].find(&needle) {
+                out.push(LeakFinding { field: c.field.clone(), form: "case-folded".into(), surface: surface.into(), offset: from + i, snippet: mask_value(&c.value) });
+                from += i + needle.len().max(1);
+            }
+        }
+        out
     }
 
     /// (field, SHA-256 hex) of each canary.
     pub fn hashes(&self) -> Vec<(String, String)> {
-        todo!()
+        self.canaries.iter().map(|c| (c.field.clone(), crate::spec::sha256_hex(&c.value))).collect()
     }
 
     /// Occurrences of the canaries' SHA-256 hex digests: (field, offset).
     pub fn scan_hashes(&self, surface: &str, haystack: &[u8]) -> Vec<(String, usize)> {
-        let _ = (surface, haystack);
-        todo!()
+        let _ = surface;
+        let hay = String::from_utf8_lossy(haystack).to_lowercase();
+        let mut out = vec![];
+        for (f, h) in self.hashes() {
+            if let Some(i) = hay.find(&h) {
+                out.push((f, i));
+            }
+        }
+        out
     }
 }
 
