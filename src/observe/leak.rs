@@ -264,7 +264,7 @@ impl LeakScanner {
             }
             let overlaps = earlier.get(field).is_some_and(|v| {
                 // Candidates start in (start - earlier_max, end).
-                let from = v.partition_point(|&(s, _)| s + earlier_max <= start);
+                let from = v.partition_point(|&(s, _)| s.saturating_add(earlier_max) <= start);
                 v[from..]
                     .iter()
                     .take_while(|&&(s, _)| s < end)
