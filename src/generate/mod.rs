@@ -81,7 +81,28 @@ impl Dmc12Case {
     }
 }
 
-/// Every string 🔒 value of a request, as canaries (by dotted field path).
+/// Whether a value has enough entropy to be looked for on other surfaces: at least 8
+/// characters, and for a phone at least 10 digits (short boundary values would match by chance).
+pub fn is_canary(field: &str, value: &str) -> bool {
+    if field.ends_with("phone") {
+        value.chars().filter(char::is_ascii_digit).count() >= 10
+    } else {
+        value.chars().count() >= 8
+    }
+}
+
+/// Decimal digits derived from a salt (for unique phone numbers in fixed cases).
+pub fn salt_digits(salt: &str, n: usize) -> String {
+    let h = crate::spec::sha256_hex(salt);
+    let mut d: String = h.bytes().map(|b| char::from(b'0' + b % 10)).collect();
+    while d.len() < n {
+        d = d.clone() + &d;
+    }
+    d.truncate(n);
+    d
+}
+
+/// Every string 🔒 value of a request that is distinctive enough to scan for, as canaries.
 pub fn pii_values(req: &Value) -> Vec<Canary> {
     PII_FIELDS
         .iter()
@@ -90,7 +111,7 @@ pub fn pii_values(req: &Value) -> Vec<Canary> {
             for key in path.split('.') {
                 cur = cur.get(key)?;
             }
-            cur.as_str().map(|s| Canary {
+            cur.as_str().filter(|s| is_canary(path, s)).map(|s| Canary {
                 field: (*path).to_string(),
                 value: s.to_string(),
             })
@@ -378,7 +399,7 @@ pub fn edge_cases(salt: &str) -> Vec<Dmc12Case> {
     let mut cases = vec![
         mk(
             "minimal",
-            json!({"reservation_token": LIVE_TOKEN, "customer_contact": contact(&format!("Jane Doe {t}"), "+15555551234", &format!("jane.{t}@example.com")), "customer_consent": true}),
+            json!({"reservation_token": LIVE_TOKEN, "customer_contact": contact(&format!("Jane Doe {t}"), &format!("+1{}", salt_digits(&format!("{t}min"), 10)), &format!("jane.{t}@example.com")), "customer_consent": true}),
         ),
         mk(
             "min-lengths",
@@ -390,7 +411,7 @@ pub fn edge_cases(salt: &str) -> Vec<Dmc12Case> {
         mk(
             "max-lengths",
             json!({"reservation_token": LIVE_TOKEN,
-                   "customer_contact": contact(&name_max, "+123456789012345", &email_max),
+                   "customer_contact": contact(&name_max, &format!("+4{}", salt_digits(&format!("{t}max"), 14)), &email_max),
                    "customer_consent": true,
                    "financing_preference": "lease",
                    "notes": pad_to(&format!("Notes {t} "), 500, 'é'),
@@ -415,7 +436,7 @@ pub fn edge_cases(salt: &str) -> Vec<Dmc12Case> {
         cases.push(mk(
             &format!("enums-{fin}"),
             json!({"reservation_token": LIVE_TOKEN,
-                   "customer_contact": contact(&format!("Amélie Núñez {t}{i}"), &format!("+4420794600{i}{i}"), &format!("amelie.{t}{i}@example.org")),
+                   "customer_contact": contact(&format!("Amélie Núñez {t}{i}"), &format!("+44{}", salt_digits(&format!("{t}enum{i}"), 10)), &format!("amelie.{t}{i}@example.org")),
                    "customer_consent": true, "financing_preference": fin, "trade_in_disclosed": true,
                    "trade_in": {"condition": cond, "year": 2019, "make": "Subaru", "model": "Crosstrek", "vin": "JF2GTACC4K8200000"},
                    "consent": {"allowed_channels": chans}}),

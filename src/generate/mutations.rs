@@ -55,6 +55,12 @@ fn sub<'a>(o: &'a mut Map<String, Value>, key: &str) -> &'a mut Map<String, Valu
     entry.as_object_mut().expect("object")
 }
 
+/// The digits of the current phone (at least 8), for breaks that keep the canary's digits.
+fn phone_digits(c: &Map<String, Value>) -> String {
+    let d: String = c.get("phone").and_then(Value::as_str).unwrap_or("").chars().filter(char::is_ascii_digit).collect();
+    if d.len() >= 8 { d } else { "15555551234".into() }
+}
+
 /// Keeps the canary tag of the current value (so the leak scan can still find it) while
 /// making it `len` characters long.
 fn resize(current: Option<&Value>, len: usize, fill: char) -> Value {
@@ -199,7 +205,9 @@ pub fn all() -> Vec<Mutation> {
             "phone country code starting with 0",
             V,
             |o| {
-                contact(o).insert("phone".into(), json!("+0155555512"));
+                let c = contact(o);
+                let d = phone_digits(c);
+                c.insert("phone".into(), json!(format!("+0{}", &d[1..])));
             }
         ),
         m!(
@@ -226,7 +234,10 @@ pub fn all() -> Vec<Mutation> {
             "phone with 16 digits (pattern allows 7–15)",
             V,
             |o| {
-                contact(o).insert("phone".into(), json!("+1234567890123456"));
+                let c = contact(o);
+                let d = phone_digits(c);
+                let long: String = d.chars().chain("9876543210123456".chars()).take(16).collect();
+                c.insert("phone".into(), json!(format!("+{long}")));
             }
         ),
         m!(
@@ -235,7 +246,10 @@ pub fn all() -> Vec<Mutation> {
             "phone with spaces (not E.164)",
             V,
             |o| {
-                contact(o).insert("phone".into(), json!("+1 415 555 0100"));
+                let c = contact(o);
+                let d = phone_digits(c);
+                let (a, b) = d.split_at(d.len().min(4));
+                c.insert("phone".into(), json!(format!("+{a} {b}")));
             }
         ),
         m!(

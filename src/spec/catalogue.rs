@@ -43,6 +43,16 @@ pub struct Clause {
     pub text: String,
     /// Check ids (see `crate::check::CHECKS`) that test it.
     pub checks: Vec<String>,
+    /// Bindings the clause applies to (empty: all).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub transports: Vec<String>,
+}
+
+impl Clause {
+    /// Whether the clause applies to a binding named `name`.
+    pub fn applies_to(&self, name: &str) -> bool {
+        self.transports.is_empty() || self.transports.iter().any(|t| t == name)
+    }
 }
 
 /// One suite's catalogue.
