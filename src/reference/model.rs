@@ -21,6 +21,23 @@ pub(crate) struct Money {
     pub(crate) currency: String,
 }
 
+/// An optional integer that JSON Schema's `integer` also allows as `2019.0`.
+fn integral<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    let n = Option::<serde_json::Number>::deserialize(d)?;
+    match n {
+        None => Ok(None),
+        Some(n) => {
+            if let Some(i) = n.as_i64() {
+                return Ok(Some(i));
+            }
+            match n.as_f64() {
+                Some(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => Ok(Some(f as i64)),
+                _ => Err(serde::de::Error::custom("not an integer")),
+            }
+        }
+    }
+}
+
 /// `trade_in` (`description` is 🔒; the structured fields are not PII).
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 pub(crate) struct TradeIn {
@@ -30,13 +47,21 @@ pub(crate) struct TradeIn {
     pub(crate) appraised_value_partner: Option<Money>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) vin: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "integral",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub(crate) year: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) make: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) model: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "integral",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub(crate) mileage: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) condition: Option<String>,
@@ -119,4 +144,36 @@ pub(crate) struct Package<'a> {
     pub(crate) handoff_token: &'a str,
     /// RFC 3339 UTC time of the request.
     pub(crate) request_date: &'a str,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn integral_floats_are_integers() {
+        let t: TradeIn =
+            serde_json::from_value(json!({"year": 2019.0, "mileage": 48000})).expect("trade-in");
+        assert_eq!((t.year, t.mileage), (Some(2019), Some(48000)));
+        assert!(serde_json::from_value::<TradeIn>(json!({"year": 2019.5})).is_err());
+        assert!(t.any_set());
+        assert!(!TradeIn::default().any_set());
+    }
+
+    #[test]
+    fn disclosure_and_financing_defaults() {
+        let base = json!({"reservation_token": "rsv_0123456789", "customer_consent": true,
+            "customer_contact": {"name": "n", "phone": "+15555551234", "email": "a@b.co"}});
+        let r: HandoffRequest = serde_json::from_value(base.clone()).expect("request");
+        assert_eq!(r.financing(), "unknown");
+        assert!(!r.trade_in_disclosed());
+        let mut with_trade = base;
+        with_trade["trade_in_disclosed"] = json!(false);
+        with_trade["trade_in"] = json!({"condition": "fair"});
+        let r: HandoffRequest = serde_json::from_value(with_trade).expect("request");
+        assert!(r.trade_in_disclosed());
+        let json = r.trade_in.expect("trade").structured_json();
+        assert_eq!(json, "{\"condition\":\"fair\"}");
+    }
 }

@@ -1,7 +1,8 @@
 //! `dealer-tck serve-reference`: [`ServeArgs`] (clap) and [`serve`], which runs the reference
-//! server in the foreground until Ctrl-C, logging to stderr via tracing-subscriber, or lists
+//! server in the foreground until Ctrl-C or SIGTERM, logging to stderr via tracing-subscriber, or lists
 //! the injectable defects (`--list-defects`).
 
+use std::io::IsTerminal;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -136,7 +137,25 @@ pub fn config_from_args(args: &ServeArgs) -> Result<ReferenceConfig, ReferenceEr
     })
 }
 
-/// Run `serve-reference` until Ctrl-C (or print the defects and return).
+/// Wait for Ctrl-C (SIGINT) or, on Unix, SIGTERM.
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    if let Err(e) = tokio::signal::ctrl_c().await {
+        tracing::warn!(error = %e, "cannot wait for Ctrl-C; stopping");
+    }
+}
+
+/// Run `serve-reference` until Ctrl-C / SIGTERM (or print the defects and return).
 pub async fn serve(args: ServeArgs) -> Result<(), ReferenceError> {
     if args.list_defects {
         print!("{}", defect_listing());
@@ -145,6 +164,7 @@ pub async fn serve(args: ServeArgs) -> Result<(), ReferenceError> {
     let cfg = config_from_args(&args)?;
     let _ = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
@@ -152,9 +172,7 @@ pub async fn serve(args: ServeArgs) -> Result<(), ReferenceError> {
         .try_init();
     let server = ReferenceServer::start(cfg).await?;
     println!("dealer-tck reference listening on {}", server.base_url());
-    if let Err(e) = tokio::signal::ctrl_c().await {
-        tracing::warn!(error = %e, "cannot wait for Ctrl-C; stopping");
-    }
+    shutdown_signal().await;
     server.stop().await;
     Ok(())
 }

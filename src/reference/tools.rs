@@ -134,7 +134,8 @@ impl ToolError {
     }
 
     fn field(mut self, f: impl Into<String>) -> ToolError {
-        self.field = Some(f.into());
+        let f = f.into();
+        self.field = (!f.is_empty()).then_some(f);
         self
     }
 
