@@ -143,17 +143,18 @@ fn judge_common(out: &mut Out<'_>) {
             vec![findings_text(&f)]
         },
     );
-    if obs.binding == Binding::Mcp {
-        if let Reply::Op {
+    if obs.binding == Binding::Mcp
+        && let Reply::Op {
             object,
             is_error,
             text,
             ..
         } = &obs.exchange.reply
+    {
         {
             let mut fails = vec![];
             let is_err_env = object.get("error").is_some();
-            if *is_error != Some(is_err_env) && !(is_error.is_none() && !is_err_env) {
+            if *is_error != Some(is_err_env) {
                 fails.push(format!(
                     "isError is {} but the envelope is {}",
                     is_error.map(|b| b.to_string()).unwrap_or("absent".into()),
@@ -442,9 +443,7 @@ fn judge_email(out: &mut Out<'_>) {
     out.push(
         "DMC12-EMAIL-SEND-001",
         "email-sent",
-        if checked == 0 {
-            Outcome::Pass
-        } else if missing.is_empty() {
+        if checked == 0 || missing.is_empty() {
             Outcome::Pass
         } else {
             Outcome::Fail(format!("the dealer-desk mail lacks {}", missing.join(", ")))
@@ -617,7 +616,7 @@ fn judge_crm(out: &mut Out<'_>, ctx: &JudgeCtx<'_>) {
                     {
                         let ok = lead.vehicles.iter().any(|v| {
                             v.interest == "trade-in"
-                                && v.year.trim() == y.to_string()
+                                && v.year.trim() == y.to_string().as_str()
                                 && v.make.trim() == mk.trim()
                                 && v.model.trim() == md.trim()
                         });

@@ -348,12 +348,9 @@ pub fn valid_request() -> impl Strategy<Value = Value, Tree: Send> {
                 let tradein_set = trade_in
                     .as_ref()
                     .is_some_and(|t| t.as_object().is_some_and(|m| !m.is_empty()));
-                match disclosed {
-                    // Never send disclosed:true without a trade-in, nor rely on either order.
-                    Some(d) => {
-                        o.insert("trade_in_disclosed".into(), json!(d && tradein_set));
-                    }
-                    None => {}
+                // Never send disclosed:true without a trade-in.
+                if let Some(d) = disclosed {
+                    o.insert("trade_in_disclosed".into(), json!(d && tradein_set));
                 }
                 if let Some(t) = trade_in {
                     o.insert("trade_in".into(), t);

@@ -57,8 +57,18 @@ fn sub<'a>(o: &'a mut Map<String, Value>, key: &str) -> &'a mut Map<String, Valu
 
 /// The digits of the current phone (at least 8), for breaks that keep the canary's digits.
 fn phone_digits(c: &Map<String, Value>) -> String {
-    let d: String = c.get("phone").and_then(Value::as_str).unwrap_or("").chars().filter(char::is_ascii_digit).collect();
-    if d.len() >= 8 { d } else { "15555551234".into() }
+    let d: String = c
+        .get("phone")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect();
+    if d.len() >= 8 {
+        d
+    } else {
+        "15555551234".into()
+    }
 }
 
 /// Keeps the canary tag of the current value (so the leak scan can still find it) while
@@ -236,7 +246,11 @@ pub fn all() -> Vec<Mutation> {
             |o| {
                 let c = contact(o);
                 let d = phone_digits(c);
-                let long: String = d.chars().chain("9876543210123456".chars()).take(16).collect();
+                let long: String = d
+                    .chars()
+                    .chain("9876543210123456".chars())
+                    .take(16)
+                    .collect();
                 c.insert("phone".into(), json!(format!("+{long}")));
             }
         ),

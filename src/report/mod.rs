@@ -205,7 +205,12 @@ pub fn aggregate(
         let columns: Vec<Option<Binding>> = if target_wide {
             vec![None]
         } else {
-            transports.iter().copied().filter(|b| clause.applies_to(b.name())).map(Some).collect()
+            transports
+                .iter()
+                .copied()
+                .filter(|b| clause.applies_to(b.name()))
+                .map(Some)
+                .collect()
         };
         for col in columns {
             let es: Vec<&&Evaluation> = mine
