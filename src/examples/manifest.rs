@@ -213,6 +213,28 @@ impl Manifest {
             if e.kind == Kind::Response && (!e.responses.is_empty() || !e.live.is_empty()) {
                 return Err(format!("{}: responses/live are for request examples", e.id));
             }
+            if e.kind == Kind::Request && (!e.optional.is_empty() || !e.nullable.is_empty()) {
+                return Err(format!(
+                    "{}: optional/nullable are for response examples",
+                    e.id
+                ));
+            }
+            if !e.live.is_empty() && e.suite != Suite::Dmc12 {
+                return Err(format!(
+                    "{}: live fixtures exist for DMC-12 examples only",
+                    e.id
+                ));
+            }
+            if let Some(p) = e
+                .live
+                .iter()
+                .map(|l| &l.pointer)
+                .chain(&e.optional)
+                .chain(&e.nullable)
+                .find(|p| !p.starts_with('/'))
+            {
+                return Err(format!("{}: {p:?} is not a JSON pointer", e.id));
+            }
             for x in &e.expect {
                 if x.rule.trim().is_empty() || x.reason.trim().is_empty() {
                     return Err(format!(
@@ -414,6 +436,26 @@ kind = "request"
             (
                 ok.replace("seed = \"s\"", "seed = \"s\"\ncolour = 1"),
                 "unknown field",
+            ),
+            (
+                ok.replace("kind = \"request\"", "kind = \"request\"\noptional = [\"/a\"]"),
+                "for response examples",
+            ),
+            (
+                ok.replace(
+                    "kind = \"request\"",
+                    "kind = \"request\"\nlive = [{ pointer = \"a\", fixture = \"reservation\" }]",
+                ),
+                "not a JSON pointer",
+            ),
+            (
+                ok.replace("suite = \"dmc12\"", "suite = \"aap-0.2\"")
+                    .replace("initiate_deal_handoff", "lead.submit")
+                    .replace(
+                        "kind = \"request\"",
+                        "kind = \"request\"\nlive = [{ pointer = \"/a\", fixture = \"reservation\" }]",
+                    ),
+                "DMC-12 examples only",
             ),
         ];
         for (text, want) in cases {

@@ -116,6 +116,16 @@ pub enum Verdict {
     Broken,
 }
 
+impl Verdict {
+    /// `HELD` or `BROKEN`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Verdict::Held => "HELD",
+            Verdict::Broken => "BROKEN",
+        }
+    }
+}
+
 /// Whether an example was sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -383,10 +393,7 @@ impl ExamplesReport {
             self.target_line()
         );
         for ex in &self.examples {
-            let verdict = match ex.verdict {
-                Verdict::Held => "HELD  ",
-                Verdict::Broken => "BROKEN",
-            };
+            let verdict = format!("{:<6}", ex.verdict.name());
             let lines = ex
                 .lines
                 .map(|[a, b]| format!(" L{a}-{b}"))
@@ -465,18 +472,18 @@ impl ExamplesReport {
             };
             let _ = writeln!(
                 s,
-                "| `{}` | {} § {} | {} | {} | {:?} | {} ({unexpected}) | {sent} |",
+                "| `{}` | {} § {} | {} | {} | {} | {} ({unexpected}) | {sent} |",
                 ex.id,
                 esc(&ex.seed),
                 esc(&ex.section),
                 ex.operation,
                 ex.kind.name(),
-                ex.verdict,
+                ex.verdict.name(),
                 ex.findings.len()
             );
         }
         for ex in &self.examples {
-            let _ = writeln!(s, "\n## `{}` — {:?}\n", ex.id, ex.verdict);
+            let _ = writeln!(s, "\n## `{}` — {}\n", ex.id, ex.verdict.name());
             let _ = writeln!(
                 s,
                 "`{}` · seed `{}`{} · {}\n",
@@ -496,11 +503,15 @@ impl ExamplesReport {
                     } else {
                         "**unexpected**".to_string()
                     };
+                    let at = if f.pointer.is_empty() {
+                        "—".to_string()
+                    } else {
+                        format!("`{}`", esc(&f.pointer))
+                    };
                     let _ = writeln!(
                         s,
-                        "| {tag} | `{}` | `{}` | {} |",
+                        "| {tag} | `{}` | {at} | {} |",
                         esc(&Self::finding_rule(f)),
-                        esc(&f.pointer),
                         esc(&f.detail)
                     );
                 }
