@@ -101,6 +101,16 @@ pub fn schema_findings(
         .collect()
 }
 
+/// A value taken from a target's answer, as it may appear in a report: at most 40
+/// characters, quoted and escaped.
+pub fn quoted(s: &str) -> String {
+    let mut cut: String = s.chars().take(40).collect();
+    if cut.len() < s.len() {
+        cut.push('…');
+    }
+    format!("{cut:?}")
+}
+
 fn email_re() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
     RE.get_or_init(|| {
@@ -193,7 +203,8 @@ pub fn receipt_clauses(env: &Value, operation: &str, protocol: Option<&str>) -> 
                 Step::Clause,
                 "/_metadata/protocol",
                 format!(
-                    "_metadata.protocol is \"{got}\" over a binding whose protocol is \"{want}\""
+                    "_metadata.protocol is {} over a binding whose protocol is \"{want}\"",
+                    quoted(got)
                 ),
             ));
         }
@@ -577,6 +588,14 @@ mod tests {
             4
         );
         assert!(c.value.is_some());
+    }
+
+    #[test]
+    fn values_from_a_target_are_bounded_and_escaped() {
+        assert_eq!(quoted("a2a"), "\"a2a\"");
+        assert_eq!(quoted("x\ny"), "\"x\\ny\"");
+        let long = "z".repeat(500);
+        assert_eq!(quoted(&long), format!("\"{}…\"", "z".repeat(40)));
     }
 
     #[test]

@@ -1,6 +1,6 @@
-//! JSON helpers for the examples: [`parse_example`] (strict JSON, or JSON with `//` and `/* */`
-//! comments stripped, saying where they were), [`placeholders`] (elided values) and
-//! [`shape_diff`] (same members and JSON types at each level).
+//! JSON helpers for the examples: [`parse_example`] and its result [`Parsed`] (strict JSON, or
+//! JSON with `//` and `/* */` comments stripped, saying where they were), [`placeholders`]
+//! (elided values) and [`shape_diff`] (same members and JSON types at each level).
 
 use serde_json::Value;
 

@@ -5,7 +5,7 @@
 //! against the outcome due today, the suite's schema and clauses, and the shape of the matching
 //! response example.
 
-use super::checks::{Outcome, leaked_fields, receipt_clauses, schema_findings};
+use super::checks::{Outcome, leaked_fields, quoted, receipt_clauses, schema_findings};
 use super::json::shape_diff;
 use super::manifest::{ExampleEntry, Fixture, Suite};
 use super::report::{Finding, SendRecord, SendStatus, Step};
@@ -551,8 +551,9 @@ impl<'a> Sender<'a> {
                 "/data/status",
                 format!(
                     "the lead was not received: status {}{}",
-                    status.unwrap_or("absent"),
-                    code.map(|c| format!(", error {c}")).unwrap_or_default()
+                    status.map(quoted).unwrap_or_else(|| "absent".into()),
+                    code.map(|c| format!(", error {}", quoted(c)))
+                        .unwrap_or_default()
                 ),
             ));
         }
