@@ -29,6 +29,11 @@ pub enum Command {
     ServeReference(crate::reference::serve::ServeArgs),
     /// List the clause catalogue.
     Clauses,
+    /// Check the seeds' worked examples: schema, clauses, typed round trip, dates, and the
+    /// target's answers (default target: the embedded reference).
+    Examples(crate::examples::cli::ExamplesArgs),
+    /// Export the JSON Schemas and the clause catalogues for spec tooling.
+    Schema(crate::examples::cli::SchemaArgs),
 }
 
 /// `dealer-tck run` options.
@@ -148,6 +153,8 @@ pub fn main() -> ExitCode {
             }
             Ok(0)
         }
+        Command::Examples(args) => crate::examples::cli::examples_command(args),
+        Command::Schema(args) => crate::examples::cli::schema_command(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -8,6 +8,7 @@
 pub mod check;
 pub mod cli;
 pub mod error;
+pub mod examples;
 pub mod generate;
 pub mod observe;
 pub mod reference;

@@ -182,3 +182,254 @@ mod tests {
         assert!(v.iter().all(|l| !l.contains("5555551234")));
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Added for the worked examples (issue 6): the AAP schemas, the index of every shipped schema
+// and catalogue (for `dealer-tck schema`), and structured schema violations.
+// ---------------------------------------------------------------------------------------------
+
+/// AAP v0.2 `lead.submit` request schema (seed 002).
+pub const AAP_V02_REQUEST_SCHEMA: &str = include_str!("../../suites/aap-0.2/schemas/request.json");
+/// AAP v0.2 `lead.submit` response schema (seed 002).
+pub const AAP_V02_RESPONSE_SCHEMA: &str =
+    include_str!("../../suites/aap-0.2/schemas/response.json");
+/// AAP draft `lead.general` request schema (seed 003).
+pub const AAP_DRAFT_REQUEST_SCHEMA: &str =
+    include_str!("../../suites/aap-draft/schemas/request.json");
+/// AAP draft `lead.general` response schema (seed 003).
+pub const AAP_DRAFT_RESPONSE_SCHEMA: &str =
+    include_str!("../../suites/aap-draft/schemas/response.json");
+
+/// Every JSON Schema (2020-12) the harness ships, as `(suite, file name, source)`.
+pub const SCHEMA_FILES: &[(&str, &str, &str)] = &[
+    ("dmc12", "request.json", DMC12_REQUEST_SCHEMA),
+    ("dmc12", "success.json", DMC12_SUCCESS_SCHEMA),
+    ("dmc12", "error.json", DMC12_ERROR_SCHEMA),
+    ("aap-0.2", "request.json", AAP_V02_REQUEST_SCHEMA),
+    ("aap-0.2", "response.json", AAP_V02_RESPONSE_SCHEMA),
+    ("aap-draft", "request.json", AAP_DRAFT_REQUEST_SCHEMA),
+    ("aap-draft", "response.json", AAP_DRAFT_RESPONSE_SCHEMA),
+];
+
+/// Every clause catalogue the harness ships, as `(suite, parsed catalogue)`.
+pub fn catalogues() -> Vec<(&'static str, &'static Catalogue)> {
+    vec![("dmc12", dmc12())]
+}
+
+/// The request and response schemas of one AAP profile.
+pub struct AapSchemas {
+    /// Request.
+    pub request: Schema,
+    /// Response.
+    pub response: Schema,
+}
+
+/// The compiled AAP v0.2 (`lead.submit`) schemas.
+pub fn aap_v02_schemas() -> &'static AapSchemas {
+    static S: OnceLock<AapSchemas> = OnceLock::new();
+    S.get_or_init(|| AapSchemas {
+        request: Schema::compile(AAP_V02_REQUEST_SCHEMA),
+        response: Schema::compile(AAP_V02_RESPONSE_SCHEMA),
+    })
+}
+
+/// The compiled AAP draft (`lead.general`) schemas.
+pub fn aap_draft_schemas() -> &'static AapSchemas {
+    static S: OnceLock<AapSchemas> = OnceLock::new();
+    S.get_or_init(|| AapSchemas {
+        request: Schema::compile(AAP_DRAFT_REQUEST_SCHEMA),
+        response: Schema::compile(AAP_DRAFT_RESPONSE_SCHEMA),
+    })
+}
+
+/// A shipped schema by suite and file name (see [`SCHEMA_FILES`]), compiled once.
+pub fn schema(suite: &str, file: &str) -> Option<&'static Schema> {
+    match (suite, file) {
+        ("dmc12", "request.json") => Some(&dmc12_schemas().request),
+        ("dmc12", "success.json") => Some(&dmc12_schemas().success),
+        ("dmc12", "error.json") => Some(&dmc12_schemas().error),
+        ("aap-0.2", "request.json") => Some(&aap_v02_schemas().request),
+        ("aap-0.2", "response.json") => Some(&aap_v02_schemas().response),
+        ("aap-draft", "request.json") => Some(&aap_draft_schemas().request),
+        ("aap-draft", "response.json") => Some(&aap_draft_schemas().response),
+        _ => None,
+    }
+}
+
+/// One schema violation, with the rule it breaks named by where the keyword sits.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SchemaViolation {
+    /// JSON pointer of the offending instance value (`""` is the root).
+    pub instance_path: String,
+    /// JSON pointer of the failing keyword as evaluated from the schema root (the evaluation
+    /// path: `$ref` steps included, `/properties/customer/$ref/anyOf`).
+    pub schema_path: String,
+    /// The keyword's place in instance terms: `properties/X` → `/X`, `items` → `/*`,
+    /// `$ref` dropped (`/consent/scope`).
+    pub location: String,
+    /// The keyword, with any applicator steps after the last property
+    /// (`const`, `anyOf`, `allOf/0/then/required`).
+    pub keyword: String,
+    /// For `required`: the missing member.
+    pub missing: Option<String>,
+    /// What is wrong, without the instance value (values may be PII).
+    pub message: String,
+}
+
+impl SchemaViolation {
+    /// The rule name: `<location> <keyword>` (`/consent/scope const`).
+    pub fn rule(&self) -> String {
+        let loc = if self.location.is_empty() {
+            "/"
+        } else {
+            &self.location
+        };
+        format!("{loc} {}", self.keyword)
+    }
+}
+
+fn split_schema_path(schema_path: &str) -> (String, String) {
+    let segments: Vec<&str> = schema_path.split('/').filter(|s| !s.is_empty()).collect();
+    let mut location = String::new();
+    let mut keyword: Vec<&str> = Vec::new();
+    let mut i = 0;
+    while i < segments.len() {
+        match segments[i] {
+            "properties" if i + 1 < segments.len() => {
+                keyword.clear();
+                location.push('/');
+                location.push_str(segments[i + 1]);
+                i += 2;
+                continue;
+            }
+            "items" if i + 1 < segments.len() => {
+                keyword.clear();
+                location.push_str("/*");
+            }
+            "$ref" => {}
+            other => keyword.push(other),
+        }
+        i += 1;
+    }
+    (location, keyword.join("/"))
+}
+
+impl Schema {
+    /// Violations with their rule location and keyword (never the instance values).
+    pub fn detailed(&self, instance: &serde_json::Value) -> Vec<SchemaViolation> {
+        self.validator
+            .iter_errors(instance)
+            .map(|e| {
+                let schema_path = e.evaluation_path().to_string();
+                let (location, mut keyword) = split_schema_path(&schema_path);
+                if keyword.is_empty() {
+                    keyword = e.kind().keyword().to_string();
+                }
+                let missing = match e.kind() {
+                    jsonschema::error::ValidationErrorKind::Required { property } => {
+                        property.as_str().map(str::to_string)
+                    }
+                    _ => None,
+                };
+                SchemaViolation {
+                    instance_path: e.instance_path().to_string(),
+                    schema_path,
+                    location,
+                    keyword,
+                    missing,
+                    message: e.masked().to_string(),
+                }
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod added_tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn every_shipped_schema_is_valid_2020_12_and_compiles() {
+        for (suite, file, src) in SCHEMA_FILES {
+            let v: serde_json::Value = serde_json::from_str(src).expect("JSON");
+            assert!(
+                jsonschema::draft202012::meta::validate(&v).is_ok(),
+                "{suite}/{file}"
+            );
+            assert!(schema(suite, file).is_some(), "{suite}/{file} not indexed");
+        }
+    }
+
+    #[test]
+    fn violations_name_their_rule_by_location_and_keyword() {
+        let s = &aap_v02_schemas().request;
+        let v = json!({
+            "type": "lead.submit.request",
+            "customer": {"first_name": "A", "last_name": "B"},
+            "consent": {"scope": ["lead_submission", "marketing"], "allowed_channels": ["email", "fax"]},
+            "vehicle_of_interest": {"condition": "good"},
+            "trade_in": {"year": 2020, "make": "VW"},
+            "appointment": {"appointment_type": "valet"},
+            "message": "x".repeat(4001),
+            "source_agent": "s"
+        });
+        let mut rules: Vec<String> = s.detailed(&v).iter().map(SchemaViolation::rule).collect();
+        rules.sort();
+        assert_eq!(
+            rules,
+            vec![
+                "/appointment/appointment_type enum",
+                "/consent/allowed_channels/* enum",
+                "/consent/scope const",
+                "/customer anyOf",
+                "/message maxLength",
+                "/trade_in required",
+                "/vehicle_of_interest anyOf",
+                "/vehicle_of_interest/condition enum",
+            ]
+        );
+        let missing: Vec<_> = s
+            .detailed(&v)
+            .into_iter()
+            .filter_map(|x| x.missing)
+            .collect();
+        assert_eq!(missing, vec!["model".to_string()]);
+        let r = &aap_v02_schemas().response;
+        let resp = json!({"type": "lead.submit.response",
+            "data": {"lead_id": "l", "status": "received", "appointment": {"status": "proposed"}}});
+        let rules: Vec<String> = r
+            .detailed(&resp)
+            .iter()
+            .map(SchemaViolation::rule)
+            .collect();
+        assert_eq!(rules, vec!["/data/appointment allOf/1/then/required"]);
+    }
+
+    #[test]
+    fn the_draft_ties_consent_to_the_customer_both_ways() {
+        let s = &aap_draft_schemas().request;
+        let base = json!({"type": "lead.general.request", "message": "m", "source_agent": "s"});
+        assert!(s.detailed(&base).is_empty());
+        let mut with_customer = base.clone();
+        with_customer["customer"] =
+            json!({"first_name": "A", "last_name": "B", "phone": "+14155550100"});
+        let rules: Vec<String> = s
+            .detailed(&with_customer)
+            .iter()
+            .map(SchemaViolation::rule)
+            .collect();
+        assert_eq!(rules, vec!["/ dependentRequired"]);
+        let mut consent_only = base.clone();
+        consent_only["consent"] = json!({"scope": ["general_inquiry"]});
+        assert_eq!(s.detailed(&consent_only).len(), 1);
+        let mut wrong_scope = with_customer.clone();
+        wrong_scope["consent"] = json!({"scope": ["lead_submission"]});
+        let rules: Vec<String> = s
+            .detailed(&wrong_scope)
+            .iter()
+            .map(SchemaViolation::rule)
+            .collect();
+        assert_eq!(rules, vec!["/consent/scope contains"]);
+    }
+}

@@ -6,6 +6,7 @@
 //! the checks do not merely agree with the reference.
 
 pub mod catalogue;
+pub mod model;
 
 use sha2::{Digest, Sha256};
 

@@ -1,0 +1,279 @@
+//! The rules a finding can name ([`Rule`], [`RULES`]): the harness's own example rules
+//! (`EX-…`), DMC-12 clause ids (mapped from schema locations by [`dmc12_clause`]) and AAP schema
+//! rules named `<suite> <file>: <location> <keyword>` (see [`schema_rule_name`]).
+
+use crate::spec::catalogue::{SchemaViolation, dmc12};
+use serde::Serialize;
+
+/// One of the harness's example rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Rule {
+    /// Stable id (`EX-JSON-001`).
+    pub id: &'static str,
+    /// The rule in one sentence.
+    pub text: &'static str,
+}
+
+/// An example is strict JSON.
+pub const JSON: &str = "EX-JSON-001";
+/// An example parses into the typed model.
+pub const MODEL_PARSE: &str = "EX-MODEL-001";
+/// The typed model gives the example back unchanged.
+pub const MODEL_ROUND_TRIP: &str = "EX-MODEL-002";
+/// No elided placeholder values.
+pub const PLACEHOLDER: &str = "EX-PLACEHOLDER-001";
+/// The outcome does not depend on the day.
+pub const DATE: &str = "EX-DATE-001";
+/// A response example agrees with its request.
+pub const PAIR: &str = "EX-PAIR-001";
+/// An example agrees with its page's skill table.
+pub const PROSE: &str = "EX-PROSE-001";
+/// An answer has the shape of the response example.
+pub const SHAPE: &str = "EX-SHAPE-001";
+/// A target answers a request example as promised.
+pub const SEND: &str = "EX-SEND-001";
+/// Every expected finding occurs.
+pub const MANIFEST: &str = "EX-MANIFEST-001";
+
+/// The harness's example rules.
+pub const RULES: &[Rule] = &[
+    Rule {
+        id: JSON,
+        text: "A worked example is strict JSON (RFC 8259): no comments, nothing around the value.",
+    },
+    Rule {
+        id: MODEL_PARSE,
+        text: "A worked example parses into the harness's typed model of its operation (src/spec/model.rs).",
+    },
+    Rule {
+        id: MODEL_ROUND_TRIP,
+        text: "Parsing a worked example into the typed model and serialising it again gives back the same JSON (numbers compared numerically).",
+    },
+    Rule {
+        id: PLACEHOLDER,
+        text: "A worked example carries no elided placeholder value (a string with \"…\").",
+    },
+    Rule {
+        id: DATE,
+        text: "A worked example's outcome does not depend on the day it is run.",
+    },
+    Rule {
+        id: PAIR,
+        text: "A response example agrees with the request example it answers.",
+    },
+    Rule {
+        id: PROSE,
+        text: "A request example agrees with its page's skill table (Anonymous allowed, Consent required).",
+    },
+    Rule {
+        id: SHAPE,
+        text: "A target's answer to a request example has the shape of the matching response example: the same members at each level with the same JSON types (null where the seed allows string|null; members the seed marks optional may be absent).",
+    },
+    Rule {
+        id: SEND,
+        text: "A target answers a request example (placeholders replaced by live fixtures) with the outcome its page promises.",
+    },
+    Rule {
+        id: MANIFEST,
+        text: "Every finding the manifest declares as expected occurs (an expectation nothing matches is stale).",
+    },
+];
+
+/// The rule by id.
+pub fn rule(id: &str) -> Option<&'static Rule> {
+    RULES.iter().find(|r| r.id == id)
+}
+
+/// The name of a schema rule: `aap-0.2 request.json: /consent/scope const`.
+pub fn schema_rule_name(suite: &str, file: &str, v: &SchemaViolation) -> String {
+    format!("{suite} {file}: {}", v.rule())
+}
+
+/// The DMC-12 clause a violation of `file` (request.json, success.json, error.json) breaks.
+/// In a request, the location of a `required` violation is extended by the missing member
+/// (each field's clause says it is required); a member missing from the receipt breaks
+/// DMC12-RCPT-SCHEMA-001 ("always"), or DMC12-RCPT-META-001 inside `_metadata`.
+pub fn dmc12_clause(file: &str, v: &SchemaViolation) -> &'static str {
+    let mut at = v.location.clone();
+    if let Some(m) = &v.missing {
+        if file == "success.json" {
+            return if at.starts_with("/_metadata") || m == "_metadata" {
+                "DMC12-RCPT-META-001"
+            } else {
+                "DMC12-RCPT-SCHEMA-001"
+            };
+        }
+        at.push('/');
+        at.push_str(m);
+    }
+    let table: &[(&str, &'static str)] = match file {
+        "request.json" => &[
+            ("/reservation_token", "DMC12-REQ-TOKEN-001"),
+            ("/customer_contact/name", "DMC12-REQ-NAME-001"),
+            ("/customer_contact/phone", "DMC12-REQ-PHONE-001"),
+            ("/customer_contact/email", "DMC12-REQ-EMAIL-001"),
+            ("/customer_contact", "DMC12-REQ-CONTACT-001"),
+            ("/customer_consent", "DMC12-REQ-CONSENT-001"),
+            ("/financing_preference", "DMC12-REQ-FINANCING-001"),
+            ("/notes", "DMC12-REQ-NOTES-001"),
+            ("/trade_in_disclosed", "DMC12-REQ-DISCLOSED-001"),
+            ("/trade_in/description", "DMC12-REQ-TRADEIN-DESC-001"),
+            (
+                "/trade_in/appraised_value_partner",
+                "DMC12-REQ-TRADEIN-MONEY-001",
+            ),
+            ("/trade_in/vin", "DMC12-REQ-TRADEIN-VIN-001"),
+            ("/trade_in/year", "DMC12-REQ-TRADEIN-YEAR-001"),
+            ("/trade_in/make", "DMC12-REQ-TRADEIN-MAKE-001"),
+            ("/trade_in/model", "DMC12-REQ-TRADEIN-MODEL-001"),
+            ("/trade_in/mileage", "DMC12-REQ-TRADEIN-MILEAGE-001"),
+            ("/trade_in/condition", "DMC12-REQ-TRADEIN-CONDITION-001"),
+            ("/trade_in", "DMC12-REQ-TRADEIN-001"),
+            ("/consent/allowed_channels", "DMC12-REQ-CHANNELS-001"),
+            ("/consent/expires_at", "DMC12-REQ-EXPIRES-001"),
+            ("/consent/consent_text", "DMC12-REQ-CONSENTTEXT-001"),
+            ("/consent", "DMC12-REQ-CONSENTOBJ-001"),
+            ("", "DMC12-REQ-ACCEPT-001"),
+        ],
+        "success.json" => &[
+            ("/data/status", "DMC12-RCPT-STATUS-001"),
+            ("/data/sent_at", "DMC12-RCPT-SENTAT-001"),
+            ("/data/crm_status", "DMC12-RCPT-CRMSTATUS-001"),
+            ("/data/crm_lead_id", "DMC12-RCPT-CRMLEADID-001"),
+            ("/data/sent_to_masked", "DMC12-RCPT-SENTTO-001"),
+            ("/data/next_steps", "DMC12-RCPT-NEXTSTEPS-001"),
+            ("/_metadata", "DMC12-RCPT-META-001"),
+            ("", "DMC12-RCPT-SCHEMA-001"),
+        ],
+        _ => &[("", "DMC12-ERR-ENVELOPE-001")],
+    };
+    table
+        .iter()
+        .find(|(prefix, _)| {
+            prefix.is_empty()
+                || at == *prefix
+                || at.strip_prefix(prefix).is_some_and(|r| r.starts_with('/'))
+        })
+        .map(|(_, c)| *c)
+        .unwrap_or("DMC12-REQ-ACCEPT-001")
+}
+
+/// Whether `name` is a rule this module can name: an `EX-` rule, a DMC-12 clause id, or a
+/// schema rule of a shipped schema (`<suite> <file>: /<location> <keyword>`).
+pub fn is_known_rule(name: &str) -> bool {
+    if rule(name).is_some() || dmc12().get(name).is_some() {
+        return true;
+    }
+    let Some((head, tail)) = name.split_once(": ") else {
+        return false;
+    };
+    let Some((suite, file)) = head.split_once(' ') else {
+        return false;
+    };
+    crate::spec::catalogue::schema(suite, file).is_some()
+        && tail.starts_with('/')
+        && tail.split_once(' ').is_some_and(|(_, kw)| !kw.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::catalogue::dmc12_schemas;
+    use serde_json::json;
+
+    #[test]
+    fn every_mapped_clause_exists() {
+        for file in ["request.json", "success.json", "error.json"] {
+            for loc in [
+                "",
+                "/reservation_token",
+                "/customer_contact",
+                "/customer_contact/name",
+                "/trade_in/appraised_value_partner/amount",
+                "/consent/allowed_channels/*",
+                "/data/status",
+                "/_metadata/protocol",
+                "/nowhere",
+            ] {
+                let v = SchemaViolation {
+                    instance_path: loc.into(),
+                    schema_path: String::new(),
+                    location: loc.into(),
+                    keyword: "type".into(),
+                    missing: None,
+                    message: String::new(),
+                };
+                let c = dmc12_clause(file, &v);
+                assert!(dmc12().get(c).is_some(), "{file} {loc} → {c}");
+            }
+        }
+        for r in RULES {
+            assert!(is_known_rule(r.id));
+        }
+    }
+
+    #[test]
+    fn request_violations_map_to_the_field_table_clauses() {
+        let s = &dmc12_schemas().request;
+        let v = json!({
+            "reservation_token": "rsv_Qh7m…",
+            "customer_contact": {"phone": "5555551234", "email": "jane@example.com"},
+            "customer_consent": false,
+            "trade_in": {"appraised_value_partner": {"amount": -1, "currency": "usd"}, "colour": "red"},
+            "consent": {"allowed_channels": ["fax"]}
+        });
+        let mut got: Vec<&str> = s
+            .detailed(&v)
+            .iter()
+            .map(|x| dmc12_clause("request.json", x))
+            .collect();
+        got.sort();
+        assert_eq!(
+            got,
+            vec![
+                "DMC12-REQ-CHANNELS-001",
+                "DMC12-REQ-CONSENT-001",
+                "DMC12-REQ-NAME-001",
+                "DMC12-REQ-PHONE-001",
+                "DMC12-REQ-TOKEN-001",
+                "DMC12-REQ-TRADEIN-001",
+                "DMC12-REQ-TRADEIN-MONEY-001",
+                "DMC12-REQ-TRADEIN-MONEY-001",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_member_missing_from_the_receipt_breaks_the_schema_clause() {
+        let s = &dmc12_schemas().success;
+        let v = json!({
+            "data": {"handoff_token": "h", "sent_to_masked": "be****@x.com", "sent_at": "2026-05-27T18:22:01Z",
+                     "status": "queued", "crm_status": "sent"},
+            "_metadata": {"trace_id": "t", "tool": "initiate_deal_handoff"}
+        });
+        let mut got: Vec<&str> = s
+            .detailed(&v)
+            .iter()
+            .map(|x| dmc12_clause("success.json", x))
+            .collect();
+        got.sort();
+        assert_eq!(
+            got,
+            vec![
+                "DMC12-RCPT-META-001",
+                "DMC12-RCPT-SCHEMA-001",
+                "DMC12-RCPT-STATUS-001"
+            ]
+        );
+    }
+
+    #[test]
+    fn schema_rule_names_are_recognised() {
+        assert!(is_known_rule("aap-0.2 request.json: /consent/scope const"));
+        assert!(is_known_rule("DMC12-REQ-TOKEN-001"));
+        assert!(!is_known_rule("aap-9 request.json: /consent/scope const"));
+        assert!(!is_known_rule("aap-0.2 request.json: consent"));
+        assert!(!is_known_rule("EX-NOPE-001"));
+        assert!(!is_known_rule(""));
+    }
+}

@@ -1,0 +1,590 @@
+//! Sending request examples to a target ([`Sender`]): DMC-12 examples go to
+//! `initiate_deal_handoff` over the chosen binding with their placeholders replaced by live
+//! fixtures (a fresh reservation from `search_inventory` + `create_reservation` as agent A);
+//! AAP examples go over A2A only when the agent card lists their skill. Each answer is judged
+//! against the outcome due today, the suite's schema and clauses, and the shape of the matching
+//! response example.
+
+use super::checks::{Outcome, leaked_fields, quoted, receipt_clauses, schema_findings};
+use super::json::shape_diff;
+use super::manifest::{ExampleEntry, Fixture, Suite};
+use super::report::{Finding, SendRecord, SendStatus, Step};
+use super::rules;
+use crate::check::{CodeRules, describe_reply};
+use crate::observe::smtp::SmtpSink;
+use crate::spec::{mask_email, tools};
+use crate::transport::a2a::AgentCard;
+use crate::transport::{Binding, Client, ClientConfig, Exchange, Reply};
+use serde_json::{Value, json};
+
+/// The response examples a request is compared with: (entry, parsed value).
+pub type Responses<'a> = Vec<(&'a ExampleEntry, &'a Value)>;
+
+/// Inventory state for the reservation fixture.
+#[derive(Default)]
+struct Fixtures {
+    vins: Option<Vec<String>>,
+    next_vin: usize,
+}
+
+/// Where and how to send.
+pub struct Sender<'a> {
+    binding: Binding,
+    dmc12: Result<Client, String>,
+    aap: Result<(Binding, Client), String>,
+    skills: Vec<String>,
+    token: String,
+    sink: Option<&'a SmtpSink>,
+    fixtures: Fixtures,
+    rules: CodeRules,
+}
+
+fn endpoint(card: &AgentCard, binding: Binding) -> Option<String> {
+    let want = match binding {
+        Binding::A2aJsonrpc => "JSONRPC",
+        Binding::A2aRest => "HTTP+JSON",
+        Binding::Mcp => return None,
+    };
+    card.interfaces
+        .iter()
+        .find(|(pb, _, _)| pb.eq_ignore_ascii_case(want))
+        .map(|(_, url, _)| url.clone())
+}
+
+async fn tool(
+    client: &Client,
+    token: &str,
+    rules: &CodeRules,
+    name: &str,
+    args: Value,
+) -> Result<Value, String> {
+    let ex = client
+        .call(name, &args, Some(token))
+        .await
+        .map_err(|e| format!("{name}: {e}"))?;
+    match &ex.reply {
+        Reply::Op { object, .. } if object.get("error").is_none() => {
+            Ok(object.get("data").cloned().unwrap_or(Value::Null))
+        }
+        _ => Err(format!("{name} answered {}", describe_reply(&ex, rules))),
+    }
+}
+
+impl Fixtures {
+    /// A fresh reservation as the token's agent: `search_inventory` once, then
+    /// `create_reservation` on the vehicles in turn until one is reserved.
+    async fn reservation(
+        &mut self,
+        client: &Client,
+        token: &str,
+        rules: &CodeRules,
+    ) -> Result<String, String> {
+        if self.vins.is_none() {
+            let data = tool(client, token, rules, tools::SEARCH_INVENTORY, json!({})).await?;
+            let vins: Vec<String> = data
+                .get("vehicles")
+                .and_then(Value::as_array)
+                .map(|vs| {
+                    vs.iter()
+                        .filter_map(|v| v.get("vin").and_then(Value::as_str).map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default();
+            self.vins = Some(vins);
+        }
+        let vins = self.vins.clone().unwrap_or_default();
+        if vins.is_empty() {
+            return Err("search_inventory listed no vehicle".into());
+        }
+        let mut last = String::new();
+        for _ in 0..vins.len() {
+            let vin = vins[self.next_vin % vins.len()].clone();
+            self.next_vin += 1;
+            match tool(
+                client,
+                token,
+                rules,
+                tools::CREATE_RESERVATION,
+                json!({"vin": vin}),
+            )
+            .await
+            {
+                Ok(d) => match d.get("reservation_token").and_then(Value::as_str) {
+                    Some(t) => return Ok(t.to_string()),
+                    None => last = "create_reservation answered no reservation_token".into(),
+                },
+                Err(e) => last = e,
+            }
+        }
+        Err(format!("no vehicle could be reserved ({last})"))
+    }
+}
+
+/// Shape differences as (pointer, what differs).
+type Diffs = Vec<(String, String)>;
+
+/// Compare an answer with each response example (minus the `skip` members) and report the
+/// differences from the closest one. Returns the ids compared with and the findings.
+fn shape_against(
+    responses: &Responses<'_>,
+    answer: &Value,
+    skip: &[String],
+) -> (Vec<String>, Vec<Finding>) {
+    let mut best: Option<(&str, Diffs)> = None;
+    let names: Vec<String> = responses.iter().map(|(e, _)| e.id.clone()).collect();
+    for (entry, example) in responses {
+        let mut example = (*example).clone();
+        let mut answer = answer.clone();
+        for p in skip {
+            remove_pointer(&mut example, p);
+            remove_pointer(&mut answer, p);
+        }
+        let diffs = shape_diff(&example, &answer, &entry.optional, &entry.nullable);
+        if best.as_ref().is_none_or(|(_, d)| diffs.len() < d.len()) {
+            best = Some((entry.id.as_str(), diffs));
+        }
+    }
+    let findings = match best {
+        Some((id, diffs)) => diffs
+            .into_iter()
+            .map(|(ptr, what)| {
+                Finding::new(
+                    rules::SHAPE,
+                    Step::Shape,
+                    ptr,
+                    format!("answer: {what} (compared with {id})"),
+                )
+            })
+            .collect(),
+        None => vec![],
+    };
+    (names, findings)
+}
+
+fn remove_pointer(v: &mut Value, pointer: &str) {
+    if let Some((parent, last)) = pointer.rsplit_once('/')
+        && let Some(Value::Object(map)) = v.pointer_mut(parent)
+    {
+        map.remove(&last.replace("~1", "/").replace("~0", "~"));
+    }
+}
+
+fn set_pointer(v: &mut Value, pointer: &str, new: Value) -> bool {
+    match v.pointer_mut(pointer) {
+        Some(slot) => {
+            *slot = new;
+            true
+        }
+        None => false,
+    }
+}
+
+/// Everything the answer's bytes carry (body and headers), for the plaintext-PII check.
+fn answer_text(ex: &Exchange) -> String {
+    let mut s = ex.raw_body.clone();
+    for (k, v) in &ex.headers {
+        s.push('\n');
+        s.push_str(k);
+        s.push_str(": ");
+        s.push_str(v);
+    }
+    s
+}
+
+impl<'a> Sender<'a> {
+    /// A sender for the target at `base_url` whose card is `card`, sending DMC-12 examples over
+    /// `binding` as `token`. `sink` is the SMTP sink the target mails to, when the harness runs
+    /// the target (the hand-off's side effects are then checked too).
+    pub fn new(
+        base_url: &str,
+        card: &AgentCard,
+        binding: Binding,
+        token: String,
+        cfg: ClientConfig,
+        sink: Option<&'a SmtpSink>,
+    ) -> Sender<'a> {
+        let dmc12 = match binding {
+            Binding::Mcp => Ok(Client::new(
+                binding,
+                &format!("{}/mcp", base_url.trim_end_matches('/')),
+                cfg.clone(),
+            )),
+            b => endpoint(card, b)
+                .map(|url| Client::new(b, &url, cfg.clone()))
+                .ok_or_else(|| format!("the target's agent card offers no {b} interface")),
+        };
+        let aap = match binding {
+            Binding::Mcp => {
+                Err("AAP skills travel over A2A only, and --transport mcp was chosen".to_string())
+            }
+            b => endpoint(card, b)
+                .map(|url| (b, Client::new(b, &url, cfg.clone())))
+                .ok_or_else(|| format!("the target's agent card offers no {b} interface")),
+        };
+        Sender {
+            binding,
+            dmc12,
+            aap,
+            skills: card.skills.clone(),
+            token,
+            sink,
+            fixtures: Fixtures::default(),
+            rules: CodeRules::default(),
+        }
+    }
+
+    fn missing_skill(&self, skill: &str) -> Option<String> {
+        if self.skills.iter().any(|s| s == skill) {
+            return None;
+        }
+        let listed = if self.skills.is_empty() {
+            "none".to_string()
+        } else {
+            self.skills.join(", ")
+        };
+        Some(format!(
+            "the target's agent card does not list the skill {skill} (it lists: {listed})"
+        ))
+    }
+
+    /// Send a request example and judge the answer.
+    pub async fn send(
+        &mut self,
+        entry: &ExampleEntry,
+        value: &Value,
+        outcome: &Outcome,
+        dated: &[String],
+        responses: &Responses<'_>,
+    ) -> (SendRecord, Vec<Finding>) {
+        if let Some(why) = self.missing_skill(&entry.operation) {
+            return (SendRecord::not_tested(why), vec![]);
+        }
+        match entry.suite {
+            Suite::Dmc12 => self.send_dmc12(entry, value, outcome, responses).await,
+            Suite::AapV02 | Suite::AapDraft => self.send_aap(entry, value, dated, responses).await,
+        }
+    }
+
+    async fn send_dmc12(
+        &mut self,
+        entry: &ExampleEntry,
+        value: &Value,
+        outcome: &Outcome,
+        responses: &Responses<'_>,
+    ) -> (SendRecord, Vec<Finding>) {
+        let client = match &self.dmc12 {
+            Ok(c) => c,
+            Err(why) => return (SendRecord::not_tested(why.clone()), vec![]),
+        };
+        // Replace the placeholders by live fixtures, and say so.
+        let mut request = value.clone();
+        let mut replaced = Vec::new();
+        let mut reservations = Vec::new();
+        for live in &entry.live {
+            match live.fixture {
+                Fixture::Reservation => {
+                    match self
+                        .fixtures
+                        .reservation(client, &self.token, &self.rules)
+                        .await
+                    {
+                        Ok(token) => {
+                            let was = value
+                                .pointer(&live.pointer)
+                                .map(Value::to_string)
+                                .unwrap_or_else(|| "(absent)".into());
+                            if !set_pointer(
+                                &mut request,
+                                &live.pointer,
+                                Value::String(token.clone()),
+                            ) {
+                                return (
+                                    SendRecord::not_tested(format!(
+                                        "the example has no {} to replace",
+                                        live.pointer
+                                    )),
+                                    vec![],
+                                );
+                            }
+                            replaced.push(format!(
+                                "{} {was} replaced by a live reservation (search_inventory + create_reservation as agent A)",
+                                live.pointer
+                            ));
+                            reservations.push(token);
+                        }
+                        Err(why) => {
+                            return (
+                                SendRecord::not_tested(format!(
+                                    "the reservation fixture failed: {why}"
+                                )),
+                                vec![],
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        let mark = self.sink.map(SmtpSink::mark);
+        let exchange = client
+            .call(&entry.operation, &request, Some(&self.token))
+            .await;
+        let mails = match (self.sink, mark) {
+            (Some(sink), Some(m)) => Some(sink.since(m)),
+            _ => None,
+        };
+        let mut record = SendRecord {
+            status: SendStatus::Sent,
+            binding: Some(self.binding.name().to_string()),
+            reason: None,
+            replaced,
+            expected: Some(outcome.describe(entry.suite)),
+            answer: None,
+            compared_with: vec![],
+        };
+        let ex = match exchange {
+            Ok(ex) => ex,
+            Err(e) => {
+                let rule = match outcome {
+                    Outcome::Accept => "DMC12-REQ-ACCEPT-001",
+                    Outcome::Reject { .. } => "DMC12-CONSENT-EXPIRY-001",
+                };
+                record.answer = Some("no answer".into());
+                return (
+                    record,
+                    vec![Finding::new(
+                        rule,
+                        Step::Send,
+                        "",
+                        format!("no answer: {e}"),
+                    )],
+                );
+            }
+        };
+        record.answer = Some(describe_reply(&ex, &self.rules));
+        let mut findings = Vec::new();
+        let code = self.rules.find(&ex).map(|f| f.code);
+        let object = match &ex.reply {
+            Reply::Op { object, .. } => Some(object.clone()),
+            _ => None,
+        };
+        let succeeded = code.is_none() && object.as_ref().is_some_and(|o| o.get("data").is_some());
+        match outcome {
+            Outcome::Accept => {
+                if !succeeded {
+                    findings.push(Finding::new(
+                        "DMC12-REQ-ACCEPT-001",
+                        Step::Send,
+                        "",
+                        format!(
+                            "the example was not accepted: {}",
+                            describe_reply(&ex, &self.rules)
+                        ),
+                    ));
+                }
+            }
+            Outcome::Reject { code: want, why } => match &code {
+                Some(got) if got == want => {}
+                _ if succeeded => findings.push(Finding::new(
+                    "DMC12-CONSENT-EXPIRY-001",
+                    Step::Send,
+                    "",
+                    format!("the example was accepted although {why}; expected {want}"),
+                )),
+                _ => findings.push(Finding::new(
+                    "DMC12-CONSENT-EXPIRY-001",
+                    Step::Send,
+                    "",
+                    format!(
+                        "answered {} where {want} was due ({why})",
+                        describe_reply(&ex, &self.rules)
+                    ),
+                )),
+            },
+        }
+        if let Some(object) = &object {
+            if succeeded {
+                findings.extend(schema_findings(Suite::Dmc12, "success.json", object, ""));
+                findings.extend(receipt_clauses(
+                    object,
+                    &entry.operation,
+                    Some(self.binding.protocol()),
+                ));
+                let (names, shape) = shape_against(responses, object, &[]);
+                record.compared_with = names;
+                findings.extend(shape);
+            } else if object.get("error").is_some() {
+                findings.extend(schema_findings(Suite::Dmc12, "error.json", object, ""));
+                record.compared_with = vec!["dmc12 error.json".into()];
+            }
+        }
+        for field in leaked_fields(&request, &answer_text(&ex)) {
+            findings.push(Finding::new(
+                "DMC12-PII-RESPONSE-001",
+                Step::Send,
+                "",
+                format!("the answer carries {field} in plaintext"),
+            ));
+        }
+        if let Some(mails) = mails {
+            if succeeded {
+                match mails.first() {
+                    None => findings.push(Finding::new(
+                        "DMC12-EMAIL-SEND-001",
+                        Step::Send,
+                        "",
+                        "the target reported a hand-off but no dealer-desk email reached the SMTP sink",
+                    )),
+                    Some(mail) => {
+                        let mut want: Vec<String> =
+                            mail.rcpt_to.iter().map(|a| mask_email(a)).collect();
+                        want.sort();
+                        let mut got: Vec<String> = object
+                            .as_ref()
+                            .and_then(|o| o.pointer("/data/sent_to_masked"))
+                            .and_then(Value::as_str)
+                            .unwrap_or_default()
+                            .split(',')
+                            .map(|s| s.trim().to_string())
+                            .filter(|s| !s.is_empty())
+                            .collect();
+                        got.sort();
+                        if got != want {
+                            findings.push(Finding::new(
+                                "DMC12-RCPT-SENTTO-001",
+                                Step::Send,
+                                "/data/sent_to_masked",
+                                format!(
+                                    "sent_to_masked does not list the {} masked RCPT TO address(es) the sink received",
+                                    want.len()
+                                ),
+                            ));
+                        }
+                    }
+                }
+            } else if !mails.is_empty() {
+                findings.push(Finding::new(
+                    "DMC12-PII-REJECTED-001",
+                    Step::Send,
+                    "",
+                    format!(
+                        "a rejected call sent {} email(s) to the SMTP sink",
+                        mails.len()
+                    ),
+                ));
+            }
+        }
+        if !succeeded {
+            for r in reservations {
+                let _ = tool(
+                    client,
+                    &self.token,
+                    &self.rules,
+                    tools::RELEASE_RESERVATION,
+                    json!({"reservation_token": r}),
+                )
+                .await;
+            }
+        }
+        (record, findings)
+    }
+
+    async fn send_aap(
+        &mut self,
+        entry: &ExampleEntry,
+        value: &Value,
+        dated: &[String],
+        responses: &Responses<'_>,
+    ) -> (SendRecord, Vec<Finding>) {
+        let (binding, client) = match &self.aap {
+            Ok((b, c)) => (*b, c),
+            Err(why) => return (SendRecord::not_tested(why.clone()), vec![]),
+        };
+        let mut record = SendRecord {
+            status: SendStatus::Sent,
+            binding: Some(binding.name().to_string()),
+            reason: None,
+            replaced: vec![],
+            expected: Some(Outcome::Accept.describe(entry.suite)),
+            answer: None,
+            compared_with: vec![],
+        };
+        let ex = match client
+            .call(&entry.operation, value, Some(&self.token))
+            .await
+        {
+            Ok(ex) => ex,
+            Err(e) => {
+                record.answer = Some("no answer".into());
+                return (
+                    record,
+                    vec![Finding::new(
+                        rules::SEND,
+                        Step::Send,
+                        "",
+                        format!("no answer: {e}"),
+                    )],
+                );
+            }
+        };
+        record.answer = Some(describe_reply(&ex, &self.rules));
+        let mut findings = Vec::new();
+        let Reply::Op { object, .. } = &ex.reply else {
+            findings.push(Finding::new(
+                rules::SEND,
+                Step::Send,
+                "",
+                format!(
+                    "no {} result: {}",
+                    entry.operation,
+                    describe_reply(&ex, &self.rules)
+                ),
+            ));
+            return (record, findings);
+        };
+        findings.extend(schema_findings(entry.suite, "response.json", object, ""));
+        let status = object.pointer("/data/status").and_then(Value::as_str);
+        let code = object.pointer("/error/code").and_then(Value::as_str);
+        if !matches!(status, Some("received" | "duplicate")) {
+            findings.push(Finding::new(
+                rules::SEND,
+                Step::Send,
+                "/data/status",
+                format!(
+                    "the lead was not received: status {}{}",
+                    status.map(quoted).unwrap_or_else(|| "absent".into()),
+                    code.map(|c| format!(", error {}", quoted(c)))
+                        .unwrap_or_default()
+                ),
+            ));
+        }
+        // A dated appointment cannot be expected to come back as the example shows it.
+        let skip: Vec<String> = dated
+            .iter()
+            .filter(|p| p.starts_with("/appointment"))
+            .map(|_| "/data/appointment".to_string())
+            .collect();
+        if !responses.is_empty() {
+            let (names, shape) = shape_against(responses, object, &skip);
+            record.compared_with = names;
+            findings.extend(shape);
+        } else {
+            record.compared_with = vec![format!("{} response.json", entry.suite.name())];
+        }
+        (record, findings)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn pointers_are_set_and_removed() {
+        let mut v = json!({"a": {"b": 1, "c/d": 2}});
+        assert!(set_pointer(&mut v, "/a/b", json!("x")));
+        assert!(!set_pointer(&mut v, "/a/zz/y", json!("x")));
+        remove_pointer(&mut v, "/a/c~1d");
+        assert_eq!(v, json!({"a": {"b": "x"}}));
+    }
+}
