@@ -121,6 +121,11 @@ pub struct ReferenceConfig {
     pub max_body_bytes: usize,
     /// Where log lines go: None = the global tracing subscriber; Some = this buffer only.
     pub log: Option<LogCapture>,
+    /// Where A2A requests carry the skill id: a key of `message.metadata` (default `skill`) or
+    /// a dotted path from the SendMessage params (a profile mode for testing the harness).
+    pub skill_path: String,
+    /// The key of the error code inside the error envelope (default `code`).
+    pub error_code_key: String,
 }
 
 impl Default for ReferenceConfig {
@@ -143,6 +148,8 @@ impl Default for ReferenceConfig {
             smtp_timeout: Duration::from_secs(10),
             max_body_bytes: 64 * 1024,
             log: None,
+            skill_path: "skill".into(),
+            error_code_key: "code".into(),
         }
     }
 }
@@ -187,6 +194,8 @@ pub(crate) struct App {
     pub(crate) crm: Option<crm::CrmClient>,
     pub(crate) inventory: Vec<inventory::Vehicle>,
     pub(crate) sessions: Mutex<HashMap<String, McpSession>>,
+    pub(crate) skill_path: String,
+    pub(crate) error_code_key: String,
     pub(crate) dispatch: Option<tracing::Dispatch>,
 }
 
@@ -298,6 +307,8 @@ impl ReferenceServer {
         let app = Arc::new(App {
             base_url,
             defect: cfg.defect,
+            skill_path: cfg.skill_path.clone(),
+            error_code_key: cfg.error_code_key.clone(),
             sse: cfg.sse,
             tokens: cfg.tokens.clone(),
             desk: cfg.desk.clone(),
