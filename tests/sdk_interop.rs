@@ -517,7 +517,6 @@ enum RmcpMode {
 struct RmcpServer {
     url: String,
     dealer: RmcpDealer,
-    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -539,18 +538,12 @@ impl RmcpServer {
             .await
             .expect("bind loopback");
         let addr = listener.local_addr().expect("local addr");
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(async move {
-            let _ = axum::serve(listener, router)
-                .with_graceful_shutdown(async {
-                    let _ = rx.await;
-                })
-                .await;
+            let _ = axum::serve(listener, router).await;
         });
         RmcpServer {
             url: format!("http://{addr}/mcp"),
             dealer,
-            shutdown: Some(tx),
             task,
         }
     }
@@ -563,10 +556,8 @@ impl RmcpServer {
             .unwrap_or_default()
     }
 
-    async fn stop(mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
+    /// Stop serving (open SSE streams included).
+    async fn stop(self) {
         self.task.abort();
         let _ = self.task.await;
     }
