@@ -7,6 +7,7 @@ use dealer_tck::reference::Defect;
 use dealer_tck::report::{Report, Verdict};
 use dealer_tck::run::{RunOptions, run};
 use dealer_tck::spec::catalogue::{Level, dmc12};
+use dealer_tck::transport::Binding;
 use std::collections::BTreeSet;
 
 fn quick(defect: Option<Defect>) -> RunOptions {
@@ -76,7 +77,11 @@ async fn every_defect_is_caught_by_the_clause_it_breaks() {
         let sem = sem.clone();
         tasks.push(tokio::spawn(async move {
             let _permit = sem.acquire().await.expect("semaphore");
-            let (report, _) = run(quick(Some(d))).await.expect("run");
+            // One transport per defect keeps the table fast; MCP-only rules run on MCP.
+            let mcp_only = d.clause().starts_with("BIND-MCP") || d == Defect::WrongMetadataProtocol;
+            let binding = if mcp_only { Binding::Mcp } else { Binding::A2aJsonrpc };
+            let opts = RunOptions { transports: Some(vec![binding]), ..quick(Some(d)) };
+            let (report, _) = run(opts).await.expect("run");
             (d, report)
         }));
     }
