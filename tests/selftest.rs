@@ -79,8 +79,15 @@ async fn every_defect_is_caught_by_the_clause_it_breaks() {
             let _permit = sem.acquire().await.expect("semaphore");
             // One transport per defect keeps the table fast; MCP-only rules run on MCP.
             let mcp_only = d.clause().starts_with("BIND-MCP") || d == Defect::WrongMetadataProtocol;
-            let binding = if mcp_only { Binding::Mcp } else { Binding::A2aJsonrpc };
-            let opts = RunOptions { transports: Some(vec![binding]), ..quick(Some(d)) };
+            let binding = if mcp_only {
+                Binding::Mcp
+            } else {
+                Binding::A2aJsonrpc
+            };
+            let opts = RunOptions {
+                transports: Some(vec![binding]),
+                ..quick(Some(d))
+            };
             let (report, _) = run(opts).await.expect("run");
             (d, report)
         }));

@@ -210,6 +210,29 @@ impl Session<'_> {
         Err(format!("no vehicle could be reserved ({last})"))
     }
 
+    /// Reserve a vehicle as agent A, or record `clause` NOT_TESTED for `case_id` with why.
+    async fn acquire_for(
+        &mut self,
+        ledger: &mut Ledger,
+        clause: &'static str,
+        check: &'static str,
+        case_id: &str,
+    ) -> Option<(String, Value)> {
+        let a = self.target_tokens.agent_a.clone();
+        match self.acquire(ledger, &a, None).await {
+            Ok(r) => Some(r),
+            Err(why) => {
+                ledger.extend(not_tested(
+                    &[(clause, check)],
+                    Some(self.binding),
+                    case_id,
+                    &why,
+                ));
+                None
+            }
+        }
+    }
+
     async fn release(&self, ledger: &mut Ledger, rsv: &str, token: &str) {
         let _ = self
             .tool(
@@ -1224,17 +1247,11 @@ async fn smtp_faults(s: &mut Session<'_>, ledger: &mut Ledger) {
     for (i, fault) in SmtpFault::FAULTS.into_iter().enumerate() {
         let mut case = generate::edge_cases(&format!("{}f{i}", s.salt)).remove(2);
         case.id = format!("smtp-{}", fault.name());
-        let (rsv, _) = match s.acquire(ledger, &a, None).await {
-            Ok(r) => r,
-            Err(why) => {
-                ledger.extend(not_tested(
-                    &[("DMC12-EMAIL-FAIL-001", "smtp-fault-code")],
-                    Some(b),
-                    &case.id,
-                    &why,
-                ));
-                continue;
-            }
+        let Some((rsv, _)) = s
+            .acquire_for(ledger, "DMC12-EMAIL-FAIL-001", "smtp-fault-code", &case.id)
+            .await
+        else {
+            continue;
         };
         s.sink.set_fault(fault);
         let x = s.exec(ledger, case.with_token(&rsv), Some(&a)).await;
@@ -1329,17 +1346,16 @@ async fn crm_faults(s: &mut Session<'_>, target: &Target, ledger: &mut Ledger) {
     {
         let mut case = generate::edge_cases(&format!("{}c{i}", s.salt)).remove(0);
         case.id = format!("crm-{}", mode.name());
-        let (rsv, _) = match s.acquire(ledger, &a, None).await {
-            Ok(r) => r,
-            Err(why) => {
-                ledger.extend(not_tested(
-                    &[("DMC12-CRM-BESTEFFORT-001", "crm-fault-success")],
-                    Some(b),
-                    &case.id,
-                    &why,
-                ));
-                continue;
-            }
+        let Some((rsv, _)) = s
+            .acquire_for(
+                ledger,
+                "DMC12-CRM-BESTEFFORT-001",
+                "crm-fault-success",
+                &case.id,
+            )
+            .await
+        else {
+            continue;
         };
         s.crm.set_mode(mode).await;
         let x = s.exec(ledger, case.with_token(&rsv), Some(&a)).await;
