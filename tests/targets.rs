@@ -313,3 +313,32 @@ fn init_writes_a_template_and_refuses_to_overwrite() {
     let (code, _, err) = tck(&["init", "--out", "p.toml"], dir.path());
     assert_eq!(code, 2, "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mail_to_other_recipients_than_the_profiles_desk_fails() {
+    let opts = RunOptions {
+        cases: 0,
+        out_dir: None,
+        crm_timeout: Some(Duration::from_millis(500)),
+        transports: Some(vec![dealer_tck::transport::Binding::A2aJsonrpc]),
+        desk: vec!["desk@dealer.example".into()],
+        target: TargetSpec::Launch {
+            command: launch_template("--desk someone-else@dealer.example"),
+            command_crm_disabled: None,
+            ready_timeout: Duration::from_secs(30),
+        },
+        ..RunOptions::default()
+    };
+    let (report, _) = run(opts).await.expect("run");
+    let r = report
+        .results()
+        .find(|r| r.clause == "DMC12-EMAIL-SEND-001")
+        .expect("judged");
+    assert_eq!(r.verdict, Verdict::Fail, "{:?}", r.details);
+    assert!(
+        r.details
+            .iter()
+            .all(|d| !d.detail.contains("someone-else@")),
+        "evidence must be masked"
+    );
+}

@@ -63,6 +63,8 @@ pub struct JudgeCtx<'a> {
     pub crm: CrmSetup<'a>,
     /// Allowed clock difference between harness and server for sent_at.
     pub clock_skew: Duration,
+    /// The dealer-desk recipients, when the profile knows them.
+    pub desk: &'a [String],
 }
 
 struct Out<'a> {
@@ -227,7 +229,7 @@ pub fn judge_accepted(
         return out.evals;
     }
     judge_receipt(&mut out, ctx);
-    judge_email(&mut out);
+    judge_email(&mut out, ctx.desk);
     judge_crm(&mut out, ctx);
     out.evals
 }
@@ -410,7 +412,7 @@ fn found_fields(scanner: &LeakScanner, surface: &str, hay: &[u8]) -> BTreeSet<St
         .collect()
 }
 
-fn judge_email(out: &mut Out<'_>) {
+fn judge_email(out: &mut Out<'_>, desk: &[String]) {
     let obs = out.obs;
     if obs.mails.is_empty() {
         out.push(
@@ -419,6 +421,26 @@ fn judge_email(out: &mut Out<'_>) {
             Outcome::Fail("the call succeeded but no mail reached the SMTP sink".into()),
         );
         return;
+    }
+    if !desk.is_empty() {
+        let want: BTreeSet<String> = desk.iter().map(|d| d.trim().to_ascii_lowercase()).collect();
+        let got: BTreeSet<String> = obs
+            .mails
+            .iter()
+            .flat_map(|m| m.rcpt_to.iter().map(|r| r.trim().to_ascii_lowercase()))
+            .collect();
+        if want != got {
+            out.push(
+                "DMC12-EMAIL-SEND-001",
+                "email-sent",
+                Outcome::Fail(format!(
+                    "the mail went to {:?}, not to the dealer desk {:?}",
+                    got.iter().map(|a| mask_email(a)).collect::<Vec<_>>(),
+                    want.iter().map(|a| mask_email(a)).collect::<Vec<_>>()
+                )),
+            );
+            return;
+        }
     }
     let mut found = BTreeSet::new();
     for m in obs.mails {

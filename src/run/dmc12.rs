@@ -97,6 +97,7 @@ impl Session<'_> {
             rules: &self.opts.codes,
             crm,
             clock_skew: self.opts.clock_skew,
+            desk: &self.opts.desk,
         }
     }
 

@@ -85,6 +85,8 @@ pub struct RunOptions {
     pub fixture_tools: [String; 3],
     /// Exit 0 even when some MUST clause could not be tested.
     pub allow_not_tested: bool,
+    /// The dealer-desk recipients, if known (the embedded reference's are).
+    pub desk: Vec<String>,
 }
 
 impl Default for RunOptions {
@@ -124,6 +126,7 @@ impl Default for RunOptions {
                 crate::spec::tools::RELEASE_RESERVATION.into(),
             ],
             allow_not_tested: false,
+            desk: vec![],
         }
     }
 }
@@ -162,7 +165,10 @@ impl Ledger {
 }
 
 /// Run the suites against the target `opts.target` describes and write the report.
-pub async fn run(opts: RunOptions) -> Result<(Report, Option<PathBuf>), TckError> {
+pub async fn run(mut opts: RunOptions) -> Result<(Report, Option<PathBuf>), TckError> {
+    if matches!(opts.target, TargetSpec::Embedded) && opts.desk.is_empty() {
+        opts.desk = crate::reference::ReferenceConfig::default().desk;
+    }
     let started = Instant::now();
     let started_at = chrono::Utc::now();
     let run_id = format!("{}-{:08x}", started_at.format("%Y%m%dT%H%M%SZ"), rand_u32());

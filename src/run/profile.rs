@@ -139,6 +139,8 @@ pub struct ObserveSection {
     pub db: Option<PathBuf>,
     /// Log file of the server the leak scan may read.
     pub log: Option<PathBuf>,
+    /// The dealer-desk recipients the server sends the deal-intent email to, if known.
+    pub desk: Option<Vec<String>>,
 }
 
 /// The commented template `dealer-tck init` writes.
@@ -321,6 +323,9 @@ impl Profile {
         }
         if let Some(l) = &o.log {
             opts.log_file = Some(l.clone());
+        }
+        if let Some(d) = &o.desk {
+            opts.desk = d.clone();
         }
         Ok(())
     }

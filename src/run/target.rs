@@ -263,7 +263,13 @@ impl Target {
         let mcp_path = opts.mcp_url.clone().unwrap_or_else(|| "/mcp".into());
         match &opts.target {
             TargetSpec::Embedded => {
+                let desk = if opts.desk.is_empty() {
+                    ReferenceConfig::default().desk
+                } else {
+                    opts.desk.clone()
+                };
                 let cfg = ReferenceConfig {
+                    desk,
                     smtp: w.sink.addr().to_string(),
                     crm_url: Some(w.crm.url().to_string()),
                     crm_token: w.crm_token.to_string(),
