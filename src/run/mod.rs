@@ -1,11 +1,14 @@
 //! The runner: [`run`] takes [`RunOptions`], starts the observers (SMTP sink, CRM mock), brings
 //! up the target (the embedded reference by default), drives every DMC-12 scenario over every
-//! transport the target offers, scans every surface it can see for leaked canaries, and folds
-//! the evaluations into a [`Report`]. It talks to the target over the wire only.
+//! transport the target offers and the AAP suites its agent card calls for ([`aap`]), scans
+//! every surface it can see for leaked canaries, and folds the evaluations into a [`Report`].
+//! It talks to the target over the wire only.
 
+pub mod aap;
 mod dmc12;
 mod target;
 
+pub use aap::{AapSuiteRun, AapTimes, AapVehicles};
 pub use target::{Target, Tokens};
 
 use crate::check::{CodeRules, Evaluation, Outcome};
@@ -48,6 +51,13 @@ pub struct RunOptions {
     pub max_shrink: usize,
     /// Error-code rules.
     pub codes: CodeRules,
+    /// A2A protocol version spoken on the A2A bindings (default 1.0; 0.3 is a second profile).
+    pub a2a_profile: crate::transport::a2a::A2aProfile,
+    /// AAP appointment-time fixtures (default: computed from the reference's documented rules;
+    /// a `None` leaves the cases that need it NOT_TESTED).
+    pub aap_times: AapTimes,
+    /// AAP vehicle fixtures from the target profile (default none: `inventory.search`).
+    pub aap_vehicles: AapVehicles,
 }
 
 impl Default for RunOptions {
@@ -65,6 +75,9 @@ impl Default for RunOptions {
             clock_skew: Duration::from_secs(2),
             max_shrink: 32,
             codes: CodeRules::default(),
+            a2a_profile: crate::transport::a2a::A2aProfile::default(),
+            aap_times: AapTimes::default(),
+            aap_vehicles: AapVehicles::default(),
         }
     }
 }
@@ -98,7 +111,8 @@ impl Ledger {
     }
 }
 
-/// Run the DMC-12 suite against the embedded reference and write the report.
+/// Run the AAP suites the agent card calls for and the DMC-12 suite against the embedded
+/// reference, and write the report.
 pub async fn run(opts: RunOptions) -> Result<(Report, Option<PathBuf>), TckError> {
     let started = Instant::now();
     let started_at = chrono::Utc::now();
@@ -116,28 +130,61 @@ pub async fn run(opts: RunOptions) -> Result<(Report, Option<PathBuf>), TckError
         db_files: target.db_files(),
         ..Ledger::default()
     };
-    let transports = dmc12::run_suite(
-        &opts,
-        &mut target,
-        &sink,
-        &crm,
-        (&store_id, &crm_token),
-        &mut ledger,
-    )
-    .await?;
-    dmc12::end_of_run_scans(&target, &sink, &crm, &transports, &mut ledger).await;
+    // The AAP suites run first: the DMC-12 suite ends by restarting the target with the CRM
+    // sink off, and the AAP ADF clauses need it on.
+    let aap_crm = aap::AapCrm {
+        mock: &crm,
+        store_id: &store_id,
+        token: &crm_token,
+    };
+    let aap_runs = aap::run_suites(&opts, &target, Some(aap_crm), &mut ledger).await?;
+    // A suite none of whose clauses passes the clause filter is not run.
+    let dmc12_selected = opts
+        .clause_filter
+        .as_deref()
+        .is_none_or(|f| catalogue::dmc12().clauses.iter().any(|c| c.id.contains(f)));
+    let transports = if dmc12_selected {
+        let transports = dmc12::run_suite(
+            &opts,
+            &mut target,
+            &sink,
+            &crm,
+            (&store_id, &crm_token),
+            &mut ledger,
+        )
+        .await?;
+        dmc12::end_of_run_scans(&target, &sink, &crm, &transports, &mut ledger).await;
+        transports
+    } else {
+        vec![]
+    };
     let crm_requests = crm.requests().await.len();
     let url = target.base_url();
     target.stop().await;
 
-    let cat = catalogue::dmc12();
-    let suite = crate::report::aggregate(
-        cat,
-        &ledger.evals,
-        &transports,
-        opts.clause_filter.as_deref(),
-        &ledger.counterexamples,
-    );
+    let mut suites = vec![];
+    if dmc12_selected {
+        suites.push(crate::report::aggregate(
+            catalogue::dmc12(),
+            &ledger.evals,
+            &transports,
+            opts.clause_filter.as_deref(),
+            &ledger.counterexamples,
+        ));
+    }
+    for r in &aap_runs {
+        suites.push(crate::report::aggregate(
+            r.suite.catalogue(),
+            &ledger.evals,
+            &r.transports,
+            opts.clause_filter.as_deref(),
+            &ledger.counterexamples,
+        ));
+    }
+    let mut all_transports = transports.clone();
+    all_transports.extend(aap_runs.iter().flat_map(|r| r.transports.iter().copied()));
+    all_transports.sort();
+    all_transports.dedup();
     let seconds = started.elapsed().as_secs_f64();
     let mut stats = ledger.stats.clone();
     stats.mails = sink.mails().len();
@@ -157,7 +204,7 @@ pub async fn run(opts: RunOptions) -> Result<(Report, Option<PathBuf>), TckError
             kind: "embedded-reference".into(),
             url,
             defect: opts.defect.map(|d| d.name().to_string()),
-            transports: transports.iter().map(|b| b.name().to_string()).collect(),
+            transports: all_transports.iter().map(|b| b.name().to_string()).collect(),
         },
         seed: opts.seed,
         cases_per_transport: opts.cases,
@@ -165,7 +212,7 @@ pub async fn run(opts: RunOptions) -> Result<(Report, Option<PathBuf>), TckError
         totals: Default::default(),
         conformant: false,
         exit_code: 1,
-        suites: vec![suite],
+        suites,
         stats,
     };
     report.finish();
