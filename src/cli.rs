@@ -69,6 +69,11 @@ pub struct RunArgs {
     /// Print the JSON report to stdout instead of the summary.
     #[arg(long)]
     pub json: bool,
+    /// A2A protocol version the AAP suites speak on the A2A bindings: 1.0 (default) or 0.3
+    /// (`message/send`, kind-tagged parts, `/v1/message:send`, no version header). The embedded
+    /// reference then serves 0.3 too; the DMC-12 suite's A2A client stays on 1.0.
+    #[arg(long, default_value = "1.0")]
+    pub a2a_profile: crate::transport::a2a::A2aProfile,
 }
 
 fn parse_binding(s: &str) -> Result<Binding, String> {
@@ -100,6 +105,7 @@ impl RunArgs {
             transports: self.transport.clone(),
             mcp_sse: self.mcp_sse,
             call_timeout: Duration::from_secs_f64(self.timeout),
+            a2a_profile: self.a2a_profile,
             ..RunOptions::default()
         })
     }

@@ -292,10 +292,10 @@ pub fn judge_received(obs: &AapObs<'_>, rules: &CodeRules, role: Role) -> Vec<Ev
     };
     let anonymous_without_message = role == Role::Anonymous
         && outcome == Outcome::Pass
-        && !result_object(ex)
+        && result_object(ex)
             .and_then(|o| o.get("message"))
             .and_then(Value::as_str)
-            .is_some_and(|m| !m.trim().is_empty());
+            .is_none_or(|m| m.trim().is_empty());
     if anonymous_without_message {
         out.push(
             role,
@@ -523,13 +523,16 @@ impl AdfDoc<'_> {
         }
     }
 
-    /// Whether this document is the lead of a request with this lead_id, email or phone.
+    /// Whether this document is the lead of a request with this email or phone (unique per
+    /// case), or — only when the request has neither — with this lead_id (a dealer that reuses
+    /// lead ids must not make one lead's documents look like another's).
     pub fn belongs_to(
         &self,
         lead_id: Option<&str>,
         email: Option<&str>,
         phone: Option<&str>,
     ) -> bool {
+        let lead_id = lead_id.filter(|_| email.is_none() && phone.is_none());
         let Some(lead) = &self.report.lead else {
             // Not parseable: fall back to the raw body.
             let body = &self.request.body;
@@ -782,13 +785,22 @@ fn mapping_failures(request: &Value, lead: &AdfLead, xml: &str) -> Vec<String> {
                 Some((y, mk, md)) => {
                     v.year.trim() == y && v.make.trim() == mk.trim() && v.model.trim() == md.trim()
                 }
-                None => true,
+                // Without year+make+model the vehicle is recognised by its VIN, if at all (a
+                // vehicle the dealer could not complete may be left out of the lead).
+                None => voi.get("vin").and_then(Value::as_str).is_some_and(|vin| {
+                    v.vin
+                        .as_deref()
+                        .is_some_and(|x| x.trim().eq_ignore_ascii_case(vin.trim()))
+                }),
             })
             .collect();
         if ymm.is_some() && candidates.is_empty() {
             f.push("no ADF vehicle with the vehicle of interest's year, make and model".into());
         }
-        if test_drive && !candidates.iter().any(|v| v.interest == "test-drive") {
+        if test_drive
+            && !candidates.is_empty()
+            && !candidates.iter().any(|v| v.interest == "test-drive")
+        {
             f.push(
                 "a test drive was requested but no ADF vehicle has interest=\"test-drive\"".into(),
             );
@@ -812,10 +824,11 @@ fn mapping_failures(request: &Value, lead: &AdfLead, xml: &str) -> Vec<String> {
             t.get("model").and_then(Value::as_str),
         )
     {
+        let y = y.to_string();
         let ok = lead.vehicles.iter().any(|v| {
             v.interest == "trade-in"
                 && v.status == "used"
-                && v.year.trim() == y.to_string()
+                && v.year.trim() == y
                 && v.make.trim() == mk.trim()
                 && v.model.trim() == md.trim()
         });
@@ -1308,6 +1321,8 @@ mod tests {
         let doc = AdfDoc::parse(&good);
         assert!(doc.report.is_valid(), "{:?}", doc.report);
         assert!(doc.belongs_to(Some("lead_1"), None, None));
+        // With a customer to go by, the lead id alone does not correlate.
+        assert!(!doc.belongs_to(Some("lead_1"), Some("q@example.com"), None));
         assert!(doc.belongs_to(None, Some("P.X1@example.com"), None));
         assert!(!doc.belongs_to(Some("lead_2"), Some("q@example.com"), Some("+15555550000")));
         assert_eq!(

@@ -455,6 +455,9 @@ async fn judge_forwarded(
         token: crm.token,
     };
     for s in sent {
+        // A lead that should have been refused but was received already fails its own clause;
+        // what its (garbage-in) ADF looks like is not judged.
+        let expected_rejected = matches!(s.case.expect, AapExpect::Rejected { .. });
         let status = lead_status(&s.exchange);
         let rejected = status == Some("rejected")
             || matches!(
@@ -472,7 +475,10 @@ async fn judge_forwarded(
                 .filter(|d| d.belongs_to(None, email, phone))
                 .count();
             ledger.push(judge_adf_rejected(suite, s.binding, &s.case.id, n));
-        } else if status == Some("received") && s.case.request.get("customer").is_some() {
+        } else if status == Some("received")
+            && !expected_rejected
+            && s.case.request.get("customer").is_some()
+        {
             let id = lead_id(&s.exchange);
             let mine: Vec<&AdfDoc<'_>> = docs
                 .iter()

@@ -51,7 +51,8 @@ pub struct RunOptions {
     pub max_shrink: usize,
     /// Error-code rules.
     pub codes: CodeRules,
-    /// A2A protocol version spoken on the A2A bindings (default 1.0; 0.3 is a second profile).
+    /// A2A protocol version the AAP suites speak on the A2A bindings, and the embedded
+    /// reference serves (default 1.0; 0.3 is a second profile). The DMC-12 suite stays on 1.0.
     pub a2a_profile: crate::transport::a2a::A2aProfile,
     /// AAP appointment-time fixtures (default: computed from the reference's documented rules;
     /// a `None` leaves the cases that need it NOT_TESTED).
@@ -204,7 +205,10 @@ pub async fn run(opts: RunOptions) -> Result<(Report, Option<PathBuf>), TckError
             kind: "embedded-reference".into(),
             url,
             defect: opts.defect.map(|d| d.name().to_string()),
-            transports: all_transports.iter().map(|b| b.name().to_string()).collect(),
+            transports: all_transports
+                .iter()
+                .map(|b| b.name().to_string())
+                .collect(),
         },
         seed: opts.seed,
         cases_per_transport: opts.cases,
