@@ -507,9 +507,13 @@ pub struct AapPlan {
 pub struct PlanSettings {
     /// Seed of the proptest runner (same seed and salt: same plan).
     pub seed: u64,
-    /// Makes every customer of the plan unique (include a per-run nonce when the target keeps
-    /// leads across runs, or its duplicate detection will fire).
+    /// Makes every customer email of the plan unique (include a per-run nonce when the target
+    /// keeps leads across runs, or its duplicate detection will fire). Give every plan of a run
+    /// its own salt.
     pub salt: String,
+    /// The plan's number within the run (0–99): phone numbers carry it, so that no two plans
+    /// of a run share a customer phone (dealers match duplicates by phone too).
+    pub ordinal: u8,
     /// Drawn valid leads on top of the fixed ones.
     pub generated: usize,
     /// Cases per invalid rule (each on another drawn base lead).
@@ -558,7 +562,7 @@ const CARS: &[(i64, &str, &str)] = &[
 ];
 
 /// The customer of case `n`: unique email and phone derived from `salt`.
-fn identity(salt: &str, n: usize, first: &str) -> (String, String) {
+fn identity(salt: &str, ordinal: u8, n: usize, first: &str) -> (String, String) {
     let local: String = first
         .chars()
         .filter(char::is_ascii_alphabetic)
@@ -570,8 +574,13 @@ fn identity(salt: &str, n: usize, first: &str) -> (String, String) {
         local
     };
     let email = format!("{local}.{salt}{n}@example.com");
-    let digits = super::salt_digits(&format!("aap-phone:{salt}:{n}"), 9);
-    (email, format!("+14{digits}"))
+    // +4, seven digits of the salt, the plan's ordinal, the case number: 14 digits (E.164
+    // allows 15), unique within a run by construction.
+    let digits = super::salt_digits(&format!("aap-phone:{salt}"), 7);
+    (
+        email,
+        format!("+4{digits}{:02}{:04}", ordinal % 100, n % 10_000),
+    )
 }
 
 /// Shape of a `lead.submit` lead, drawn by proptest and rendered with the fixtures.
@@ -741,6 +750,7 @@ struct Builder<'a> {
     suite: AapSuite,
     fx: &'a AapFixtures,
     salt: &'a str,
+    ordinal: u8,
     n: usize,
     untested: Vec<Untested>,
 }
@@ -748,7 +758,7 @@ struct Builder<'a> {
 impl Builder<'_> {
     fn customer(&mut self, first: &str, last: &str, contact: u8) -> Map<String, Value> {
         self.n += 1;
-        let (email, phone) = identity(self.salt, self.n, first);
+        let (email, phone) = identity(self.salt, self.ordinal, self.n, first);
         let mut c = Map::new();
         c.insert("first_name".into(), json!(first));
         c.insert("last_name".into(), json!(last));
@@ -1690,6 +1700,7 @@ pub fn plan(suite: AapSuite, fx: &AapFixtures, settings: &PlanSettings) -> AapPl
         suite,
         fx,
         salt: &settings.salt,
+        ordinal: settings.ordinal,
         n: 0,
         untested: vec![],
     };
@@ -2091,6 +2102,7 @@ mod tests {
         PlanSettings {
             seed: 7,
             salt: "qwertyui".into(),
+            ordinal: 3,
             generated,
             invalid_per_rule: 2,
         }
@@ -2297,6 +2309,33 @@ mod tests {
                 assert_eq!(list.len(), n, "{suite}: a customer repeats");
             }
         }
+    }
+
+    #[test]
+    fn plans_of_one_run_share_no_phone() {
+        let fx = fixtures();
+        let mut phones = vec![];
+        for (ordinal, suite) in [(0, AapSuite::V02), (1, AapSuite::V02), (2, AapSuite::Draft)] {
+            let p = plan(
+                suite,
+                &fx,
+                &PlanSettings {
+                    ordinal,
+                    ..settings(10)
+                },
+            );
+            phones.extend(
+                p.cases
+                    .iter()
+                    .filter(|c| !matches!(c.expect, AapExpect::Rejected { .. }))
+                    .filter_map(|c| c.phone().map(str::to_string)),
+            );
+        }
+        assert!(phones.iter().all(|p| crate::check::aap::is_e164(p)));
+        let n = phones.len();
+        phones.sort_unstable();
+        phones.dedup();
+        assert_eq!(phones.len(), n);
     }
 
     #[test]

@@ -127,22 +127,20 @@ pub(crate) async fn run_suites(
     let token = target.tokens.agent_a.clone();
     // A salt per run: the seed's part reproduces the cases, the nonce keeps customers unique
     // on a target that remembers leads across runs (duplicate detection).
-    let salt = format!(
-        "{}{:06x}",
-        &CaseSource::new(opts.seed).salt()[..4],
-        super::rand_u32() & 0xff_ffff
-    );
+    let seeded: String = CaseSource::new(opts.seed).salt().chars().take(4).collect();
+    let salt = format!("{seeded}{:06x}", super::rand_u32() & 0xff_ffff);
     let (fixtures, fixture_note) =
         load_fixtures(opts, &card, &endpoints, &cfg, &token, &salt, ledger).await;
     let mut ran = vec![];
-    for suite in suites {
+    for (k, suite) in suites.into_iter().enumerate() {
         let mut sent: Vec<Sent> = vec![];
         let mut received: Vec<ReceivedLead> = vec![];
         for (i, (binding, url)) in endpoints.iter().enumerate() {
             let client = Client::new(*binding, url, cfg.clone());
             let settings = PlanSettings {
                 seed: opts.seed ^ (*binding as u64 + 1).wrapping_mul(0x9e37_79b9),
-                salt: format!("{salt}{}{i}", &suite.id()[4..5]),
+                salt: format!("{salt}{k}{i}"),
+                ordinal: u8::try_from(k * endpoints.len() + i).unwrap_or(u8::MAX),
                 generated: opts.cases,
                 invalid_per_rule: opts.invalid_per_rule,
             };
