@@ -820,8 +820,10 @@ impl Builder<'_> {
         Value::Object(o)
     }
 
-    /// A `lead.submit` lead from a shape. Returns None (and records why) when a fixed case's
-    /// needs are not met; drawn cases degrade instead (no test drive without an in-stock VIN).
+    /// A `lead.submit` lead from a shape, with a fresh customer. What the fixtures cannot back
+    /// degrades: no in-stock vehicle → the vehicle is a year+make+model and a test drive becomes
+    /// a sales appointment; no confirmable time → no appointment (fixed cases that need either
+    /// are listed as untested by [`plan`] instead).
     fn submit(&mut self, s: &SubmitShape) -> Value {
         let mut c = self.customer(s.first, s.last, s.contact);
         let channels = Self::channels(&c, s.sms);
