@@ -39,6 +39,7 @@ struct Aap {
     defect: Option<Defect>,
     v03: bool,
     db: PathBuf,
+    log: dealer_tck::reference::LogCapture,
     _tmp: tempfile::TempDir,
 }
 
@@ -46,6 +47,7 @@ impl Aap {
     async fn start(defect: Option<Defect>, v03: bool, crm: Arc<CrmMock>) -> Aap {
         let tmp = tempfile::tempdir().expect("tempdir");
         let db = tmp.path().join("reference.sqlite");
+        let log: dealer_tck::reference::LogCapture = Arc::new(std::sync::Mutex::new(Vec::new()));
         let cfg = ReferenceConfig {
             // AAP sends no mail; nothing listens here.
             smtp: "127.0.0.1:9".into(),
@@ -55,7 +57,7 @@ impl Aap {
             db: DbLocation::File(db.clone()),
             defect,
             crm_timeout: StdDuration::from_millis(500),
-            log: Some(Arc::new(std::sync::Mutex::new(Vec::new()))),
+            log: Some(log.clone()),
             a2a_version_0_3: v03,
             ..ReferenceConfig::default()
         };
@@ -68,6 +70,7 @@ impl Aap {
             defect,
             v03,
             db,
+            log,
             _tmp: tmp,
         }
     }
@@ -505,6 +508,13 @@ async fn valid_leads_are_received_on_both_bindings() {
         .expect("count");
     assert_eq!(sent, 4);
     assert!(!contains(&db, "@example.com"), "plaintext email in the db");
+    let log = env.log.lock().expect("log").clone();
+    assert!(contains(&log, "AAP call"), "the calls are logged");
+    assert!(
+        !contains(&log, "@example.com"),
+        "plaintext email in the log"
+    );
+    assert!(!contains(&log, "Nowak-"), "customer name in the log");
     env.server.stop().await;
 }
 

@@ -935,11 +935,11 @@ async fn lead_submit(app: &App, caller: &Caller, via: Via, mut data: Value) -> V
         LeadInsert::Duplicate(earlier) => ("duplicate", earlier),
         LeadInsert::Inserted => ("received", lead_id),
         LeadInsert::Nothing => {
-            let mut resp = rejected(
-                app,
-                lead,
-                appointment_error.as_ref().unwrap_or(&internal("no record")),
-            );
+            let e = match &appointment_error {
+                Some(e) => e.clone(),
+                None => internal("a received lead was not recorded"),
+            };
+            let mut resp = rejected(app, lead, &e);
             if let Some(a) = ack {
                 resp["data"]["appointment"] = a;
             }
