@@ -1970,3 +1970,46 @@ async fn every_aap_defect_flips_the_behaviour_it_claims() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+#[tokio::test]
+async fn aap_follows_the_skill_path_and_error_code_key_modes() {
+    let crm = Arc::new(CrmMock::start(0, STORE, CRM_TOKEN).await.expect("crm mock"));
+    let cfg = ReferenceConfig {
+        smtp: "127.0.0.1:9".into(),
+        crm_url: Some(crm.url().to_string()),
+        crm_token: CRM_TOKEN.into(),
+        store_id: STORE.into(),
+        skill_path: "skillId".into(),
+        error_code_key: "errorCode".into(),
+        log: Some(Arc::new(std::sync::Mutex::new(Vec::new()))),
+        ..ReferenceConfig::default()
+    };
+    let server = ReferenceServer::start(cfg).await.expect("reference starts");
+    let client = Client::new(server.base_url());
+    let auth = format!("Bearer {TOKEN_AGENT_A}");
+    let mut req = Person::new().submit();
+    req.as_object_mut().expect("object").remove("consent");
+    let body = json!({"jsonrpc": "2.0", "id": 1, "method": "SendMessage", "params": {"message": {
+        "messageId": "m-1", "role": "ROLE_USER",
+        "parts": [{"data": req, "mediaType": "application/json"}],
+        "metadata": {"skillId": "lead.submit"}}}});
+    let r = client
+        .post(
+            "/a2a/jsonrpc",
+            &[
+                ("content-type", "application/json"),
+                ("a2a-version", "1.0"),
+                ("authorization", auth.as_str()),
+            ],
+            body.to_string().into_bytes(),
+        )
+        .await;
+    let resp = &r.json["result"]["message"]["parts"][0]["data"];
+    assert_eq!(resp["type"], "lead.submit.response", "{}", r.text);
+    assert_eq!(
+        resp["error"]["errorCode"], "CONTACT_CONSENT_REQUIRED",
+        "{resp}"
+    );
+    assert!(resp["error"].get("code").is_none(), "{resp}");
+    server.stop().await;
+}

@@ -4,9 +4,10 @@
 //! the evaluations into a [`Report`]. It talks to the target over the wire only.
 
 mod dmc12;
+pub mod profile;
 mod target;
 
-pub use target::{Target, Tokens};
+pub use target::{Target, TargetSpec, Tokens};
 
 use crate::check::{CodeRules, Evaluation, Outcome};
 use crate::error::TckError;
@@ -48,6 +49,42 @@ pub struct RunOptions {
     pub max_shrink: usize,
     /// Error-code rules.
     pub codes: CodeRules,
+    /// Which server to test.
+    pub target: TargetSpec,
+    /// Bearer tokens (None: the reference's documented defaults).
+    pub tokens: Option<Tokens>,
+    /// MCP endpoint path or URL (default `/mcp`).
+    pub mcp_url: Option<String>,
+    /// Whether to test A2A / MCP (None: discover).
+    pub a2a_enabled: Option<bool>,
+    /// Whether to test MCP (None: probe).
+    pub mcp_enabled: Option<bool>,
+    /// Where the A2A skill id goes (see `ClientConfig::skill_key`).
+    pub skill_key: String,
+    /// `A2A-Version` header value.
+    pub a2a_version: String,
+    /// SMTP sink port (0: any).
+    pub smtp_port: u16,
+    /// CRM mock port (0: any).
+    pub crm_port: u16,
+    /// Whether the server's CRM is wired to the mock.
+    pub crm_expected: bool,
+    /// Store id the server posts leads for (None: the harness chooses, launched/embedded).
+    pub crm_store_id: Option<String>,
+    /// CRM bearer token the server sends (None: the harness chooses, launched/embedded).
+    pub crm_token: Option<String>,
+    /// The server's CRM timeout.
+    pub crm_timeout: Option<Duration>,
+    /// Extra database files to scan (external targets).
+    pub db_files: Vec<PathBuf>,
+    /// Server log file to scan (external targets).
+    pub log_file: Option<PathBuf>,
+    /// Static VINs instead of the inventory tool.
+    pub fixture_vins: Option<Vec<String>>,
+    /// Fixture tool names: inventory, reserve, release.
+    pub fixture_tools: [String; 3],
+    /// Exit 0 even when some MUST clause could not be tested.
+    pub allow_not_tested: bool,
 }
 
 impl Default for RunOptions {
@@ -65,6 +102,28 @@ impl Default for RunOptions {
             clock_skew: Duration::from_secs(2),
             max_shrink: 32,
             codes: CodeRules::default(),
+            target: TargetSpec::Embedded,
+            tokens: None,
+            mcp_url: None,
+            a2a_enabled: None,
+            mcp_enabled: None,
+            skill_key: "skill".into(),
+            a2a_version: "1.0".into(),
+            smtp_port: 0,
+            crm_port: 0,
+            crm_expected: true,
+            crm_store_id: None,
+            crm_token: None,
+            crm_timeout: None,
+            db_files: vec![],
+            log_file: None,
+            fixture_vins: None,
+            fixture_tools: [
+                crate::spec::tools::SEARCH_INVENTORY.into(),
+                crate::spec::tools::CREATE_RESERVATION.into(),
+                crate::spec::tools::RELEASE_RESERVATION.into(),
+            ],
+            allow_not_tested: false,
         }
     }
 }
@@ -87,6 +146,10 @@ pub(crate) struct Ledger {
     pub stats: Stats,
     /// Database files of the target the harness may scan.
     pub db_files: Vec<PathBuf>,
+    /// Consecutive exchanges that failed at the transport level.
+    pub transport_failures: usize,
+    /// Set when the target stopped answering: the run ends with exit 3.
+    pub aborted: Option<String>,
 }
 
 impl Ledger {
@@ -98,27 +161,41 @@ impl Ledger {
     }
 }
 
-/// Run the DMC-12 suite against the embedded reference and write the report.
+/// Run the suites against the target `opts.target` describes and write the report.
 pub async fn run(opts: RunOptions) -> Result<(Report, Option<PathBuf>), TckError> {
     let started = Instant::now();
     let started_at = chrono::Utc::now();
     let run_id = format!("{}-{:08x}", started_at.format("%Y%m%dT%H%M%SZ"), rand_u32());
-    let sink = SmtpSink::start(0)
-        .map_err(|e| TckError::Internal(format!("cannot start the SMTP sink: {e}")))?;
-    let crm_token = format!("tck-crm-{:08x}{:08x}", rand_u32(), rand_u32());
-    let store_id = "store-0042".to_string();
-    let crm = CrmMock::start(0, &store_id, &crm_token)
+    let sink =
+        SmtpSink::start(opts.smtp_port).map_err(|e| port_error("SMTP sink", opts.smtp_port, e))?;
+    let crm_token = opts.crm_token.clone().unwrap_or_else(|| match opts.target {
+        TargetSpec::External { .. } => String::new(),
+        _ => format!("tck-crm-{:08x}{:08x}", rand_u32(), rand_u32()),
+    });
+    let store_id = opts
+        .crm_store_id
+        .clone()
+        .unwrap_or_else(|| "store-0042".to_string());
+    let crm = CrmMock::start(opts.crm_port, &store_id, &crm_token)
         .await
-        .map_err(|e| TckError::Internal(format!("cannot start the CRM mock: {e}")))?;
-    let mut target = Target::embedded(&opts, &sink, &crm, &crm_token, &store_id).await?;
+        .map_err(|e| port_error("CRM mock", opts.crm_port, e))?;
+    let wiring = target::Wiring {
+        sink: &sink,
+        crm: &crm,
+        crm_token: &crm_token,
+        store_id: &store_id,
+    };
+    let mut target = Target::start(&opts, wiring).await?;
     let redactor = Redactor::new(target.secrets());
     let mut ledger = Ledger {
         db_files: target.db_files(),
         ..Ledger::default()
     };
+    let discovery = dmc12::discover(&opts, &target, &mut ledger).await?;
     let transports = dmc12::run_suite(
         &opts,
         &mut target,
+        &discovery,
         &sink,
         &crm,
         (&store_id, &crm_token),
@@ -128,7 +205,11 @@ pub async fn run(opts: RunOptions) -> Result<(Report, Option<PathBuf>), TckError
     dmc12::end_of_run_scans(&target, &sink, &crm, &transports, &mut ledger).await;
     let crm_requests = crm.requests().await.len();
     let url = target.base_url();
+    let target_kind = target.kind_name();
     target.stop().await;
+    if let Some(why) = ledger.aborted.take() {
+        return Err(TckError::Unreachable(why));
+    }
 
     let cat = catalogue::dmc12();
     let suite = crate::report::aggregate(
@@ -154,10 +235,18 @@ pub async fn run(opts: RunOptions) -> Result<(Report, Option<PathBuf>), TckError
         run_id: run_id.clone(),
         started_at: started_at.to_rfc3339(),
         target: TargetInfo {
-            kind: "embedded-reference".into(),
+            kind: target_kind.into(),
             url,
             defect: opts.defect.map(|d| d.name().to_string()),
             transports: transports.iter().map(|b| b.name().to_string()).collect(),
+            skipped: discovery
+                .missing
+                .iter()
+                .map(|(b, why)| crate::report::Skipped {
+                    name: b.name().to_string(),
+                    reason: why.clone(),
+                })
+                .collect(),
         },
         seed: opts.seed,
         cases_per_transport: opts.cases,
@@ -168,7 +257,7 @@ pub async fn run(opts: RunOptions) -> Result<(Report, Option<PathBuf>), TckError
         suites: vec![suite],
         stats,
     };
-    report.finish();
+    report.finish(opts.allow_not_tested);
     let dir = match &opts.out_dir {
         Some(out) => {
             let dir = out.join(&run_id);
@@ -178,6 +267,18 @@ pub async fn run(opts: RunOptions) -> Result<(Report, Option<PathBuf>), TckError
         None => None,
     };
     Ok((report, dir))
+}
+
+fn port_error(what: &str, port: u16, e: std::io::Error) -> TckError {
+    if port != 0 && e.kind() == std::io::ErrorKind::AddrInUse {
+        TckError::Config(format!(
+            "cannot start the {what}: port {port} is already taken"
+        ))
+    } else if port != 0 {
+        TckError::Config(format!("cannot start the {what} on port {port}: {e}"))
+    } else {
+        TckError::Internal(format!("cannot start the {what}: {e}"))
+    }
 }
 
 pub(crate) fn rand_u32() -> u32 {
