@@ -27,6 +27,12 @@ pub enum Command {
     Run(RunArgs),
     /// Serve the reference dealer server standalone (DMC-12 tools over A2A 1.0 and MCP).
     ServeReference(crate::reference::serve::ServeArgs),
+    /// Write a commented target-profile template.
+    Init {
+        /// Where to write it.
+        #[arg(long, default_value = "dealer-tck.toml")]
+        out: PathBuf,
+    },
     /// List the clause catalogue.
     Clauses,
     /// Check the seeds' worked examples: schema, clauses, typed round trip, dates, and the
@@ -64,16 +70,38 @@ pub struct RunArgs {
     #[arg(long)]
     pub mcp_sse: bool,
     /// Bound on one exchange with the target, in seconds.
-    #[arg(long, default_value_t = 10.0)]
-    pub timeout: f64,
+    #[arg(long)]
+    pub timeout: Option<f64>,
     /// Print the JSON report to stdout instead of the summary.
     #[arg(long)]
     pub json: bool,
-    /// A2A protocol version the AAP suites speak on the A2A bindings: 1.0 (default) or 0.3
+    /// Target profile (TOML; `dealer-tck init` writes a commented template).
+    #[arg(long)]
+    pub profile: Option<PathBuf>,
+    /// Launch the server under test with this command template ({port} {base_url} {smtp_host}
+    /// {smtp_port} {crm_url} {crm_token} {store_id} {db}).
+    #[arg(long, conflicts_with = "target")]
+    pub launch: Option<String>,
+    /// Test an already running server at this base URL (or agent card URL).
+    #[arg(long)]
+    pub target: Option<String>,
+    /// Seconds to wait for a launched server to answer.
+    #[arg(long)]
+    pub ready_timeout: Option<f64>,
+    /// Fixed port for the SMTP sink (where an already running server sends mail).
+    #[arg(long)]
+    pub smtp_port: Option<u16>,
+    /// Fixed port for the DriveCentric mock (where an already running server posts leads).
+    #[arg(long)]
+    pub crm_port: Option<u16>,
+    /// Exit 0 even if some MUST clause could not be tested (it is still reported NOT_TESTED).
+    #[arg(long)]
+    pub allow_not_tested: bool,
+    /// A2A protocol version the AAP suites speak on the A2A bindings: 1.0 (the default) or 0.3
     /// (`message/send`, kind-tagged parts, `/v1/message:send`, no version header). The embedded
     /// reference then serves 0.3 too; the DMC-12 suite's A2A client stays on 1.0.
-    #[arg(long, default_value = "1.0")]
-    pub a2a_profile: crate::transport::a2a::A2aProfile,
+    #[arg(long)]
+    pub a2a_profile: Option<crate::transport::a2a::A2aProfile>,
 }
 
 fn parse_binding(s: &str) -> Result<Binding, String> {
@@ -86,28 +114,79 @@ fn parse_binding(s: &str) -> Result<Binding, String> {
 impl RunArgs {
     /// The runner options these arguments describe.
     pub fn options(&self) -> Result<RunOptions, TckError> {
-        if !(self.timeout > 0.0 && self.timeout <= 600.0) {
+        if let Some(t) = self.timeout
+            && !(t > 0.0 && t <= 600.0)
+        {
             return Err(TckError::Config(format!(
-                "--timeout must be in (0, 600] seconds, got {}",
-                self.timeout
+                "--timeout must be in (0, 600] seconds, got {t}"
             )));
         }
         if self.cases > 10_000 {
             return Err(TckError::Config("--cases must be at most 10000".into()));
         }
-        Ok(RunOptions {
+        let mut opts = RunOptions::default();
+        if let Some(p) = &self.profile {
+            crate::run::profile::Profile::load(p)?.apply(&mut opts)?;
+        }
+        if let Some(cmd) = &self.launch {
+            opts.target = crate::run::TargetSpec::Launch {
+                command: cmd.clone(),
+                command_crm_disabled: None,
+                ready_timeout: Duration::from_secs(30),
+            };
+        }
+        if let Some(url) = &self.target {
+            let (base_url, card_url) = match url.split_once("/.well-known/") {
+                Some((base, _)) => (base.to_string(), Some(url.clone())),
+                None => (url.trim_end_matches('/').to_string(), None),
+            };
+            if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
+                return Err(TckError::Config(format!(
+                    "--target must be an http(s) URL, got '{url}'"
+                )));
+            }
+            opts.target = crate::run::TargetSpec::External { base_url, card_url };
+        }
+        if let Some(secs) = self.ready_timeout {
+            if !(secs > 0.0 && secs <= 3600.0) {
+                return Err(TckError::Config(format!(
+                    "--ready-timeout must be in (0, 3600] seconds, got {secs}"
+                )));
+            }
+            if let crate::run::TargetSpec::Launch { ready_timeout, .. } = &mut opts.target {
+                *ready_timeout = Duration::from_secs_f64(secs);
+            }
+        }
+        if let Some(p) = self.smtp_port {
+            opts.smtp_port = p;
+        }
+        if let Some(p) = self.crm_port {
+            opts.crm_port = p;
+        }
+        if self.defect.is_some() && !matches!(opts.target, crate::run::TargetSpec::Embedded) {
+            return Err(TckError::Config(
+                "--defect applies to the embedded reference only".into(),
+            ));
+        }
+        let opts = RunOptions {
             seed: self.seed,
             cases: self.cases,
             invalid_per_rule: self.invalid_per_rule,
             clause_filter: self.clause.clone(),
             out_dir: Some(self.out.clone()),
             defect: self.defect,
-            transports: self.transport.clone(),
             mcp_sse: self.mcp_sse,
-            call_timeout: Duration::from_secs_f64(self.timeout),
-            a2a_profile: self.a2a_profile,
-            ..RunOptions::default()
-        })
+            call_timeout: self
+                .timeout
+                .map(Duration::from_secs_f64)
+                .unwrap_or(opts.call_timeout),
+            transports: self.transport.clone().or(opts.transports.clone()),
+            allow_not_tested: self.allow_not_tested,
+            a2a_profile: self.a2a_profile.unwrap_or(opts.a2a_profile),
+            ..opts
+        };
+        crate::run::profile::validate_options(&opts)?;
+        Ok(opts)
     }
 }
 
@@ -121,7 +200,18 @@ fn runtime() -> Result<tokio::runtime::Runtime, TckError> {
 fn run_command(args: &RunArgs) -> Result<u8, TckError> {
     let opts = args.options()?;
     let rt = runtime()?;
-    let (report, dir) = rt.block_on(run(opts))?;
+    // Ctrl-C drops the run future: a launched target's process group is killed on drop.
+    let outcome = rt.block_on(async {
+        tokio::select! {
+            r = run(opts) => Some(r),
+            _ = tokio::signal::ctrl_c() => None,
+        }
+    });
+    let Some(outcome) = outcome else {
+        eprintln!("dealer-tck: interrupted; the target was stopped and no report was written");
+        return Ok(130);
+    };
+    let (report, dir) = outcome?;
     if args.json {
         println!("{}", report.to_json());
     } else {
@@ -153,6 +243,25 @@ pub fn main() -> ExitCode {
                 .map(|()| 0)
                 .map_err(|e| TckError::Config(e.to_string()))
         }),
+        Command::Init { out } => {
+            if out.exists() {
+                Err(TckError::Config(format!(
+                    "{} already exists; not overwriting it",
+                    out.display()
+                )))
+            } else {
+                std::fs::write(out, crate::run::profile::TEMPLATE)
+                    .map(|()| {
+                        println!(
+                            "wrote {} — edit it, then: dealer-tck run --profile {}",
+                            out.display(),
+                            out.display()
+                        );
+                        0
+                    })
+                    .map_err(|e| TckError::Config(format!("cannot write {}: {e}", out.display())))
+            }
+        }
         Command::Clauses => {
             for c in &crate::spec::catalogue::dmc12().clauses {
                 println!("{:<32} {:<6} {}", c.id, c.level.as_str(), c.text);

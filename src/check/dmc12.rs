@@ -560,7 +560,14 @@ fn judge_crm(out: &mut Out<'_>, ctx: &JudgeCtx<'_>) {
                     }
                     match header(&r.headers, "authorization") {
                         None => f.push("no Authorization header".into()),
-                        Some(a) if a != format!("Bearer {token}") => f.push(
+                        // An unknown token (already running target): any Bearer credential.
+                        Some(a)
+                            if token.is_empty()
+                                && !a.to_ascii_lowercase().starts_with("bearer ") =>
+                        {
+                            f.push("Authorization is not a Bearer credential".into())
+                        }
+                        Some(a) if !token.is_empty() && a != format!("Bearer {token}") => f.push(
                             "Authorization does not carry the configured CRM bearer token".into(),
                         ),
                         Some(_) => {}
@@ -711,7 +718,18 @@ pub fn judge_rejected(
     if let Reply::Op { object, .. } = &obs.exchange.reply
         && object.get("error").is_some()
     {
-        let v = dmc12_schemas().error.violations(object);
+        // BINDINGS.md §2's envelope by default; with the profile's own code pointers the
+        // envelope is the target's, and the rule is that the code is a string found there.
+        let v = if ctx.rules.pointers == CodeRules::default().pointers {
+            dmc12_schemas().error.violations(object)
+        } else if ctx.rules.find(obs.exchange).is_some() {
+            vec![]
+        } else {
+            vec![format!(
+                "no error code at {}",
+                ctx.rules.pointers.join(", ")
+            )]
+        };
         out.verdict(
             "DMC12-ERR-ENVELOPE-001",
             "error-envelope",

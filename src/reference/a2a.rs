@@ -104,6 +104,36 @@ fn version_ok(app: &App, headers: &HeaderMap) -> bool {
             .is_some_and(|v| v.trim() == A2A_VERSION)
 }
 
+/// The SendMessage `message` with the skill id moved to `metadata.skill` from where this
+/// server's configuration says it travels (`skill_path`).
+fn normalized_message(app: &App, params: Option<&Value>) -> Option<Value> {
+    let msg = params.and_then(|p| p.get("message")).cloned();
+    if app.skill_path == "skill" {
+        return msg;
+    }
+    let mut msg = msg?;
+    let found = if app.skill_path.contains('.') {
+        app.skill_path
+            .split('.')
+            .try_fold(params?, |cur, k| cur.get(k))
+            .cloned()
+    } else {
+        msg.get("metadata")
+            .and_then(|m| m.get(&app.skill_path))
+            .cloned()
+    };
+    if let Some(obj) = msg.as_object_mut() {
+        let meta = obj.entry("metadata").or_insert_with(|| json!({}));
+        if let Some(m) = meta.as_object_mut() {
+            m.remove("skill");
+            if let Some(f) = found {
+                m.insert("skill".into(), f);
+            }
+        }
+    }
+    Some(msg)
+}
+
 /// The tool and arguments of a SendMessage `message`, or why it is unusable.
 fn parse_message(msg: Option<&Value>) -> Result<(String, Value), &'static str> {
     let msg = msg
@@ -288,9 +318,8 @@ pub(crate) async fn jsonrpc(
             "METHOD_NOT_FOUND",
         );
     }
-    let params = req.get("params");
-    let message = params.and_then(|p| p.get("message"));
-    let (skill, data) = match parse_message(message) {
+    let message = normalized_message(&app, req.get("params"));
+    let (skill, data) = match parse_message(message.as_ref()) {
         Ok(x) => x,
         Err(why) => {
             return jsonrpc_error(
@@ -306,7 +335,7 @@ pub(crate) async fn jsonrpc(
         Ok(r) => r,
         Err(resp) => return resp,
     };
-    let request_message = message.cloned().unwrap_or(Value::Null);
+    let request_message = message.clone().unwrap_or(Value::Null);
     json_response(
         StatusCode::OK,
         &json!({
@@ -369,8 +398,8 @@ pub(crate) async fn rest_send(
             "PARSE_ERROR",
         );
     };
-    let message = req.get("message");
-    let (skill, data) = match parse_message(message) {
+    let message = normalized_message(&app, Some(&req));
+    let (skill, data) = match parse_message(message.as_ref()) {
         Ok(x) => x,
         Err(why) => return status_error(StatusCode::BAD_REQUEST, why, "INVALID_PARAMS"),
     };
@@ -378,7 +407,7 @@ pub(crate) async fn rest_send(
         Ok(r) => r,
         Err(resp) => return resp,
     };
-    let request_message = message.cloned().unwrap_or(Value::Null);
+    let request_message = message.clone().unwrap_or(Value::Null);
     json_response(StatusCode::OK, &send_result(&app, reply, &request_message))
 }
 

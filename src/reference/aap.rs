@@ -334,8 +334,10 @@ impl OpError {
         }
     }
 
-    fn to_json(&self) -> Value {
-        let mut e = json!({"code": self.code, "message": self.message});
+    /// `{"code","message","field"?}`, the code under the configured key (`error_code_key`).
+    fn to_json(&self, app: &App) -> Value {
+        let mut e = json!({"message": self.message});
+        e[app.error_code_key.as_str()] = json!(self.code);
         if let Some(f) = &self.field {
             e["field"] = json!(f);
         }
@@ -373,7 +375,7 @@ fn rejected(app: &App, lead: Lead, e: &OpError) -> Value {
         "type": response_type(app, lead),
         "data": {"status": "rejected", "dealer": dealer(app, lead)},
         "message": format!("The lead was not accepted ({}).", e.code),
-        "error": e.to_json(),
+        "error": e.to_json(app),
     })
 }
 
@@ -386,7 +388,8 @@ pub(crate) async fn call(app: &App, caller: &Caller, via: Via, skill: &str, data
         _ => inventory_search(app, &data),
     };
     let outcome = response
-        .pointer("/error/code")
+        .get("error")
+        .and_then(|e| e.get(app.error_code_key.as_str()))
         .and_then(Value::as_str)
         .unwrap_or("ok")
         .to_string();
@@ -418,7 +421,7 @@ fn inventory_search(app: &App, data: &Value) -> Value {
         json!({
             "type": "inventory.search.response",
             "data": {"vehicles": []},
-            "error": e.to_json(),
+            "error": e.to_json(app),
         })
     };
     let Some(obj) = data.as_object() else {
@@ -935,11 +938,11 @@ async fn lead_submit(app: &App, caller: &Caller, via: Via, mut data: Value) -> V
         LeadInsert::Duplicate(earlier) => ("duplicate", earlier),
         LeadInsert::Inserted => ("received", lead_id),
         LeadInsert::Nothing => {
-            let mut resp = rejected(
-                app,
-                lead,
-                appointment_error.as_ref().unwrap_or(&internal("no record")),
-            );
+            let e = match &appointment_error {
+                Some(e) => e.clone(),
+                None => internal("a received lead was not recorded"),
+            };
+            let mut resp = rejected(app, lead, &e);
             if let Some(a) = ack {
                 resp["data"]["appointment"] = a;
             }
@@ -968,7 +971,7 @@ async fn lead_submit(app: &App, caller: &Caller, via: Via, mut data: Value) -> V
         json!(submit_message(status, ack.as_ref(), &req)),
     );
     if let Some(e) = &appointment_error {
-        out.insert("error".into(), e.to_json());
+        out.insert("error".into(), e.to_json(app));
     }
     Value::Object(out)
 }

@@ -127,6 +127,11 @@ pub struct ReferenceConfig {
     pub max_body_bytes: usize,
     /// Where log lines go: None = the global tracing subscriber; Some = this buffer only.
     pub log: Option<LogCapture>,
+    /// Where A2A requests carry the skill id: a key of `message.metadata` (default `skill`) or
+    /// a dotted path from the SendMessage params (a profile mode for testing the harness).
+    pub skill_path: String,
+    /// The key of the error code inside the error envelope (default `code`).
+    pub error_code_key: String,
     /// Serve the A2A 0.3 profile instead of 1.0: JSON-RPC `message/send`, kind-tagged parts,
     /// HTTP+JSON `POST /a2a/rest/v1/message:send`, no `A2A-Version` header, a 0.3 agent card.
     pub a2a_version_0_3: bool,
@@ -152,6 +157,8 @@ impl Default for ReferenceConfig {
             smtp_timeout: Duration::from_secs(10),
             max_body_bytes: 64 * 1024,
             log: None,
+            skill_path: "skill".into(),
+            error_code_key: "code".into(),
             a2a_version_0_3: false,
         }
     }
@@ -199,6 +206,8 @@ pub(crate) struct App {
     pub(crate) aap: aap::AapState,
     pub(crate) a2a_0_3: bool,
     pub(crate) sessions: Mutex<HashMap<String, McpSession>>,
+    pub(crate) skill_path: String,
+    pub(crate) error_code_key: String,
     pub(crate) dispatch: Option<tracing::Dispatch>,
 }
 
@@ -311,6 +320,8 @@ impl ReferenceServer {
         let app = Arc::new(App {
             base_url,
             defect: cfg.defect,
+            skill_path: cfg.skill_path.clone(),
+            error_code_key: cfg.error_code_key.clone(),
             sse: cfg.sse,
             tokens: cfg.tokens.clone(),
             desk: cfg.desk.clone(),

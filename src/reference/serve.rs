@@ -67,6 +67,13 @@ pub struct ServeArgs {
     /// default tokens.
     #[arg(long, value_name = "FILE")]
     pub tokens: Option<PathBuf>,
+    /// Where A2A requests carry the skill id: a key of message.metadata, or a dotted path from
+    /// the SendMessage params (a mode for testing target profiles).
+    #[arg(long, default_value = "skill")]
+    pub skill_path: String,
+    /// The key of the error code inside error envelopes (a mode for testing target profiles).
+    #[arg(long, default_value = "code")]
+    pub error_code_key: String,
 }
 
 /// The `--tokens` file.
@@ -127,7 +134,7 @@ pub fn config_from_args(args: &ServeArgs) -> Result<ReferenceConfig, ReferenceEr
     Ok(ReferenceConfig {
         bind: SocketAddr::new(args.host, args.port),
         smtp,
-        crm_url: args.crm_url.clone(),
+        crm_url: args.crm_url.clone().filter(|u| !u.trim().is_empty()),
         crm_token: args.crm_token.clone(),
         store_id: args.store_id.clone(),
         db,
@@ -136,6 +143,8 @@ pub fn config_from_args(args: &ServeArgs) -> Result<ReferenceConfig, ReferenceEr
         sse: args.sse,
         tokens,
         crm_timeout: Duration::from_millis(args.crm_timeout_ms),
+        skill_path: args.skill_path.clone(),
+        error_code_key: args.error_code_key.clone(),
         smtp_timeout: Duration::from_millis(args.smtp_timeout_ms),
         a2a_version_0_3: args.a2a_0_3,
         ..ReferenceConfig::default()

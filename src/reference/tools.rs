@@ -196,7 +196,8 @@ pub(crate) async fn call(
         Err(e) => {
             tracing::info!(%trace_id, tool, agent = %caller.agent, outcome = e.code, "tool call");
             audit(app, caller, tool, e.code, &trace_id).await;
-            let mut err = json!({"code": e.code, "message": e.message});
+            let mut err = json!({"message": e.message});
+            err[app.error_code_key.as_str()] = json!(e.code);
             if let Some(r) = e.reason {
                 err["reason"] = json!(r);
             }

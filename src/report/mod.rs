@@ -136,6 +136,18 @@ pub struct TargetInfo {
     pub defect: Option<String>,
     /// Transports tested.
     pub transports: Vec<String>,
+    /// Transports not tested, with why.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub skipped: Vec<Skipped>,
+}
+
+/// A transport (or suite) that was not tested, and why.
+#[derive(Debug, Clone, Serialize)]
+pub struct Skipped {
+    /// Transport or suite name.
+    pub name: String,
+    /// Why.
+    pub reason: String,
 }
 
 /// Run statistics.
@@ -297,8 +309,9 @@ pub fn aggregate(
 }
 
 impl Report {
-    /// Count verdicts and decide conformance: no FAIL, no ERROR, at least one PASS.
-    pub fn finish(&mut self) {
+    /// Count verdicts and decide conformance: no FAIL, no ERROR, at least one PASS, and —
+    /// unless `allow_not_tested` — no MUST clause left NOT_TESTED (never counted as a pass).
+    pub fn finish(&mut self, allow_not_tested: bool) {
         let mut t = Totals::default();
         for r in self.suites.iter().flat_map(|s| &s.results) {
             match r.verdict {
@@ -309,7 +322,11 @@ impl Report {
                 Verdict::Error => t.error += 1,
             }
         }
-        self.conformant = t.fail == 0 && t.error == 0 && t.pass > 0;
+        let must_untested = self
+            .results()
+            .any(|r| r.verdict == Verdict::NotTested && r.level == Level::Must);
+        self.conformant =
+            t.fail == 0 && t.error == 0 && t.pass > 0 && (allow_not_tested || !must_untested);
         self.exit_code = if self.conformant {
             crate::error::EXIT_CONFORMANT
         } else {

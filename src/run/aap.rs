@@ -93,36 +93,95 @@ struct Sent {
 fn client_cfg(opts: &RunOptions) -> ClientConfig {
     ClientConfig {
         timeout: opts.call_timeout,
+        skill_key: opts.skill_key.clone(),
+        a2a_version: opts.a2a_version.clone(),
         a2a_profile: opts.a2a_profile,
         ..ClientConfig::default()
     }
 }
 
-/// Run every AAP suite the agent card calls for. `crm`: None when the harness does not see the
-/// target's CRM (the ADF clauses are then NOT_TESTED). Returns the suites that ran.
+/// What [`run_suites`] did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AapOutcome {
+    /// The suites that ran.
+    pub ran: Vec<AapSuiteRun>,
+    /// Suites the target does not offer, with why: `(suite id, reason)`.
+    pub skipped: Vec<(String, String)>,
+}
+
+/// Consecutive transport failures after which the target counts as gone (the run ends with
+/// exit 3, as in the DMC-12 suite).
+const BREAKER_LIMIT: usize = 3;
+
+/// Run every AAP suite the agent card calls for (and the clause filter keeps). `crm`: None
+/// when the harness does not see the target's CRM (the ADF clauses are then NOT_TESTED).
 pub(crate) async fn run_suites(
     opts: &RunOptions,
     target: &Target,
     crm: Option<AapCrm<'_>>,
     ledger: &mut Ledger,
-) -> Result<Vec<AapSuiteRun>, TckError> {
-    let cfg = client_cfg(opts);
-    let card = a2a::fetch_card(&target.base_url(), &cfg)
-        .await
-        .map_err(|e| match e {
-            TransportError::Connect { .. } | TransportError::Timeout { .. } => {
-                TckError::Unreachable(e.to_string())
-            }
-            other => TckError::Unreachable(format!("cannot read the agent card: {other}")),
-        })?;
-    ledger.stats.exchanges += 1;
-    let suites: Vec<AapSuite> = AapSuite::for_skills(&card.skills)
+) -> Result<AapOutcome, TckError> {
+    let selected: Vec<AapSuite> = AapSuite::ALL
         .into_iter()
         .filter(|s| suite_selected(*s, opts.clause_filter.as_deref()))
         .collect();
+    let skip_all = |why: &str| AapOutcome {
+        ran: vec![],
+        skipped: selected
+            .iter()
+            .map(|s| (s.id().to_string(), why.to_string()))
+            .collect(),
+    };
+    if selected.is_empty() {
+        return Ok(AapOutcome::default());
+    }
+    if opts.a2a_enabled == Some(false) {
+        return Ok(skip_all("A2A is disabled in the target profile"));
+    }
+    let cfg = client_cfg(opts);
+    ledger.stats.exchanges += 1;
+    let card = match a2a::fetch_card(&target.card_location(), &cfg).await {
+        Ok(c) => c,
+        Err(
+            e @ (TransportError::Connect { .. }
+            | TransportError::Timeout { .. }
+            | TransportError::TooLarge { .. }),
+        ) => return Err(TckError::Unreachable(e.to_string())),
+        Err(TransportError::Io { detail, .. })
+            if detail.contains("HTTP 404") && opts.a2a_enabled.is_none() =>
+        {
+            return Ok(skip_all("the target has no agent card"));
+        }
+        Err(e) => {
+            return Err(TckError::Unreachable(format!(
+                "cannot use the agent card: {e}"
+            )));
+        }
+    };
+    let mut outcome = AapOutcome::default();
+    let mut suites = vec![];
+    for s in selected {
+        if card.skills.iter().any(|k| k == s.skill()) {
+            suites.push(s);
+        } else {
+            outcome.skipped.push((
+                s.id().to_string(),
+                format!("the agent card lists no {} skill", s.skill()),
+            ));
+        }
+    }
     let endpoints = a2a_endpoints(&card, opts.transports.as_deref());
-    if suites.is_empty() || endpoints.is_empty() {
-        return Ok(vec![]);
+    if endpoints.is_empty() {
+        for s in suites {
+            outcome.skipped.push((
+                s.id().to_string(),
+                "no A2A interface of the agent card is among the transports tested".into(),
+            ));
+        }
+        return Ok(outcome);
+    }
+    if suites.is_empty() {
+        return Ok(outcome);
     }
     let token = target.tokens.agent_a.clone();
     // A salt per run: the seed's part reproduces the cases, the nonce keeps customers unique
@@ -131,7 +190,6 @@ pub(crate) async fn run_suites(
     let salt = format!("{seeded}{:06x}", super::rand_u32() & 0xff_ffff);
     let (fixtures, fixture_note) =
         load_fixtures(opts, &card, &endpoints, &cfg, &token, &salt, ledger).await;
-    let mut ran = vec![];
     for (k, suite) in suites.into_iter().enumerate() {
         let mut sent: Vec<Sent> = vec![];
         let mut received: Vec<ReceivedLead> = vec![];
@@ -228,12 +286,12 @@ pub(crate) async fn run_suites(
         }
         ledger.push(judge_lead_ids(suite, &received));
         judge_forwarded(suite, &sent, crm, &endpoints, ledger).await;
-        ran.push(AapSuiteRun {
+        outcome.ran.push(AapSuiteRun {
             suite,
             transports: endpoints.iter().map(|(b, _)| *b).collect(),
         });
     }
-    Ok(ran)
+    Ok(outcome)
 }
 
 /// The fixtures: `inventory.search` when the card lists it, then the profile's values on top.
@@ -303,12 +361,33 @@ async fn exec(
     token: &str,
     ledger: &mut Ledger,
 ) -> Option<Exchange> {
-    ledger.stats.exchanges += 1;
-    ledger.stats.cases += 1;
-    match client
-        .call(case.suite.skill(), &case.request, Some(token))
-        .await
-    {
+    let result = match &ledger.aborted {
+        // The target stopped answering: send nothing more.
+        Some(why) => Err(TransportError::Io {
+            url: client.binding().to_string(),
+            detail: why.clone(),
+        }),
+        None => {
+            ledger.stats.exchanges += 1;
+            ledger.stats.cases += 1;
+            let r = client
+                .call(case.suite.skill(), &case.request, Some(token))
+                .await;
+            match &r {
+                Ok(_) => ledger.transport_failures = 0,
+                Err(e) => {
+                    ledger.transport_failures += 1;
+                    if ledger.transport_failures >= BREAKER_LIMIT {
+                        ledger.aborted = Some(format!(
+                            "the target stopped answering ({BREAKER_LIMIT} exchanges in a row failed; last: {e})"
+                        ));
+                    }
+                }
+            }
+            r
+        }
+    };
+    match result {
         Ok(ex) => Some(ex),
         Err(e) => {
             let role = case_role(case);

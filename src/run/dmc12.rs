@@ -63,9 +63,35 @@ struct Session<'a> {
     next_vin: usize,
     source: CaseSource,
     salt: String,
+    card_skills: Vec<String>,
+    fixture_error: Option<String>,
 }
 
 impl Session<'_> {
+    /// Flag a card that advertises an operation that then does not answer.
+    fn advertised_but_silent(&self, ledger: &mut Ledger, tool: &str, ex: &Exchange) {
+        if self.binding == Binding::Mcp || !self.card_skills.iter().any(|k| k == tool) {
+            return;
+        }
+        let silent = match &ex.reply {
+            Reply::Protocol { code, .. } => *code == -32601 || *code == -32602,
+            Reply::Http { status } => *status == 404 || *status == 501,
+            _ => false,
+        };
+        if silent {
+            ledger.push(Evaluation::new(
+                "BIND-A2A-CARD-001",
+                "a2a-card",
+                Some(self.binding),
+                &format!("advertised-{tool}"),
+                Outcome::Fail(format!(
+                    "the agent card advertises {tool}, but calling it got {}",
+                    crate::check::describe_reply(ex, &self.opts.codes)
+                )),
+            ));
+        }
+    }
+
     fn ctx<'s>(&'s self, crm: CrmSetup<'s>) -> JudgeCtx<'s> {
         JudgeCtx {
             rules: &self.opts.codes,
@@ -75,6 +101,9 @@ impl Session<'_> {
     }
 
     fn crm_enabled(&self, mode: CrmMode) -> CrmSetup<'_> {
+        if !self.opts.crm_expected {
+            return CrmSetup::Unobserved;
+        }
         CrmSetup::Enabled {
             store_id: &self.store_id,
             token: &self.crm_token,
@@ -88,6 +117,7 @@ impl Session<'_> {
         request: Value,
         token: Option<&str>,
     ) -> Result<Executed, TransportError> {
+        breaker_check(ledger, &self.client)?;
         let mark = self.sink.mark();
         let crm_mark = self.crm.requests().await.len();
         let t0 = Utc::now();
@@ -98,7 +128,7 @@ impl Session<'_> {
         let t1 = Utc::now();
         ledger.stats.exchanges += 1;
         ledger.stats.cases += 1;
-        let exchange = exchange?;
+        let exchange = breaker_note(ledger, exchange)?;
         let mails = self.sink.since(mark);
         let crm = self
             .crm
@@ -124,12 +154,11 @@ impl Session<'_> {
         args: Value,
         token: &str,
     ) -> Result<Value, String> {
+        breaker_check(ledger, &self.client).map_err(|e| e.to_string())?;
         ledger.stats.exchanges += 1;
-        let ex = self
-            .client
-            .call(tool, &args, Some(token))
-            .await
-            .map_err(|e| e.to_string())?;
+        let ex = self.client.call(tool, &args, Some(token)).await;
+        let ex = breaker_note(ledger, ex).map_err(|e| e.to_string())?;
+        self.advertised_but_silent(ledger, tool, &ex);
         match ex.reply {
             Reply::Op { object, .. } if object.get("error").is_none() => {
                 Ok(object.get("data").cloned().unwrap_or(Value::Null))
@@ -155,6 +184,9 @@ impl Session<'_> {
         token: &str,
         hold_seconds: Option<u64>,
     ) -> Result<(String, Value), String> {
+        if let Some(why) = &self.fixture_error {
+            return Err(why.clone());
+        }
         if self.vins.is_empty() {
             return Err("the inventory fixture gave no VIN".into());
         }
@@ -166,10 +198,8 @@ impl Session<'_> {
             if let Some(h) = hold_seconds {
                 args["hold_seconds"] = json!(h);
             }
-            match self
-                .tool(ledger, tools::CREATE_RESERVATION, args, token)
-                .await
-            {
+            let reserve = self.opts.fixture_tools[1].clone();
+            match self.tool(ledger, &reserve, args, token).await {
                 Ok(d) => match d.get("reservation_token").and_then(Value::as_str) {
                     Some(t) => return Ok((t.to_string(), d.clone())),
                     None => last = "create_reservation answered no reservation_token".into(),
@@ -184,7 +214,7 @@ impl Session<'_> {
         let _ = self
             .tool(
                 ledger,
-                tools::RELEASE_RESERVATION,
+                &self.opts.fixture_tools[2],
                 json!({"reservation_token": rsv}),
                 token,
             )
@@ -295,6 +325,39 @@ impl Session<'_> {
     }
 }
 
+/// Consecutive transport failures after which the target counts as gone (exit 3).
+const BREAKER_LIMIT: usize = 3;
+
+/// Refuse to send once the target has stopped answering, so a hung server costs at most
+/// `BREAKER_LIMIT` timeouts.
+fn breaker_check(ledger: &Ledger, client: &Client) -> Result<(), TransportError> {
+    match &ledger.aborted {
+        Some(why) => Err(TransportError::Io {
+            url: client.binding().to_string(),
+            detail: why.clone(),
+        }),
+        None => Ok(()),
+    }
+}
+
+fn breaker_note(
+    ledger: &mut Ledger,
+    r: Result<Exchange, TransportError>,
+) -> Result<Exchange, TransportError> {
+    match &r {
+        Ok(_) => ledger.transport_failures = 0,
+        Err(e) => {
+            ledger.transport_failures += 1;
+            if ledger.transport_failures >= BREAKER_LIMIT && ledger.aborted.is_none() {
+                ledger.aborted = Some(format!(
+                    "the target stopped answering ({BREAKER_LIMIT} exchanges in a row failed; last: {e})"
+                ));
+            }
+        }
+    }
+    r
+}
+
 fn failing_clauses(evals: &[Evaluation]) -> Vec<String> {
     let mut v: Vec<String> = evals
         .iter()
@@ -328,14 +391,209 @@ pub(crate) fn masked_payload(req: &Value) -> Value {
 fn client_cfg(opts: &RunOptions) -> ClientConfig {
     ClientConfig {
         timeout: opts.call_timeout,
+        skill_key: opts.skill_key.clone(),
+        a2a_version: opts.a2a_version.clone(),
         ..ClientConfig::default()
     }
 }
 
-/// Discover the transports and run every scenario on each. Returns the transports tested.
+/// What the target offers: its agent card (if it has one) and the endpoints of the bindings
+/// that answer.
+pub(crate) struct Discovery {
+    /// The agent card.
+    pub card: Option<a2a::AgentCard>,
+    /// (binding, endpoint URL), sorted.
+    pub endpoints: Vec<(Binding, String)>,
+    /// Bindings not tested, with why.
+    pub missing: Vec<(Binding, String)>,
+}
+
+/// Read the agent card and probe MCP. Unreachable targets and cards that are not JSON end the
+/// run (exit 3); a binding the target does not offer is reported NOT_TESTED.
+pub(crate) async fn discover(
+    opts: &RunOptions,
+    target: &Target,
+    ledger: &mut Ledger,
+) -> Result<Discovery, TckError> {
+    let cfg = client_cfg(opts);
+    let mut missing = vec![];
+    let card = if opts.a2a_enabled == Some(false) {
+        missing.push((
+            Binding::A2aJsonrpc,
+            "A2A is disabled in the target profile".to_string(),
+        ));
+        missing.push((
+            Binding::A2aRest,
+            "A2A is disabled in the target profile".to_string(),
+        ));
+        None
+    } else {
+        ledger.stats.exchanges += 1;
+        match a2a::fetch_card(&target.card_location(), &cfg).await {
+            Ok(c) => Some(c),
+            Err(
+                e @ (TransportError::Connect { .. }
+                | TransportError::Timeout { .. }
+                | TransportError::TooLarge { .. }),
+            ) => {
+                return Err(TckError::Unreachable(e.to_string()));
+            }
+            Err(TransportError::Io { detail, .. })
+                if detail.contains("HTTP 404") && opts.a2a_enabled.is_none() =>
+            {
+                missing.push((
+                    Binding::A2aJsonrpc,
+                    "the target has no agent card".to_string(),
+                ));
+                missing.push((Binding::A2aRest, "the target has no agent card".to_string()));
+                None
+            }
+            Err(e) => {
+                return Err(TckError::Unreachable(format!(
+                    "cannot use the agent card: {e}"
+                )));
+            }
+        }
+    };
+    let mut endpoints: Vec<(Binding, String)> = vec![];
+    if let Some(card) = &card {
+        for (pb, url, _) in &card.interfaces {
+            let b = match pb.to_ascii_uppercase().as_str() {
+                "JSONRPC" => Binding::A2aJsonrpc,
+                "HTTP+JSON" => Binding::A2aRest,
+                _ => continue,
+            };
+            if !endpoints.iter().any(|(x, _)| *x == b) {
+                endpoints.push((b, url.clone()));
+            }
+        }
+        for b in [Binding::A2aJsonrpc, Binding::A2aRest] {
+            if !endpoints.iter().any(|(x, _)| *x == b) {
+                missing.push((
+                    b,
+                    format!(
+                        "the agent card lists no {} interface",
+                        if b == Binding::A2aJsonrpc {
+                            "JSONRPC"
+                        } else {
+                            "HTTP+JSON"
+                        }
+                    ),
+                ));
+            }
+        }
+        if !card
+            .skills
+            .iter()
+            .any(|k| k == tools::INITIATE_DEAL_HANDOFF)
+        {
+            for (b, _) in endpoints.drain(..) {
+                missing.push((
+                    b,
+                    format!(
+                        "the agent card lists no {} skill",
+                        tools::INITIATE_DEAL_HANDOFF
+                    ),
+                ));
+            }
+        }
+    }
+    if opts.mcp_enabled != Some(false)
+        && let Some(url) = target.mcp_url()
+    {
+        let client = Client::new(Binding::Mcp, &url, cfg.clone());
+        let a = target.tokens.agent_a.clone();
+        ledger.stats.exchanges += 1;
+        let probe = match client.as_mcp() {
+            Some(m) => m.handshake(Some(&a)).await,
+            None => Err(TransportError::Io {
+                url: url.clone(),
+                detail: "not an MCP client".into(),
+            }),
+        };
+        match probe {
+            Ok(h) if h.protocol_version.is_some() => {
+                ledger.stats.exchanges += 1;
+                let names = match client.as_mcp() {
+                    Some(m) => match m.list_tools(Some(&a)).await {
+                        Ok(ex) => match &ex.reply {
+                            Reply::Op { object, .. } => object
+                                .get("tools")
+                                .and_then(Value::as_array)
+                                .map(|ts| {
+                                    ts.iter()
+                                        .filter_map(|t| {
+                                            t.get("name")
+                                                .and_then(Value::as_str)
+                                                .map(str::to_string)
+                                        })
+                                        .collect()
+                                })
+                                .unwrap_or_default(),
+                            _ => vec![],
+                        },
+                        Err(_) => vec![],
+                    },
+                    None => vec![],
+                };
+                if names.iter().any(|n| n == tools::INITIATE_DEAL_HANDOFF) {
+                    endpoints.push((Binding::Mcp, url));
+                } else {
+                    missing.push((
+                        Binding::Mcp,
+                        format!("MCP tools/list has no {}", tools::INITIATE_DEAL_HANDOFF),
+                    ));
+                }
+            }
+            Ok(_) | Err(TransportError::Io { .. }) if opts.mcp_enabled.is_none() => {
+                missing.push((
+                    Binding::Mcp,
+                    format!("no MCP endpoint answered initialize at {url}"),
+                ));
+            }
+            Ok(_) => {
+                return Err(TckError::Unreachable(format!(
+                    "the MCP endpoint {url} did not complete initialize"
+                )));
+            }
+            Err(e) => {
+                if opts.mcp_enabled == Some(true) || card.is_none() {
+                    return Err(TckError::Unreachable(e.to_string()));
+                }
+                missing.push((Binding::Mcp, format!("MCP did not answer: {e}")));
+            }
+        }
+    } else if opts.mcp_enabled == Some(false) {
+        missing.push((
+            Binding::Mcp,
+            "MCP is disabled in the target profile".to_string(),
+        ));
+    }
+    if let Some(only) = &opts.transports {
+        endpoints.retain(|(b, _)| only.contains(b));
+        missing.retain(|(b, _)| only.contains(b));
+    }
+    endpoints.sort();
+    if endpoints.is_empty() {
+        let why: Vec<String> = missing.iter().map(|(b, w)| format!("{b}: {w}")).collect();
+        return Err(TckError::Unreachable(format!(
+            "the target offers no transport with {} ({})",
+            tools::INITIATE_DEAL_HANDOFF,
+            why.join("; ")
+        )));
+    }
+    Ok(Discovery {
+        card,
+        endpoints,
+        missing,
+    })
+}
+
+/// Run every scenario on each discovered binding. Returns the transports tested.
 pub(super) async fn run_suite(
     opts: &RunOptions,
     target: &mut Target,
+    disc: &Discovery,
     sink: &SmtpSink,
     crm: &CrmMock,
     (store_id, crm_token): (&str, &str),
@@ -343,42 +601,20 @@ pub(super) async fn run_suite(
 ) -> Result<Vec<Binding>, TckError> {
     let cfg = client_cfg(opts);
     let base = target.base_url();
-    let card = a2a::fetch_card(&base, &cfg).await.map_err(|e| match e {
-        TransportError::Connect { .. } | TransportError::Timeout { .. } => {
-            TckError::Unreachable(e.to_string())
-        }
-        other => TckError::Unreachable(format!("cannot read the agent card: {other}")),
-    })?;
-    ledger.stats.exchanges += 1;
-    let mut endpoints: Vec<(Binding, String)> = vec![];
-    for (pb, url, _) in &card.interfaces {
-        let b = match pb.to_ascii_uppercase().as_str() {
-            "JSONRPC" => Binding::A2aJsonrpc,
-            "HTTP+JSON" => Binding::A2aRest,
-            _ => continue,
-        };
-        if !endpoints.iter().any(|(x, _)| *x == b) {
-            endpoints.push((b, url.clone()));
-        }
-    }
-    if let Some(m) = target.mcp_url() {
-        endpoints.push((Binding::Mcp, m));
-    }
-    if let Some(only) = &opts.transports {
-        endpoints.retain(|(b, _)| only.contains(b));
-    }
-    endpoints.sort();
+    let endpoints = disc.endpoints.clone();
     let skills = [
-        tools::SEARCH_INVENTORY,
-        tools::CREATE_RESERVATION,
-        tools::RELEASE_RESERVATION,
+        opts.fixture_tools[0].as_str(),
+        opts.fixture_tools[1].as_str(),
+        opts.fixture_tools[2].as_str(),
         tools::INITIATE_DEAL_HANDOFF,
     ];
     let mut salt_src = CaseSource::new(opts.seed);
     let (store_id, crm_token) = (store_id.to_string(), crm_token.to_string());
     for (binding, url) in &endpoints {
-        if *binding != Binding::Mcp {
-            ledger.push(bindings::judge_card(&card, &skills, *binding));
+        if *binding != Binding::Mcp
+            && let Some(card) = &disc.card
+        {
+            ledger.push(bindings::judge_card(card, &skills, *binding));
         }
         let mut s = Session {
             opts,
@@ -393,6 +629,12 @@ pub(super) async fn run_suite(
             next_vin: 0,
             source: CaseSource::new(opts.seed ^ (*binding as u64).wrapping_mul(0x9e37_79b9)),
             salt: salt_src.salt(),
+            card_skills: disc
+                .card
+                .as_ref()
+                .map(|c| c.skills.clone())
+                .unwrap_or_default(),
+            fixture_error: None,
         };
         run_binding(&mut s, target, ledger).await?;
     }
@@ -425,6 +667,12 @@ pub(super) async fn run_suite(
                     next_vin: 0,
                     source: CaseSource::new(opts.seed ^ 0xd15a_b1ed ^ (*binding as u64)),
                     salt: salt_src.salt(),
+                    card_skills: disc
+                        .card
+                        .as_ref()
+                        .map(|c| c.skills.clone())
+                        .unwrap_or_default(),
+                    fixture_error: None,
                 };
                 crm_disabled(&mut s, ledger).await;
             }
@@ -435,9 +683,12 @@ pub(super) async fn run_suite(
 
 async fn load_inventory(s: &mut Session<'_>, ledger: &mut Ledger) -> Result<(), String> {
     let a = s.target_tokens.agent_a.clone();
-    let d = s
-        .tool(ledger, tools::SEARCH_INVENTORY, json!({}), &a)
-        .await?;
+    if let Some(vins) = &s.opts.fixture_vins {
+        s.vins = vins.clone();
+        return Ok(());
+    }
+    let inventory_tool = s.opts.fixture_tools[0].clone();
+    let d = s.tool(ledger, &inventory_tool, json!({}), &a).await?;
     s.vins = d
         .get("vehicles")
         .and_then(Value::as_array)
@@ -488,9 +739,8 @@ async fn run_binding(
         _ => a2a_protocol(s, ledger).await,
     }
     if let Err(why) = load_inventory(s, ledger).await {
-        return Err(TckError::Unreachable(format!(
-            "{b}: inventory fixture failed: {why}"
-        )));
+        // Every case that needs a reservation is NOT_TESTED with this reason.
+        s.fixture_error = Some(format!("the inventory fixture failed: {why}"));
     }
     auth(s, ledger).await;
     valid_cases(s, ledger).await;
@@ -504,14 +754,12 @@ async fn run_binding(
 async fn a2a_protocol(s: &mut Session<'_>, ledger: &mut Ledger) {
     let b = s.binding;
     let token = Some(s.target_tokens.agent_a.clone());
-    let msg = json!({"messageId": uuid::Uuid::new_v4().to_string(), "role": "ROLE_USER",
-        "parts": [{"data": {}, "mediaType": "application/json"}], "metadata": {"skill": tools::SEARCH_INVENTORY}});
-    let good = match b {
-        Binding::A2aJsonrpc => {
-            json!({"jsonrpc": "2.0", "id": 1, "method": "SendMessage", "params": {"message": msg}})
-        }
-        _ => json!({"message": msg}),
-    };
+    // A well-formed request built exactly as the client builds it (skill placement included).
+    let good = a2a::A2aClient::new(b, "", client_cfg(s.opts)).request_body(
+        &s.opts.fixture_tools[0],
+        &json!({}),
+        1,
+    );
     let ct = if b == Binding::A2aRest {
         "application/a2a+json"
     } else {
@@ -833,7 +1081,7 @@ async fn state_scenarios(s: &mut Session<'_>, ledger: &mut Ledger) {
         Ok((r, _)) => match s
             .tool(
                 ledger,
-                tools::RELEASE_RESERVATION,
+                &s.opts.fixture_tools[2].clone(),
                 json!({"reservation_token": r}),
                 &a,
             )

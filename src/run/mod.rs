@@ -6,10 +6,11 @@
 
 pub mod aap;
 mod dmc12;
+pub mod profile;
 mod target;
 
 pub use aap::{AapSuiteRun, AapTimes, AapVehicles};
-pub use target::{Target, Tokens};
+pub use target::{Target, TargetSpec, Tokens};
 
 use crate::check::{CodeRules, Evaluation, Outcome};
 use crate::error::TckError;
@@ -51,6 +52,42 @@ pub struct RunOptions {
     pub max_shrink: usize,
     /// Error-code rules.
     pub codes: CodeRules,
+    /// Which server to test.
+    pub target: TargetSpec,
+    /// Bearer tokens (None: the reference's documented defaults).
+    pub tokens: Option<Tokens>,
+    /// MCP endpoint path or URL (default `/mcp`).
+    pub mcp_url: Option<String>,
+    /// Whether to test A2A / MCP (None: discover).
+    pub a2a_enabled: Option<bool>,
+    /// Whether to test MCP (None: probe).
+    pub mcp_enabled: Option<bool>,
+    /// Where the A2A skill id goes (see `ClientConfig::skill_key`).
+    pub skill_key: String,
+    /// `A2A-Version` header value.
+    pub a2a_version: String,
+    /// SMTP sink port (0: any).
+    pub smtp_port: u16,
+    /// CRM mock port (0: any).
+    pub crm_port: u16,
+    /// Whether the server's CRM is wired to the mock.
+    pub crm_expected: bool,
+    /// Store id the server posts leads for (None: the harness chooses, launched/embedded).
+    pub crm_store_id: Option<String>,
+    /// CRM bearer token the server sends (None: the harness chooses, launched/embedded).
+    pub crm_token: Option<String>,
+    /// The server's CRM timeout.
+    pub crm_timeout: Option<Duration>,
+    /// Extra database files to scan (external targets).
+    pub db_files: Vec<PathBuf>,
+    /// Server log file to scan (external targets).
+    pub log_file: Option<PathBuf>,
+    /// Static VINs instead of the inventory tool.
+    pub fixture_vins: Option<Vec<String>>,
+    /// Fixture tool names: inventory, reserve, release.
+    pub fixture_tools: [String; 3],
+    /// Exit 0 even when some MUST clause could not be tested.
+    pub allow_not_tested: bool,
     /// A2A protocol version the AAP suites speak on the A2A bindings, and the embedded
     /// reference serves (default 1.0; 0.3 is a second profile). The DMC-12 suite stays on 1.0.
     pub a2a_profile: crate::transport::a2a::A2aProfile,
@@ -76,6 +113,28 @@ impl Default for RunOptions {
             clock_skew: Duration::from_secs(2),
             max_shrink: 32,
             codes: CodeRules::default(),
+            target: TargetSpec::Embedded,
+            tokens: None,
+            mcp_url: None,
+            a2a_enabled: None,
+            mcp_enabled: None,
+            skill_key: "skill".into(),
+            a2a_version: "1.0".into(),
+            smtp_port: 0,
+            crm_port: 0,
+            crm_expected: true,
+            crm_store_id: None,
+            crm_token: None,
+            crm_timeout: None,
+            db_files: vec![],
+            log_file: None,
+            fixture_vins: None,
+            fixture_tools: [
+                crate::spec::tools::SEARCH_INVENTORY.into(),
+                crate::spec::tools::CREATE_RESERVATION.into(),
+                crate::spec::tools::RELEASE_RESERVATION.into(),
+            ],
+            allow_not_tested: false,
             a2a_profile: crate::transport::a2a::A2aProfile::default(),
             aap_times: AapTimes::default(),
             aap_vehicles: AapVehicles::default(),
@@ -101,6 +160,10 @@ pub(crate) struct Ledger {
     pub stats: Stats,
     /// Database files of the target the harness may scan.
     pub db_files: Vec<PathBuf>,
+    /// Consecutive exchanges that failed at the transport level.
+    pub transport_failures: usize,
+    /// Set when the target stopped answering: the run ends with exit 3.
+    pub aborted: Option<String>,
 }
 
 impl Ledger {
@@ -112,20 +175,32 @@ impl Ledger {
     }
 }
 
-/// Run the AAP suites the agent card calls for and the DMC-12 suite against the embedded
-/// reference, and write the report.
+/// Run the suites against the target `opts.target` describes — the AAP suites its agent card
+/// calls for and DMC-12 — and write the report.
 pub async fn run(opts: RunOptions) -> Result<(Report, Option<PathBuf>), TckError> {
     let started = Instant::now();
     let started_at = chrono::Utc::now();
     let run_id = format!("{}-{:08x}", started_at.format("%Y%m%dT%H%M%SZ"), rand_u32());
-    let sink = SmtpSink::start(0)
-        .map_err(|e| TckError::Internal(format!("cannot start the SMTP sink: {e}")))?;
-    let crm_token = format!("tck-crm-{:08x}{:08x}", rand_u32(), rand_u32());
-    let store_id = "store-0042".to_string();
-    let crm = CrmMock::start(0, &store_id, &crm_token)
+    let sink =
+        SmtpSink::start(opts.smtp_port).map_err(|e| port_error("SMTP sink", opts.smtp_port, e))?;
+    let crm_token = opts.crm_token.clone().unwrap_or_else(|| match opts.target {
+        TargetSpec::External { .. } => String::new(),
+        _ => format!("tck-crm-{:08x}{:08x}", rand_u32(), rand_u32()),
+    });
+    let store_id = opts
+        .crm_store_id
+        .clone()
+        .unwrap_or_else(|| "store-0042".to_string());
+    let crm = CrmMock::start(opts.crm_port, &store_id, &crm_token)
         .await
-        .map_err(|e| TckError::Internal(format!("cannot start the CRM mock: {e}")))?;
-    let mut target = Target::embedded(&opts, &sink, &crm, &crm_token, &store_id).await?;
+        .map_err(|e| port_error("CRM mock", opts.crm_port, e))?;
+    let wiring = target::Wiring {
+        sink: &sink,
+        crm: &crm,
+        crm_token: &crm_token,
+        store_id: &store_id,
+    };
+    let mut target = Target::start(&opts, wiring).await?;
     let redactor = Redactor::new(target.secrets());
     let mut ledger = Ledger {
         db_files: target.db_files(),
@@ -133,35 +208,69 @@ pub async fn run(opts: RunOptions) -> Result<(Report, Option<PathBuf>), TckError
     };
     // The AAP suites run first: the DMC-12 suite ends by restarting the target with the CRM
     // sink off, and the AAP ADF clauses need it on.
-    let aap_crm = aap::AapCrm {
+    let aap_crm = opts.crm_expected.then_some(aap::AapCrm {
         mock: &crm,
         store_id: &store_id,
         token: &crm_token,
-    };
-    let aap_runs = aap::run_suites(&opts, &target, Some(aap_crm), &mut ledger).await?;
+    });
+    let aap = aap::run_suites(&opts, &target, aap_crm, &mut ledger).await?;
+    let mut skipped: Vec<crate::report::Skipped> = vec![];
     // A suite none of whose clauses passes the clause filter is not run.
     let dmc12_selected = opts
         .clause_filter
         .as_deref()
         .is_none_or(|f| catalogue::dmc12().clauses.iter().any(|c| c.id.contains(f)));
-    let transports = if dmc12_selected {
-        let transports = dmc12::run_suite(
-            &opts,
-            &mut target,
-            &sink,
-            &crm,
-            (&store_id, &crm_token),
-            &mut ledger,
-        )
-        .await?;
-        dmc12::end_of_run_scans(&target, &sink, &crm, &transports, &mut ledger).await;
-        transports
-    } else {
-        vec![]
-    };
+    let mut transports = vec![];
+    if dmc12_selected {
+        match dmc12::discover(&opts, &target, &mut ledger).await {
+            Ok(discovery) => {
+                transports = dmc12::run_suite(
+                    &opts,
+                    &mut target,
+                    &discovery,
+                    &sink,
+                    &crm,
+                    (&store_id, &crm_token),
+                    &mut ledger,
+                )
+                .await?;
+                dmc12::end_of_run_scans(&target, &sink, &crm, &transports, &mut ledger).await;
+                skipped.extend(
+                    discovery
+                        .missing
+                        .iter()
+                        .map(|(b, why)| crate::report::Skipped {
+                            name: b.name().to_string(),
+                            reason: why.clone(),
+                        }),
+                );
+            }
+            // A target that answered the AAP suites but offers no DMC-12: that suite is
+            // skipped, not the run.
+            Err(TckError::Unreachable(why)) if !aap.ran.is_empty() => {
+                skipped.push(crate::report::Skipped {
+                    name: catalogue::dmc12().suite.clone(),
+                    reason: why,
+                });
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    skipped.extend(
+        aap.skipped
+            .iter()
+            .map(|(name, why)| crate::report::Skipped {
+                name: name.clone(),
+                reason: why.clone(),
+            }),
+    );
     let crm_requests = crm.requests().await.len();
     let url = target.base_url();
+    let target_kind = target.kind_name();
     target.stop().await;
+    if let Some(why) = ledger.aborted.take() {
+        return Err(TckError::Unreachable(why));
+    }
 
     let mut suites = vec![];
     if dmc12_selected {
@@ -173,7 +282,7 @@ pub async fn run(opts: RunOptions) -> Result<(Report, Option<PathBuf>), TckError
             &ledger.counterexamples,
         ));
     }
-    for r in &aap_runs {
+    for r in &aap.ran {
         suites.push(crate::report::aggregate(
             r.suite.catalogue(),
             &ledger.evals,
@@ -183,7 +292,7 @@ pub async fn run(opts: RunOptions) -> Result<(Report, Option<PathBuf>), TckError
         ));
     }
     let mut all_transports = transports.clone();
-    all_transports.extend(aap_runs.iter().flat_map(|r| r.transports.iter().copied()));
+    all_transports.extend(aap.ran.iter().flat_map(|r| r.transports.iter().copied()));
     all_transports.sort();
     all_transports.dedup();
     let seconds = started.elapsed().as_secs_f64();
@@ -202,13 +311,14 @@ pub async fn run(opts: RunOptions) -> Result<(Report, Option<PathBuf>), TckError
         run_id: run_id.clone(),
         started_at: started_at.to_rfc3339(),
         target: TargetInfo {
-            kind: "embedded-reference".into(),
+            kind: target_kind.into(),
             url,
             defect: opts.defect.map(|d| d.name().to_string()),
             transports: all_transports
                 .iter()
                 .map(|b| b.name().to_string())
                 .collect(),
+            skipped,
         },
         seed: opts.seed,
         cases_per_transport: opts.cases,
@@ -219,7 +329,7 @@ pub async fn run(opts: RunOptions) -> Result<(Report, Option<PathBuf>), TckError
         suites,
         stats,
     };
-    report.finish();
+    report.finish(opts.allow_not_tested);
     let dir = match &opts.out_dir {
         Some(out) => {
             let dir = out.join(&run_id);
@@ -229,6 +339,18 @@ pub async fn run(opts: RunOptions) -> Result<(Report, Option<PathBuf>), TckError
         None => None,
     };
     Ok((report, dir))
+}
+
+fn port_error(what: &str, port: u16, e: std::io::Error) -> TckError {
+    if port != 0 && e.kind() == std::io::ErrorKind::AddrInUse {
+        TckError::Config(format!(
+            "cannot start the {what}: port {port} is already taken"
+        ))
+    } else if port != 0 {
+        TckError::Config(format!("cannot start the {what} on port {port}: {e}"))
+    } else {
+        TckError::Internal(format!("cannot start the {what}: {e}"))
+    }
 }
 
 pub(crate) fn rand_u32() -> u32 {

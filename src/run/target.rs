@@ -1,6 +1,9 @@
-//! [`Target`]: the server under test as the runner sees it — where it listens, which bearer
-//! tokens to use, which extra surfaces (log output, database files) the harness can scan, and
-//! whether it can be restarted with another configuration (the CRM sink off).
+//! [`Target`]: the server under test as the runner sees it — the embedded reference, a server
+//! the harness launches from a command template, or one already running. It knows where the
+//! server listens, which bearer tokens to use, which extra surfaces (log output, database
+//! files) the harness can scan, and whether it can be restarted with the CRM sink off. A
+//! launched server runs in its own process group, which is always killed: at the end, on
+//! Ctrl-C (the run future is dropped) and when the harness fails.
 
 use super::RunOptions;
 use crate::error::TckError;
@@ -9,7 +12,8 @@ use crate::observe::smtp::SmtpSink;
 use crate::reference::{self, DbLocation, LogCapture, ReferenceConfig, ReferenceServer};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
+use tokio::io::AsyncReadExt;
 
 /// The bearer tokens the suites need (never written to a report or log).
 #[derive(Debug, Clone)]
@@ -24,28 +28,337 @@ pub struct Tokens {
     pub unknown: String,
 }
 
+impl Tokens {
+    /// The reference's documented default tokens.
+    pub fn reference_defaults() -> Tokens {
+        Tokens {
+            agent_a: reference::TOKEN_AGENT_A.into(),
+            agent_b: Some(reference::TOKEN_AGENT_B.into()),
+            unscoped: Some(reference::TOKEN_UNSCOPED.into()),
+            unknown: format!("tck-never-issued-{:08x}", super::rand_u32()),
+        }
+    }
+}
+
+/// Which server to test.
+#[derive(Debug, Clone, Default)]
+pub enum TargetSpec {
+    /// The embedded reference (in-process).
+    #[default]
+    Embedded,
+    /// A command the harness launches (placeholders: see the profile template).
+    Launch {
+        /// The command template.
+        command: String,
+        /// The template for the restart with the CRM sink off (default: `{crm_url}` empty).
+        command_crm_disabled: Option<String>,
+        /// How long to wait for it to answer.
+        ready_timeout: Duration,
+    },
+    /// An already running server.
+    External {
+        /// Base URL.
+        base_url: String,
+        /// Agent card URL, if not under the base URL.
+        card_url: Option<String>,
+    },
+}
+
+/// The observers a target is wired to.
+pub struct Wiring<'a> {
+    /// The SMTP sink.
+    pub sink: &'a SmtpSink,
+    /// The CRM mock.
+    pub crm: &'a CrmMock,
+    /// The CRM bearer token the server should send (empty: unknown).
+    pub crm_token: &'a str,
+    /// The store id.
+    pub store_id: &'a str,
+}
+
+struct Launched {
+    child: tokio::process::Child,
+    pgid: i32,
+    command: String,
+    command_crm_disabled: Option<String>,
+    ready_timeout: Duration,
+    vars: Vec<(&'static str, String)>,
+}
+
+impl Launched {
+    fn kill_group(&self, signal: i32) {
+        if self.pgid > 0 {
+            // SAFETY: killpg only sends a signal to the process group the harness created.
+            unsafe {
+                libc::killpg(self.pgid, signal);
+            }
+        }
+    }
+
+    async fn stop(&mut self) {
+        self.kill_group(libc::SIGTERM);
+        if tokio::time::timeout(Duration::from_secs(3), self.child.wait())
+            .await
+            .is_err()
+        {
+            self.kill_group(libc::SIGKILL);
+            let _ = self.child.wait().await;
+        }
+        // Children that ignored SIGTERM while the leader exited.
+        self.kill_group(libc::SIGKILL);
+        self.pgid = 0;
+    }
+}
+
+impl Drop for Launched {
+    fn drop(&mut self) {
+        self.kill_group(libc::SIGKILL);
+    }
+}
+
 enum Kind {
     Embedded {
         server: Option<ReferenceServer>,
-        cfg: ReferenceConfig,
+        cfg: Box<ReferenceConfig>,
     },
+    Launched(Box<Launched>),
+    External,
 }
 
 /// The server under test.
 pub struct Target {
     kind: Kind,
     base_url: String,
+    card_url: Option<String>,
+    mcp_path: String,
     /// Tokens to use.
     pub tokens: Tokens,
     log: Option<LogCapture>,
+    log_file: Option<PathBuf>,
     db_files: Vec<PathBuf>,
     crm_timeout: Duration,
+    crm_token: String,
     _tmp: tempfile::TempDir,
 }
 
+fn fill(template: &str, vars: &[(&'static str, String)]) -> String {
+    let mut s = template.to_string();
+    for (k, v) in vars {
+        s = s.replace(&format!("{{{k}}}"), v);
+    }
+    s
+}
+
+fn free_port() -> Result<u16, TckError> {
+    let l = std::net::TcpListener::bind("127.0.0.1:0")?;
+    Ok(l.local_addr()?.port())
+}
+
+async fn spawn(command: &str, log: &LogCapture) -> Result<(tokio::process::Child, i32), TckError> {
+    let mut cmd = tokio::process::Command::new("sh");
+    cmd.arg("-c")
+        .arg(command)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .process_group(0)
+        .kill_on_drop(true);
+    let mut child = cmd
+        .spawn()
+        .map_err(|e| TckError::Unreachable(format!("cannot run the launch command: {e}")))?;
+    let pgid = child.id().map(|p| p as i32).unwrap_or(0);
+    for stream in [
+        child
+            .stdout
+            .take()
+            .map(|s| Box::new(s) as Box<dyn tokio::io::AsyncRead + Unpin + Send>),
+        child
+            .stderr
+            .take()
+            .map(|s| Box::new(s) as Box<dyn tokio::io::AsyncRead + Unpin + Send>),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        let log = log.clone();
+        tokio::spawn(async move {
+            let mut stream = stream;
+            let mut buf = [0u8; 8192];
+            while let Ok(n) = stream.read(&mut buf).await {
+                if n == 0 {
+                    break;
+                }
+                if let Ok(mut l) = log.lock() {
+                    // Keep at most 64 MiB of server output.
+                    if l.len() < 64 * 1024 * 1024 {
+                        l.extend_from_slice(&buf[..n]);
+                    }
+                }
+            }
+        });
+    }
+    Ok((child, pgid))
+}
+
+/// Wait until `base_url` answers HTTP (any status) or the child exits or time runs out.
+async fn wait_ready(
+    base_url: &str,
+    child: &mut tokio::process::Child,
+    timeout: Duration,
+    log: &LogCapture,
+) -> Result<(), TckError> {
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(2))
+        .build()
+        .map_err(|e| TckError::Internal(e.to_string()))?;
+    let url = format!("{base_url}/.well-known/agent-card.json");
+    let start = Instant::now();
+    loop {
+        if let Ok(Some(status)) = child.try_wait() {
+            let last = log
+                .lock()
+                .map(|l| {
+                    String::from_utf8_lossy(&l)
+                        .lines()
+                        .rev()
+                        .find(|l| !l.trim().is_empty())
+                        .unwrap_or("")
+                        .chars()
+                        .take(200)
+                        .collect::<String>()
+                })
+                .unwrap_or_default();
+            let tail = if last.is_empty() {
+                String::new()
+            } else {
+                format!(" (last output: {last})")
+            };
+            return Err(TckError::Unreachable(format!(
+                "the launch command exited with {status} before the server answered{tail}"
+            )));
+        }
+        if http.get(&url).send().await.is_ok() {
+            return Ok(());
+        }
+        if start.elapsed() >= timeout {
+            return Err(TckError::Unreachable(format!(
+                "the launched server did not answer at {base_url} within {:.0}s",
+                timeout.as_secs_f64()
+            )));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 impl Target {
-    /// Start the embedded reference wired to the sink and the mock, with its store in a
-    /// temporary file the harness scans.
+    /// Bring up the target `opts.target` describes, wired to the observers.
+    pub async fn start(opts: &RunOptions, w: Wiring<'_>) -> Result<Target, TckError> {
+        let tmp = tempfile::tempdir()?;
+        let db = tmp.path().join("target.sqlite");
+        let log: LogCapture = Arc::new(Mutex::new(Vec::new()));
+        let tokens = opts
+            .tokens
+            .clone()
+            .unwrap_or_else(Tokens::reference_defaults);
+        let mcp_path = opts.mcp_url.clone().unwrap_or_else(|| "/mcp".into());
+        match &opts.target {
+            TargetSpec::Embedded => {
+                let cfg = ReferenceConfig {
+                    smtp: w.sink.addr().to_string(),
+                    crm_url: Some(w.crm.url().to_string()),
+                    crm_token: w.crm_token.to_string(),
+                    store_id: w.store_id.to_string(),
+                    db: DbLocation::File(db.clone()),
+                    defect: opts.defect,
+                    sse: opts.mcp_sse,
+                    crm_timeout: Duration::from_millis(500),
+                    smtp_timeout: Duration::from_secs(5),
+                    log: Some(log.clone()),
+                    a2a_version_0_3: opts.a2a_profile == crate::transport::a2a::A2aProfile::V0_3,
+                    ..ReferenceConfig::default()
+                };
+                let crm_timeout = cfg.crm_timeout;
+                let server = ReferenceServer::start(cfg.clone()).await.map_err(|e| {
+                    TckError::Unreachable(format!("the embedded reference did not start: {e}"))
+                })?;
+                let base_url = server.base_url();
+                Ok(Target {
+                    kind: Kind::Embedded {
+                        server: Some(server),
+                        cfg: Box::new(cfg),
+                    },
+                    base_url,
+                    card_url: None,
+                    mcp_path,
+                    tokens,
+                    log: Some(log),
+                    log_file: None,
+                    db_files: vec![db],
+                    crm_timeout,
+                    crm_token: w.crm_token.to_string(),
+                    _tmp: tmp,
+                })
+            }
+            TargetSpec::Launch {
+                command,
+                command_crm_disabled,
+                ready_timeout,
+            } => {
+                let port = free_port()?;
+                let base_url = format!("http://127.0.0.1:{port}");
+                let smtp = w.sink.addr();
+                let vars = vec![
+                    ("port", port.to_string()),
+                    ("base_url", base_url.clone()),
+                    ("smtp_host", smtp.ip().to_string()),
+                    ("smtp_port", smtp.port().to_string()),
+                    ("crm_url", w.crm.url().to_string()),
+                    ("crm_token", w.crm_token.to_string()),
+                    ("store_id", w.store_id.to_string()),
+                    ("db", db.display().to_string()),
+                ];
+                let (child, pgid) = spawn(&fill(command, &vars), &log).await?;
+                // The guard owns the child before we wait, so any failure kills its group.
+                let mut launched = Box::new(Launched {
+                    child,
+                    pgid,
+                    command: command.clone(),
+                    command_crm_disabled: command_crm_disabled.clone(),
+                    ready_timeout: *ready_timeout,
+                    vars,
+                });
+                wait_ready(&base_url, &mut launched.child, *ready_timeout, &log).await?;
+                Ok(Target {
+                    kind: Kind::Launched(launched),
+                    base_url,
+                    card_url: None,
+                    mcp_path,
+                    tokens,
+                    log: Some(log),
+                    log_file: None,
+                    db_files: vec![db],
+                    crm_timeout: opts.crm_timeout.unwrap_or(Duration::from_secs(2)),
+                    crm_token: w.crm_token.to_string(),
+                    _tmp: tmp,
+                })
+            }
+            TargetSpec::External { base_url, card_url } => Ok(Target {
+                kind: Kind::External,
+                base_url: base_url.trim_end_matches('/').to_string(),
+                card_url: card_url.clone(),
+                mcp_path,
+                tokens,
+                log: None,
+                log_file: opts.log_file.clone(),
+                db_files: opts.db_files.clone(),
+                crm_timeout: opts.crm_timeout.unwrap_or(Duration::from_secs(2)),
+                crm_token: w.crm_token.to_string(),
+                _tmp: tmp,
+            }),
+        }
+    }
+
+    /// Start the embedded reference (whatever `opts.target` says) wired to the observers.
     pub async fn embedded(
         opts: &RunOptions,
         sink: &SmtpSink,
@@ -53,45 +366,29 @@ impl Target {
         crm_token: &str,
         store_id: &str,
     ) -> Result<Target, TckError> {
-        let tmp = tempfile::tempdir()?;
-        let db = tmp.path().join("reference.sqlite");
-        let log: LogCapture = Arc::new(Mutex::new(Vec::new()));
-        let cfg = ReferenceConfig {
-            smtp: sink.addr().to_string(),
-            crm_url: Some(crm.url().to_string()),
-            crm_token: crm_token.to_string(),
-            store_id: store_id.to_string(),
-            db: DbLocation::File(db.clone()),
-            defect: opts.defect,
-            sse: opts.mcp_sse,
-            crm_timeout: Duration::from_millis(500),
-            smtp_timeout: Duration::from_secs(5),
-            log: Some(log.clone()),
-            a2a_version_0_3: opts.a2a_profile == crate::transport::a2a::A2aProfile::V0_3,
-            ..ReferenceConfig::default()
+        let opts = RunOptions {
+            target: TargetSpec::Embedded,
+            ..opts.clone()
         };
-        let crm_timeout = cfg.crm_timeout;
-        let server = ReferenceServer::start(cfg.clone()).await.map_err(|e| {
-            TckError::Unreachable(format!("the embedded reference did not start: {e}"))
-        })?;
-        let base_url = server.base_url();
-        Ok(Target {
-            kind: Kind::Embedded {
-                server: Some(server),
-                cfg,
+        Target::start(
+            &opts,
+            Wiring {
+                sink,
+                crm,
+                crm_token,
+                store_id,
             },
-            base_url,
-            tokens: Tokens {
-                agent_a: reference::TOKEN_AGENT_A.into(),
-                agent_b: Some(reference::TOKEN_AGENT_B.into()),
-                unscoped: Some(reference::TOKEN_UNSCOPED.into()),
-                unknown: format!("tck-never-issued-{:08x}", super::rand_u32()),
-            },
-            log: Some(log),
-            db_files: vec![db],
-            crm_timeout,
-            _tmp: tmp,
-        })
+        )
+        .await
+    }
+
+    /// `embedded-reference`, `launched` or `external`.
+    pub fn kind_name(&self) -> &'static str {
+        match self.kind {
+            Kind::Embedded { .. } => "embedded-reference",
+            Kind::Launched(_) => "launched",
+            Kind::External => "external",
+        }
     }
 
     /// Base URL (agent card at `/.well-known/agent-card.json`).
@@ -99,9 +396,24 @@ impl Target {
         self.base_url.clone()
     }
 
-    /// The MCP endpoint, if the target has one.
+    /// The agent card URL or the base URL to find it under.
+    pub fn card_location(&self) -> String {
+        self.card_url
+            .clone()
+            .unwrap_or_else(|| self.base_url.clone())
+    }
+
+    /// The MCP endpoint URL.
     pub fn mcp_url(&self) -> Option<String> {
-        Some(format!("{}/mcp", self.base_url))
+        if self.mcp_path.starts_with("http://") || self.mcp_path.starts_with("https://") {
+            Some(self.mcp_path.clone())
+        } else {
+            Some(format!(
+                "{}/{}",
+                self.base_url,
+                self.mcp_path.trim_start_matches('/')
+            ))
+        }
     }
 
     /// The server's own CRM timeout, when known.
@@ -112,20 +424,19 @@ impl Target {
     /// Secrets every writer must redact.
     pub fn secrets(&self) -> Vec<String> {
         let t = &self.tokens;
-        let mut v = vec![t.agent_a.clone(), t.unknown.clone()];
+        let mut v = vec![t.agent_a.clone(), t.unknown.clone(), self.crm_token.clone()];
         v.extend(t.agent_b.clone());
         v.extend(t.unscoped.clone());
-        match &self.kind {
-            Kind::Embedded { cfg, .. } => v.push(cfg.crm_token.clone()),
-        }
+        v.retain(|s| !s.is_empty());
         v
     }
 
     /// The server's log output so far, if the harness can see it.
     pub fn log_bytes(&self) -> Option<Vec<u8>> {
-        self.log
-            .as_ref()
-            .map(|l| l.lock().map(|b| b.clone()).unwrap_or_default())
+        if let Some(l) = &self.log {
+            return Some(l.lock().map(|b| b.clone()).unwrap_or_default());
+        }
+        self.log_file.as_ref().and_then(|f| std::fs::read(f).ok())
     }
 
     /// Database files the harness may scan (with their -journal / -wal siblings).
@@ -146,11 +457,12 @@ impl Target {
     /// be restarted by the harness.
     pub async fn restart_crm_disabled(&mut self) -> Result<Option<String>, TckError> {
         match &mut self.kind {
+            Kind::External => Ok(None),
             Kind::Embedded { server, cfg } => {
                 if let Some(s) = server.take() {
                     s.stop().await;
                 }
-                let mut c = cfg.clone();
+                let mut c = (**cfg).clone();
                 c.crm_url = None;
                 let s = ReferenceServer::start(c).await.map_err(|e| {
                     TckError::Unreachable(format!("the embedded reference did not restart: {e}"))
@@ -159,10 +471,35 @@ impl Target {
                 *server = Some(s);
                 Ok(Some(self.base_url.clone()))
             }
+            Kind::Launched(l) => {
+                l.stop().await;
+                let port = free_port()?;
+                let base_url = format!("http://127.0.0.1:{port}");
+                for (k, v) in l.vars.iter_mut() {
+                    match *k {
+                        "port" => *v = port.to_string(),
+                        "base_url" => *v = base_url.clone(),
+                        // An empty argument whether or not the template quotes the placeholder.
+                        "crm_url" => *v = "''".into(),
+                        _ => {}
+                    }
+                }
+                let template = l
+                    .command_crm_disabled
+                    .clone()
+                    .unwrap_or_else(|| l.command.clone());
+                let log = self.log.clone().unwrap_or_default();
+                let (child, pgid) = spawn(&fill(&template, &l.vars), &log).await?;
+                l.child = child;
+                l.pgid = pgid;
+                wait_ready(&base_url, &mut l.child, l.ready_timeout, &log).await?;
+                self.base_url = base_url.clone();
+                Ok(Some(base_url))
+            }
         }
     }
 
-    /// Stop the target.
+    /// Stop the target (and, for a launched one, its whole process group).
     pub async fn stop(mut self) {
         match &mut self.kind {
             Kind::Embedded { server, .. } => {
@@ -170,6 +507,8 @@ impl Target {
                     s.stop().await;
                 }
             }
+            Kind::Launched(l) => l.stop().await,
+            Kind::External => {}
         }
     }
 }

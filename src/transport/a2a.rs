@@ -127,16 +127,34 @@ impl A2aClient {
 
     /// The request body `call` would send for `op`/`args` with JSON-RPC id `id` (a fresh
     /// `messageId` each time).
+    ///
+    /// `cfg.skill_key` without a dot is a key of `message.metadata`; with dots it is a path
+    /// from the SendMessage params (`message.metadata.skillId`, `metadata.skill`, …).
     pub fn request_body(&self, op: &str, args: &Value, id: u64) -> Value {
         let profile = self.profile();
-        let message = message_for(profile, &self.cfg.skill_key, op, args);
+        let key = &self.cfg.skill_key;
+        let mut params = if key.contains('.') {
+            let mut m = message_for(profile, "", op, args);
+            m["metadata"] = json!({});
+            let mut p = json!({ "message": m });
+            set_path(&mut p, key, Value::String(op.to_string()));
+            p
+        } else {
+            json!({ "message": message_for(profile, key, op, args) })
+        };
+        let empty_meta = params
+            .pointer("/message/metadata")
+            .is_some_and(|m| m.as_object().is_some_and(|o| o.is_empty()));
+        if empty_meta && let Some(m) = params.get_mut("message").and_then(Value::as_object_mut) {
+            m.remove("metadata");
+        }
         match self.binding {
-            Binding::A2aRest => json!({ "message": message }),
+            Binding::A2aRest => params,
             Binding::A2aJsonrpc | Binding::Mcp => json!({
                 "jsonrpc": "2.0",
                 "id": id,
                 "method": profile.send_method(),
-                "params": { "message": message },
+                "params": params,
             }),
         }
     }
@@ -272,6 +290,23 @@ pub fn message_for(profile: A2aProfile, skill_key: &str, op: &str, args: &Value)
     match profile {
         A2aProfile::V1_0 => message(skill_key, op, args),
         A2aProfile::V0_3 => message_v0_3(skill_key, op, args),
+    }
+}
+
+/// Set `value` at a dotted path, creating objects on the way.
+fn set_path(root: &mut Value, path: &str, value: Value) {
+    let mut cur = root;
+    let parts: Vec<&str> = path.split('.').filter(|p| !p.is_empty()).collect();
+    for (i, part) in parts.iter().enumerate() {
+        if !cur.is_object() {
+            *cur = json!({});
+        }
+        let obj = cur.as_object_mut().expect("object");
+        if i + 1 == parts.len() {
+            obj.insert((*part).to_string(), value);
+            return;
+        }
+        cur = obj.entry((*part).to_string()).or_insert_with(|| json!({}));
     }
 }
 

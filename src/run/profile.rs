@@ -1,0 +1,374 @@
+//! [`Profile`]: the target profile (TOML) — how to reach or launch a server under test and how
+//! it legitimately differs from BINDINGS.md's defaults (where the A2A skill id goes, where error
+//! codes live, which codes mean "validation error"), its bearer tokens (read from environment
+//! variables the profile names, never written anywhere), fixture recipes, and the extra
+//! surfaces (SQLite file, log file) the leak scan may read. `dealer-tck init` writes
+//! [`TEMPLATE`].
+
+use crate::error::TckError;
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+/// The whole profile. Unknown keys and wrong types are errors naming the key and the line.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Profile {
+    /// Where the server is, or how to launch it.
+    #[serde(default)]
+    pub target: TargetSection,
+    /// A2A choices.
+    #[serde(default)]
+    pub a2a: A2aSection,
+    /// MCP choices.
+    #[serde(default)]
+    pub mcp: McpSection,
+    /// Error-code locations and validation codes.
+    #[serde(default)]
+    pub codes: CodesSection,
+    /// Environment variables holding bearer tokens.
+    #[serde(default)]
+    pub tokens: TokensSection,
+    /// Fixture recipes (BINDINGS.md §3).
+    #[serde(default)]
+    pub fixtures: FixturesSection,
+    /// The side effects and surfaces the harness observes.
+    #[serde(default)]
+    pub observe: ObserveSection,
+}
+
+/// `[target]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TargetSection {
+    /// Base URL of an already running server (agent card at `/.well-known/agent-card.json`).
+    pub base_url: Option<String>,
+    /// Agent card URL, if not under `base_url`.
+    pub agent_card: Option<String>,
+    /// Launch command template (placeholders `{port}` `{smtp_host}` `{smtp_port}` `{crm_url}`
+    /// `{crm_token}` `{store_id}` `{db}` `{base_url}`).
+    pub launch: Option<String>,
+    /// Launch template for the CRM-disabled restart (default: `launch` with `{crm_url}` empty).
+    pub launch_crm_disabled: Option<String>,
+    /// Seconds to wait for a launched server to answer (default 30).
+    pub ready_timeout_secs: Option<f64>,
+    /// Transports to test (default: every one the target offers).
+    pub transports: Option<Vec<String>>,
+    /// Bound on one exchange, seconds (default 10).
+    pub timeout_secs: Option<f64>,
+}
+
+/// `[a2a]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct A2aSection {
+    /// Where the skill id goes: a key of `message.metadata` (default `skill`) or a dotted path
+    /// from the SendMessage params (`message.metadata.skillId`, `metadata.skill`).
+    pub skill_path: Option<String>,
+    /// `A2A-Version` header value (default `1.0`).
+    pub version: Option<String>,
+    /// Whether the target speaks A2A at all (default: discovered from the agent card).
+    pub enabled: Option<bool>,
+}
+
+/// `[mcp]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct McpSection {
+    /// MCP endpoint: a path under the base URL or an absolute URL (default `/mcp`).
+    pub url: Option<String>,
+    /// Whether the target speaks MCP (default: probed with `initialize`).
+    pub enabled: Option<bool>,
+}
+
+/// `[codes]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CodesSection {
+    /// JSON pointers into the result object where an operation error code may be (default
+    /// `["/error/code"]`; A2A `error.data[].reason` is always tried after them).
+    pub pointers: Option<Vec<String>>,
+    /// Codes that count as a request-validation rejection (default `["VALIDATION_ERROR"]`).
+    pub validation: Option<Vec<String>>,
+    /// Whether a JSON-RPC -32602 on MCP counts as a validation rejection (default false).
+    pub mcp_invalid_params_is_validation: Option<bool>,
+}
+
+/// `[tokens]`: names of environment variables, never the tokens themselves.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokensSection {
+    /// Agent A (scope deal:handoff).
+    pub agent_a_env: Option<String>,
+    /// Agent B (another agent with deal:handoff).
+    pub agent_b_env: Option<String>,
+    /// A token without deal:handoff.
+    pub unscoped_env: Option<String>,
+}
+
+/// `[fixtures]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FixturesSection {
+    /// Static VINs to reserve, instead of calling the inventory tool.
+    pub vins: Option<Vec<String>>,
+    /// Tool listing the inventory (default `search_inventory`).
+    pub inventory_tool: Option<String>,
+    /// Tool creating a reservation (default `create_reservation`).
+    pub reserve_tool: Option<String>,
+    /// Tool releasing a reservation (default `release_reservation`).
+    pub release_tool: Option<String>,
+}
+
+/// `[observe]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ObserveSection {
+    /// Fixed port for the SMTP sink (an already running server sends there).
+    pub smtp_port: Option<u16>,
+    /// Fixed port for the CRM mock.
+    pub crm_port: Option<u16>,
+    /// Whether the server's CRM sink is wired to the mock (default true when launched).
+    pub crm_expected: Option<bool>,
+    /// Store id the server posts leads for.
+    pub crm_store_id: Option<String>,
+    /// Environment variable holding the CRM bearer token the server sends.
+    pub crm_token_env: Option<String>,
+    /// The server's CRM timeout in milliseconds (the "slow" fault waits longer than this).
+    pub crm_timeout_ms: Option<u64>,
+    /// SQLite (or other) database file the leak scan may read.
+    pub db: Option<PathBuf>,
+    /// Log file of the server the leak scan may read.
+    pub log: Option<PathBuf>,
+}
+
+/// The commented template `dealer-tck init` writes.
+pub const TEMPLATE: &str = include_str!("profile-template.toml");
+
+impl Profile {
+    /// Parse a profile; errors name the file, the line and the key.
+    pub fn parse(src: &str, origin: &str) -> Result<Profile, TckError> {
+        toml::from_str(src).map_err(|e| {
+            let line = e
+                .span()
+                .map(|s| src[..s.start.min(src.len())].matches('\n').count() + 1);
+            let msg = e.message().replace('\n', " ");
+            TckError::Config(match line {
+                Some(l) => format!("{origin}, line {l}: {msg}"),
+                None => format!("{origin}: {msg}"),
+            })
+        })
+    }
+
+    /// Read and parse a profile file.
+    pub fn load(path: &Path) -> Result<Profile, TckError> {
+        let src = std::fs::read_to_string(path).map_err(|e| {
+            TckError::Config(format!("cannot read profile {}: {e}", path.display()))
+        })?;
+        Profile::parse(&src, &path.display().to_string())
+    }
+
+    /// Read a token from the environment variable `var` (None if unset); the value is never
+    /// printed.
+    pub fn env_token(var: &Option<String>) -> Result<Option<String>, TckError> {
+        match var {
+            None => Ok(None),
+            Some(v) => match std::env::var(v) {
+                Ok(t) if !t.trim().is_empty() => Ok(Some(t.trim().to_string())),
+                _ => Err(TckError::Config(format!(
+                    "environment variable {v} (named in the profile) is not set"
+                ))),
+            },
+        }
+    }
+}
+
+fn positive_secs(v: f64, key: &str) -> Result<std::time::Duration, TckError> {
+    if v.is_finite() && v > 0.0 && v <= 3600.0 {
+        Ok(std::time::Duration::from_secs_f64(v))
+    } else {
+        Err(TckError::Config(format!(
+            "{key} must be a number of seconds in (0, 3600], got {v}"
+        )))
+    }
+}
+
+impl Profile {
+    /// Apply the profile to run options (command-line flags are applied after, and win).
+    pub fn apply(&self, opts: &mut super::RunOptions) -> Result<(), TckError> {
+        use super::{TargetSpec, Tokens};
+        let t = &self.target;
+        match (&t.launch, &t.base_url, &t.agent_card) {
+            (Some(_), Some(_), _) | (Some(_), _, Some(_)) => {
+                return Err(TckError::Config(
+                    "the profile sets both target.launch and target.base_url/agent_card".into(),
+                ));
+            }
+            (Some(cmd), None, None) => {
+                opts.target = TargetSpec::Launch {
+                    command: cmd.clone(),
+                    command_crm_disabled: t.launch_crm_disabled.clone(),
+                    ready_timeout: positive_secs(
+                        t.ready_timeout_secs.unwrap_or(30.0),
+                        "target.ready_timeout_secs",
+                    )?,
+                };
+            }
+            (None, base, card) if base.is_some() || card.is_some() => {
+                let base_url = match (base, card) {
+                    (Some(b), _) => b.clone(),
+                    (None, Some(c)) => c.split("/.well-known/").next().unwrap_or(c).to_string(),
+                    _ => unreachable!("one of them is set"),
+                };
+                opts.target = TargetSpec::External {
+                    base_url,
+                    card_url: card.clone(),
+                };
+            }
+            _ => {}
+        }
+        if let Some(ts) = &t.transports {
+            let mut v = vec![];
+            for name in ts {
+                v.push(
+                    crate::transport::Binding::ALL
+                        .into_iter()
+                        .find(|b| b.name() == name)
+                        .ok_or_else(|| TckError::Config(format!("target.transports: unknown transport '{name}' (a2a-jsonrpc, a2a-rest, mcp)")))?,
+                );
+            }
+            opts.transports = Some(v);
+        }
+        if let Some(s) = t.timeout_secs {
+            opts.call_timeout = positive_secs(s, "target.timeout_secs")?;
+        }
+        if let Some(p) = &self.a2a.skill_path {
+            opts.skill_key = p
+                .strip_prefix("message.metadata.")
+                .filter(|k| !k.contains('.'))
+                .unwrap_or(p)
+                .to_string();
+        }
+        if let Some(v) = &self.a2a.version {
+            opts.a2a_version = v.clone();
+        }
+        opts.a2a_enabled = self.a2a.enabled.or(opts.a2a_enabled);
+        if let Some(u) = &self.mcp.url {
+            opts.mcp_url = Some(u.clone());
+        }
+        opts.mcp_enabled = self.mcp.enabled.or(opts.mcp_enabled);
+        if let Some(p) = &self.codes.pointers {
+            if let Some(bad) = p.iter().find(|p| !p.starts_with('/')) {
+                return Err(TckError::Config(format!(
+                    "codes.pointers: '{bad}' is not a JSON pointer (it must start with /)"
+                )));
+            }
+            opts.codes.pointers = p.clone();
+        }
+        if let Some(v) = &self.codes.validation {
+            opts.codes.validation_codes = v.clone();
+        }
+        if let Some(b) = self.codes.mcp_invalid_params_is_validation {
+            opts.codes.mcp_invalid_params_is_validation = b;
+        }
+        let tk = &self.tokens;
+        if tk.agent_a_env.is_some() || tk.agent_b_env.is_some() || tk.unscoped_env.is_some() {
+            let agent_a = Profile::env_token(&tk.agent_a_env)?.ok_or_else(|| {
+                TckError::Config(
+                    "tokens: agent_b_env/unscoped_env given without agent_a_env".into(),
+                )
+            })?;
+            let defaults = Tokens::reference_defaults();
+            opts.tokens = Some(Tokens {
+                agent_a,
+                agent_b: Profile::env_token(&tk.agent_b_env)?,
+                unscoped: Profile::env_token(&tk.unscoped_env)?,
+                unknown: defaults.unknown,
+            });
+        }
+        let f = &self.fixtures;
+        if let Some(v) = &f.vins {
+            opts.fixture_vins = Some(v.clone());
+        }
+        for (i, name) in [&f.inventory_tool, &f.reserve_tool, &f.release_tool]
+            .into_iter()
+            .enumerate()
+        {
+            if let Some(n) = name {
+                opts.fixture_tools[i] = n.clone();
+            }
+        }
+        let o = &self.observe;
+        if let Some(p) = o.smtp_port {
+            opts.smtp_port = p;
+        }
+        if let Some(p) = o.crm_port {
+            opts.crm_port = p;
+        }
+        if let Some(b) = o.crm_expected {
+            opts.crm_expected = b;
+        }
+        if let Some(s) = &o.crm_store_id {
+            opts.crm_store_id = Some(s.clone());
+        }
+        if o.crm_token_env.is_some() {
+            opts.crm_token = Profile::env_token(&o.crm_token_env)?;
+        }
+        if let Some(ms) = o.crm_timeout_ms {
+            opts.crm_timeout = Some(std::time::Duration::from_millis(ms));
+        }
+        if let Some(db) = &o.db {
+            opts.db_files.push(db.clone());
+        }
+        if let Some(l) = &o.log {
+            opts.log_file = Some(l.clone());
+        }
+        Ok(())
+    }
+}
+
+/// Check that the options describe a target the harness can observe.
+pub fn validate_options(opts: &super::RunOptions) -> Result<(), TckError> {
+    if let super::TargetSpec::External { .. } = &opts.target {
+        if opts.smtp_port == 0 {
+            return Err(TckError::Config(
+                "an already running target must send its mail to a fixed port: give --smtp-port (or [observe] smtp_port)".into(),
+            ));
+        }
+        if opts.crm_expected && opts.crm_port == 0 {
+            return Err(TckError::Config(
+                "an already running target's CRM must point at a fixed port: give --crm-port (or [observe] crm_port), or set crm_expected = false".into(),
+            ));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn template_parses() {
+        let p = Profile::parse(TEMPLATE, "template").expect("template parses");
+        assert!(p.target.launch.is_none());
+    }
+
+    #[test]
+    fn unknown_key_names_key_and_line() {
+        let e = Profile::parse(
+            "[target]\nbase_url = \"http://x\"\nbase_ulr = 1\n",
+            "p.toml",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("line 3") && e.contains("base_ulr"), "{e}");
+        let e = Profile::parse("[observe]\nsmtp_port = \"twenty\"\n", "p.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("line 2"), "{e}");
+        let e = Profile::parse("[nope]\n", "p.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("nope") && e.contains("line 1"), "{e}");
+    }
+}

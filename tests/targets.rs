@@ -1,0 +1,315 @@
+//! External targets (issue 4): the reference launched as an external process gets the same
+//! verdicts as in-process; a profile that moves the skill selector and the error-code pointer
+//! is honoured; every bad target or bad configuration gives one line, exit 2 or 3, and leaves
+//! no child process behind.
+
+use dealer_tck::report::Verdict;
+use dealer_tck::run::{RunOptions, TargetSpec, run};
+use std::collections::BTreeMap;
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_dealer-tck");
+
+fn launch_template(extra: &str) -> String {
+    format!(
+        "{BIN} serve-reference --port {{port}} --smtp {{smtp_host}}:{{smtp_port}} --crm-url '{{crm_url}}' --crm-token {{crm_token}} --store-id {{store_id}} --db {{db}} --crm-timeout-ms 500 {extra}"
+    )
+}
+
+fn verdicts(r: &dealer_tck::report::Report) -> BTreeMap<(String, String), Verdict> {
+    r.results()
+        .map(|x| ((x.clause.clone(), x.transport.clone()), x.verdict))
+        .collect()
+}
+
+/// Run the binary with a hang guard (not a timing assertion: it only stops a hung test).
+fn tck(args: &[&str], dir: &std::path::Path) -> (i32, String, String) {
+    let mut child = Command::new(BIN)
+        .args(args)
+        .current_dir(dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("binary runs");
+    let guard = Instant::now() + Duration::from_secs(240);
+    loop {
+        if child.try_wait().expect("wait").is_some() {
+            break;
+        }
+        if Instant::now() > guard {
+            let _ = child.kill();
+            panic!("dealer-tck {args:?} hung");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let out = child.wait_with_output().expect("output");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn launched_reference_gets_the_same_verdicts_as_in_process() {
+    let base = RunOptions {
+        cases: 1,
+        out_dir: None,
+        crm_timeout: Some(Duration::from_millis(500)),
+        ..RunOptions::default()
+    };
+    let (embedded, _) = run(base.clone()).await.expect("embedded run");
+    let launched_opts = RunOptions {
+        target: TargetSpec::Launch {
+            command: launch_template(""),
+            command_crm_disabled: None,
+            ready_timeout: Duration::from_secs(30),
+        },
+        ..base
+    };
+    let (launched, _) = run(launched_opts).await.expect("launched run");
+    assert_eq!(launched.target.kind, "launched");
+    assert!(
+        embedded.conformant && launched.conformant,
+        "{}",
+        launched.summary()
+    );
+    assert_eq!(verdicts(&embedded), verdicts(&launched));
+    // The launched server's output was scanned (the log clause was judged, not NOT_TESTED).
+    assert!(
+        launched
+            .results()
+            .any(|r| r.clause == "DMC12-PII-LOG-001" && r.verdict == Verdict::Pass)
+    );
+}
+
+#[test]
+fn a_profile_that_moves_the_skill_and_the_error_code_is_honoured() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let moved = launch_template("--skill-path operation --error-code-key errorCode");
+    let profile = format!(
+        "[target]\nlaunch = \"{moved}\"\ntransports = [\"a2a-jsonrpc\", \"a2a-rest\"]\n\n[a2a]\nskill_path = \"message.metadata.operation\"\n\n[codes]\npointers = [\"/error/errorCode\"]\n\n[observe]\ncrm_timeout_ms = 500\n"
+    );
+    std::fs::write(dir.path().join("moved.toml"), &profile).expect("write");
+    let (code, out, err) = tck(
+        &[
+            "run",
+            "--cases",
+            "1",
+            "--profile",
+            "moved.toml",
+            "--out",
+            "r",
+        ],
+        dir.path(),
+    );
+    assert_eq!(code, 0, "{out}\n{err}");
+    // The same server without the profile's two settings is not conformant.
+    let plain = format!(
+        "[target]\nlaunch = \"{moved}\"\ntransports = [\"a2a-jsonrpc\"]\n\n[observe]\ncrm_timeout_ms = 500\n"
+    );
+    std::fs::write(dir.path().join("plain.toml"), plain).expect("write");
+    let (code, out, err) = tck(
+        &[
+            "run",
+            "--cases",
+            "1",
+            "--profile",
+            "plain.toml",
+            "--out",
+            "r",
+        ],
+        dir.path(),
+    );
+    assert_eq!(code, 1, "{out}\n{err}");
+}
+
+#[test]
+fn an_unreachable_target_exits_3() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let (s, c) = (free_port().to_string(), free_port().to_string());
+    let dead = format!("http://127.0.0.1:{}", free_port());
+    let (code, out, err) = tck(
+        &[
+            "run",
+            "--target",
+            &dead,
+            "--smtp-port",
+            &s,
+            "--crm-port",
+            &c,
+        ],
+        dir.path(),
+    );
+    assert_eq!(code, 3, "{out}\n{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(!out.contains("CONFORMANT"));
+}
+
+#[test]
+fn a_port_already_taken_exits_2() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let taken = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = taken.local_addr().expect("addr").port().to_string();
+    let c = free_port().to_string();
+    let (code, _, err) = tck(
+        &[
+            "run",
+            "--target",
+            "http://127.0.0.1:9",
+            "--smtp-port",
+            &port,
+            "--crm-port",
+            &c,
+        ],
+        dir.path(),
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("already taken"), "{err}");
+}
+
+#[test]
+fn a_launch_command_that_exits_exits_3() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let (code, _, err) = tck(&["run", "--launch", "echo starting; exit 7"], dir.path());
+    assert_eq!(code, 3, "{err}");
+    assert!(err.contains("exited") && err.contains("7"), "{err}");
+}
+
+#[test]
+fn a_launch_that_never_becomes_ready_is_stopped_with_its_children() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let pidfile = dir.path().join("child.pid");
+    let cmd = format!("sleep 300 & echo $! > {}; wait", pidfile.display());
+    let (code, _, err) = tck(
+        &["run", "--launch", &cmd, "--ready-timeout", "1"],
+        dir.path(),
+    );
+    assert_eq!(code, 3, "{err}");
+    assert!(err.contains("did not answer"), "{err}");
+    let pid = std::fs::read_to_string(&pidfile)
+        .expect("pid written")
+        .trim()
+        .to_string();
+    // The grandchild (sleep) is gone, or a zombie waiting for a reaper that is not ours.
+    let state = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let state = state
+        .rsplit(')')
+        .next()
+        .unwrap_or("")
+        .split_whitespace()
+        .next()
+        .unwrap_or("");
+    assert!(
+        state.is_empty() || state == "Z" || state == "X",
+        "the launched process group survived the harness (state {state})"
+    );
+}
+
+#[test]
+fn profile_errors_name_the_key_and_the_line() {
+    let dir = tempfile::tempdir().expect("tmp");
+    std::fs::write(
+        dir.path().join("bad.toml"),
+        "[target]\nbase_url = \"http://127.0.0.1:9\"\n\n[observe]\nsmpt_port = 2525\n",
+    )
+    .expect("write");
+    let (code, _, err) = tck(&["run", "--profile", "bad.toml"], dir.path());
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("smpt_port") && err.contains("line 5"), "{err}");
+    std::fs::write(
+        dir.path().join("type.toml"),
+        "[observe]\nsmtp_port = \"twenty-five\"\n",
+    )
+    .expect("write");
+    let (code, _, err) = tck(&["run", "--profile", "type.toml"], dir.path());
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("line 2"), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+}
+
+/// A one-shot HTTP server on loopback answering every connection with `reply` (or holding it).
+fn fake_server(reply: &'static [u8], hang_after: bool) -> u16 {
+    let l = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = l.local_addr().expect("addr").port();
+    std::thread::spawn(move || {
+        let mut held = vec![];
+        for stream in l.incoming().flatten() {
+            let mut s = stream;
+            let mut buf = [0u8; 4096];
+            let _ = s.read(&mut buf);
+            let _ = s.write_all(reply);
+            let _ = s.flush();
+            if hang_after {
+                held.push(s);
+            }
+        }
+    });
+    port
+}
+
+#[test]
+fn an_agent_card_that_is_not_json_exits_3() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let port = fake_server(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 9\r\nConnection: close\r\n\r\nnot json!", false);
+    let (s, c) = (free_port().to_string(), free_port().to_string());
+    let (code, _, err) = tck(
+        &[
+            "run",
+            "--target",
+            &format!("http://127.0.0.1:{port}"),
+            "--smtp-port",
+            &s,
+            "--crm-port",
+            &c,
+        ],
+        dir.path(),
+    );
+    assert_eq!(code, 3, "{err}");
+    assert!(err.contains("not JSON"), "{err}");
+}
+
+#[test]
+fn a_server_that_hangs_mid_response_exits_3() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let port = fake_server(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{\"name\": \"half", true);
+    let (s, c) = (free_port().to_string(), free_port().to_string());
+    let (code, out, err) = tck(
+        &[
+            "run",
+            "--target",
+            &format!("http://127.0.0.1:{port}"),
+            "--smtp-port",
+            &s,
+            "--crm-port",
+            &c,
+            "--timeout",
+            "1",
+        ],
+        dir.path(),
+    );
+    assert_eq!(code, 3, "{out}\n{err}");
+    assert!(!out.contains("CONFORMANT"));
+}
+
+#[test]
+fn init_writes_a_template_and_refuses_to_overwrite() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let (code, _, err) = tck(&["init", "--out", "p.toml"], dir.path());
+    assert_eq!(code, 0, "{err}");
+    let text = std::fs::read_to_string(dir.path().join("p.toml")).expect("written");
+    assert!(text.contains("[target]") && text.contains("{smtp_port}"));
+    let (code, _, err) = tck(&["init", "--out", "p.toml"], dir.path());
+    assert_eq!(code, 2, "{err}");
+}
