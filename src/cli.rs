@@ -97,6 +97,11 @@ pub struct RunArgs {
     /// Exit 0 even if some MUST clause could not be tested (it is still reported NOT_TESTED).
     #[arg(long)]
     pub allow_not_tested: bool,
+    /// A2A protocol version the AAP suites speak on the A2A bindings: 1.0 (the default) or 0.3
+    /// (`message/send`, kind-tagged parts, `/v1/message:send`, no version header). The embedded
+    /// reference then serves 0.3 too; the DMC-12 suite's A2A client stays on 1.0.
+    #[arg(long)]
+    pub a2a_profile: Option<crate::transport::a2a::A2aProfile>,
 }
 
 fn parse_binding(s: &str) -> Result<Binding, String> {
@@ -177,6 +182,7 @@ impl RunArgs {
                 .unwrap_or(opts.call_timeout),
             transports: self.transport.clone().or(opts.transports.clone()),
             allow_not_tested: self.allow_not_tested,
+            a2a_profile: self.a2a_profile.unwrap_or(opts.a2a_profile),
             ..opts
         };
         crate::run::profile::validate_options(&opts)?;

@@ -339,6 +339,8 @@ async fn probe(
                 .await;
             (format!("HTTP {}", r.status), "HTTP 401")
         }
+        // The AAP defects have their own table in tests/reference_aap.rs.
+        _ => unreachable!("{d} is an AAP defect"),
     };
     env.server.stop().await;
     out
@@ -353,7 +355,7 @@ async fn every_defect_flips_the_behaviour_it_claims() {
     )
     .expect("clause catalogue");
     let mut failures = Vec::new();
-    for &d in Defect::ALL {
+    for &d in Defect::ALL.iter().filter(|d| !d.is_aap()) {
         assert!(
             clauses.contains(&format!("id = \"{}\"", d.clause())),
             "{d}: clause {} is not in the catalogue",

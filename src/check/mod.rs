@@ -2,6 +2,7 @@
 //! clause, and the pure judging functions of the DMC-12 suite ([`dmc12`]). A check never talks
 //! to the target: it judges observations the runner collected.
 
+pub mod aap;
 pub mod bindings;
 pub mod dmc12;
 
@@ -185,6 +186,75 @@ pub const CHECKS: &[CheckDef] = &[
         id: "mcp-call-result",
         what: "structuredContent, content[0].text and isError agree",
     },
+    // AAP (both suites, src/check/aap.rs).
+    CheckDef {
+        id: "aap-accept",
+        what: "a valid lead is answered data.status received",
+    },
+    CheckDef {
+        id: "aap-reject-validation",
+        what: "a lead breaking one request rule → VALIDATION_ERROR, status rejected",
+    },
+    CheckDef {
+        id: "aap-consent-required",
+        what: "missing consent, wrong scope, channel not allowed → CONTACT_CONSENT_REQUIRED, rejected",
+    },
+    CheckDef {
+        id: "aap-invalid-condition",
+        what: "a condition from the other vehicle's vocabulary → INVALID_CONDITION, rejected",
+    },
+    CheckDef {
+        id: "aap-vehicle-test-drive",
+        what: "test drive of an unknown / sold vehicle → VEHICLE_NOT_FOUND / VEHICLE_UNAVAILABLE",
+    },
+    CheckDef {
+        id: "aap-vehicle-no-test-drive",
+        what: "the same vehicles without a test drive → received",
+    },
+    CheckDef {
+        id: "aap-appointment-unavailable",
+        what: "unhonourable time → APPOINTMENT_TIME_UNAVAILABLE, lead received, appointment rejected",
+    },
+    CheckDef {
+        id: "aap-appointment-fields",
+        what: "confirmed ⇒ confirmed_at, proposed ⇒ proposed_times (date-times)",
+    },
+    CheckDef {
+        id: "aap-appointment-absent",
+        what: "no appointment requested ⇒ no data.appointment",
+    },
+    CheckDef {
+        id: "aap-duplicate",
+        what: "the same lead again → data.status duplicate",
+    },
+    CheckDef {
+        id: "aap-response-type",
+        what: "result object type is the skill's response type",
+    },
+    CheckDef {
+        id: "aap-response-status",
+        what: "data.status in its enum; lead_id unless rejected",
+    },
+    CheckDef {
+        id: "aap-dealer-phone",
+        what: "data.dealer.phone is E.164",
+    },
+    CheckDef {
+        id: "aap-lead-id-unique",
+        what: "no lead_id shared by two received leads, across bindings",
+    },
+    CheckDef {
+        id: "aap-adf-valid",
+        what: "one valid ADF POSTed per received lead; none for a rejected lead",
+    },
+    CheckDef {
+        id: "aap-adf-mapping",
+        what: "ADF names by part, email, phone, vehicles, comments, timeframe",
+    },
+    CheckDef {
+        id: "aap-anonymous",
+        what: "anonymous lead.general → received with a message",
+    },
 ];
 
 /// The result of one check on one observation.
@@ -354,12 +424,12 @@ pub fn describe_reply(ex: &Exchange, rules: &CodeRules) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::spec::catalogue::dmc12;
+    use crate::spec::catalogue::all_catalogues;
 
     #[test]
     fn every_clause_has_a_check_and_every_check_a_clause() {
-        let cat = dmc12();
-        for c in &cat.clauses {
+        let cats = all_catalogues();
+        for c in cats.iter().flat_map(|cat| &cat.clauses) {
             assert!(!c.checks.is_empty(), "{} has no check", c.id);
             for id in &c.checks {
                 assert!(
@@ -371,12 +441,17 @@ mod tests {
         }
         for d in CHECKS {
             assert!(
-                cat.clauses
-                    .iter()
+                cats.iter()
+                    .flat_map(|cat| &cat.clauses)
                     .any(|c| c.checks.iter().any(|x| x == d.id)),
                 "check {} cites no clause",
                 d.id
             );
         }
+        let mut ids: Vec<&str> = CHECKS.iter().map(|d| d.id).collect();
+        let n = ids.len();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), n, "duplicate check ids");
     }
 }

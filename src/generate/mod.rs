@@ -6,6 +6,7 @@
 //! Cases are drawn from proptest `ValueTree`s so that a failing case can be shrunk by the
 //! runner ([`CaseTree`]); the seed and the case index reproduce it.
 
+pub mod aap;
 pub mod mutations;
 
 use crate::observe::leak::Canary;

@@ -1,8 +1,11 @@
 //! The A2A 1.0 transport: the agent card ([`agent_card`]), the JSON-RPC binding ([`jsonrpc`],
 //! method `SendMessage`) and the HTTP+JSON binding ([`rest_send`], `POST /a2a/rest/message:send`).
-//! The tool is selected by `message.metadata.skill` and its arguments are the first DataPart;
-//! the reply is a Message whose DataPart is the DMC-12 envelope. Protocol errors use A2A's
-//! codes with `ErrorInfo` details (JSON-RPC) or google.rpc.Status bodies (HTTP+JSON).
+//! The tool or AAP skill is selected by `message.metadata.skill` and its arguments are the first
+//! DataPart; the reply is a Message whose DataPart is the DMC-12 envelope or the AAP response.
+//! Protocol errors use A2A's codes with `ErrorInfo` details (JSON-RPC) or google.rpc.Status
+//! bodies (HTTP+JSON). With the 0.3 profile the method is `message/send`, parts carry `kind`,
+//! the HTTP+JSON path is `/a2a/rest/v1/message:send`, no `A2A-Version` header is required, the
+//! result is the bare kind-tagged Message and the card has the 0.3 shape.
 
 use std::sync::Arc;
 
@@ -12,57 +15,89 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::Response;
 use serde_json::{Value, json};
 
+use super::aap::{self, Via};
 use super::auth::{self, Caller};
 use super::http::{
     BodyError, content_type_is, echo_id, json_response, jsonrpc_error, jsonrpc_id, read_body,
     status_error,
 };
 use super::tools::{self, Protocol, TOOLS};
-use super::{A2A_VERSION, App, DEALER_NAME, Defect};
+use super::{A2A_VERSION, A2A_VERSION_0_3, App, DEALER_NAME, Defect};
 
 const JSON_TYPES: [&str; 2] = ["application/json", "application/a2a+json"];
 
 /// `GET /.well-known/agent-card.json` (no auth).
 pub(crate) async fn agent_card(State(app): State<Arc<App>>) -> Response {
+    let skill = |id: &str, (name, description, tags): (&str, &str, &[&str])| {
+        json!({
+            "id": id,
+            "name": name,
+            "description": description,
+            "tags": tags,
+            "inputModes": ["application/json"],
+            "outputModes": ["application/json"],
+        })
+    };
     let skills: Vec<Value> = TOOLS
         .iter()
-        .map(|t| {
-            let (name, description, tags) = tools::describe(t);
-            json!({
-                "id": t,
-                "name": name,
-                "description": description,
-                "tags": tags,
-                "inputModes": ["application/json"],
-                "outputModes": ["application/json"],
-            })
-        })
+        .map(|t| skill(t, tools::describe(t)))
+        .chain(aap::SKILLS.iter().map(|s| skill(s, aap::describe(s))))
         .collect();
-    let card = json!({
-        "name": format!("{DEALER_NAME} (dealer-tck reference)"),
-        "description": "DMC-12 dealer agent endpoint: inventory search, reservations and the deal hand-off to a live sales manager. The conforming reference implementation of dealer-tck.",
-        "version": env!("CARGO_PKG_VERSION"),
-        "provider": {"organization": "dealer-tck", "url": app.base_url},
-        "supportedInterfaces": [
-            {"url": format!("{}/a2a/jsonrpc", app.base_url), "protocolBinding": "JSONRPC", "protocolVersion": A2A_VERSION},
-            {"url": format!("{}/a2a/rest", app.base_url), "protocolBinding": "HTTP+JSON", "protocolVersion": A2A_VERSION},
-        ],
-        "capabilities": {"streaming": false, "pushNotifications": false},
-        "securitySchemes": {
-            "bearer": {"httpAuthSecurityScheme": {"scheme": "Bearer", "description": "Agent bearer token; initiate_deal_handoff needs scope deal:handoff"}}
-        },
-        "securityRequirements": [{"schemes": {"bearer": {"list": []}}}],
-        "security": [{"bearer": []}],
-        "defaultInputModes": ["application/json"],
-        "defaultOutputModes": ["application/json"],
-        "skills": skills,
-    });
+    let jsonrpc_url = format!("{}/a2a/jsonrpc", app.base_url);
+    let rest_url = format!("{}/a2a/rest", app.base_url);
+    let name = format!("{DEALER_NAME} (dealer-tck reference)");
+    let description = "Dealer agent endpoint: DMC-12 inventory search, reservations and the deal hand-off to a live sales manager, and the AAP skills lead.submit, lead.general and inventory.search. The conforming reference implementation of dealer-tck.";
+    let bearer_description = "Agent bearer token; initiate_deal_handoff needs scope deal:handoff";
+    let card = if app.a2a_0_3 {
+        json!({
+            "protocolVersion": A2A_VERSION_0_3,
+            "name": name,
+            "description": description,
+            "version": env!("CARGO_PKG_VERSION"),
+            "provider": {"organization": "dealer-tck", "url": app.base_url},
+            "url": jsonrpc_url,
+            "preferredTransport": "JSONRPC",
+            "additionalInterfaces": [
+                {"url": jsonrpc_url, "transport": "JSONRPC"},
+                {"url": rest_url, "transport": "HTTP+JSON"},
+            ],
+            "capabilities": {"streaming": false, "pushNotifications": false},
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer", "description": bearer_description}
+            },
+            "security": [{"bearer": []}],
+            "defaultInputModes": ["application/json"],
+            "defaultOutputModes": ["application/json"],
+            "skills": skills,
+        })
+    } else {
+        json!({
+            "name": name,
+            "description": description,
+            "version": env!("CARGO_PKG_VERSION"),
+            "provider": {"organization": "dealer-tck", "url": app.base_url},
+            "supportedInterfaces": [
+                {"url": jsonrpc_url, "protocolBinding": "JSONRPC", "protocolVersion": A2A_VERSION},
+                {"url": rest_url, "protocolBinding": "HTTP+JSON", "protocolVersion": A2A_VERSION},
+            ],
+            "capabilities": {"streaming": false, "pushNotifications": false},
+            "securitySchemes": {
+                "bearer": {"httpAuthSecurityScheme": {"scheme": "Bearer", "description": bearer_description}}
+            },
+            "securityRequirements": [{"schemes": {"bearer": {"list": []}}}],
+            "security": [{"bearer": []}],
+            "defaultInputModes": ["application/json"],
+            "defaultOutputModes": ["application/json"],
+            "skills": skills,
+        })
+    };
     json_response(StatusCode::OK, &card)
 }
 
 /// Is the `A2A-Version` header present and supported (or the check disabled by a defect)?
 fn version_ok(app: &App, headers: &HeaderMap) -> bool {
-    app.has(Defect::NoVersionCheck)
+    app.a2a_0_3
+        || app.has(Defect::NoVersionCheck)
         || headers
             .get("a2a-version")
             .and_then(|v| v.to_str().ok())
@@ -109,7 +144,7 @@ fn parse_message(msg: Option<&Value>) -> Result<(String, Value), &'static str> {
         .and_then(|m| m.get("skill"))
         .and_then(Value::as_str)
         .ok_or("message.metadata.skill is required")?;
-    if !tools::is_tool(skill) {
+    if !tools::is_tool(skill) && !aap::is_skill(skill) {
         return Err("message.metadata.skill names no skill of this agent");
     }
     let data = msg
@@ -120,13 +155,22 @@ fn parse_message(msg: Option<&Value>) -> Result<(String, Value), &'static str> {
     Ok((skill.to_string(), data.clone()))
 }
 
-/// The agent's reply Message carrying `envelope`.
-fn reply_message(envelope: Value, request: &Value) -> Value {
-    let mut m = json!({
-        "messageId": uuid::Uuid::new_v4().to_string(),
-        "role": "ROLE_AGENT",
-        "parts": [{"data": envelope, "mediaType": "application/json"}],
-    });
+/// The agent's reply Message carrying `envelope` (0.3: kind-tagged, role `agent`).
+fn reply_message(app: &App, envelope: Value, request: &Value) -> Value {
+    let mut m = if app.a2a_0_3 {
+        json!({
+            "kind": "message",
+            "messageId": uuid::Uuid::new_v4().to_string(),
+            "role": "agent",
+            "parts": [{"kind": "data", "data": envelope}],
+        })
+    } else {
+        json!({
+            "messageId": uuid::Uuid::new_v4().to_string(),
+            "role": "ROLE_AGENT",
+            "parts": [{"data": envelope, "mediaType": "application/json"}],
+        })
+    };
     if let Some(ctx) = request.get("contextId").filter(|c| c.is_string()) {
         m["contextId"] = ctx.clone();
     }
@@ -154,13 +198,28 @@ fn method_not_allowed(json_rpc: bool) -> Response {
     resp
 }
 
-/// Run the tool for an authenticated caller, or answer 403 when the token lacks its scope.
+/// The SendMessage result carrying `envelope`: `{"message": M}` (1.0) or the bare Message (0.3).
+fn send_result(app: &App, envelope: Value, request: &Value) -> Value {
+    let m = reply_message(app, envelope, request);
+    if app.a2a_0_3 {
+        m
+    } else {
+        json!({"message": m})
+    }
+}
+
+/// Run the tool or AAP skill for an authenticated caller, or answer 403 when the token lacks
+/// the tool's scope. The result is the DMC-12 envelope or the AAP response.
 async fn dispatch(
     app: &App,
     caller: &Caller,
+    via: Via,
     skill: &str,
     data: Value,
-) -> Result<tools::ToolReply, Response> {
+) -> Result<Value, Response> {
+    if aap::is_skill(skill) {
+        return Ok(aap::call(app, caller, via, skill, data).await);
+    }
     if let Some(scope) = tools::required_scope(skill)
         && !caller.has_scope(scope)
         && !app.has(Defect::SkipScopeCheck)
@@ -168,7 +227,9 @@ async fn dispatch(
         tracing::info!(agent = %caller.agent, tool = skill, outcome = "insufficient_scope", "refused");
         return Err(auth::forbidden(skill, scope));
     }
-    Ok(tools::call(app, caller, Protocol::A2a, skill, data).await)
+    Ok(tools::call(app, caller, Protocol::A2a, skill, data)
+        .await
+        .envelope)
 }
 
 /// `POST /a2a/jsonrpc`.
@@ -243,7 +304,12 @@ pub(crate) async fn jsonrpc(
         );
     }
     let method = req.get("method").and_then(Value::as_str).unwrap_or("");
-    if method != "SendMessage" {
+    let send_method = if app.a2a_0_3 {
+        "message/send"
+    } else {
+        "SendMessage"
+    };
+    if method != send_method {
         return jsonrpc_error(
             StatusCode::OK,
             &id,
@@ -265,7 +331,7 @@ pub(crate) async fn jsonrpc(
             );
         }
     };
-    let reply = match dispatch(&app, &caller, &skill, data).await {
+    let reply = match dispatch(&app, &caller, Via::JsonRpc, &skill, data).await {
         Ok(r) => r,
         Err(resp) => return resp,
     };
@@ -275,12 +341,12 @@ pub(crate) async fn jsonrpc(
         &json!({
             "jsonrpc": "2.0",
             "id": id,
-            "result": {"message": reply_message(reply.envelope, &request_message)},
+            "result": send_result(&app, reply, &request_message),
         }),
     )
 }
 
-/// `POST /a2a/rest/message:send`.
+/// `POST /a2a/rest/message:send` (0.3 profile: `POST /a2a/rest/v1/message:send`).
 pub(crate) async fn rest_send(
     State(app): State<Arc<App>>,
     method: Method,
@@ -337,15 +403,12 @@ pub(crate) async fn rest_send(
         Ok(x) => x,
         Err(why) => return status_error(StatusCode::BAD_REQUEST, why, "INVALID_PARAMS"),
     };
-    let reply = match dispatch(&app, &caller, &skill, data).await {
+    let reply = match dispatch(&app, &caller, Via::Rest, &skill, data).await {
         Ok(r) => r,
         Err(resp) => return resp,
     };
     let request_message = message.clone().unwrap_or(Value::Null);
-    json_response(
-        StatusCode::OK,
-        &json!({"message": reply_message(reply.envelope, &request_message)}),
-    )
+    json_response(StatusCode::OK, &send_result(&app, reply, &request_message))
 }
 
 /// Any other path under `/a2a/rest/`.

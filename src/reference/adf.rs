@@ -13,7 +13,7 @@ use super::DEALER_NAME;
 use super::model::Package;
 
 /// Drop characters XML 1.0 does not allow (C0 controls other than tab/CR/LF, U+FFFE/U+FFFF).
-fn xml_safe(s: &str) -> String {
+pub(crate) fn xml_safe(s: &str) -> String {
     s.chars()
         .filter(|&c| {
             matches!(c, '\t' | '\n' | '\r') || (c >= ' ' && c != '\u{FFFE}' && c != '\u{FFFF}')
@@ -21,17 +21,23 @@ fn xml_safe(s: &str) -> String {
         .collect()
 }
 
-type W = Writer<Vec<u8>>;
+/// The document writer.
+pub(crate) type W = Writer<Vec<u8>>;
 
 /// `<name>text</name>`.
-fn leaf(w: &mut W, name: &str, text: &str) -> io::Result<()> {
+pub(crate) fn leaf(w: &mut W, name: &str, text: &str) -> io::Result<()> {
     w.create_element(name)
         .write_text_content(BytesText::new(&xml_safe(text)))?;
     Ok(())
 }
 
 /// `<name a="b">text</name>`.
-fn leaf_with(w: &mut W, name: &str, attrs: &[(&str, &str)], text: &str) -> io::Result<()> {
+pub(crate) fn leaf_with(
+    w: &mut W,
+    name: &str,
+    attrs: &[(&str, &str)],
+    text: &str,
+) -> io::Result<()> {
     let mut el = w.create_element(name);
     for &(k, v) in attrs {
         el = el.with_attribute((k, v));

@@ -1,5 +1,7 @@
 //! [`Defect`]: single, realistic deviations from exactly one seed rule, injected into the
 //! reference server at startup (`--defect NAME`) to prove that each check catches what it claims.
+//! The DMC-12 and binding defects come first in [`Defect::ALL`], then the AAP ones
+//! ([`Defect::is_aap`]).
 
 /// One injectable defect. Each breaks exactly one rule; [`Defect::clause`] names the catalogue
 /// clause that must FAIL when the harness runs against a reference with this defect.
@@ -69,6 +71,54 @@ pub enum Defect {
     DisabledReportedSent,
     /// A missing bearer token is answered 403 instead of 401.
     MissingTokenForbidden,
+    /// A lead.submit without `consent` is accepted.
+    AapConsentMissingAccepted,
+    /// A lead.submit consent scope that merely contains `lead_submission` is accepted.
+    AapScopeNotExact,
+    /// lead.submit: a preferred_contact outside consent.allowed_channels is accepted.
+    AapChannelNotChecked,
+    /// A trade-in condition word on vehicle_of_interest is answered VALIDATION_ERROR.
+    AapConditionAsValidation,
+    /// A sale condition word on trade_in is accepted.
+    AapTradeinConditionAccepted,
+    /// A condition word in neither vocabulary is answered INVALID_CONDITION.
+    AapUnknownConditionInvalid,
+    /// The vehicle of interest is checked against inventory even without a test drive.
+    AapVehicleCheckedWithoutTestDrive,
+    /// A test drive of a vehicle not in inventory is accepted.
+    AapUnknownVehicleAccepted,
+    /// A test drive of a sold vehicle is accepted.
+    AapSoldVehicleAccepted,
+    /// An appointment time the dealer cannot honour rejects the whole lead.
+    AapAppointmentFailureRejectsLead,
+    /// A confirmed appointment carries no confirmed_at.
+    AapConfirmedWithoutTime,
+    /// A proposed appointment carries no proposed_times.
+    AapProposedWithoutTimes,
+    /// data.appointment (status requested) is sent even when no appointment was requested.
+    AapAppointmentAlwaysPresent,
+    /// The lead.submit response type is "lead.response".
+    AapWrongResponseType,
+    /// lead.submit's data.dealer.phone is in local format "(801) 555-0100".
+    AapDealerPhoneLocal,
+    /// lead.submit lead ids come from a counter per A2A binding that issues every id twice.
+    AapLeadIdReused,
+    /// The lead.submit ADF contact lists phone before email (breaks the DTD content model).
+    AapAdfPhoneBeforeEmail,
+    /// The lead.submit ADF vehicle of interest says interest="buy" even with a test drive.
+    AapAdfNoTestDriveInterest,
+    /// lead.submit messages up to 8000 characters are accepted.
+    AapMessageUnbounded,
+    /// An array of vehicles of interest is accepted (the first one is used).
+    AapMultiVehicleAccepted,
+    /// lead.general with a customer but no consent is accepted.
+    AapGeneralNoConsentAccepted,
+    /// lead.general consent scope without general_inquiry is accepted.
+    AapGeneralScopeNotChecked,
+    /// lead.general: a preferred_contact outside consent.allowed_channels is accepted.
+    AapGeneralChannelNotChecked,
+    /// lead.general: a customer without email and phone is accepted.
+    AapGeneralCustomerNoContact,
 }
 
 impl Defect {
@@ -106,6 +156,30 @@ impl Defect {
         Defect::ReceiptWithoutNextSteps,
         Defect::DisabledReportedSent,
         Defect::MissingTokenForbidden,
+        Defect::AapConsentMissingAccepted,
+        Defect::AapScopeNotExact,
+        Defect::AapChannelNotChecked,
+        Defect::AapConditionAsValidation,
+        Defect::AapTradeinConditionAccepted,
+        Defect::AapUnknownConditionInvalid,
+        Defect::AapVehicleCheckedWithoutTestDrive,
+        Defect::AapUnknownVehicleAccepted,
+        Defect::AapSoldVehicleAccepted,
+        Defect::AapAppointmentFailureRejectsLead,
+        Defect::AapConfirmedWithoutTime,
+        Defect::AapProposedWithoutTimes,
+        Defect::AapAppointmentAlwaysPresent,
+        Defect::AapWrongResponseType,
+        Defect::AapDealerPhoneLocal,
+        Defect::AapLeadIdReused,
+        Defect::AapAdfPhoneBeforeEmail,
+        Defect::AapAdfNoTestDriveInterest,
+        Defect::AapMessageUnbounded,
+        Defect::AapMultiVehicleAccepted,
+        Defect::AapGeneralNoConsentAccepted,
+        Defect::AapGeneralScopeNotChecked,
+        Defect::AapGeneralChannelNotChecked,
+        Defect::AapGeneralCustomerNoContact,
     ];
 
     /// (name, clause broken, seed rule) for each defect.
@@ -272,6 +346,126 @@ impl Defect {
                 "DMC12-AUTH-001",
                 "a missing bearer → 401 with WWW-Authenticate: Bearer",
             ),
+            AapConsentMissingAccepted => (
+                "aap-consent-missing-accepted",
+                "AAP02-CONSENT-MISSING-001",
+                "consent is always required (CONTACT_CONSENT_REQUIRED when missing)",
+            ),
+            AapScopeNotExact => (
+                "aap-scope-not-exact",
+                "AAP02-CONSENT-SCOPE-001",
+                "consent.scope MUST be [\"lead_submission\"] (CONTACT_CONSENT_REQUIRED otherwise)",
+            ),
+            AapChannelNotChecked => (
+                "aap-channel-not-checked",
+                "AAP02-CONSENT-CHANNEL-001",
+                "CONTACT_CONSENT_REQUIRED if the follow-up channel is not in allowed_channels",
+            ),
+            AapConditionAsValidation => (
+                "aap-condition-as-validation",
+                "AAP02-CONDITION-001",
+                "vehicle_of_interest.condition in the trade-in vocabulary → INVALID_CONDITION",
+            ),
+            AapTradeinConditionAccepted => (
+                "aap-tradein-condition-accepted",
+                "AAP02-CONDITION-002",
+                "trade_in.condition in the sale vocabulary → INVALID_CONDITION",
+            ),
+            AapUnknownConditionInvalid => (
+                "aap-unknown-condition-invalid",
+                "AAP02-CONDITION-003",
+                "a condition in neither vocabulary is a VALIDATION_ERROR, not INVALID_CONDITION",
+            ),
+            AapVehicleCheckedWithoutTestDrive => (
+                "aap-vehicle-checked-without-test-drive",
+                "AAP02-VEHICLE-NOTESTDRIVE-001",
+                "VEHICLE_NOT_FOUND / VEHICLE_UNAVAILABLE only when a test_drive appointment is requested",
+            ),
+            AapUnknownVehicleAccepted => (
+                "aap-unknown-vehicle-accepted",
+                "AAP02-VEHICLE-NOTFOUND-001",
+                "a test drive of a vehicle that cannot be located → VEHICLE_NOT_FOUND",
+            ),
+            AapSoldVehicleAccepted => (
+                "aap-sold-vehicle-accepted",
+                "AAP02-VEHICLE-UNAVAILABLE-001",
+                "a test drive of a vehicle no longer available → VEHICLE_UNAVAILABLE",
+            ),
+            AapAppointmentFailureRejectsLead => (
+                "aap-appointment-failure-rejects-lead",
+                "AAP02-APPT-UNAVAILABLE-001",
+                "APPOINTMENT_TIME_UNAVAILABLE: the lead may still be received (status received, appointment rejected)",
+            ),
+            AapConfirmedWithoutTime => (
+                "aap-confirmed-without-time",
+                "AAP02-APPT-CONFIRMED-001",
+                "confirmed: booked at confirmed_at",
+            ),
+            AapProposedWithoutTimes => (
+                "aap-proposed-without-times",
+                "AAP02-APPT-PROPOSED-001",
+                "proposed: alternatives in proposed_times",
+            ),
+            AapAppointmentAlwaysPresent => (
+                "aap-appointment-always-present",
+                "AAP02-APPT-ABSENT-001",
+                "data.appointment is present iff the request had an appointment",
+            ),
+            AapWrongResponseType => (
+                "aap-wrong-response-type",
+                "AAP02-TYPE-001",
+                "type: lead.submit.response",
+            ),
+            AapDealerPhoneLocal => (
+                "aap-dealer-phone-local",
+                "AAP02-DEALER-PHONE-001",
+                "data.dealer.phone: E.164 (+1XXXXXXXXXX)",
+            ),
+            AapLeadIdReused => (
+                "aap-lead-id-reused",
+                "AAP02-LEADID-001",
+                "data.lead_id: a dealer-assigned identifier, unique across received leads",
+            ),
+            AapAdfPhoneBeforeEmail => (
+                "aap-adf-phone-before-email",
+                "AAP02-ADF-001",
+                "the forwarded lead is a valid ADF 1.0 document (contact: name+, email, phone*)",
+            ),
+            AapAdfNoTestDriveInterest => (
+                "aap-adf-no-test-drive-interest",
+                "AAP02-ADF-002",
+                "ADF mapping: a requested test drive is <vehicle interest=\"test-drive\">",
+            ),
+            AapMessageUnbounded => (
+                "aap-message-unbounded",
+                "AAP02-REQ-001",
+                "message: max 4000 chars",
+            ),
+            AapMultiVehicleAccepted => (
+                "aap-multi-vehicle-accepted",
+                "AAP02-ONEVEHICLE-001",
+                "one vehicle_of_interest per submission (no multi-vehicle leads)",
+            ),
+            AapGeneralNoConsentAccepted => (
+                "aap-general-no-consent-accepted",
+                "AAPD-CONSENT-001",
+                "when customer is present, a ConsentGrant MUST also be present",
+            ),
+            AapGeneralScopeNotChecked => (
+                "aap-general-scope-not-checked",
+                "AAPD-CONSENT-SCOPE-001",
+                "consent.scope MUST include general_inquiry",
+            ),
+            AapGeneralChannelNotChecked => (
+                "aap-general-channel-not-checked",
+                "AAPD-CONSENT-CHANNEL-001",
+                "rejected with CONTACT_CONSENT_REQUIRED when the follow-up channel is not in allowed_channels",
+            ),
+            AapGeneralCustomerNoContact => (
+                "aap-general-customer-no-contact",
+                "AAPD-CUSTOMER-001",
+                "Customer requires first_name, last_name and at least one of email or phone (E.164)",
+            ),
         }
     }
 
@@ -288,6 +482,11 @@ impl Defect {
     /// The seed rule it breaks, in words.
     pub fn rule(self) -> &'static str {
         self.info().2
+    }
+
+    /// Does it break an AAP clause (`AAP02-…` or `AAPD-…`) rather than a DMC-12 / binding one?
+    pub fn is_aap(self) -> bool {
+        self.clause().starts_with("AAP")
     }
 
     /// Look a defect up by name.

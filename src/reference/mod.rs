@@ -8,9 +8,13 @@
 //! `a2a` and `mcp` are the two transports, `auth` the bearer check, `tools` the four DMC-12
 //! tools (with `validate`, `email`, `adf`, `crm` and `store` as the pieces of the hand-off),
 //! `inventory` the seeded Mark Miller Subaru stock, `logging` the per-server log capture and
-//! [`serve`] the `serve-reference` command.
+//! [`serve`] the `serve-reference` command. [`aap`] adds the AAP skills `lead.submit`,
+//! `lead.general` and `inventory.search` on the A2A bindings (with `aap_adf` their ADF
+//! leads), and `a2a_version_0_3` switches A2A to the 0.3 profile.
 
 mod a2a;
+pub mod aap;
+mod aap_adf;
 mod adf;
 mod auth;
 mod crm;
@@ -48,6 +52,8 @@ pub const TOKEN_UNSCOPED: &str = "tck-unscoped-9b4e1d7c3a05";
 pub const DEALER_NAME: &str = "Mark Miller Subaru";
 /// The A2A protocol version the reference speaks (`A2A-Version` header).
 pub const A2A_VERSION: &str = "1.0";
+/// The A2A version of the 0.3 profile (`protocolVersion` of its agent card).
+pub const A2A_VERSION_0_3: &str = "0.3";
 /// The MCP protocol version the reference speaks.
 pub const MCP_PROTOCOL_VERSION: &str = "2025-11-25";
 
@@ -126,6 +132,9 @@ pub struct ReferenceConfig {
     pub skill_path: String,
     /// The key of the error code inside the error envelope (default `code`).
     pub error_code_key: String,
+    /// Serve the A2A 0.3 profile instead of 1.0: JSON-RPC `message/send`, kind-tagged parts,
+    /// HTTP+JSON `POST /a2a/rest/v1/message:send`, no `A2A-Version` header, a 0.3 agent card.
+    pub a2a_version_0_3: bool,
 }
 
 impl Default for ReferenceConfig {
@@ -150,6 +159,7 @@ impl Default for ReferenceConfig {
             log: None,
             skill_path: "skill".into(),
             error_code_key: "code".into(),
+            a2a_version_0_3: false,
         }
     }
 }
@@ -193,6 +203,8 @@ pub(crate) struct App {
     pub(crate) mailer: email::Mailer,
     pub(crate) crm: Option<crm::CrmClient>,
     pub(crate) inventory: Vec<inventory::Vehicle>,
+    pub(crate) aap: aap::AapState,
+    pub(crate) a2a_0_3: bool,
     pub(crate) sessions: Mutex<HashMap<String, McpSession>>,
     pub(crate) skill_path: String,
     pub(crate) error_code_key: String,
@@ -282,6 +294,7 @@ impl ReferenceServer {
         };
         let store = store::Store::open(&cfg.db)?;
         let validator = validate::RequestValidator::new()?;
+        let aap = aap::AapState::new()?;
 
         let listener = tokio::net::TcpListener::bind(cfg.bind)
             .await
@@ -318,14 +331,21 @@ impl ReferenceServer {
             mailer,
             crm,
             inventory: inventory::seed(),
+            aap,
+            a2a_0_3: cfg.a2a_version_0_3,
             sessions: Mutex::new(HashMap::new()),
             dispatch: cfg.log.clone().map(logging::capture_dispatch),
         });
 
+        let rest_send_path = if cfg.a2a_version_0_3 {
+            "/a2a/rest/v1/message:send"
+        } else {
+            "/a2a/rest/message:send"
+        };
         let router = Router::new()
             .route("/.well-known/agent-card.json", get(a2a::agent_card))
             .route("/a2a/jsonrpc", any(a2a::jsonrpc))
-            .route("/a2a/rest/message:send", any(a2a::rest_send))
+            .route(rest_send_path, any(a2a::rest_send))
             .route("/a2a/rest/{*rest}", any(a2a::rest_not_found))
             .route("/mcp", any(mcp::handle))
             .fallback(http::not_found)
@@ -348,8 +368,13 @@ impl ReferenceServer {
             }
         });
         logging::in_dispatch(app.dispatch.as_ref(), || {
+            let a2a = if cfg.a2a_version_0_3 {
+                A2A_VERSION_0_3
+            } else {
+                A2A_VERSION
+            };
             tracing::info!(addr = %addr, defect = ?cfg.defect.map(|d| d.name()), sse = cfg.sse,
-                crm = cfg.crm_url.is_some(), "dealer-tck reference started");
+                crm = cfg.crm_url.is_some(), a2a, "dealer-tck reference started");
         });
         Ok(ReferenceServer {
             addr,

@@ -59,6 +59,10 @@ pub struct ServeArgs {
     /// Timeout of the SMTP session in milliseconds.
     #[arg(long, value_name = "MS", default_value_t = 10_000)]
     pub smtp_timeout_ms: u64,
+    /// Serve the A2A 0.3 profile (JSON-RPC `message/send`, kind-tagged parts, HTTP+JSON
+    /// `/a2a/rest/v1/message:send`, no A2A-Version header, a 0.3 agent card) instead of 1.0.
+    #[arg(long = "a2a-0-3")]
+    pub a2a_0_3: bool,
     /// TOML file of accepted tokens (`[[tokens]]` with token, agent, scopes); replaces the
     /// default tokens.
     #[arg(long, value_name = "FILE")]
@@ -142,6 +146,7 @@ pub fn config_from_args(args: &ServeArgs) -> Result<ReferenceConfig, ReferenceEr
         skill_path: args.skill_path.clone(),
         error_code_key: args.error_code_key.clone(),
         smtp_timeout: Duration::from_millis(args.smtp_timeout_ms),
+        a2a_version_0_3: args.a2a_0_3,
         ..ReferenceConfig::default()
     })
 }
@@ -235,6 +240,9 @@ mod tests {
         assert_eq!(cfg.db, DbLocation::File("/tmp/x.db".into()));
         assert_eq!(cfg.crm_timeout, Duration::from_millis(300));
         assert!(cfg.sse);
+        assert!(!cfg.a2a_version_0_3, "A2A 1.0 unless --a2a-0-3");
+        let a = parse(&["--smtp", "h:1", "--a2a-0-3"]).expect("parse");
+        assert!(config_from_args(&a).expect("config").a2a_version_0_3);
     }
 
     #[test]

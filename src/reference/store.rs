@@ -1,5 +1,6 @@
 //! The reference's SQLite [`Store`] (rusqlite, bundled): `reservations`, `deal_handoffs` (🔒
-//! fields only as lower-case SHA-256 hex) and `audit_log`. The journal mode is DELETE (no WAL)
+//! fields only as lower-case SHA-256 hex), `aap_leads` (received AAP leads, the customer only as
+//! digests, for lead ids and duplicate detection) and `audit_log`. The journal mode is DELETE (no WAL)
 //! so one file holds everything the harness scans. The connection sits behind a mutex and is
 //! only used from `spawn_blocking`.
 
@@ -62,6 +63,38 @@ pub(crate) struct AuditEntry {
     pub(crate) email_sha256: Option<String>,
 }
 
+/// An `aap_leads` row: one received AAP lead, its customer only as SHA-256 digests.
+#[derive(Debug, Clone)]
+pub(crate) struct LeadRecord {
+    /// The dealer-assigned lead id.
+    pub(crate) lead_id: String,
+    /// `lead.submit` or `lead.general`.
+    pub(crate) skill: String,
+    /// The calling agent.
+    pub(crate) agent: String,
+    /// SHA-256 of the trimmed, lower-cased customer email.
+    pub(crate) email_sha256: Option<String>,
+    /// SHA-256 of the customer phone.
+    pub(crate) phone_sha256: Option<String>,
+    /// SHA-256 of what makes two leads of one customer the same (vehicle or message).
+    pub(crate) subject_sha256: String,
+    /// The appointment outcome, if one was requested.
+    pub(crate) appointment_status: Option<String>,
+    /// When it was received.
+    pub(crate) received_at: DateTime<Utc>,
+}
+
+/// What [`Store::find_or_insert_lead`] did.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum LeadInsert {
+    /// A lead of the same customer and subject was received within the window: its id.
+    Duplicate(String),
+    /// The new lead was recorded.
+    Inserted,
+    /// No duplicate, and nothing to record.
+    Nothing,
+}
+
 /// What `create_reservation` did.
 #[derive(Debug)]
 pub(crate) enum Reserve {
@@ -107,6 +140,21 @@ CREATE TABLE IF NOT EXISTS deal_handoffs (
     sent_at TEXT,
     created_at TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS aap_leads (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    lead_id TEXT NOT NULL,
+    skill TEXT NOT NULL,
+    agent TEXT NOT NULL,
+    email_sha256 TEXT,
+    phone_sha256 TEXT,
+    subject_sha256 TEXT NOT NULL,
+    appointment_status TEXT,
+    crm_status TEXT,
+    crm_lead_id TEXT,
+    received_at TEXT NOT NULL,
+    received_at_ms INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS aap_leads_subject ON aap_leads (skill, subject_sha256, received_at_ms);
 CREATE TABLE IF NOT EXISTS audit_log (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     ts TEXT NOT NULL,
@@ -318,6 +366,85 @@ impl Store {
             )?;
             insert_audit(&tx, &audit)?;
             tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// In one transaction: the earliest lead of `skill` received after `since` with the same
+    /// subject and the same email or phone digest (a duplicate), else record `rec` if given.
+    /// A lead without email and phone digests is never a duplicate.
+    pub(crate) async fn find_or_insert_lead(
+        &self,
+        skill: String,
+        email_sha256: Option<String>,
+        phone_sha256: Option<String>,
+        subject_sha256: String,
+        since: DateTime<Utc>,
+        rec: Option<LeadRecord>,
+    ) -> Result<LeadInsert, StoreError> {
+        self.run(move |conn| {
+            let tx = conn.transaction()?;
+            let earlier: Option<String> = if email_sha256.is_none() && phone_sha256.is_none() {
+                None
+            } else {
+                tx.query_row(
+                    "SELECT lead_id FROM aap_leads
+                     WHERE skill = ?1 AND subject_sha256 = ?2 AND received_at_ms > ?3
+                       AND ((?4 IS NOT NULL AND email_sha256 = ?4)
+                         OR (?5 IS NOT NULL AND phone_sha256 = ?5))
+                     ORDER BY received_at_ms ASC, id ASC LIMIT 1",
+                    params![
+                        skill,
+                        subject_sha256,
+                        since.timestamp_millis(),
+                        email_sha256,
+                        phone_sha256
+                    ],
+                    |r| r.get(0),
+                )
+                .optional()?
+            };
+            if let Some(id) = earlier {
+                return Ok(LeadInsert::Duplicate(id));
+            }
+            let Some(rec) = rec else {
+                return Ok(LeadInsert::Nothing);
+            };
+            tx.execute(
+                "INSERT INTO aap_leads (lead_id, skill, agent, email_sha256, phone_sha256,
+                    subject_sha256, appointment_status, received_at, received_at_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                params![
+                    rec.lead_id,
+                    rec.skill,
+                    rec.agent,
+                    rec.email_sha256,
+                    rec.phone_sha256,
+                    rec.subject_sha256,
+                    rec.appointment_status,
+                    rfc3339_ms(rec.received_at),
+                    rec.received_at.timestamp_millis()
+                ],
+            )?;
+            tx.commit()?;
+            Ok(LeadInsert::Inserted)
+        })
+        .await
+    }
+
+    /// Record the CRM outcome of a lead.
+    pub(crate) async fn set_lead_crm(
+        &self,
+        lead_id: String,
+        crm_status: String,
+        crm_lead_id: Option<String>,
+    ) -> Result<(), StoreError> {
+        self.run(move |conn| {
+            conn.execute(
+                "UPDATE aap_leads SET crm_status = ?2, crm_lead_id = ?3 WHERE lead_id = ?1",
+                params![lead_id, crm_status, crm_lead_id],
+            )?;
             Ok(())
         })
         .await

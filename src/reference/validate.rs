@@ -72,6 +72,78 @@ fn schema_value(v: &Value) -> String {
     }
 }
 
+/// The field (dotted path; for `required` the missing member) and the rule (keyword and
+/// limit) an error breaks — from the instance path and the error kind, never the value.
+pub(crate) fn field_and_rule(err: &jsonschema::ValidationError<'_>) -> (String, String) {
+    let at = dotted(err.instance_path());
+    match err.kind() {
+        ValidationErrorKind::Required { property } => (
+            join(&at, property.as_str().unwrap_or("?")),
+            "required".to_string(),
+        ),
+        ValidationErrorKind::AdditionalProperties { unexpected } => (
+            match unexpected.as_slice() {
+                [one] => join(&at, one),
+                _ => at.clone(),
+            },
+            "additionalProperties false".to_string(),
+        ),
+        ValidationErrorKind::MaxLength { limit } => (at.clone(), format!("maxLength {limit}")),
+        ValidationErrorKind::MinLength { limit } => (at.clone(), format!("minLength {limit}")),
+        ValidationErrorKind::Pattern { pattern } => (at.clone(), format!("pattern {pattern}")),
+        ValidationErrorKind::Constant { expected_value } => (
+            at.clone(),
+            format!("const {}", schema_value(expected_value)),
+        ),
+        ValidationErrorKind::Enum { options } => {
+            (at.clone(), format!("enum {}", schema_value(options)))
+        }
+        ValidationErrorKind::Type { kind } => {
+            let t = match kind {
+                TypeKind::Single(t) => t.to_string(),
+                TypeKind::Multiple(set) => set
+                    .iter()
+                    .map(|t| t.to_string())
+                    .collect::<Vec<_>>()
+                    .join("|"),
+            };
+            (at.clone(), format!("type {t}"))
+        }
+        ValidationErrorKind::Minimum { limit } => (at.clone(), format!("minimum {limit}")),
+        ValidationErrorKind::Maximum { limit } => (at.clone(), format!("maximum {limit}")),
+        ValidationErrorKind::Format { format } => (at.clone(), format!("format {format}")),
+        ValidationErrorKind::MinItems { limit } => (at.clone(), format!("minItems {limit}")),
+        ValidationErrorKind::MaxItems { limit } => (at.clone(), format!("maxItems {limit}")),
+        ValidationErrorKind::UniqueItems => (at.clone(), "uniqueItems true".to_string()),
+        ValidationErrorKind::AnyOf { context } => (
+            at.clone(),
+            any_of_rule(context).unwrap_or_else(|| "anyOf".to_string()),
+        ),
+        other => (at.clone(), other.keyword().to_string()),
+    }
+}
+
+/// `anyOf required email | phone` for an `anyOf` whose branches are `required` lists.
+fn any_of_rule(context: &[Vec<jsonschema::ValidationError<'static>>]) -> Option<String> {
+    let mut branches = Vec::new();
+    for branch in context {
+        let mut members = Vec::new();
+        for e in branch {
+            match e.kind() {
+                ValidationErrorKind::Required { property } => {
+                    members.push(property.as_str()?.to_string());
+                }
+                _ => return None,
+            }
+        }
+        if members.is_empty() {
+            return None;
+        }
+        branches.push(members.join("+"));
+    }
+    (!branches.is_empty()).then(|| format!("anyOf required {}", branches.join(" | ")))
+}
+
 impl RequestValidator {
     /// Compile the embedded schema.
     pub(crate) fn new() -> Result<RequestValidator, ReferenceError> {
@@ -96,57 +168,7 @@ impl RequestValidator {
         for err in self.validator.iter_errors(instance) {
             let path = err.instance_path();
             let at = dotted(path);
-            let (field, rule) = match err.kind() {
-                ValidationErrorKind::Required { property } => (
-                    join(&at, property.as_str().unwrap_or("?")),
-                    "required".to_string(),
-                ),
-                ValidationErrorKind::AdditionalProperties { unexpected } => (
-                    match unexpected.as_slice() {
-                        [one] => join(&at, one),
-                        _ => at.clone(),
-                    },
-                    "additionalProperties false".to_string(),
-                ),
-                ValidationErrorKind::MaxLength { limit } => {
-                    (at.clone(), format!("maxLength {limit}"))
-                }
-                ValidationErrorKind::MinLength { limit } => {
-                    (at.clone(), format!("minLength {limit}"))
-                }
-                ValidationErrorKind::Pattern { pattern } => {
-                    (at.clone(), format!("pattern {pattern}"))
-                }
-                ValidationErrorKind::Constant { expected_value } => (
-                    at.clone(),
-                    format!("const {}", schema_value(expected_value)),
-                ),
-                ValidationErrorKind::Enum { options } => {
-                    (at.clone(), format!("enum {}", schema_value(options)))
-                }
-                ValidationErrorKind::Type { kind } => {
-                    let t = match kind {
-                        TypeKind::Single(t) => t.to_string(),
-                        TypeKind::Multiple(set) => set
-                            .iter()
-                            .map(|t| t.to_string())
-                            .collect::<Vec<_>>()
-                            .join("|"),
-                    };
-                    (at.clone(), format!("type {t}"))
-                }
-                ValidationErrorKind::Minimum { limit } => (at.clone(), format!("minimum {limit}")),
-                ValidationErrorKind::Maximum { limit } => (at.clone(), format!("maximum {limit}")),
-                ValidationErrorKind::Format { format } => (at.clone(), format!("format {format}")),
-                ValidationErrorKind::MinItems { limit } => {
-                    (at.clone(), format!("minItems {limit}"))
-                }
-                ValidationErrorKind::MaxItems { limit } => {
-                    (at.clone(), format!("maxItems {limit}"))
-                }
-                ValidationErrorKind::UniqueItems => (at.clone(), "uniqueItems true".to_string()),
-                other => (at.clone(), other.keyword().to_string()),
-            };
+            let (field, rule) = field_and_rule(&err);
             let kind = err.kind();
             let relaxed = match defect {
                 Some(Defect::AcceptConsentFalse) => {

@@ -1,12 +1,15 @@
 //! The runner: [`run`] takes [`RunOptions`], starts the observers (SMTP sink, CRM mock), brings
 //! up the target (the embedded reference by default), drives every DMC-12 scenario over every
-//! transport the target offers, scans every surface it can see for leaked canaries, and folds
-//! the evaluations into a [`Report`]. It talks to the target over the wire only.
+//! transport the target offers and the AAP suites its agent card calls for ([`aap`]), scans
+//! every surface it can see for leaked canaries, and folds the evaluations into a [`Report`].
+//! It talks to the target over the wire only.
 
+pub mod aap;
 mod dmc12;
 pub mod profile;
 mod target;
 
+pub use aap::{AapSuiteRun, AapTimes, AapVehicles};
 pub use target::{Target, TargetSpec, Tokens};
 
 use crate::check::{CodeRules, Evaluation, Outcome};
@@ -87,6 +90,14 @@ pub struct RunOptions {
     pub allow_not_tested: bool,
     /// The dealer-desk recipients, if known (the embedded reference's are).
     pub desk: Vec<String>,
+    /// A2A protocol version the AAP suites speak on the A2A bindings, and the embedded
+    /// reference serves (default 1.0; 0.3 is a second profile). The DMC-12 suite stays on 1.0.
+    pub a2a_profile: crate::transport::a2a::A2aProfile,
+    /// AAP appointment-time fixtures (default: computed from the reference's documented rules;
+    /// a `None` leaves the cases that need it NOT_TESTED).
+    pub aap_times: AapTimes,
+    /// AAP vehicle fixtures from the target profile (default none: `inventory.search`).
+    pub aap_vehicles: AapVehicles,
 }
 
 impl Default for RunOptions {
@@ -127,6 +138,9 @@ impl Default for RunOptions {
             ],
             allow_not_tested: false,
             desk: vec![],
+            a2a_profile: crate::transport::a2a::A2aProfile::default(),
+            aap_times: AapTimes::default(),
+            aap_vehicles: AapVehicles::default(),
         }
     }
 }
@@ -164,7 +178,8 @@ impl Ledger {
     }
 }
 
-/// Run the suites against the target `opts.target` describes and write the report.
+/// Run the suites against the target `opts.target` describes — the AAP suites its agent card
+/// calls for and DMC-12 — and write the report.
 pub async fn run(mut opts: RunOptions) -> Result<(Report, Option<PathBuf>), TckError> {
     if matches!(opts.target, TargetSpec::Embedded) && opts.desk.is_empty() {
         opts.desk = crate::reference::ReferenceConfig::default().desk;
@@ -197,18 +212,64 @@ pub async fn run(mut opts: RunOptions) -> Result<(Report, Option<PathBuf>), TckE
         db_files: target.db_files(),
         ..Ledger::default()
     };
-    let discovery = dmc12::discover(&opts, &target, &mut ledger).await?;
-    let transports = dmc12::run_suite(
-        &opts,
-        &mut target,
-        &discovery,
-        &sink,
-        &crm,
-        (&store_id, &crm_token),
-        &mut ledger,
-    )
-    .await?;
-    dmc12::end_of_run_scans(&target, &sink, &crm, &transports, &mut ledger).await;
+    // The AAP suites run first: the DMC-12 suite ends by restarting the target with the CRM
+    // sink off, and the AAP ADF clauses need it on.
+    let aap_crm = opts.crm_expected.then_some(aap::AapCrm {
+        mock: &crm,
+        store_id: &store_id,
+        token: &crm_token,
+    });
+    let aap = aap::run_suites(&opts, &target, aap_crm, &mut ledger).await?;
+    let mut skipped: Vec<crate::report::Skipped> = vec![];
+    // A suite none of whose clauses passes the clause filter is not run.
+    let dmc12_selected = opts
+        .clause_filter
+        .as_deref()
+        .is_none_or(|f| catalogue::dmc12().clauses.iter().any(|c| c.id.contains(f)));
+    let mut transports = vec![];
+    if dmc12_selected {
+        match dmc12::discover(&opts, &target, &mut ledger).await {
+            Ok(discovery) => {
+                transports = dmc12::run_suite(
+                    &opts,
+                    &mut target,
+                    &discovery,
+                    &sink,
+                    &crm,
+                    (&store_id, &crm_token),
+                    &mut ledger,
+                )
+                .await?;
+                dmc12::end_of_run_scans(&target, &sink, &crm, &transports, &mut ledger).await;
+                skipped.extend(
+                    discovery
+                        .missing
+                        .iter()
+                        .map(|(b, why)| crate::report::Skipped {
+                            name: b.name().to_string(),
+                            reason: why.clone(),
+                        }),
+                );
+            }
+            // A target that answered the AAP suites but offers no DMC-12: that suite is
+            // skipped, not the run.
+            Err(TckError::Unreachable(why)) if !aap.ran.is_empty() => {
+                skipped.push(crate::report::Skipped {
+                    name: catalogue::dmc12().suite.clone(),
+                    reason: why,
+                });
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    skipped.extend(
+        aap.skipped
+            .iter()
+            .map(|(name, why)| crate::report::Skipped {
+                name: name.clone(),
+                reason: why.clone(),
+            }),
+    );
     let crm_requests = crm.requests().await.len();
     let url = target.base_url();
     let target_kind = target.kind_name();
@@ -217,14 +278,29 @@ pub async fn run(mut opts: RunOptions) -> Result<(Report, Option<PathBuf>), TckE
         return Err(TckError::Unreachable(why));
     }
 
-    let cat = catalogue::dmc12();
-    let suite = crate::report::aggregate(
-        cat,
-        &ledger.evals,
-        &transports,
-        opts.clause_filter.as_deref(),
-        &ledger.counterexamples,
-    );
+    let mut suites = vec![];
+    if dmc12_selected {
+        suites.push(crate::report::aggregate(
+            catalogue::dmc12(),
+            &ledger.evals,
+            &transports,
+            opts.clause_filter.as_deref(),
+            &ledger.counterexamples,
+        ));
+    }
+    for r in &aap.ran {
+        suites.push(crate::report::aggregate(
+            r.suite.catalogue(),
+            &ledger.evals,
+            &r.transports,
+            opts.clause_filter.as_deref(),
+            &ledger.counterexamples,
+        ));
+    }
+    let mut all_transports = transports.clone();
+    all_transports.extend(aap.ran.iter().flat_map(|r| r.transports.iter().copied()));
+    all_transports.sort();
+    all_transports.dedup();
     let seconds = started.elapsed().as_secs_f64();
     let mut stats = ledger.stats.clone();
     stats.mails = sink.mails().len();
@@ -244,15 +320,11 @@ pub async fn run(mut opts: RunOptions) -> Result<(Report, Option<PathBuf>), TckE
             kind: target_kind.into(),
             url,
             defect: opts.defect.map(|d| d.name().to_string()),
-            transports: transports.iter().map(|b| b.name().to_string()).collect(),
-            skipped: discovery
-                .missing
+            transports: all_transports
                 .iter()
-                .map(|(b, why)| crate::report::Skipped {
-                    name: b.name().to_string(),
-                    reason: why.clone(),
-                })
+                .map(|b| b.name().to_string())
                 .collect(),
+            skipped,
         },
         seed: opts.seed,
         cases_per_transport: opts.cases,
@@ -260,7 +332,7 @@ pub async fn run(mut opts: RunOptions) -> Result<(Report, Option<PathBuf>), TckE
         totals: Default::default(),
         conformant: false,
         exit_code: 1,
-        suites: vec![suite],
+        suites,
         stats,
     };
     report.finish(opts.allow_not_tested);

@@ -280,6 +280,7 @@ impl Target {
                     crm_timeout: Duration::from_millis(500),
                     smtp_timeout: Duration::from_secs(5),
                     log: Some(log.clone()),
+                    a2a_version_0_3: opts.a2a_profile == crate::transport::a2a::A2aProfile::V0_3,
                     ..ReferenceConfig::default()
                 };
                 let crm_timeout = cfg.crm_timeout;

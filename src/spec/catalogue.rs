@@ -213,7 +213,11 @@ pub const SCHEMA_FILES: &[(&str, &str, &str)] = &[
 
 /// Every clause catalogue the harness ships, as `(suite, parsed catalogue)`.
 pub fn catalogues() -> Vec<(&'static str, &'static Catalogue)> {
-    vec![("dmc12", dmc12())]
+    vec![
+        ("dmc12", dmc12()),
+        ("aap-0.2", aap_v02()),
+        ("aap-draft", aap_draft()),
+    ]
 }
 
 /// The request and response schemas of one AAP profile.
@@ -431,5 +435,121 @@ mod added_tests {
             .map(SchemaViolation::rule)
             .collect();
         assert_eq!(rules, vec!["/consent/scope contains"]);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Added for the AAP suites (issue 5): the clause catalogues of suites/aap-0.2 and
+// suites/aap-draft.
+// ---------------------------------------------------------------------------------------------
+
+/// The embedded AAP v0.2 (`lead.submit`) catalogue source.
+pub const AAP_V02_CLAUSES_TOML: &str = include_str!("../../suites/aap-0.2/clauses.toml");
+/// The embedded AAP draft (`lead.general`) catalogue source.
+pub const AAP_DRAFT_CLAUSES_TOML: &str = include_str!("../../suites/aap-draft/clauses.toml");
+
+/// The AAP v0.2 (`lead.submit`) catalogue (parsed once; the embedded file is checked by the
+/// tests).
+pub fn aap_v02() -> &'static Catalogue {
+    static CAT: OnceLock<Catalogue> = OnceLock::new();
+    CAT.get_or_init(|| {
+        toml::from_str(AAP_V02_CLAUSES_TOML).expect("embedded suites/aap-0.2/clauses.toml parses")
+    })
+}
+
+/// The AAP draft (`lead.general`) catalogue (parsed once; the embedded file is checked by the
+/// tests).
+pub fn aap_draft() -> &'static Catalogue {
+    static CAT: OnceLock<Catalogue> = OnceLock::new();
+    CAT.get_or_init(|| {
+        toml::from_str(AAP_DRAFT_CLAUSES_TOML)
+            .expect("embedded suites/aap-draft/clauses.toml parses")
+    })
+}
+
+/// Every catalogue the runner can report (DMC-12, AAP v0.2, AAP draft), in report order.
+pub fn all_catalogues() -> [&'static Catalogue; 3] {
+    [dmc12(), aap_v02(), aap_draft()]
+}
+
+#[cfg(test)]
+mod aap_tests {
+    use super::*;
+
+    /// The clause ids shared with the reference (notes/aap-contract.md), exactly.
+    const V02_IDS: &[&str] = &[
+        "AAP02-ACCEPT-001",
+        "AAP02-REQ-001",
+        "AAP02-ONEVEHICLE-001",
+        "AAP02-CONSENT-MISSING-001",
+        "AAP02-CONSENT-SCOPE-001",
+        "AAP02-CONSENT-CHANNEL-001",
+        "AAP02-CONDITION-001",
+        "AAP02-CONDITION-002",
+        "AAP02-CONDITION-003",
+        "AAP02-VEHICLE-NOTFOUND-001",
+        "AAP02-VEHICLE-UNAVAILABLE-001",
+        "AAP02-VEHICLE-NOTESTDRIVE-001",
+        "AAP02-APPT-UNAVAILABLE-001",
+        "AAP02-APPT-CONFIRMED-001",
+        "AAP02-APPT-PROPOSED-001",
+        "AAP02-APPT-ABSENT-001",
+        "AAP02-DUPLICATE-001",
+        "AAP02-TYPE-001",
+        "AAP02-STATUS-001",
+        "AAP02-DEALER-PHONE-001",
+        "AAP02-LEADID-001",
+        "AAP02-ADF-001",
+        "AAP02-ADF-002",
+    ];
+    const DRAFT_IDS: &[&str] = &[
+        "AAPD-ACCEPT-001",
+        "AAPD-REQ-001",
+        "AAPD-CUSTOMER-001",
+        "AAPD-CONSENT-001",
+        "AAPD-CONSENT-SCOPE-001",
+        "AAPD-CONSENT-CHANNEL-001",
+        "AAPD-ANON-001",
+        "AAPD-TYPE-001",
+        "AAPD-STATUS-001",
+        "AAPD-DEALER-PHONE-001",
+        "AAPD-LEADID-001",
+        "AAPD-DUPLICATE-001",
+        "AAPD-ADF-001",
+    ];
+
+    #[test]
+    fn aap_catalogues_carry_exactly_the_contract_ids() {
+        for (cat, ids, suite) in [
+            (aap_v02(), V02_IDS, "aap-0.2"),
+            (aap_draft(), DRAFT_IDS, "aap-draft"),
+        ] {
+            assert_eq!(cat.suite, suite);
+            let got: Vec<&str> = cat.clauses.iter().map(|c| c.id.as_str()).collect();
+            assert_eq!(got, ids.to_vec(), "{suite}");
+        }
+    }
+
+    #[test]
+    fn only_duplicates_and_anonymous_are_should() {
+        for cat in [aap_v02(), aap_draft()] {
+            for c in &cat.clauses {
+                let should = c.id.contains("DUPLICATE") || c.id.contains("ANON");
+                let want = if should { Level::Should } else { Level::Must };
+                assert_eq!(c.level, want, "{}", c.id);
+            }
+        }
+    }
+
+    #[test]
+    fn clause_ids_are_unique_across_catalogues() {
+        let mut ids: Vec<&str> = all_catalogues()
+            .iter()
+            .flat_map(|c| c.clauses.iter().map(|c| c.id.as_str()))
+            .collect();
+        let n = ids.len();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), n);
     }
 }

@@ -5,6 +5,11 @@
 //! DataPart with the operation's arguments and the operation id in `message.metadata`. Replies
 //! are decoded by [`decode_reply`], which finds the operation's result object in
 //! `message.parts`, `task.artifacts[*].parts` or `task.status.message.parts`.
+//!
+//! A second transport profile, [`A2aProfile::V0_3`] (selected by
+//! [`ClientConfig::a2a_profile`](super::ClientConfig)), speaks A2A 0.3 instead: JSON-RPC method
+//! `message/send`, kind-tagged parts (`{"kind":"data","data":…}`), HTTP+JSON at
+//! `<base>/v1/message:send` with `application/json`, and no `A2A-Version` header.
 
 use super::{
     Binding, ClientConfig, Exchange, RawRequest, Reply, TransportError, bounded, header_list,
@@ -17,6 +22,67 @@ use std::time::Instant;
 
 /// Content type of A2A HTTP+JSON requests.
 pub const REST_CONTENT_TYPE: &str = "application/a2a+json";
+
+/// The A2A protocol version a client speaks (a transport profile, BINDINGS.md §1).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize,
+)]
+pub enum A2aProfile {
+    /// A2A 1.0 (default): `SendMessage`, DataParts without `kind`, `<base>/message:send`
+    /// (`application/a2a+json`), `A2A-Version: 1.0` on every request.
+    #[default]
+    #[serde(rename = "1.0")]
+    V1_0,
+    /// A2A 0.3: `message/send`, `{"kind":"data","data":…}` parts in a `kind:"message"` Message
+    /// with role `user`, `<base>/v1/message:send` (`application/json`), no version header.
+    #[serde(rename = "0.3")]
+    V0_3,
+}
+
+impl A2aProfile {
+    /// Every profile.
+    pub const ALL: [A2aProfile; 2] = [A2aProfile::V1_0, A2aProfile::V0_3];
+
+    /// The version string (`1.0`, `0.3`), as on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            A2aProfile::V1_0 => "1.0",
+            A2aProfile::V0_3 => "0.3",
+        }
+    }
+
+    /// The JSON-RPC method of an operation call.
+    pub fn send_method(self) -> &'static str {
+        match self {
+            A2aProfile::V1_0 => "SendMessage",
+            A2aProfile::V0_3 => "message/send",
+        }
+    }
+
+    /// The path appended to the HTTP+JSON base URL for an operation call.
+    pub fn rest_send_path(self) -> &'static str {
+        match self {
+            A2aProfile::V1_0 => "/message:send",
+            A2aProfile::V0_3 => "/v1/message:send",
+        }
+    }
+}
+
+impl std::fmt::Display for A2aProfile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for A2aProfile {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        A2aProfile::ALL
+            .into_iter()
+            .find(|p| p.name() == s)
+            .ok_or_else(|| format!("unknown A2A profile '{s}' (1.0, 0.3)"))
+    }
+}
 
 /// A2A 1.0 client for one binding.
 pub struct A2aClient {
@@ -45,10 +111,16 @@ impl A2aClient {
         self.binding
     }
 
-    /// The URL requests go to: the JSON-RPC endpoint, or `<base>/message:send` for REST.
+    /// The profile (A2A version) this client speaks.
+    pub fn profile(&self) -> A2aProfile {
+        self.cfg.a2a_profile
+    }
+
+    /// The URL requests go to: the JSON-RPC endpoint, or `<base>/message:send` for REST
+    /// (`<base>/v1/message:send` in the 0.3 profile).
     pub fn endpoint(&self) -> String {
         match self.binding {
-            Binding::A2aRest => format!("{}/message:send", self.url),
+            Binding::A2aRest => format!("{}{}", self.url, self.profile().rest_send_path()),
             Binding::A2aJsonrpc | Binding::Mcp => self.url.clone(),
         }
     }
@@ -59,15 +131,16 @@ impl A2aClient {
     /// `cfg.skill_key` without a dot is a key of `message.metadata`; with dots it is a path
     /// from the SendMessage params (`message.metadata.skillId`, `metadata.skill`, …).
     pub fn request_body(&self, op: &str, args: &Value, id: u64) -> Value {
+        let profile = self.profile();
         let key = &self.cfg.skill_key;
         let mut params = if key.contains('.') {
-            let mut m = message("", op, args);
+            let mut m = message_for(profile, "", op, args);
             m["metadata"] = json!({});
             let mut p = json!({ "message": m });
             set_path(&mut p, key, Value::String(op.to_string()));
             p
         } else {
-            json!({ "message": message(key, op, args) })
+            json!({ "message": message_for(profile, key, op, args) })
         };
         let empty_meta = params
             .pointer("/message/metadata")
@@ -80,7 +153,7 @@ impl A2aClient {
             Binding::A2aJsonrpc | Binding::Mcp => json!({
                 "jsonrpc": "2.0",
                 "id": id,
-                "method": "SendMessage",
+                "method": profile.send_method(),
                 "params": params,
             }),
         }
@@ -126,21 +199,24 @@ impl A2aClient {
     }
 
     fn content_type(&self) -> &'static str {
-        match self.binding {
-            Binding::A2aRest => REST_CONTENT_TYPE,
-            Binding::A2aJsonrpc | Binding::Mcp => "application/json",
+        match (self.binding, self.profile()) {
+            (Binding::A2aRest, A2aProfile::V1_0) => REST_CONTENT_TYPE,
+            _ => "application/json",
         }
     }
 
     fn default_headers(&self) -> Vec<(String, String)> {
-        let accept = match self.binding {
-            Binding::A2aRest => "application/a2a+json, application/json",
-            Binding::A2aJsonrpc | Binding::Mcp => "application/json",
+        let accept = match (self.binding, self.profile()) {
+            (Binding::A2aRest, A2aProfile::V1_0) => "application/a2a+json, application/json",
+            _ => "application/json",
         };
-        vec![
-            ("a2a-version".into(), self.cfg.a2a_version.clone()),
-            ("accept".into(), accept.into()),
-        ]
+        match self.profile() {
+            A2aProfile::V1_0 => vec![
+                ("a2a-version".into(), self.cfg.a2a_version.clone()),
+                ("accept".into(), accept.into()),
+            ],
+            A2aProfile::V0_3 => vec![("accept".into(), accept.into())],
+        }
     }
 
     async fn post(
@@ -192,6 +268,29 @@ pub fn message(skill_key: &str, op: &str, args: &Value) -> Value {
         "parts": [{ "data": args, "mediaType": "application/json" }],
         "metadata": metadata,
     })
+}
+
+/// The A2A 0.3 Message for an operation call: `kind:"message"`, role `user`, one
+/// `{"kind":"data","data":args}` part, the operation id in `metadata.<skill_key>`, a fresh
+/// UUID v4 `messageId`.
+pub fn message_v0_3(skill_key: &str, op: &str, args: &Value) -> Value {
+    let mut metadata = Map::new();
+    metadata.insert(skill_key.to_string(), Value::String(op.to_string()));
+    json!({
+        "kind": "message",
+        "messageId": uuid::Uuid::new_v4().to_string(),
+        "role": "user",
+        "parts": [{ "kind": "data", "data": args }],
+        "metadata": metadata,
+    })
+}
+
+/// The Message for an operation call in `profile` ([`message`] or [`message_v0_3`]).
+pub fn message_for(profile: A2aProfile, skill_key: &str, op: &str, args: &Value) -> Value {
+    match profile {
+        A2aProfile::V1_0 => message(skill_key, op, args),
+        A2aProfile::V0_3 => message_v0_3(skill_key, op, args),
+    }
 }
 
 /// Set `value` at a dotted path, creating objects on the way.
@@ -557,6 +656,61 @@ mod tests {
         let id = m["messageId"].as_str().unwrap_or_default();
         let parsed = uuid::Uuid::parse_str(id);
         assert_eq!(parsed.map(|u| u.get_version_num()).ok(), Some(4));
+    }
+
+    #[test]
+    fn message_shape_follows_a2a_0_3() {
+        let m = message_for(A2aProfile::V0_3, "skill", "lead.submit", &json!({"a": 1}));
+        assert_eq!(m["kind"], "message");
+        assert_eq!(m["role"], "user");
+        assert_eq!(m["parts"], json!([{"kind": "data", "data": {"a": 1}}]));
+        assert_eq!(m["metadata"]["skill"], "lead.submit");
+        assert!(uuid::Uuid::parse_str(m["messageId"].as_str().unwrap_or_default()).is_ok());
+        assert_eq!(
+            message_for(A2aProfile::V1_0, "skill", "x", &json!({}))["role"],
+            "ROLE_USER"
+        );
+    }
+
+    #[test]
+    fn profile_endpoints_methods_and_headers() {
+        let cfg = |p| ClientConfig {
+            a2a_profile: p,
+            ..ClientConfig::default()
+        };
+        let rest = A2aClient::new(
+            Binding::A2aRest,
+            "http://h/a2a/rest/",
+            cfg(A2aProfile::V0_3),
+        );
+        assert_eq!(rest.endpoint(), "http://h/a2a/rest/v1/message:send");
+        assert_eq!(rest.content_type(), "application/json");
+        assert!(
+            rest.default_headers()
+                .iter()
+                .all(|(k, _)| k != "a2a-version")
+        );
+        let rest1 = A2aClient::new(Binding::A2aRest, "http://h/a2a/rest", cfg(A2aProfile::V1_0));
+        assert_eq!(rest1.endpoint(), "http://h/a2a/rest/message:send");
+        assert_eq!(rest1.content_type(), REST_CONTENT_TYPE);
+        assert!(
+            rest1
+                .default_headers()
+                .contains(&("a2a-version".to_string(), "1.0".to_string()))
+        );
+        let rpc = A2aClient::new(Binding::A2aJsonrpc, "http://h/a2a", cfg(A2aProfile::V0_3));
+        let body = rpc.request_body("lead.general", &json!({"m": 1}), 7);
+        assert_eq!(body["method"], "message/send");
+        assert_eq!(body["id"], 7);
+        assert_eq!(body["params"]["message"]["parts"][0]["kind"], "data");
+        let rpc1 = A2aClient::new(Binding::A2aJsonrpc, "http://h/a2a", cfg(A2aProfile::V1_0));
+        assert_eq!(
+            rpc1.request_body("x", &json!({}), 1)["method"],
+            "SendMessage"
+        );
+        assert_eq!(ClientConfig::default().a2a_profile, A2aProfile::V1_0);
+        assert_eq!("0.3".parse::<A2aProfile>(), Ok(A2aProfile::V0_3));
+        assert!("2.0".parse::<A2aProfile>().is_err());
     }
 
     #[test]

@@ -62,8 +62,10 @@ pub struct ClientConfig {
     pub max_body: usize,
     /// Key inside A2A `message.metadata` that carries the skill id (default `skill`).
     pub skill_key: String,
-    /// Value sent in the `A2A-Version` header (default `1.0`).
+    /// Value sent in the `A2A-Version` header (default `1.0`; the 0.3 profile sends none).
     pub a2a_version: String,
+    /// The A2A protocol version spoken on the A2A bindings (default 1.0).
+    pub a2a_profile: a2a::A2aProfile,
 }
 
 impl Default for ClientConfig {
@@ -73,6 +75,7 @@ impl Default for ClientConfig {
             max_body: 4 * 1024 * 1024,
             skill_key: "skill".into(),
             a2a_version: "1.0".into(),
+            a2a_profile: a2a::A2aProfile::V1_0,
         }
     }
 }

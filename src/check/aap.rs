@@ -1,0 +1,1400 @@
+//! The AAP judging functions, for both AAP suites (`lead.submit` v0.2 and the `lead.general`
+//! draft). [`AapObs`] is one call to an AAP skill as the runner saw it; the `judge_*` functions
+//! turn observations into [`Evaluation`]s for the clauses of `suites/aap-0.2/clauses.toml` and
+//! `suites/aap-draft/clauses.toml` (each suite's clause for a [`Role`] comes from
+//! [`AapSuite::clause`]). Judges look only at what crossed the wire: the skill's answer, and the
+//! ADF documents the CRM mock received.
+
+use super::{CodeRules, Evaluation, Outcome};
+use crate::generate::aap::{APPOINTMENT_TIME_UNAVAILABLE, AapSuite, Role, TimeFixture};
+use crate::observe::adf::{self, AdfLead};
+use crate::observe::crm::CrmRequest;
+use crate::transport::{Binding, Exchange, Reply};
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// The check id that judges a role (every id is in [`super::CHECKS`]).
+pub fn check_id(role: Role) -> &'static str {
+    use Role::*;
+    match role {
+        Accept => "aap-accept",
+        Request | Customer | OneVehicle | ConditionNeither => "aap-reject-validation",
+        ConsentMissing | ConsentScope | ConsentChannel => "aap-consent-required",
+        ConditionVoi | ConditionTrade => "aap-invalid-condition",
+        VehicleNotFound | VehicleUnavailable => "aap-vehicle-test-drive",
+        VehicleNoTestDrive => "aap-vehicle-no-test-drive",
+        ApptUnavailable => "aap-appointment-unavailable",
+        ApptConfirmed | ApptProposed => "aap-appointment-fields",
+        ApptAbsent => "aap-appointment-absent",
+        Duplicate => "aap-duplicate",
+        Type => "aap-response-type",
+        Status => "aap-response-status",
+        DealerPhone => "aap-dealer-phone",
+        LeadId => "aap-lead-id-unique",
+        Adf => "aap-adf-valid",
+        AdfMapping => "aap-adf-mapping",
+        Anonymous => "aap-anonymous",
+    }
+}
+
+/// One call to an AAP skill.
+pub struct AapObs<'a> {
+    /// The suite.
+    pub suite: AapSuite,
+    /// Transport used.
+    pub binding: Binding,
+    /// Case id.
+    pub case_id: &'a str,
+    /// The request as sent (the DataPart `data`).
+    pub request: &'a Value,
+    /// The exchange.
+    pub exchange: &'a Exchange,
+}
+
+/// Evaluations of one observation.
+struct Out<'a> {
+    suite: AapSuite,
+    binding: Option<Binding>,
+    case: &'a str,
+    evals: Vec<Evaluation>,
+}
+
+impl<'a> Out<'a> {
+    fn new(obs: &'a AapObs<'a>) -> Out<'a> {
+        Out {
+            suite: obs.suite,
+            binding: Some(obs.binding),
+            case: obs.case_id,
+            evals: vec![],
+        }
+    }
+
+    fn push(&mut self, role: Role, outcome: Outcome) {
+        if let Some(clause) = self.suite.clause(role) {
+            self.evals.push(Evaluation::new(
+                clause,
+                check_id(role),
+                self.binding,
+                self.case,
+                outcome,
+            ));
+        }
+    }
+
+    fn verdict(&mut self, role: Role, failures: Vec<String>) {
+        self.push(role, outcome_of(failures));
+    }
+}
+
+fn outcome_of(failures: Vec<String>) -> Outcome {
+    if failures.is_empty() {
+        Outcome::Pass
+    } else {
+        Outcome::Fail(failures.join("; "))
+    }
+}
+
+/// The result object of an answer, if the reply carried one.
+pub fn result_object(ex: &Exchange) -> Option<&Value> {
+    match &ex.reply {
+        Reply::Op { object, .. } => Some(object),
+        _ => None,
+    }
+}
+
+/// `data.status` of an answer.
+pub fn lead_status(ex: &Exchange) -> Option<&str> {
+    result_object(ex)?.pointer("/data/status")?.as_str()
+}
+
+/// `data.lead_id` of an answer (non-empty).
+pub fn lead_id(ex: &Exchange) -> Option<&str> {
+    result_object(ex)?
+        .pointer("/data/lead_id")?
+        .as_str()
+        .filter(|s| !s.trim().is_empty())
+}
+
+/// One line describing an AAP answer for evidence (status, data.status, error code; never PII).
+pub fn describe(ex: &Exchange, rules: &CodeRules) -> String {
+    let code = rules
+        .find(ex)
+        .map(|f| format!(", error code {} (at {})", f.code, f.at))
+        .unwrap_or_default();
+    match &ex.reply {
+        Reply::Op { object, .. } => match object.pointer("/data/status") {
+            Some(Value::String(s)) => format!("HTTP {}, data.status {s:?}{code}", ex.status),
+            Some(other) => format!("HTTP {}, data.status {other}{code}", ex.status),
+            None => format!(
+                "HTTP {}, result object without data.status{code}",
+                ex.status
+            ),
+        },
+        Reply::Protocol { code: c, .. } => format!("HTTP {}, protocol error {c}{code}", ex.status),
+        Reply::Http { status } => format!("HTTP {status} without a protocol error body"),
+        Reply::Unparseable { reason } => format!("HTTP {}, unparseable reply: {reason}", ex.status),
+    }
+}
+
+/// Whether `s` is an RFC 3339 date-time (the JSON Schema `date-time` format).
+pub fn is_date_time(s: &str) -> bool {
+    chrono::DateTime::parse_from_rfc3339(s).is_ok()
+}
+
+/// Whether `s` is an E.164 number as the seeds write it: `^\+[1-9][0-9]{1,14}$`.
+pub fn is_e164(s: &str) -> bool {
+    let Some(rest) = s.strip_prefix('+') else {
+        return false;
+    };
+    let mut chars = rest.chars();
+    matches!(chars.next(), Some('1'..='9'))
+        && (2..=15).contains(&rest.len())
+        && rest.chars().all(|c| c.is_ascii_digit())
+}
+
+/// The rules every answer is held to: the response type, data.status and lead_id, the
+/// dealer phone, and (v0.2) the appointment's fields and its absence when none was requested.
+/// Only answers that carry a result object are judged here.
+pub fn judge_response(obs: &AapObs<'_>) -> Vec<Evaluation> {
+    let mut out = Out::new(obs);
+    let Some(object) = result_object(obs.exchange) else {
+        return out.evals;
+    };
+    // Type.
+    let want = obs.suite.response_type();
+    let t = object.get("type");
+    out.verdict(
+        Role::Type,
+        if t.and_then(Value::as_str) == Some(want) {
+            vec![]
+        } else {
+            vec![format!(
+                "type is {} (expected {want:?})",
+                t.map(Value::to_string).unwrap_or("absent".into())
+            )]
+        },
+    );
+    // Status and lead_id.
+    let mut f = vec![];
+    let status = object.pointer("/data/status");
+    match status.and_then(Value::as_str) {
+        Some("received" | "duplicate" | "rejected") => {}
+        Some(other) => f.push(format!(
+            "data.status {other:?} is not received, duplicate or rejected"
+        )),
+        None => f.push(format!(
+            "data.status is {}",
+            status.map(Value::to_string).unwrap_or("absent".into())
+        )),
+    }
+    if status.and_then(Value::as_str) != Some("rejected") && lead_id(obs.exchange).is_none() {
+        f.push(format!(
+            "no non-empty data.lead_id although data.status is {}",
+            status.map(Value::to_string).unwrap_or("absent".into())
+        ));
+    }
+    out.verdict(Role::Status, f);
+    // Dealer phone, when given.
+    if let Some(dealer) = object.pointer("/data/dealer").filter(|d| !d.is_null()) {
+        match dealer.get("phone") {
+            None | Some(Value::Null) => {}
+            Some(Value::String(p)) if is_e164(p) => out.verdict(Role::DealerPhone, vec![]),
+            Some(Value::String(p)) => out.verdict(
+                Role::DealerPhone,
+                vec![format!("data.dealer.phone {p:?} is not E.164")],
+            ),
+            Some(other) => out.verdict(
+                Role::DealerPhone,
+                vec![format!("data.dealer.phone is {other} (expected a string)")],
+            ),
+        }
+    }
+    if obs.suite == AapSuite::V02 {
+        let appointment = object.pointer("/data/appointment").filter(|a| !a.is_null());
+        // Absent when none was requested.
+        if obs.request.get("appointment").is_none() && object.get("data").is_some() {
+            out.verdict(
+                Role::ApptAbsent,
+                match appointment {
+                    None => vec![],
+                    Some(a) => vec![format!(
+                        "data.appointment present (status {}) although no appointment was requested",
+                        a.get("status").map(Value::to_string).unwrap_or("absent".into())
+                    )],
+                },
+            );
+        }
+        // Each status with its fields.
+        if let Some(a) = appointment {
+            match a.get("status").and_then(Value::as_str) {
+                Some("confirmed") => {
+                    let f = match a.get("confirmed_at") {
+                        Some(Value::String(s)) if is_date_time(s) => vec![],
+                        Some(Value::String(s)) => {
+                            vec![format!("confirmed_at {s:?} is not an ISO-8601 date-time")]
+                        }
+                        None | Some(Value::Null) => {
+                            vec!["appointment confirmed without confirmed_at".into()]
+                        }
+                        Some(other) => vec![format!("confirmed_at is {other}")],
+                    };
+                    out.verdict(Role::ApptConfirmed, f);
+                }
+                Some("proposed") => {
+                    let f = match a.get("proposed_times") {
+                        Some(Value::Array(list)) if list.is_empty() => {
+                            vec!["appointment proposed with an empty proposed_times".into()]
+                        }
+                        Some(Value::Array(list)) => list
+                            .iter()
+                            .filter(|t| !t.as_str().is_some_and(is_date_time))
+                            .map(|t| format!("proposed time {t} is not an ISO-8601 date-time"))
+                            .collect(),
+                        None | Some(Value::Null) => {
+                            vec!["appointment proposed without proposed_times".into()]
+                        }
+                        Some(other) => vec![format!("proposed_times is {other} (expected a list)")],
+                    };
+                    out.verdict(Role::ApptProposed, f);
+                }
+                _ => {}
+            }
+        }
+    }
+    out.evals
+}
+
+/// A lead a conforming dealer receives (`role`: Accept, VehicleNoTestDrive or Anonymous). An
+/// APPOINTMENT_TIME_UNAVAILABLE beside a received lead is a partial failure, not a refusal.
+pub fn judge_received(obs: &AapObs<'_>, rules: &CodeRules, role: Role) -> Vec<Evaluation> {
+    let mut out = Out::new(obs);
+    let ex = obs.exchange;
+    let outcome = match (&ex.reply, lead_status(ex)) {
+        (Reply::Unparseable { reason }, _) => {
+            Outcome::Error(format!("unparseable reply: {reason}"))
+        }
+        (Reply::Op { .. }, Some("received")) => match rules.find(ex) {
+            Some(c) if c.code != APPOINTMENT_TIME_UNAVAILABLE => Outcome::Fail(format!(
+                "the lead was received but the answer carries error code {}",
+                c.code
+            )),
+            _ => Outcome::Pass,
+        },
+        _ => Outcome::Fail(format!(
+            "{}: expected data.status \"received\"; got {}",
+            match role {
+                Role::VehicleNoTestDrive => "the vehicle was checked without a test drive",
+                Role::Anonymous => "an anonymous inquiry was not received",
+                _ => "a valid lead was not received",
+            },
+            describe(ex, rules)
+        )),
+    };
+    let anonymous_without_message = role == Role::Anonymous
+        && outcome == Outcome::Pass
+        && result_object(ex)
+            .and_then(|o| o.get("message"))
+            .and_then(Value::as_str)
+            .is_none_or(|m| m.trim().is_empty());
+    if anonymous_without_message {
+        out.push(
+            role,
+            Outcome::Fail("received, but without a message for the buyer".into()),
+        );
+    } else {
+        out.push(role, outcome);
+    }
+    out.evals
+}
+
+/// A lead a conforming dealer rejects with `code` (VALIDATION_ERROR: any of the profile's
+/// validation codes). In a result object the lead must also be marked `data.status:"rejected"`;
+/// a code found in an A2A protocol error is accepted on its own.
+pub fn judge_rejected(
+    obs: &AapObs<'_>,
+    rules: &CodeRules,
+    role: Role,
+    code: &str,
+) -> Vec<Evaluation> {
+    let mut out = Out::new(obs);
+    let ex = obs.exchange;
+    let found = rules.find(ex);
+    let outcome = match (&found, &ex.reply) {
+        (Some(f), Reply::Op { .. }) if rules.matches(code, &f.code) => match lead_status(ex) {
+            Some("rejected") => Outcome::Pass,
+            other => Outcome::Fail(format!(
+                "error code {} but data.status is {} (expected \"rejected\")",
+                f.code,
+                other.map(|s| format!("{s:?}")).unwrap_or("absent".into())
+            )),
+        },
+        (Some(f), _) if rules.matches(code, &f.code) => Outcome::Pass,
+        (_, Reply::Unparseable { reason }) => {
+            Outcome::Error(format!("unparseable reply: {reason}"))
+        }
+        _ => Outcome::Fail(format!("expected {code}; got {}", describe(ex, rules))),
+    };
+    out.push(role, outcome);
+    out.evals
+}
+
+/// A lead with an appointment at a fixture time. Unavailable: APPOINTMENT_TIME_UNAVAILABLE, the
+/// lead still received with a lead_id, `data.appointment.status:"rejected"`. Confirmable and
+/// proposable: the lead is received (ACCEPT); an answer other than `confirmed` / `proposed`
+/// leaves that clause untested by this case (the status's fields are judged by
+/// [`judge_response`] whenever it occurs).
+pub fn judge_appointment(
+    obs: &AapObs<'_>,
+    rules: &CodeRules,
+    fixture: TimeFixture,
+) -> Vec<Evaluation> {
+    let ex = obs.exchange;
+    if fixture != TimeFixture::Unavailable {
+        let mut evals = judge_received(obs, rules, Role::Accept);
+        let (role, want) = match fixture {
+            TimeFixture::Confirmable => (Role::ApptConfirmed, "confirmed"),
+            _ => (Role::ApptProposed, "proposed"),
+        };
+        let got = result_object(ex)
+            .and_then(|o| o.pointer("/data/appointment/status"))
+            .and_then(Value::as_str);
+        if got != Some(want) {
+            let mut out = Out::new(obs);
+            out.push(
+                role,
+                Outcome::NotTested(format!(
+                    "the {} fixture time was answered with appointment status {} (not {want})",
+                    if fixture == TimeFixture::Confirmable {
+                        "confirmable"
+                    } else {
+                        "proposable"
+                    },
+                    got.map(|s| format!("{s:?}")).unwrap_or("absent".into())
+                )),
+            );
+            evals.extend(out.evals);
+        }
+        return evals;
+    }
+    let mut out = Out::new(obs);
+    if let Reply::Unparseable { reason } = &ex.reply {
+        out.push(
+            Role::ApptUnavailable,
+            Outcome::Error(format!("unparseable reply: {reason}")),
+        );
+        return out.evals;
+    }
+    let mut f = vec![];
+    match rules.find(ex) {
+        Some(c) if c.code == APPOINTMENT_TIME_UNAVAILABLE => {}
+        _ => f.push(format!(
+            "expected APPOINTMENT_TIME_UNAVAILABLE; got {}",
+            describe(ex, rules)
+        )),
+    }
+    match lead_status(ex) {
+        Some("received") => {
+            if lead_id(ex).is_none() {
+                f.push("the lead is received but has no lead_id".into());
+            }
+        }
+        other => f.push(format!(
+            "the lead itself must still be received; data.status is {}",
+            other.map(|s| format!("{s:?}")).unwrap_or("absent".into())
+        )),
+    }
+    let appt = result_object(ex).and_then(|o| o.pointer("/data/appointment/status"));
+    if appt.and_then(Value::as_str) != Some("rejected") {
+        f.push(format!(
+            "data.appointment.status is {} (expected \"rejected\")",
+            appt.map(Value::to_string).unwrap_or("absent".into())
+        ));
+    }
+    out.verdict(Role::ApptUnavailable, f);
+    out.evals
+}
+
+/// A valid lead submitted twice in a row: the second answer SHOULD be `duplicate`.
+pub fn judge_duplicate(
+    suite: AapSuite,
+    binding: Binding,
+    case: &str,
+    first: &Exchange,
+    second: &Exchange,
+    rules: &CodeRules,
+) -> Evaluation {
+    let clause = suite.clause(Role::Duplicate).unwrap_or_default();
+    let outcome = if lead_status(first) != Some("received") {
+        Outcome::NotTested(format!(
+            "the first submission was not received ({})",
+            describe(first, rules)
+        ))
+    } else if let Reply::Unparseable { reason } = &second.reply {
+        Outcome::Error(format!("unparseable reply: {reason}"))
+    } else if lead_status(second) == Some("duplicate") {
+        Outcome::Pass
+    } else {
+        Outcome::Fail(format!(
+            "the same lead submitted again was answered {}",
+            describe(second, rules)
+        ))
+    };
+    Evaluation::new(
+        clause,
+        check_id(Role::Duplicate),
+        Some(binding),
+        case,
+        outcome,
+    )
+}
+
+/// A received lead: where, which case, which lead_id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReceivedLead {
+    /// Binding it was sent over.
+    pub binding: Binding,
+    /// Case id.
+    pub case: String,
+    /// The dealer's lead_id.
+    pub lead_id: String,
+}
+
+/// Lead ids are unique across every received lead of the suite, every binding included
+/// (a target-wide evaluation).
+pub fn judge_lead_ids(suite: AapSuite, leads: &[ReceivedLead]) -> Evaluation {
+    let clause = suite.clause(Role::LeadId).unwrap_or_default();
+    let mut by_id: BTreeMap<&str, Vec<&ReceivedLead>> = BTreeMap::new();
+    for l in leads {
+        by_id.entry(l.lead_id.as_str()).or_default().push(l);
+    }
+    let repeated: Vec<String> = by_id
+        .iter()
+        .filter(|(_, v)| v.len() > 1)
+        .take(5)
+        .map(|(id, v)| {
+            format!(
+                "lead_id {id:?} given to {} received leads ({})",
+                v.len(),
+                v.iter()
+                    .take(4)
+                    .map(|l| format!("{}/{}", l.binding, l.case))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        })
+        .collect();
+    let outcome = if leads.len() < 2 {
+        Outcome::NotTested("fewer than two received leads to compare".into())
+    } else {
+        outcome_of(repeated)
+    };
+    Evaluation::new(
+        clause,
+        check_id(Role::LeadId),
+        None,
+        "all-received-leads",
+        outcome,
+    )
+}
+
+/// How the harness sees the CRM during the AAP suites.
+#[derive(Debug, Clone, Copy)]
+pub struct CrmExpect<'a> {
+    /// Expected store id in the path.
+    pub store_id: &'a str,
+    /// Expected bearer token (never printed; empty: any Bearer credential).
+    pub token: &'a str,
+}
+
+/// One CRM request with its parsed ADF.
+pub struct AdfDoc<'a> {
+    /// The request.
+    pub request: &'a CrmRequest,
+    /// Its validation and extraction.
+    pub report: adf::AdfReport,
+}
+
+impl AdfDoc<'_> {
+    /// Parse a CRM request's body.
+    pub fn parse(request: &CrmRequest) -> AdfDoc<'_> {
+        AdfDoc {
+            request,
+            report: adf::validate(&request.body),
+        }
+    }
+
+    /// Whether this document is the lead of a request with this email or phone (unique per
+    /// case), or — only when the request has neither — with this lead_id (a dealer that reuses
+    /// lead ids must not make one lead's documents look like another's).
+    pub fn belongs_to(
+        &self,
+        lead_id: Option<&str>,
+        email: Option<&str>,
+        phone: Option<&str>,
+    ) -> bool {
+        let lead_id = lead_id.filter(|_| email.is_none() && phone.is_none());
+        let Some(lead) = &self.report.lead else {
+            // Not parseable: fall back to the raw body.
+            let body = &self.request.body;
+            return lead_id.is_some_and(|id| body.contains(id))
+                || email.is_some_and(|e| body.to_lowercase().contains(&e.to_lowercase()));
+        };
+        lead_id.is_some_and(|id| lead.ids.iter().any(|x| x.trim() == id))
+            || email.is_some_and(|e| lead.emails.iter().any(|x| x.trim().eq_ignore_ascii_case(e)))
+            || phone.is_some_and(|p| {
+                let d = digits(p);
+                d.len() >= 7 && lead.phones.iter().any(|x| digits(x) == d)
+            })
+    }
+}
+
+fn digits(s: &str) -> String {
+    s.chars().filter(char::is_ascii_digit).collect()
+}
+
+fn norm(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn header<'h>(h: &'h [(String, String)], name: &str) -> Option<&'h str> {
+    h.iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+}
+
+/// `<name part="…">` texts of the first prospect's customer contact, as (part, text).
+pub fn contact_name_parts(xml: &str) -> Vec<(Option<String>, String)> {
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::Reader::from_str(xml);
+    let mut stack: Vec<String> = vec![];
+    let mut prospects = 0usize;
+    let mut out: Vec<(Option<String>, String)> = vec![];
+    let mut current: Option<(Option<String>, String)> = None;
+    loop {
+        match reader.read_event() {
+            Ok(Event::Start(e)) => {
+                let name = e.name().0.to_string();
+                if name == "prospect" && stack.len() == 1 {
+                    prospects += 1;
+                }
+                stack.push(name);
+                let path: Vec<&str> = stack.iter().map(String::as_str).collect();
+                if prospects == 1 && path == ["adf", "prospect", "customer", "contact", "name"] {
+                    let part = e
+                        .attributes()
+                        .flatten()
+                        .find(|a| a.key.0 == "part")
+                        .map(|a| a.value.to_string());
+                    current = Some((part, String::new()));
+                }
+            }
+            Ok(Event::Text(t)) => {
+                if let Some((_, text)) = current.as_mut() {
+                    text.push_str(&t.xml10_content());
+                }
+            }
+            Ok(Event::GeneralRef(r)) => {
+                if let Some((_, text)) = current.as_mut() {
+                    match r.resolve_char_ref() {
+                        Ok(Some(c)) => text.push(c),
+                        _ => {
+                            if let Some(s) = quick_xml::escape::resolve_predefined_entity(&r) {
+                                text.push_str(s);
+                            }
+                        }
+                    }
+                }
+            }
+            Ok(Event::CData(c)) => {
+                if let Some((_, text)) = current.as_mut() {
+                    text.push_str(&c);
+                }
+            }
+            Ok(Event::End(_)) => {
+                if stack.last().map(String::as_str) == Some("name")
+                    && let Some(done) = current.take()
+                {
+                    out.push(done);
+                }
+                stack.pop();
+            }
+            Ok(Event::Eof) | Err(_) => break,
+            Ok(_) => {}
+        }
+    }
+    out
+}
+
+/// Judge the ADF documents forwarded for one received lead (already correlated by the runner):
+/// exactly one, POSTed as the BINDINGS.md §4 contract says, valid against the DTD (ADF-001),
+/// and for v0.2 mapped from the request (ADF-002); for the draft the contact carries the
+/// customer (ADF-001).
+pub fn judge_adf_received(
+    suite: AapSuite,
+    binding: Binding,
+    case: &str,
+    request: &Value,
+    docs: &[&AdfDoc<'_>],
+    crm: CrmExpect<'_>,
+) -> Vec<Evaluation> {
+    let mut out = Out {
+        suite,
+        binding: Some(binding),
+        case,
+        evals: vec![],
+    };
+    if docs.is_empty() {
+        out.verdict(
+            Role::Adf,
+            vec!["the lead was received but no ADF document for it reached the CRM".into()],
+        );
+        return out.evals;
+    }
+    let mut f = vec![];
+    if docs.len() > 1 {
+        f.push(format!(
+            "{} ADF documents for one lead (expected 1)",
+            docs.len()
+        ));
+    }
+    let want_path = format!("/api/stores/{}/leads/adf", crm.store_id);
+    for d in docs {
+        let r = d.request;
+        if r.method != "POST" || r.path != want_path {
+            f.push(format!(
+                "{} {} (expected POST {want_path})",
+                r.method, r.path
+            ));
+        }
+        let ct = header(&r.headers, "content-type")
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        if !ct.starts_with("application/xml") {
+            f.push(format!("Content-Type {ct:?} (expected application/xml)"));
+        }
+        match r.bearer() {
+            None => f.push("Authorization is not a Bearer credential".into()),
+            // An unknown token (already running target): any Bearer credential.
+            Some(_) if crm.token.is_empty() => {}
+            Some(t) if t != crm.token => {
+                f.push("Authorization does not carry the configured CRM bearer token".into())
+            }
+            Some(_) => {}
+        }
+        if let Some(e) = &d.report.not_well_formed {
+            f.push(format!("ADF not well-formed: {e}"));
+        }
+        for v in d.report.violations.iter().take(3) {
+            f.push(format!("ADF {}: {}", v.path, v.rule));
+        }
+    }
+    let doc = docs[0];
+    let customer = request.get("customer");
+    let s = |p: &str| customer.and_then(|c| c.get(p)).and_then(Value::as_str);
+    match (suite, &doc.report.lead) {
+        (AapSuite::Draft, Some(lead)) => {
+            f.extend(contact_failures(
+                lead,
+                s("first_name"),
+                s("last_name"),
+                s("email"),
+                s("phone"),
+            ));
+            out.verdict(Role::Adf, f);
+        }
+        (AapSuite::Draft, None) => out.verdict(Role::Adf, f),
+        (AapSuite::V02, lead) => {
+            out.verdict(Role::Adf, f);
+            if let Some(lead) = lead {
+                let m = mapping_failures(request, lead, &doc.request.body);
+                out.verdict(Role::AdfMapping, m);
+            }
+        }
+    }
+    out.evals
+}
+
+fn contact_failures(
+    lead: &AdfLead,
+    first: Option<&str>,
+    last: Option<&str>,
+    email: Option<&str>,
+    phone: Option<&str>,
+) -> Vec<String> {
+    let mut f = vec![];
+    let names = norm(&lead.names.join(" "));
+    for (what, n) in [("first", first), ("last", last)] {
+        if let Some(n) = n
+            && !names.contains(&norm(n))
+        {
+            f.push(format!(
+                "the ADF contact name does not carry the {what} name"
+            ));
+        }
+    }
+    let has_email =
+        email.is_some_and(|e| lead.emails.iter().any(|x| x.trim().eq_ignore_ascii_case(e)));
+    let has_phone = phone.is_some_and(|p| lead.phones.iter().any(|x| digits(x) == digits(p)));
+    if email.is_some() && !has_email {
+        f.push("the ADF contact has no email equal to the customer's".into());
+    }
+    if phone.is_some() && !has_phone {
+        f.push("the ADF contact has no phone equal to the customer's".into());
+    }
+    f
+}
+
+fn mapping_failures(request: &Value, lead: &AdfLead, xml: &str) -> Vec<String> {
+    let mut f = vec![];
+    let s = |p: &str| request.pointer(p).and_then(Value::as_str);
+    // Names by part.
+    let parts = contact_name_parts(xml);
+    for (part, field) in [
+        ("first", "/customer/first_name"),
+        ("last", "/customer/last_name"),
+    ] {
+        if let Some(want) = s(field) {
+            let ok = parts
+                .iter()
+                .any(|(p, t)| p.as_deref() == Some(part) && norm(t) == norm(want));
+            if !ok {
+                f.push(format!(
+                    "no <name part=\"{part}\"> equal to customer.{}",
+                    field.rsplit('/').next().unwrap_or(part)
+                ));
+            }
+        }
+    }
+    f.extend(contact_failures(
+        lead,
+        None,
+        None,
+        s("/customer/email"),
+        s("/customer/phone"),
+    ));
+    // Vehicle of interest.
+    let test_drive = s("/appointment/appointment_type") == Some("test_drive");
+    if let Some(voi) = request.get("vehicle_of_interest").filter(|v| v.is_object()) {
+        let ymm = match (
+            voi.get("year"),
+            voi.get("make").and_then(Value::as_str),
+            voi.get("model").and_then(Value::as_str),
+        ) {
+            (Some(y), Some(mk), Some(md)) => Some((y.to_string(), mk, md)),
+            _ => None,
+        };
+        let candidates: Vec<&adf::AdfVehicle> = lead
+            .vehicles
+            .iter()
+            .filter(|v| v.interest != "trade-in")
+            .filter(|v| match &ymm {
+                Some((y, mk, md)) => {
+                    v.year.trim() == y && v.make.trim() == mk.trim() && v.model.trim() == md.trim()
+                }
+                // Without year+make+model the vehicle is recognised by its VIN, if at all (a
+                // vehicle the dealer could not complete may be left out of the lead).
+                None => voi.get("vin").and_then(Value::as_str).is_some_and(|vin| {
+                    v.vin
+                        .as_deref()
+                        .is_some_and(|x| x.trim().eq_ignore_ascii_case(vin.trim()))
+                }),
+            })
+            .collect();
+        if ymm.is_some() && candidates.is_empty() {
+            f.push("no ADF vehicle with the vehicle of interest's year, make and model".into());
+        }
+        if test_drive
+            && !candidates.is_empty()
+            && !candidates.iter().any(|v| v.interest == "test-drive")
+        {
+            f.push(
+                "a test drive was requested but no ADF vehicle has interest=\"test-drive\"".into(),
+            );
+        }
+        if ymm.is_some()
+            && let Some(c) = voi.get("condition").and_then(Value::as_str)
+        {
+            let want = if c == "new" { "new" } else { "used" };
+            if !candidates.iter().any(|v| v.status == want) {
+                f.push(format!(
+                    "the vehicle of interest ({c}) has no ADF vehicle with status=\"{want}\""
+                ));
+            }
+        }
+    }
+    // Trade-in.
+    if let Some(t) = request.get("trade_in").filter(|v| v.is_object())
+        && let (Some(y), Some(mk), Some(md)) = (
+            t.get("year"),
+            t.get("make").and_then(Value::as_str),
+            t.get("model").and_then(Value::as_str),
+        )
+    {
+        let y = y.to_string();
+        let ok = lead.vehicles.iter().any(|v| {
+            v.interest == "trade-in"
+                && v.status == "used"
+                && v.year.trim() == y
+                && v.make.trim() == mk.trim()
+                && v.model.trim() == md.trim()
+        });
+        if !ok {
+            f.push("no ADF vehicle interest=\"trade-in\" status=\"used\" with the trade-in's year, make and model".into());
+        }
+    }
+    // Message and appointment.
+    let comments = lead.comments.as_deref().map(norm).unwrap_or_default();
+    if let Some(m) = s("/message").filter(|m| !m.trim().is_empty())
+        && !comments.contains(&norm(m))
+    {
+        f.push("customer/comments does not carry the message".into());
+    }
+    if request.get("appointment").is_some() {
+        let tf = lead
+            .timeframe
+            .as_deref()
+            .is_some_and(|t| !t.trim().is_empty());
+        if !tf && !comments.to_lowercase().contains("appointment") {
+            f.push(
+                "the requested appointment is in neither customer/timeframe nor customer/comments"
+                    .into(),
+            );
+        }
+    }
+    f
+}
+
+/// A rejected lead must not be forwarded: `docs` are the CRM documents correlated with it.
+pub fn judge_adf_rejected(
+    suite: AapSuite,
+    binding: Binding,
+    case: &str,
+    docs: usize,
+) -> Evaluation {
+    Evaluation::new(
+        suite.clause(Role::Adf).unwrap_or_default(),
+        check_id(Role::Adf),
+        Some(binding),
+        case,
+        if docs == 0 {
+            Outcome::Pass
+        } else {
+            Outcome::Fail(format!(
+                "a rejected lead was forwarded to the CRM ({docs} ADF document(s))"
+            ))
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+    use std::time::Duration;
+
+    fn ex(object: Value) -> Exchange {
+        Exchange {
+            binding: Binding::A2aJsonrpc,
+            url: "http://x".into(),
+            request_body: Value::Null,
+            status: 200,
+            headers: vec![],
+            raw_body: object.to_string(),
+            reply: Reply::Op {
+                object,
+                is_error: None,
+                text: None,
+                where_found: "message.parts[0].data".into(),
+            },
+            elapsed: Duration::ZERO,
+        }
+    }
+
+    fn obs<'a>(suite: AapSuite, request: &'a Value, e: &'a Exchange) -> AapObs<'a> {
+        AapObs {
+            suite,
+            binding: Binding::A2aJsonrpc,
+            case_id: "c",
+            request,
+            exchange: e,
+        }
+    }
+
+    fn outcomes(evals: &[Evaluation]) -> Vec<(String, &'static str, bool)> {
+        evals
+            .iter()
+            .map(|e| (e.clause.clone(), e.check, e.outcome == Outcome::Pass))
+            .collect()
+    }
+
+    fn failed(evals: &[Evaluation]) -> Vec<&str> {
+        evals
+            .iter()
+            .filter(|e| matches!(e.outcome, Outcome::Fail(_)))
+            .map(|e| e.clause.as_str())
+            .collect()
+    }
+
+    #[test]
+    fn every_role_check_is_registered() {
+        use crate::generate::aap::Role::*;
+        for r in [
+            Accept,
+            Request,
+            Customer,
+            OneVehicle,
+            ConsentMissing,
+            ConsentScope,
+            ConsentChannel,
+            ConditionVoi,
+            ConditionTrade,
+            ConditionNeither,
+            VehicleNotFound,
+            VehicleUnavailable,
+            VehicleNoTestDrive,
+            ApptUnavailable,
+            ApptConfirmed,
+            ApptProposed,
+            ApptAbsent,
+            Duplicate,
+            Type,
+            Status,
+            DealerPhone,
+            LeadId,
+            Adf,
+            AdfMapping,
+            Anonymous,
+        ] {
+            assert!(
+                super::super::CHECKS.iter().any(|c| c.id == check_id(r)),
+                "{r:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn e164() {
+        assert!(is_e164("+18015550100"));
+        assert!(is_e164("+44"));
+        assert!(!is_e164("(801) 555-0100"));
+        assert!(!is_e164("18015550100"));
+        assert!(!is_e164("+08015550100"));
+        assert!(!is_e164("+1234567890123456"));
+        assert!(!is_e164("+1"));
+    }
+
+    #[test]
+    fn a_good_answer_passes_every_response_rule() {
+        let req =
+            json!({"type": "lead.submit.request", "appointment": {"appointment_type": "sales"}});
+        let e = ex(
+            json!({"type": "lead.submit.response", "data": {"lead_id": "lead_1", "status": "received",
+            "appointment": {"appointment_id": "a", "status": "confirmed", "confirmed_at": "2026-05-04T18:00:00Z"},
+            "dealer": {"name": "D", "phone": "+18015550100"}}}),
+        );
+        let ev = judge_response(&obs(AapSuite::V02, &req, &e));
+        assert_eq!(
+            outcomes(&ev),
+            vec![
+                ("AAP02-TYPE-001".into(), "aap-response-type", true),
+                ("AAP02-STATUS-001".into(), "aap-response-status", true),
+                ("AAP02-DEALER-PHONE-001".into(), "aap-dealer-phone", true),
+                (
+                    "AAP02-APPT-CONFIRMED-001".into(),
+                    "aap-appointment-fields",
+                    true
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn each_broken_response_rule_fails_its_clause() {
+        let none = json!({"type": "lead.submit.request"});
+        let cases = [
+            (
+                json!({"type": "lead.response", "data": {"lead_id": "l", "status": "received"}}),
+                "AAP02-TYPE-001",
+            ),
+            (
+                json!({"type": "lead.submit.response", "data": {"status": "received"}}),
+                "AAP02-STATUS-001",
+            ),
+            (
+                json!({"type": "lead.submit.response", "data": {"lead_id": "l", "status": "accepted"}}),
+                "AAP02-STATUS-001",
+            ),
+            (
+                json!({"type": "lead.submit.response", "data": {"lead_id": "l", "status": "received", "dealer": {"phone": "(801) 555-0100"}}}),
+                "AAP02-DEALER-PHONE-001",
+            ),
+            (
+                json!({"type": "lead.submit.response", "data": {"lead_id": "l", "status": "received", "appointment": {"status": "requested"}}}),
+                "AAP02-APPT-ABSENT-001",
+            ),
+        ];
+        for (answer, clause) in cases {
+            let e = ex(answer);
+            let ev = judge_response(&obs(AapSuite::V02, &none, &e));
+            assert_eq!(failed(&ev), vec![clause]);
+        }
+        let with = json!({"appointment": {"appointment_type": "sales"}});
+        for (appt, clause) in [
+            (json!({"status": "confirmed"}), "AAP02-APPT-CONFIRMED-001"),
+            (
+                json!({"status": "confirmed", "confirmed_at": "soon"}),
+                "AAP02-APPT-CONFIRMED-001",
+            ),
+            (json!({"status": "proposed"}), "AAP02-APPT-PROPOSED-001"),
+            (
+                json!({"status": "proposed", "proposed_times": []}),
+                "AAP02-APPT-PROPOSED-001",
+            ),
+        ] {
+            let e = ex(
+                json!({"type": "lead.submit.response", "data": {"lead_id": "l", "status": "received", "appointment": appt}}),
+            );
+            assert_eq!(
+                failed(&judge_response(&obs(AapSuite::V02, &with, &e))),
+                vec![clause]
+            );
+        }
+        // A rejected lead needs no lead_id; the draft has no appointment clauses.
+        let e = ex(
+            json!({"type": "lead.general.response", "data": {"status": "rejected", "appointment": {"status": "x"}},
+                          "error": {"code": "CONTACT_CONSENT_REQUIRED"}}),
+        );
+        assert!(failed(&judge_response(&obs(AapSuite::Draft, &none, &e))).is_empty());
+    }
+
+    #[test]
+    fn rejection_needs_the_code_and_the_rejected_status() {
+        let rules = CodeRules::default();
+        let req = json!({});
+        let ok = ex(
+            json!({"type": "lead.submit.response", "data": {"status": "rejected"},
+                           "error": {"code": "CONTACT_CONSENT_REQUIRED", "message": "m"}}),
+        );
+        let ev = judge_rejected(
+            &obs(AapSuite::V02, &req, &ok),
+            &rules,
+            Role::ConsentScope,
+            "CONTACT_CONSENT_REQUIRED",
+        );
+        assert_eq!(
+            outcomes(&ev),
+            vec![(
+                "AAP02-CONSENT-SCOPE-001".into(),
+                "aap-consent-required",
+                true
+            )]
+        );
+        let received = ex(
+            json!({"type": "lead.submit.response", "data": {"status": "received", "lead_id": "l"}}),
+        );
+        let ev = judge_rejected(
+            &obs(AapSuite::V02, &req, &received),
+            &rules,
+            Role::ConsentScope,
+            "CONTACT_CONSENT_REQUIRED",
+        );
+        assert_eq!(failed(&ev), vec!["AAP02-CONSENT-SCOPE-001"]);
+        let no_status = ex(
+            json!({"type": "lead.submit.response", "data": {"status": "received", "lead_id": "l"},
+                                  "error": {"code": "VALIDATION_ERROR"}}),
+        );
+        let ev = judge_rejected(
+            &obs(AapSuite::V02, &req, &no_status),
+            &rules,
+            Role::Request,
+            "VALIDATION_ERROR",
+        );
+        assert_eq!(failed(&ev), vec!["AAP02-REQ-001"]);
+        // The wrong vocabulary verdict is a failure of the neither-vocabulary clause.
+        let invalid = ex(
+            json!({"type": "lead.submit.response", "data": {"status": "rejected"},
+                                "error": {"code": "INVALID_CONDITION"}}),
+        );
+        let ev = judge_rejected(
+            &obs(AapSuite::V02, &req, &invalid),
+            &rules,
+            Role::ConditionNeither,
+            "VALIDATION_ERROR",
+        );
+        assert_eq!(failed(&ev), vec!["AAP02-CONDITION-003"]);
+    }
+
+    #[test]
+    fn received_and_anonymous() {
+        let rules = CodeRules::default();
+        let req = json!({});
+        let partial = ex(
+            json!({"type": "lead.submit.response", "data": {"status": "received", "lead_id": "l"},
+                                "error": {"code": "APPOINTMENT_TIME_UNAVAILABLE"}}),
+        );
+        assert!(
+            failed(&judge_received(
+                &obs(AapSuite::V02, &req, &partial),
+                &rules,
+                Role::Accept
+            ))
+            .is_empty()
+        );
+        let dup = ex(
+            json!({"type": "lead.submit.response", "data": {"status": "duplicate", "lead_id": "l"}}),
+        );
+        assert_eq!(
+            failed(&judge_received(
+                &obs(AapSuite::V02, &req, &dup),
+                &rules,
+                Role::VehicleNoTestDrive
+            )),
+            vec!["AAP02-VEHICLE-NOTESTDRIVE-001"]
+        );
+        let silent = ex(
+            json!({"type": "lead.general.response", "data": {"status": "received", "lead_id": "l"}}),
+        );
+        assert_eq!(
+            failed(&judge_received(
+                &obs(AapSuite::Draft, &req, &silent),
+                &rules,
+                Role::Anonymous
+            )),
+            vec!["AAPD-ANON-001"]
+        );
+        let told = ex(
+            json!({"type": "lead.general.response", "data": {"status": "received", "lead_id": "l"}, "message": "Yes, we do."}),
+        );
+        assert!(
+            failed(&judge_received(
+                &obs(AapSuite::Draft, &req, &told),
+                &rules,
+                Role::Anonymous
+            ))
+            .is_empty()
+        );
+    }
+
+    #[test]
+    fn appointment_unavailable_keeps_the_lead() {
+        let rules = CodeRules::default();
+        let req = json!({"appointment": {"appointment_type": "sales"}});
+        let good = ex(
+            json!({"type": "lead.submit.response", "data": {"status": "received", "lead_id": "l",
+            "appointment": {"appointment_id": "a", "status": "rejected"}}, "error": {"code": "APPOINTMENT_TIME_UNAVAILABLE"}}),
+        );
+        let ev = judge_appointment(
+            &obs(AapSuite::V02, &req, &good),
+            &rules,
+            TimeFixture::Unavailable,
+        );
+        assert_eq!(
+            outcomes(&ev),
+            vec![(
+                "AAP02-APPT-UNAVAILABLE-001".into(),
+                "aap-appointment-unavailable",
+                true
+            )]
+        );
+        let rejected = ex(
+            json!({"type": "lead.submit.response", "data": {"status": "rejected"},
+            "error": {"code": "APPOINTMENT_TIME_UNAVAILABLE"}}),
+        );
+        let ev = judge_appointment(
+            &obs(AapSuite::V02, &req, &rejected),
+            &rules,
+            TimeFixture::Unavailable,
+        );
+        assert_eq!(failed(&ev), vec!["AAP02-APPT-UNAVAILABLE-001"]);
+        // A confirmable time answered "requested" leaves CONFIRMED untested by this case.
+        let requested = ex(
+            json!({"type": "lead.submit.response", "data": {"status": "received", "lead_id": "l",
+            "appointment": {"status": "requested"}}}),
+        );
+        let ev = judge_appointment(
+            &obs(AapSuite::V02, &req, &requested),
+            &rules,
+            TimeFixture::Confirmable,
+        );
+        assert!(ev.iter().any(|e| e.clause == "AAP02-APPT-CONFIRMED-001"
+            && matches!(e.outcome, Outcome::NotTested(_))));
+        assert!(
+            ev.iter()
+                .any(|e| e.clause == "AAP02-ACCEPT-001" && e.outcome == Outcome::Pass)
+        );
+    }
+
+    #[test]
+    fn duplicates_and_lead_ids() {
+        let rules = CodeRules::default();
+        let first = ex(json!({"data": {"status": "received", "lead_id": "a"}}));
+        let dup = ex(json!({"data": {"status": "duplicate", "lead_id": "a"}}));
+        let again = ex(json!({"data": {"status": "received", "lead_id": "b"}}));
+        assert_eq!(
+            judge_duplicate(AapSuite::V02, Binding::A2aRest, "d", &first, &dup, &rules).outcome,
+            Outcome::Pass
+        );
+        assert!(matches!(
+            judge_duplicate(
+                AapSuite::Draft,
+                Binding::A2aRest,
+                "d",
+                &first,
+                &again,
+                &rules
+            )
+            .outcome,
+            Outcome::Fail(_)
+        ));
+        assert!(matches!(
+            judge_duplicate(AapSuite::V02, Binding::A2aRest, "d", &dup, &dup, &rules).outcome,
+            Outcome::NotTested(_)
+        ));
+        let lead = |b, case: &str, id: &str| ReceivedLead {
+            binding: b,
+            case: case.into(),
+            lead_id: id.into(),
+        };
+        let unique = [
+            lead(Binding::A2aJsonrpc, "x", "1"),
+            lead(Binding::A2aRest, "x", "2"),
+        ];
+        let e = judge_lead_ids(AapSuite::V02, &unique);
+        assert_eq!(
+            (e.outcome, e.binding, e.clause.as_str()),
+            (Outcome::Pass, None, "AAP02-LEADID-001")
+        );
+        let reused = [
+            lead(Binding::A2aJsonrpc, "x", "1"),
+            lead(Binding::A2aRest, "x", "1"),
+        ];
+        assert!(
+            matches!(judge_lead_ids(AapSuite::Draft, &reused).outcome, Outcome::Fail(ref d) if d.contains("a2a-rest/x"))
+        );
+        assert!(matches!(
+            judge_lead_ids(AapSuite::V02, &unique[..1]).outcome,
+            Outcome::NotTested(_)
+        ));
+    }
+
+    fn crm_request(body: &str) -> CrmRequest {
+        CrmRequest {
+            seq: 0,
+            method: "POST".into(),
+            path: "/api/stores/s1/leads/adf".into(),
+            headers: vec![
+                ("content-type".into(), "application/xml".into()),
+                ("authorization".into(), "Bearer tok".into()),
+            ],
+            body: body.into(),
+            lead_id: Some("crm-1".into()),
+        }
+    }
+
+    fn adf_doc(contact: &str, vehicles: &str, customer_tail: &str) -> String {
+        format!(
+            "<?xml version=\"1.0\"?><adf><prospect><id sequence=\"1\" source=\"dealer\">lead_1</id>\
+             <requestdate>2026-05-01T10:00:00Z</requestdate>{vehicles}\
+             <customer><contact>{contact}</contact>{customer_tail}</customer>\
+             <vendor><contact><name part=\"full\">Mark Miller Subaru</name><phone>+18015550100</phone></contact></vendor></prospect></adf>"
+        )
+    }
+
+    #[test]
+    fn adf_mapping_is_judged_from_the_document() {
+        let req = json!({
+            "customer": {"first_name": "Piotr", "last_name": "O'Brien", "email": "p.x1@example.com", "phone": "+14155555678"},
+            "vehicle_of_interest": {"vin": "1HGCY2F57RA000001", "year": 2024, "make": "Honda", "model": "CR-V", "condition": "used"},
+            "trade_in": {"year": 2020, "make": "Volkswagen", "model": "Passat", "condition": "good"},
+            "appointment": {"appointment_type": "test_drive", "appointment_at": "2026-05-04T18:00:00Z"},
+            "message": "Cash buyer, trade-in too."
+        });
+        let contact = "<name part=\"first\">Piotr</name><name part=\"last\">O&apos;Brien</name>\
+                       <email>p.x1@example.com</email><phone>+14155555678</phone>";
+        let vehicles = |interest: &str| {
+            format!(
+                "<vehicle interest=\"{interest}\" status=\"used\"><year>2024</year><make>Honda</make><model>CR-V</model></vehicle>\
+                 <vehicle interest=\"trade-in\" status=\"used\"><year>2020</year><make>Volkswagen</make><model>Passat</model></vehicle>"
+            )
+        };
+        let tail = "<timeframe><description>appointment test_drive at 2026-05-04T18:00:00Z</description></timeframe>\
+                    <comments>Cash buyer, trade-in too.</comments>";
+        let crm = CrmExpect {
+            store_id: "s1",
+            token: "tok",
+        };
+        let good = crm_request(&adf_doc(contact, &vehicles("test-drive"), tail));
+        let doc = AdfDoc::parse(&good);
+        assert!(doc.report.is_valid(), "{:?}", doc.report);
+        assert!(doc.belongs_to(Some("lead_1"), None, None));
+        // With a customer to go by, the lead id alone does not correlate.
+        assert!(!doc.belongs_to(Some("lead_1"), Some("q@example.com"), None));
+        assert!(doc.belongs_to(None, Some("P.X1@example.com"), None));
+        assert!(!doc.belongs_to(Some("lead_2"), Some("q@example.com"), Some("+15555550000")));
+        assert_eq!(
+            contact_name_parts(&good.body),
+            vec![
+                (Some("first".into()), "Piotr".into()),
+                (Some("last".into()), "O'Brien".into())
+            ]
+        );
+        let ev = judge_adf_received(AapSuite::V02, Binding::A2aRest, "c", &req, &[&doc], crm);
+        assert_eq!(
+            outcomes(&ev),
+            vec![
+                ("AAP02-ADF-001".into(), "aap-adf-valid", true),
+                ("AAP02-ADF-002".into(), "aap-adf-mapping", true)
+            ]
+        );
+        // interest="buy" for a test drive breaks the mapping only.
+        let buy = crm_request(&adf_doc(contact, &vehicles("buy"), tail));
+        let doc = AdfDoc::parse(&buy);
+        assert_eq!(
+            failed(&judge_adf_received(
+                AapSuite::V02,
+                Binding::A2aRest,
+                "c",
+                &req,
+                &[&doc],
+                crm
+            )),
+            vec!["AAP02-ADF-002"]
+        );
+        // Phone before email breaks the DTD.
+        let swapped = "<name part=\"first\">Piotr</name><name part=\"last\">O&apos;Brien</name>\
+                       <phone>+14155555678</phone><email>p.x1@example.com</email>";
+        let bad = crm_request(&adf_doc(swapped, &vehicles("test-drive"), tail));
+        let doc = AdfDoc::parse(&bad);
+        assert!(
+            failed(&judge_adf_received(
+                AapSuite::V02,
+                Binding::A2aRest,
+                "c",
+                &req,
+                &[&doc],
+                crm
+            ))
+            .contains(&"AAP02-ADF-001")
+        );
+        // Nothing forwarded for a received lead; something forwarded for a rejected one.
+        assert_eq!(
+            failed(&judge_adf_received(
+                AapSuite::Draft,
+                Binding::A2aRest,
+                "c",
+                &req,
+                &[],
+                crm
+            )),
+            vec!["AAPD-ADF-001"]
+        );
+        assert!(matches!(
+            judge_adf_rejected(AapSuite::V02, Binding::A2aRest, "c", 1).outcome,
+            Outcome::Fail(_)
+        ));
+        assert_eq!(
+            judge_adf_rejected(AapSuite::V02, Binding::A2aRest, "c", 0).outcome,
+            Outcome::Pass
+        );
+    }
+}

@@ -1,0 +1,626 @@
+//! The AAP suites runner ([`run_suites`]): reads the agent card, runs the AAP v0.2 suite when
+//! the card lists `lead.submit` and the draft suite when it lists `lead.general`, over every A2A
+//! binding the card offers (in the run's [`A2aProfile`](crate::transport::a2a::A2aProfile)),
+//! with fixtures from `inventory.search` (or the target profile: [`AapVehicles`],
+//! [`AapTimes`]), and judges every answer and the ADF documents the CRM mock received.
+//! It returns which suites ran ([`AapSuiteRun`]) so that the report can show them beside
+//! DMC-12.
+
+use super::{Ledger, RunOptions, Target};
+use crate::check::aap::{
+    AapObs, AdfDoc, CrmExpect, ReceivedLead, check_id, judge_adf_received, judge_adf_rejected,
+    judge_appointment, judge_duplicate, judge_lead_ids, judge_received, judge_rejected,
+    judge_response, lead_id, lead_status,
+};
+use crate::check::{Evaluation, Outcome};
+use crate::error::TckError;
+use crate::generate::CaseSource;
+use crate::generate::aap::{
+    AapCase, AapExpect, AapFixtures, AapSuite, FixtureVehicle, PlanSettings, Role, plan,
+};
+use crate::observe::crm::CrmMock;
+use crate::observe::leak::mask_value;
+use crate::report::Counterexample;
+use crate::transport::{Binding, Client, ClientConfig, Exchange, Reply, TransportError, a2a};
+use serde_json::{Value, json};
+
+pub use crate::generate::aap::AapTimes;
+
+/// The skill that lists the dealer's vehicles (the default source of the vehicle fixtures).
+pub const INVENTORY_SKILL: &str = "inventory.search";
+
+/// Vehicle fixtures from the target profile (BINDINGS.md §3). A value given here wins over
+/// `inventory.search`; a fixture that neither gives leaves its cases NOT_TESTED.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AapVehicles {
+    /// VIN of a vehicle the dealer has (test drives of it succeed).
+    pub in_stock: Option<String>,
+    /// VIN of a sold or held vehicle (→ VEHICLE_UNAVAILABLE with a test drive).
+    pub sold: Option<String>,
+    /// A VIN the dealer does not have (→ VEHICLE_NOT_FOUND with a test drive).
+    pub unknown: Option<String>,
+}
+
+/// One AAP suite that ran, and the transports it ran over.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AapSuiteRun {
+    /// The suite.
+    pub suite: AapSuite,
+    /// Bindings tested, in report order.
+    pub transports: Vec<Binding>,
+}
+
+/// Whether the clause filter keeps at least one clause of `suite`.
+pub fn suite_selected(suite: AapSuite, filter: Option<&str>) -> bool {
+    filter.is_none_or(|f| suite.catalogue().clauses.iter().any(|c| c.id.contains(f)))
+}
+
+/// The A2A endpoints of a card, `(binding, url)`, sorted, restricted to `only` when given.
+pub fn a2a_endpoints(card: &a2a::AgentCard, only: Option<&[Binding]>) -> Vec<(Binding, String)> {
+    let mut endpoints: Vec<(Binding, String)> = vec![];
+    for (pb, url, _) in &card.interfaces {
+        let b = match pb.to_ascii_uppercase().as_str() {
+            "JSONRPC" => Binding::A2aJsonrpc,
+            "HTTP+JSON" => Binding::A2aRest,
+            _ => continue,
+        };
+        if !endpoints.iter().any(|(x, _)| *x == b) {
+            endpoints.push((b, url.clone()));
+        }
+    }
+    if let Some(only) = only {
+        endpoints.retain(|(b, _)| only.contains(b));
+    }
+    endpoints.sort();
+    endpoints
+}
+
+/// The CRM as the AAP suites see it: the mock and what a forwarded lead must carry.
+#[derive(Clone, Copy)]
+pub(crate) struct AapCrm<'a> {
+    pub mock: &'a CrmMock,
+    pub store_id: &'a str,
+    pub token: &'a str,
+}
+
+/// What one case produced, kept for the end-of-suite judgements.
+struct Sent {
+    binding: Binding,
+    case: AapCase,
+    exchange: Exchange,
+}
+
+fn client_cfg(opts: &RunOptions) -> ClientConfig {
+    ClientConfig {
+        timeout: opts.call_timeout,
+        skill_key: opts.skill_key.clone(),
+        a2a_version: opts.a2a_version.clone(),
+        a2a_profile: opts.a2a_profile,
+        ..ClientConfig::default()
+    }
+}
+
+/// What [`run_suites`] did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AapOutcome {
+    /// The suites that ran.
+    pub ran: Vec<AapSuiteRun>,
+    /// Suites the target does not offer, with why: `(suite id, reason)`.
+    pub skipped: Vec<(String, String)>,
+}
+
+/// Consecutive transport failures after which the target counts as gone (the run ends with
+/// exit 3, as in the DMC-12 suite).
+const BREAKER_LIMIT: usize = 3;
+
+/// Run every AAP suite the agent card calls for (and the clause filter keeps). `crm`: None
+/// when the harness does not see the target's CRM (the ADF clauses are then NOT_TESTED).
+pub(crate) async fn run_suites(
+    opts: &RunOptions,
+    target: &Target,
+    crm: Option<AapCrm<'_>>,
+    ledger: &mut Ledger,
+) -> Result<AapOutcome, TckError> {
+    let selected: Vec<AapSuite> = AapSuite::ALL
+        .into_iter()
+        .filter(|s| suite_selected(*s, opts.clause_filter.as_deref()))
+        .collect();
+    let skip_all = |why: &str| AapOutcome {
+        ran: vec![],
+        skipped: selected
+            .iter()
+            .map(|s| (s.id().to_string(), why.to_string()))
+            .collect(),
+    };
+    if selected.is_empty() {
+        return Ok(AapOutcome::default());
+    }
+    if opts.a2a_enabled == Some(false) {
+        return Ok(skip_all("A2A is disabled in the target profile"));
+    }
+    let cfg = client_cfg(opts);
+    ledger.stats.exchanges += 1;
+    let card = match a2a::fetch_card(&target.card_location(), &cfg).await {
+        Ok(c) => c,
+        Err(
+            e @ (TransportError::Connect { .. }
+            | TransportError::Timeout { .. }
+            | TransportError::TooLarge { .. }),
+        ) => return Err(TckError::Unreachable(e.to_string())),
+        Err(TransportError::Io { detail, .. })
+            if detail.contains("HTTP 404") && opts.a2a_enabled.is_none() =>
+        {
+            return Ok(skip_all("the target has no agent card"));
+        }
+        Err(e) => {
+            return Err(TckError::Unreachable(format!(
+                "cannot use the agent card: {e}"
+            )));
+        }
+    };
+    let mut outcome = AapOutcome::default();
+    let mut suites = vec![];
+    for s in selected {
+        if card.skills.iter().any(|k| k == s.skill()) {
+            suites.push(s);
+        } else {
+            outcome.skipped.push((
+                s.id().to_string(),
+                format!("the agent card lists no {} skill", s.skill()),
+            ));
+        }
+    }
+    let endpoints = a2a_endpoints(&card, opts.transports.as_deref());
+    if endpoints.is_empty() {
+        for s in suites {
+            outcome.skipped.push((
+                s.id().to_string(),
+                "no A2A interface of the agent card is among the transports tested".into(),
+            ));
+        }
+        return Ok(outcome);
+    }
+    if suites.is_empty() {
+        return Ok(outcome);
+    }
+    let token = target.tokens.agent_a.clone();
+    // A salt per run: the seed's part reproduces the cases, the nonce keeps customers unique
+    // on a target that remembers leads across runs (duplicate detection).
+    let seeded: String = CaseSource::new(opts.seed).salt().chars().take(4).collect();
+    let salt = format!("{seeded}{:06x}", super::rand_u32() & 0xff_ffff);
+    let (fixtures, fixture_note) =
+        load_fixtures(opts, &card, &endpoints, &cfg, &token, &salt, ledger).await;
+    for (k, suite) in suites.into_iter().enumerate() {
+        let mut sent: Vec<Sent> = vec![];
+        let mut received: Vec<ReceivedLead> = vec![];
+        for (i, (binding, url)) in endpoints.iter().enumerate() {
+            let client = Client::new(*binding, url, cfg.clone());
+            let settings = PlanSettings {
+                seed: opts.seed ^ (*binding as u64 + 1).wrapping_mul(0x9e37_79b9),
+                salt: format!("{salt}{k}{i}"),
+                ordinal: u8::try_from(k * endpoints.len() + i).unwrap_or(u8::MAX),
+                generated: opts.cases,
+                invalid_per_rule: opts.invalid_per_rule,
+            };
+            let p = plan(suite, &fixtures, &settings);
+            for u in &p.untested {
+                if let Some(clause) = suite.clause(u.role) {
+                    let why = match &fixture_note {
+                        Some(n) => format!("{} ({n})", u.why),
+                        None => u.why.clone(),
+                    };
+                    ledger.push(Evaluation::new(
+                        clause,
+                        check_id(u.role),
+                        Some(*binding),
+                        &u.case,
+                        Outcome::NotTested(why),
+                    ));
+                }
+            }
+            for case in p.cases {
+                let Some(exchange) = exec(&client, &case, &token, ledger).await else {
+                    continue;
+                };
+                let evals = judge_case(suite, *binding, &case, &exchange, opts);
+                record(ledger, opts, *binding, &case, &evals);
+                ledger.extend(evals);
+                if let Some(id) = received_id(&exchange) {
+                    received.push(ReceivedLead {
+                        binding: *binding,
+                        case: case.id.clone(),
+                        lead_id: id.to_string(),
+                    });
+                }
+                sent.push(Sent {
+                    binding: *binding,
+                    case,
+                    exchange,
+                });
+            }
+            // The same lead twice.
+            let dup = &p.duplicate;
+            let first = exec(&client, dup, &token, ledger).await;
+            let second = exec(&client, dup, &token, ledger).await;
+            if let (Some(first), Some(second)) = (first, second) {
+                let mut evals = vec![];
+                for (n, ex) in [(1, &first), (2, &second)] {
+                    let id = format!("{}-{n}", dup.id);
+                    evals.extend(judge_response(&AapObs {
+                        suite,
+                        binding: *binding,
+                        case_id: &id,
+                        request: &dup.request,
+                        exchange: ex,
+                    }));
+                    if let Some(lid) = received_id(ex) {
+                        received.push(ReceivedLead {
+                            binding: *binding,
+                            case: id,
+                            lead_id: lid.to_string(),
+                        });
+                    }
+                }
+                evals.extend(judge_received(
+                    &AapObs {
+                        suite,
+                        binding: *binding,
+                        case_id: &format!("{}-1", dup.id),
+                        request: &dup.request,
+                        exchange: &first,
+                    },
+                    &opts.codes,
+                    Role::Accept,
+                ));
+                evals.push(judge_duplicate(
+                    suite,
+                    *binding,
+                    &dup.id,
+                    &first,
+                    &second,
+                    &opts.codes,
+                ));
+                record(ledger, opts, *binding, dup, &evals);
+                ledger.extend(evals);
+            }
+        }
+        ledger.push(judge_lead_ids(suite, &received));
+        judge_forwarded(suite, &sent, crm, &endpoints, ledger).await;
+        outcome.ran.push(AapSuiteRun {
+            suite,
+            transports: endpoints.iter().map(|(b, _)| *b).collect(),
+        });
+    }
+    Ok(outcome)
+}
+
+/// The fixtures: `inventory.search` when the card lists it, then the profile's values on top.
+/// The note says why the inventory gave nothing, if it did not.
+async fn load_fixtures(
+    opts: &RunOptions,
+    card: &a2a::AgentCard,
+    endpoints: &[(Binding, String)],
+    cfg: &ClientConfig,
+    token: &str,
+    salt: &str,
+    ledger: &mut Ledger,
+) -> (AapFixtures, Option<String>) {
+    let mut note = None;
+    let mut fx = AapFixtures {
+        times: opts.aap_times.clone(),
+        ..AapFixtures::none()
+    };
+    if card.skills.iter().any(|s| s == INVENTORY_SKILL) {
+        if let Some((b, url)) = endpoints.first() {
+            let client = Client::new(*b, url, cfg.clone());
+            ledger.stats.exchanges += 1;
+            match client.call(INVENTORY_SKILL, &json!({}), Some(token)).await {
+                Ok(ex) => match inventory_vehicles(&ex) {
+                    Ok(list) => fx = AapFixtures::from_inventory(&list, salt, fx.times.clone()),
+                    Err(why) => note = Some(format!("{INVENTORY_SKILL} {why}")),
+                },
+                Err(e) => note = Some(format!("{INVENTORY_SKILL} failed: {e}")),
+            }
+        }
+    } else {
+        note = Some(format!(
+            "the agent card lists no {INVENTORY_SKILL} and the target profile gives no such vehicle"
+        ));
+    }
+    let v = &opts.aap_vehicles;
+    if let Some(vin) = &v.in_stock {
+        fx.in_stock = Some(FixtureVehicle::vin(vin));
+    }
+    if let Some(vin) = &v.sold {
+        fx.sold = Some(FixtureVehicle::vin(vin));
+    }
+    if let Some(vin) = &v.unknown {
+        fx.unknown_vin = Some(vin.clone());
+    }
+    (fx, note)
+}
+
+/// `data.vehicles` of an `inventory.search` answer.
+fn inventory_vehicles(ex: &Exchange) -> Result<Vec<Value>, String> {
+    match &ex.reply {
+        Reply::Op { object, .. } => object
+            .pointer("/data/vehicles")
+            .and_then(Value::as_array)
+            .cloned()
+            .ok_or_else(|| "answered no data.vehicles list".to_string()),
+        Reply::Protocol { code, .. } => Err(format!("answered protocol error {code}")),
+        Reply::Http { status } => Err(format!("answered HTTP {status}")),
+        Reply::Unparseable { reason } => Err(format!("answered unparseably: {reason}")),
+    }
+}
+
+/// Send one case; a transport failure becomes an ERROR evaluation of the case's clause.
+async fn exec(
+    client: &Client,
+    case: &AapCase,
+    token: &str,
+    ledger: &mut Ledger,
+) -> Option<Exchange> {
+    let result = match &ledger.aborted {
+        // The target stopped answering: send nothing more.
+        Some(why) => Err(TransportError::Io {
+            url: client.binding().to_string(),
+            detail: why.clone(),
+        }),
+        None => {
+            ledger.stats.exchanges += 1;
+            ledger.stats.cases += 1;
+            let r = client
+                .call(case.suite.skill(), &case.request, Some(token))
+                .await;
+            match &r {
+                Ok(_) => ledger.transport_failures = 0,
+                Err(e) => {
+                    ledger.transport_failures += 1;
+                    if ledger.transport_failures >= BREAKER_LIMIT {
+                        ledger.aborted = Some(format!(
+                            "the target stopped answering ({BREAKER_LIMIT} exchanges in a row failed; last: {e})"
+                        ));
+                    }
+                }
+            }
+            r
+        }
+    };
+    match result {
+        Ok(ex) => Some(ex),
+        Err(e) => {
+            let role = case_role(case);
+            if let Some(clause) = case.suite.clause(role) {
+                ledger.push(Evaluation::new(
+                    clause,
+                    check_id(role),
+                    Some(client.binding()),
+                    &case.id,
+                    Outcome::Error(e.to_string()),
+                ));
+            }
+            None
+        }
+    }
+}
+
+/// The clause role a case tests first.
+fn case_role(case: &AapCase) -> Role {
+    match &case.expect {
+        AapExpect::Received { role } | AapExpect::Rejected { role, .. } => *role,
+        AapExpect::Appointment { fixture } => match fixture {
+            crate::generate::aap::TimeFixture::Confirmable => Role::ApptConfirmed,
+            crate::generate::aap::TimeFixture::Proposable => Role::ApptProposed,
+            crate::generate::aap::TimeFixture::Unavailable => Role::ApptUnavailable,
+        },
+    }
+}
+
+/// The lead_id of a received lead.
+fn received_id(ex: &Exchange) -> Option<&str> {
+    (lead_status(ex) == Some("received"))
+        .then(|| lead_id(ex))
+        .flatten()
+}
+
+fn judge_case(
+    suite: AapSuite,
+    binding: Binding,
+    case: &AapCase,
+    exchange: &Exchange,
+    opts: &RunOptions,
+) -> Vec<Evaluation> {
+    let obs = AapObs {
+        suite,
+        binding,
+        case_id: &case.id,
+        request: &case.request,
+        exchange,
+    };
+    let mut evals = judge_response(&obs);
+    evals.extend(match &case.expect {
+        AapExpect::Received { role } => judge_received(&obs, &opts.codes, *role),
+        AapExpect::Rejected { role, code, .. } => judge_rejected(&obs, &opts.codes, *role, code),
+        AapExpect::Appointment { fixture } => judge_appointment(&obs, &opts.codes, *fixture),
+    });
+    evals
+}
+
+/// Keep a counterexample (the masked request) for every clause a case failed.
+fn record(
+    ledger: &mut Ledger,
+    opts: &RunOptions,
+    binding: Binding,
+    case: &AapCase,
+    evals: &[Evaluation],
+) {
+    for e in evals {
+        if matches!(e.outcome, Outcome::Fail(_)) {
+            let key = format!("{}|{}", e.clause, binding.name());
+            ledger
+                .counterexamples
+                .entry(key)
+                .or_insert_with(|| Counterexample {
+                    seed: opts.seed,
+                    case: case.id.clone(),
+                    shrink_steps: 0,
+                    payload: masked_payload(&case.request),
+                });
+        }
+    }
+}
+
+/// The request with the customer's contact, the consent text and the message masked.
+pub fn masked_payload(req: &Value) -> Value {
+    let mut v = req.clone();
+    for ptr in [
+        "/customer/first_name",
+        "/customer/last_name",
+        "/customer/email",
+        "/customer/phone",
+        "/consent/consent_text",
+        "/message",
+    ] {
+        if let Some(slot) = v.pointer_mut(ptr)
+            && let Some(s) = slot.as_str()
+        {
+            *slot = Value::String(mask_value(s));
+        }
+    }
+    if let Some(Value::Object(addr)) = v.pointer_mut("/customer/address") {
+        for slot in addr.values_mut() {
+            if let Some(s) = slot.as_str() {
+                *slot = Value::String(mask_value(s));
+            }
+        }
+    }
+    v
+}
+
+/// The ADF clauses, judged once every call of the suite has been made: each received lead with
+/// a customer was forwarded as one valid, well-mapped document; no rejected lead was forwarded.
+async fn judge_forwarded(
+    suite: AapSuite,
+    sent: &[Sent],
+    crm: Option<AapCrm<'_>>,
+    endpoints: &[(Binding, String)],
+    ledger: &mut Ledger,
+) {
+    let Some(crm) = crm else {
+        for (b, _) in endpoints {
+            for role in [Role::Adf, Role::AdfMapping] {
+                if let Some(clause) = suite.clause(role) {
+                    ledger.push(Evaluation::new(
+                        clause,
+                        check_id(role),
+                        Some(*b),
+                        "crm",
+                        Outcome::NotTested(
+                            "the target's CRM is not wired to the harness's mock".into(),
+                        ),
+                    ));
+                }
+            }
+        }
+        return;
+    };
+    let requests = crm.mock.requests().await;
+    let docs: Vec<AdfDoc<'_>> = requests.iter().map(AdfDoc::parse).collect();
+    let expect = CrmExpect {
+        store_id: crm.store_id,
+        token: crm.token,
+    };
+    for s in sent {
+        // A lead that should have been refused but was received already fails its own clause;
+        // what its (garbage-in) ADF looks like is not judged.
+        let expected_rejected = matches!(s.case.expect, AapExpect::Rejected { .. });
+        let status = lead_status(&s.exchange);
+        let rejected = status == Some("rejected")
+            || matches!(
+                s.exchange.reply,
+                Reply::Protocol { .. } | Reply::Http { .. }
+            );
+        let email = s.case.email();
+        let phone = s.case.phone();
+        if rejected {
+            if email.is_none() && phone.is_none() {
+                continue;
+            }
+            let n = docs
+                .iter()
+                .filter(|d| d.belongs_to(None, email, phone))
+                .count();
+            ledger.push(judge_adf_rejected(suite, s.binding, &s.case.id, n));
+        } else if status == Some("received")
+            && !expected_rejected
+            && s.case.request.get("customer").is_some()
+        {
+            let id = lead_id(&s.exchange);
+            let mine: Vec<&AdfDoc<'_>> = docs
+                .iter()
+                .filter(|d| d.belongs_to(id, email, phone))
+                .collect();
+            let evals =
+                judge_adf_received(suite, s.binding, &s.case.id, &s.case.request, &mine, expect);
+            ledger.extend(evals);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn payloads_are_masked() {
+        let v = json!({"customer": {"first_name": "Piotr", "last_name": "Nowak", "email": "piotr.nowak@example.com",
+                       "phone": "+14155555678", "address": {"city": "San Francisco"}},
+                       "consent": {"consent_text": "I agree to everything", "scope": ["lead_submission"]},
+                       "message": "Call me", "vehicle_of_interest": {"vin": "1HGCY2F57RA000001"}});
+        let m = masked_payload(&v);
+        let text = m.to_string();
+        for secret in [
+            "Piotr",
+            "Nowak",
+            "piotr.nowak",
+            "5555678",
+            "Francisco",
+            "everything",
+            "Call me",
+        ] {
+            assert!(!text.contains(secret), "{secret} in {text}");
+        }
+        assert_eq!(m["customer"]["email"], "pi****@example.com");
+        assert_eq!(m["vehicle_of_interest"], v["vehicle_of_interest"]);
+    }
+
+    #[test]
+    fn endpoints_and_suite_selection() {
+        let card = a2a::AgentCard::from_json(json!({
+            "supportedInterfaces": [
+                {"url": "http://h/rest", "protocolBinding": "HTTP+JSON", "protocolVersion": "1.0"},
+                {"url": "http://h/a2a", "protocolBinding": "JSONRPC", "protocolVersion": "1.0"},
+                {"url": "http://h/grpc", "protocolBinding": "GRPC", "protocolVersion": "1.0"}
+            ],
+            "skills": [{"id": "lead.submit"}]
+        }));
+        assert_eq!(
+            a2a_endpoints(&card, None),
+            vec![
+                (Binding::A2aJsonrpc, "http://h/a2a".to_string()),
+                (Binding::A2aRest, "http://h/rest".to_string())
+            ]
+        );
+        assert_eq!(
+            a2a_endpoints(&card, Some(&[Binding::Mcp, Binding::A2aRest])),
+            vec![(Binding::A2aRest, "http://h/rest".to_string())]
+        );
+        assert!(a2a_endpoints(&card, Some(&[Binding::Mcp])).is_empty());
+        assert!(suite_selected(AapSuite::V02, None));
+        assert!(suite_selected(AapSuite::V02, Some("AAP")));
+        assert!(!suite_selected(AapSuite::V02, Some("AAPD")));
+        assert!(suite_selected(AapSuite::Draft, Some("CONSENT")));
+        assert!(!suite_selected(AapSuite::Draft, Some("DMC12")));
+    }
+}

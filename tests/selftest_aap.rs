@@ -1,0 +1,288 @@
+//! Self-test of the AAP suites: the harness proven against its own reference. The reference
+//! passes every MUST clause of both AAP suites on both A2A bindings, and with the A2A 0.3
+//! profile; every AAP defect of the reference (a `Defect` whose clause starts with `AAP`) is
+//! caught by the clause it breaks, and by no other; the report shows the AAP suites beside
+//! DMC-12.
+//!
+//! Runs are restricted to the AAP clauses (`clause_filter: "AAP"`, which also skips the DMC-12
+//! suite) and use few generated cases, to keep the runtime low.
+
+use dealer_tck::reference::Defect;
+use dealer_tck::report::{Report, Verdict};
+use dealer_tck::run::{AapTimes, AapVehicles, RunOptions, run};
+use dealer_tck::spec::catalogue::{Level, aap_draft, aap_v02};
+use dealer_tck::transport::Binding;
+use dealer_tck::transport::a2a::A2aProfile;
+use std::collections::BTreeSet;
+
+fn aap_only(defect: Option<Defect>) -> RunOptions {
+    RunOptions {
+        cases: 1,
+        out_dir: None,
+        defect,
+        clause_filter: Some("AAP".into()),
+        ..RunOptions::default()
+    }
+}
+
+fn not_passing(report: &Report, level: Level) -> Vec<String> {
+    report
+        .results()
+        .filter(|r| r.level == level && r.verdict != Verdict::Pass)
+        .map(|r| {
+            format!(
+                "{} [{}] {:?}: {:?}",
+                r.clause, r.transport, r.verdict, r.details
+            )
+        })
+        .collect()
+}
+
+/// Every clause of both AAP catalogues is in the report, every MUST (and SHOULD) passes, and
+/// the run is conformant.
+fn every_aap_clause_passes(report: &Report, transports: &[&str]) {
+    let bad = not_passing(report, Level::Must);
+    assert!(
+        bad.is_empty(),
+        "MUST clauses not passing on the reference:\n{}",
+        bad.join("\n")
+    );
+    let warn = not_passing(report, Level::Should);
+    assert!(
+        warn.is_empty(),
+        "SHOULD clauses not passing on the reference:\n{}",
+        warn.join("\n")
+    );
+    let suites: Vec<&str> = report.suites.iter().map(|s| s.suite.as_str()).collect();
+    assert_eq!(suites, vec!["aap-0.2", "aap-draft"]);
+    for cat in [aap_v02(), aap_draft()] {
+        for c in &cat.clauses {
+            let columns: BTreeSet<&str> = report
+                .results()
+                .filter(|r| r.clause == c.id)
+                .map(|r| r.transport.as_str())
+                .collect();
+            let want: BTreeSet<&str> = if c.id.contains("LEADID") {
+                ["target"].into()
+            } else {
+                transports.iter().copied().collect()
+            };
+            assert_eq!(columns, want, "{} judged on {columns:?}", c.id);
+        }
+    }
+    assert_eq!(report.target.transports, transports);
+    assert!(report.conformant);
+    assert_eq!(report.exit_code, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reference_passes_every_aap_clause_on_both_a2a_bindings() {
+    let (report, _) = run(aap_only(None)).await.expect("run");
+    every_aap_clause_passes(&report, &["a2a-jsonrpc", "a2a-rest"]);
+    // The fixtures came from inventory.search and the documented times: nothing untested.
+    assert_eq!(report.totals.not_tested, 0);
+    assert!(report.stats.crm_requests > 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reference_passes_every_aap_clause_with_the_a2a_0_3_profile() {
+    let opts = RunOptions {
+        a2a_profile: A2aProfile::V0_3,
+        ..aap_only(None)
+    };
+    let (report, _) = run(opts).await.expect("run");
+    every_aap_clause_passes(&report, &["a2a-jsonrpc", "a2a-rest"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_the_0_3_client_is_answered_by_the_reference_serving_0_3() {
+    // The profile is real: the reference serving 0.3 answers the 0.3 client and refuses the
+    // A2A 1.0 one.
+    let server =
+        dealer_tck::reference::ReferenceServer::start(dealer_tck::reference::ReferenceConfig {
+            a2a_version_0_3: true,
+            ..Default::default()
+        })
+        .await
+        .expect("reference");
+    let card = dealer_tck::transport::a2a::fetch_card(&server.base_url(), &Default::default())
+        .await
+        .expect("card");
+    let url = card.interface_url("JSONRPC").expect("jsonrpc").to_string();
+    let args = serde_json::json!({"type": "lead.general.request", "message": "Open on Sundays?",
+                                  "source_agent": "dealer-tck"});
+    for profile in [A2aProfile::V1_0, A2aProfile::V0_3] {
+        let client = dealer_tck::transport::Client::new(
+            Binding::A2aJsonrpc,
+            &url,
+            dealer_tck::transport::ClientConfig {
+                a2a_profile: profile,
+                ..Default::default()
+            },
+        );
+        let ex = client
+            .call(
+                "lead.general",
+                &args,
+                Some(dealer_tck::reference::TOKEN_AGENT_A),
+            )
+            .await
+            .expect("exchange");
+        let received = matches!(&ex.reply, dealer_tck::transport::Reply::Op { object, .. }
+            if object.pointer("/data/status").and_then(|s| s.as_str()) == Some("received"));
+        assert_eq!(
+            received,
+            profile == A2aProfile::V0_3,
+            "{profile}: {:?}",
+            ex.reply
+        );
+    }
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn missing_fixtures_are_not_tested_never_passed() {
+    let opts = RunOptions {
+        aap_times: AapTimes {
+            confirmable: Some(AapTimes::default().confirmable.expect("default")),
+            proposable: None,
+            unavailable: None,
+        },
+        transports: Some(vec![Binding::A2aRest]),
+        ..aap_only(None)
+    };
+    let (report, _) = run(opts).await.expect("run");
+    for clause in ["AAP02-APPT-PROPOSED-001", "AAP02-APPT-UNAVAILABLE-001"] {
+        let r = report
+            .results()
+            .find(|r| r.clause == clause)
+            .expect("clause in the report");
+        // PROPOSED is never answered without the proposable time; UNAVAILABLE needs its own.
+        assert_eq!(r.verdict, Verdict::NotTested, "{clause}: {:?}", r.details);
+    }
+    // Profile vehicles win over inventory.search: a sold VIN given as "unknown" is refused
+    // with VEHICLE_UNAVAILABLE, so the NOT_FOUND clause fails.
+    let opts = RunOptions {
+        aap_vehicles: AapVehicles {
+            unknown: Some("4S4BTGPD0R3100002".into()),
+            ..AapVehicles::default()
+        },
+        transports: Some(vec![Binding::A2aJsonrpc]),
+        clause_filter: Some("AAP02-VEHICLE-NOTFOUND".into()),
+        ..aap_only(None)
+    };
+    let (report, _) = run(opts).await.expect("run");
+    let verdicts: Vec<Verdict> = report.results().map(|r| r.verdict).collect();
+    assert_eq!(verdicts, vec![Verdict::Fail]);
+}
+
+/// The contract's AAP defects, by name (notes/aap-contract.md).
+const CONTRACT_DEFECTS: &[&str] = &[
+    "aap-consent-missing-accepted",
+    "aap-scope-not-exact",
+    "aap-channel-not-checked",
+    "aap-condition-as-validation",
+    "aap-tradein-condition-accepted",
+    "aap-unknown-condition-invalid",
+    "aap-vehicle-checked-without-test-drive",
+    "aap-unknown-vehicle-accepted",
+    "aap-sold-vehicle-accepted",
+    "aap-appointment-failure-rejects-lead",
+    "aap-confirmed-without-time",
+    "aap-proposed-without-times",
+    "aap-appointment-always-present",
+    "aap-wrong-response-type",
+    "aap-dealer-phone-local",
+    "aap-lead-id-reused",
+    "aap-adf-phone-before-email",
+    "aap-adf-no-test-drive-interest",
+    "aap-message-unbounded",
+    "aap-multi-vehicle-accepted",
+    "aap-general-no-consent-accepted",
+    "aap-general-scope-not-checked",
+    "aap-general-channel-not-checked",
+    "aap-general-customer-no-contact",
+];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_aap_defect_is_caught_by_the_clause_it_breaks() {
+    let aap: Vec<Defect> = Defect::ALL
+        .iter()
+        .copied()
+        .filter(|d| d.clause().starts_with("AAP"))
+        .collect();
+    let mut names: Vec<&str> = aap.iter().map(|d| d.name()).collect();
+    names.sort_unstable();
+    let mut want = CONTRACT_DEFECTS.to_vec();
+    want.sort_unstable();
+    assert_eq!(
+        names, want,
+        "the reference's AAP defects are the contract's"
+    );
+    let sem = std::sync::Arc::new(tokio::sync::Semaphore::new(3));
+    let mut tasks = vec![];
+    for d in aap {
+        let sem = sem.clone();
+        tasks.push(tokio::spawn(async move {
+            let _permit = sem.acquire().await.expect("semaphore");
+            let (report, _) = run(aap_only(Some(d))).await.expect("run");
+            (d, report)
+        }));
+    }
+    let mut missed = vec![];
+    for t in tasks {
+        let (d, report) = t.await.expect("task");
+        // Caught by its clause, and by nothing else: the clause attribution is exact.
+        let broken: BTreeSet<&str> = report
+            .results()
+            .filter(|r| r.verdict != Verdict::Pass)
+            .map(|r| r.clause.as_str())
+            .collect();
+        let caught = report
+            .results()
+            .any(|r| r.clause == d.clause() && r.verdict == Verdict::Fail);
+        if !caught || broken.len() != 1 || report.exit_code != 1 || report.conformant {
+            let got: Vec<String> = report
+                .results()
+                .filter(|r| r.verdict != Verdict::Pass)
+                .map(|r| format!("{}[{}]={}", r.clause, r.transport, r.verdict.as_str()))
+                .collect();
+            missed.push(format!(
+                "{d} (breaks {}): exit {}, non-pass: {got:?}",
+                d.clause(),
+                report.exit_code
+            ));
+        }
+    }
+    assert!(
+        missed.is_empty(),
+        "AAP defects not caught by their clause:\n{}",
+        missed.join("\n")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_report_shows_the_aap_suites_beside_dmc12() {
+    let opts = RunOptions {
+        cases: 1,
+        out_dir: None,
+        transports: Some(vec![Binding::A2aRest]),
+        ..RunOptions::default()
+    };
+    let (report, _) = run(opts).await.expect("run");
+    let suites: Vec<&str> = report.suites.iter().map(|s| s.suite.as_str()).collect();
+    assert_eq!(suites, vec!["dmc12", "aap-0.2", "aap-draft"]);
+    let md = report.to_markdown();
+    for heading in [
+        "## DMC-12 initiate_deal_handoff",
+        "## AAP v0.2 lead.submit",
+        "## AAP draft lead.general",
+    ] {
+        assert!(md.contains(heading), "{heading} missing from report.md");
+    }
+    assert!(md.contains("AAP02-VEHICLE-NOTESTDRIVE-001") && md.contains("AAPD-ANON-001"));
+    let summary = report.summary();
+    assert!(summary.contains("AAP v0.2") && summary.contains("AAP draft"));
+    let bad = not_passing(&report, Level::Must);
+    assert!(bad.is_empty(), "{}", bad.join("\n"));
+}
