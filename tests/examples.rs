@@ -88,7 +88,7 @@ async fn examples_report_against_the_embedded_reference() {
     assert_eq!(receipt.findings[0].rule, "EX-JSON-001");
     assert_eq!(receipt.send.status, SendStatus::NotApplicable);
 
-    // The reference serves no AAP skill.
+    // The reference serves the AAP skills: every AAP request example is sent.
     for id in [
         "aap-0.2-full-request",
         "aap-0.2-general-inquiry-request",
@@ -96,15 +96,7 @@ async fn examples_report_against_the_embedded_reference() {
         "aap-draft-anonymous-request",
     ] {
         let e = example(&report, id);
-        assert_eq!(e.send.status, SendStatus::NotTested, "{id}");
-        assert!(
-            e.send
-                .reason
-                .as_deref()
-                .is_some_and(|r| r.contains("agent card does not list the skill")),
-            "{id}: {:?}",
-            e.send
-        );
+        assert_eq!(e.send.status, SendStatus::Sent, "{id}: {:?}", e.send);
     }
 
     let settings = insta_settings();
@@ -351,7 +343,7 @@ fn the_binary_reports_and_exits_by_whether_every_example_held() {
     assert_eq!(code, 0, "{stdout}\n{stderr}");
     let v: Value = serde_json::from_str(&stdout).expect("JSON report on stdout");
     assert_eq!(v["held"], true);
-    assert_eq!(v["totals"]["sent"], 3);
+    assert_eq!(v["totals"]["sent"], 7);
     for f in ["examples.json", "examples.md"] {
         assert!(out.path().join(f).is_file(), "{f} missing");
     }
