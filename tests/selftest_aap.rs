@@ -286,3 +286,90 @@ async fn the_report_shows_the_aap_suites_beside_dmc12() {
     let bad = not_passing(&report, Level::Must);
     assert!(bad.is_empty(), "{}", bad.join("\n"));
 }
+
+/// A dealer that offers only `lead.general` over A2A JSON-RPC and answers every lead
+/// `received` (a wiremock stand-in, no DMC-12): the draft suite runs, v0.2 is reported skipped.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_suites_follow_the_agent_card() {
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let server = MockServer::start().await;
+    let base = server.uri();
+    Mock::given(method("GET"))
+        .and(path("/.well-known/agent-card.json"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "name": "General inquiries only",
+            "supportedInterfaces": [
+                {"url": format!("{base}/a2a"), "protocolBinding": "JSONRPC", "protocolVersion": "1.0"}
+            ],
+            "skills": [{"id": "lead.general"}],
+            "securitySchemes": {"bearer": {"httpAuthSecurityScheme": {"scheme": "Bearer"}}}
+        })))
+        .mount(&server)
+        .await;
+    let answer = serde_json::json!({"jsonrpc": "2.0", "id": 1, "result": {"message": {
+        "messageId": "m", "role": "ROLE_AGENT",
+        "parts": [{"data": {"type": "lead.general.response",
+                            "data": {"lead_id": "lead_same", "status": "received"},
+                            "message": "Thanks."}}]}}});
+    Mock::given(method("POST"))
+        .and(path("/a2a"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(answer))
+        .mount(&server)
+        .await;
+    let opts = RunOptions {
+        target: dealer_tck::run::TargetSpec::External {
+            base_url: base.clone(),
+            card_url: None,
+        },
+        mcp_enabled: Some(false),
+        crm_expected: false,
+        ..aap_only(None)
+    };
+    let (report, _) = run(opts).await.expect("run");
+    let suites: Vec<&str> = report.suites.iter().map(|s| s.suite.as_str()).collect();
+    assert_eq!(suites, vec!["aap-draft"]);
+    let skipped: Vec<(&str, &str)> = report
+        .target
+        .skipped
+        .iter()
+        .map(|s| (s.name.as_str(), s.reason.as_str()))
+        .collect();
+    assert_eq!(
+        skipped,
+        vec![("aap-0.2", "the agent card lists no lead.submit skill")]
+    );
+    assert_eq!(report.target.transports, vec!["a2a-jsonrpc"]);
+    // It answers everything "received" with one lead id: the consent and request clauses
+    // fail, the lead ids repeat, the anonymous inquiry passes, the ADF is not observed.
+    let verdict = |clause: &str| {
+        report
+            .results()
+            .find(|r| r.clause == clause)
+            .map(|r| r.verdict)
+    };
+    for clause in [
+        "AAPD-REQ-001",
+        "AAPD-CUSTOMER-001",
+        "AAPD-CONSENT-001",
+        "AAPD-CONSENT-SCOPE-001",
+        "AAPD-CONSENT-CHANNEL-001",
+        "AAPD-LEADID-001",
+    ] {
+        assert_eq!(verdict(clause), Some(Verdict::Fail), "{clause}");
+    }
+    assert_eq!(verdict("AAPD-DUPLICATE-001"), Some(Verdict::Warn));
+    assert_eq!(verdict("AAPD-ANON-001"), Some(Verdict::Pass));
+    assert_eq!(verdict("AAPD-ACCEPT-001"), Some(Verdict::Pass));
+    assert_eq!(verdict("AAPD-ADF-001"), Some(Verdict::NotTested));
+    // Every lead went out as SendMessage with the lead.general skill.
+    let requests = server.received_requests().await.unwrap_or_default();
+    let posts: Vec<serde_json::Value> = requests
+        .iter()
+        .filter(|r| r.method.as_str() == "POST")
+        .filter_map(|r| serde_json::from_slice(&r.body).ok())
+        .collect();
+    assert!(posts.len() > 10);
+    assert!(posts.iter().all(|p| p["method"] == "SendMessage"
+        && p["params"]["message"]["metadata"]["skill"] == "lead.general"));
+}

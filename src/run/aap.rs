@@ -1,10 +1,10 @@
-//! The AAP suites runner ([`run_suites`]): reads the agent card, runs the AAP v0.2 suite when
-//! the card lists `lead.submit` and the draft suite when it lists `lead.general`, over every A2A
-//! binding the card offers (in the run's [`A2aProfile`](crate::transport::a2a::A2aProfile)),
-//! with fixtures from `inventory.search` (or the target profile: [`AapVehicles`],
-//! [`AapTimes`]), and judges every answer and the ADF documents the CRM mock received.
-//! It returns which suites ran ([`AapSuiteRun`]) so that the report can show them beside
-//! DMC-12.
+//! The AAP suites runner: [`run_suites`] reads the agent card and answers with an
+//! [`AapOutcome`] — the AAP v0.2 suite ran when the card lists `lead.submit`, the draft suite
+//! when it lists `lead.general` (each an [`AapSuiteRun`] over every A2A binding the card offers,
+//! in the run's [`A2aProfile`](crate::transport::a2a::A2aProfile)), the others skipped with
+//! why. Fixtures come from `inventory.search` (or the target profile: [`AapVehicles`],
+//! [`AapTimes`]); every answer and the ADF documents the CRM mock received are judged, so that
+//! the report shows the AAP suites beside DMC-12.
 
 use super::{Ledger, RunOptions, Target};
 use crate::check::aap::{

@@ -9,7 +9,7 @@ mod dmc12;
 pub mod profile;
 mod target;
 
-pub use aap::{AapSuiteRun, AapTimes, AapVehicles};
+pub use aap::{AapOutcome, AapSuiteRun, AapTimes, AapVehicles};
 pub use target::{Target, TargetSpec, Tokens};
 
 use crate::check::{CodeRules, Evaluation, Outcome};
