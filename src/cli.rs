@@ -263,8 +263,11 @@ pub fn main() -> ExitCode {
             }
         }
         Command::Clauses => {
-            for c in &crate::spec::catalogue::dmc12().clauses {
-                println!("{:<32} {:<6} {}", c.id, c.level.as_str(), c.text);
+            for cat in crate::spec::catalogue::all_catalogues() {
+                println!("# {} ({})", cat.title, cat.suite);
+                for c in &cat.clauses {
+                    println!("{:<34} {:<6} {}", c.id, c.level.as_str(), c.text);
+                }
             }
             Ok(0)
         }

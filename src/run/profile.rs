@@ -34,6 +34,28 @@ pub struct Profile {
     /// The side effects and surfaces the harness observes.
     #[serde(default)]
     pub observe: ObserveSection,
+    /// AAP fixtures (BINDINGS.md §3).
+    #[serde(default)]
+    pub aap: AapSection,
+}
+
+/// `[aap]`: fixtures of the AAP suites (default: `inventory.search` and the reference's
+/// documented appointment rules).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AapSection {
+    /// A VIN the dealer has.
+    pub in_stock_vin: Option<String>,
+    /// A sold or held VIN (→ VEHICLE_UNAVAILABLE with a test drive).
+    pub sold_vin: Option<String>,
+    /// A VIN the dealer does not have (→ VEHICLE_NOT_FOUND with a test drive).
+    pub unknown_vin: Option<String>,
+    /// An appointment time the dealer books as asked (RFC 3339).
+    pub confirmable_time: Option<String>,
+    /// A time it can only offer alternatives for (→ proposed).
+    pub proposable_time: Option<String>,
+    /// A time it cannot honour and has no alternative for (→ APPOINTMENT_TIME_UNAVAILABLE).
+    pub unavailable_time: Option<String>,
 }
 
 /// `[target]`.
@@ -68,6 +90,8 @@ pub struct A2aSection {
     pub version: Option<String>,
     /// Whether the target speaks A2A at all (default: discovered from the agent card).
     pub enabled: Option<bool>,
+    /// A2A protocol profile of the AAP suites: "1.0" (default) or "0.3".
+    pub profile: Option<crate::transport::a2a::A2aProfile>,
 }
 
 /// `[mcp]`.
@@ -254,6 +278,45 @@ impl Profile {
             opts.a2a_version = v.clone();
         }
         opts.a2a_enabled = self.a2a.enabled.or(opts.a2a_enabled);
+        if let Some(p) = self.a2a.profile {
+            opts.a2a_profile = p;
+        }
+        let a = &self.aap;
+        for (slot, v) in [
+            (&mut opts.aap_vehicles.in_stock, &a.in_stock_vin),
+            (&mut opts.aap_vehicles.sold, &a.sold_vin),
+            (&mut opts.aap_vehicles.unknown, &a.unknown_vin),
+        ] {
+            if v.is_some() {
+                *slot = v.clone();
+            }
+        }
+        for (key, slot, v) in [
+            (
+                "aap.confirmable_time",
+                &mut opts.aap_times.confirmable,
+                &a.confirmable_time,
+            ),
+            (
+                "aap.proposable_time",
+                &mut opts.aap_times.proposable,
+                &a.proposable_time,
+            ),
+            (
+                "aap.unavailable_time",
+                &mut opts.aap_times.unavailable,
+                &a.unavailable_time,
+            ),
+        ] {
+            if let Some(t) = v {
+                if chrono::DateTime::parse_from_rfc3339(t).is_err() {
+                    return Err(TckError::Config(format!(
+                        "{key}: '{t}' is not an RFC 3339 date-time"
+                    )));
+                }
+                *slot = Some(t.clone());
+            }
+        }
         if let Some(u) = &self.mcp.url {
             opts.mcp_url = Some(u.clone());
         }
