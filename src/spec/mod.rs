@@ -75,6 +75,24 @@ pub fn mask_email(addr: &str) -> String {
     }
 }
 
+/// Whether `masked` is an acceptable masked form of `addr` (BINDINGS.md §5): *at most* the
+/// first two characters of the local part, then `****`, then `@domain` (the domain compared
+/// case-insensitively). `mask_email` produces the two-character form; `b****@x` and `****@x`
+/// are just as conforming.
+pub fn is_masked_form(masked: &str, addr: &str) -> bool {
+    let (Some((local, domain)), Some((m_local, m_domain))) =
+        (addr.trim().rsplit_once('@'), masked.trim().rsplit_once('@'))
+    else {
+        return false;
+    };
+    let Some(prefix) = m_local.strip_suffix("****") else {
+        return false;
+    };
+    prefix.chars().count() <= 2
+        && local.starts_with(prefix)
+        && m_domain.eq_ignore_ascii_case(domain)
+}
+
 /// The masked, comma-separated form of a recipient list, in the given order.
 pub fn mask_list<S: AsRef<str>>(addrs: &[S]) -> String {
     addrs
@@ -101,6 +119,28 @@ mod tests {
             mask_list(&["ben@markmillersubaru.com", "chris@markmillersubaru.com"]),
             "be****@markmillersubaru.com, ch****@markmillersubaru.com"
         );
+    }
+
+    #[test]
+    fn masked_form_keeps_at_most_two_characters() {
+        let a = "jane@Example.com";
+        for ok in [
+            "ja****@Example.com",
+            "j****@example.com",
+            "****@EXAMPLE.com",
+        ] {
+            assert!(is_masked_form(ok, a), "{ok}");
+        }
+        for bad in [
+            "jan****@example.com",
+            "jx****@example.com",
+            "ja***@example.com",
+            "ja****@example.org",
+            "jane@example.com",
+            "ja****",
+        ] {
+            assert!(!is_masked_form(bad, a), "{bad}");
+        }
     }
 
     #[test]
