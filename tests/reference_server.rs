@@ -856,6 +856,7 @@ async fn smtp_failures_record_nothing_post_no_lead_and_retry_succeeds() {
         let c = Canaries::new();
         env.sink.set_fault(fault);
         let crm_before = env.crm_requests().await.len();
+        let audit_before = env.rows("audit_log");
         let e = handoff(&env, Binding::JsonRpc, TOKEN_AGENT_A, c.full(&rsv)).await;
         assert_eq!(outcome(&e), "UPSTREAM_UNAVAILABLE", "{}: {e}", fault.name());
         assert_eq!(
@@ -868,6 +869,12 @@ async fn smtp_failures_record_nothing_post_no_lead_and_retry_succeeds() {
             env.handoff_rows(),
             recorded,
             "{}: a row was written",
+            fault.name()
+        );
+        assert_eq!(
+            env.rows("audit_log"),
+            audit_before,
+            "{}: an audit row was written although the email failed (persists nothing)",
             fault.name()
         );
         let db = env.db_bytes();

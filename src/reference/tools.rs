@@ -195,7 +195,11 @@ pub(crate) async fn call(
         }
         Err(e) => {
             tracing::info!(%trace_id, tool, agent = %caller.agent, outcome = e.code, "tool call");
-            audit(app, caller, tool, e.code, &trace_id).await;
+            // An SMTP failure persists nothing (seed: "Email is the contract"), not even an
+            // audit row; every other refusal is audited (without PII).
+            if e.reason != Some(REASON_EMAIL_SEND_FAILED) {
+                audit(app, caller, tool, e.code, &trace_id).await;
+            }
             let mut err = json!({"message": e.message});
             err[app.error_code_key.as_str()] = json!(e.code);
             if let Some(r) = e.reason {

@@ -120,12 +120,17 @@ impl Env {
 
     /// Rows of deal_handoffs.
     pub fn handoff_rows(&self) -> i64 {
+        self.rows("deal_handoffs")
+    }
+
+    /// Rows in one table of the server's store (read-only).
+    pub fn rows(&self, table: &str) -> i64 {
         let conn = rusqlite::Connection::open_with_flags(
             &self.db,
             rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
         )
         .expect("open db");
-        conn.query_row("SELECT COUNT(*) FROM deal_handoffs", [], |r| r.get(0))
+        conn.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))
             .expect("count")
     }
 
