@@ -512,6 +512,19 @@ fn digits(s: &str) -> String {
     s.chars().filter(char::is_ascii_digit).collect()
 }
 
+/// Whether a phone written in a lead (any punctuation, international or national form) is the
+/// customer's E.164 number: the same digits, or the national number with the country code
+/// (1–3 digits) dropped, with or without a trunk `0`. The seeds ask for the plaintext in the
+/// lead, not for a format.
+fn same_phone(written: &str, e164: &str) -> bool {
+    let (w, full) = (digits(written), digits(e164));
+    let national = w.strip_prefix('0').unwrap_or(&w);
+    w == full
+        || [w.as_str(), national].iter().any(|n| {
+            n.len() >= 6 && full.len() > n.len() && full.len() - n.len() <= 3 && full.ends_with(n)
+        })
+}
+
 fn judge_crm(out: &mut Out<'_>, ctx: &JudgeCtx<'_>) {
     let obs = out.obs;
     let data = success_data(obs.exchange).cloned().unwrap_or(Value::Null);
@@ -649,7 +662,7 @@ fn judge_crm(out: &mut Out<'_>, ctx: &JudgeCtx<'_>) {
                         f.push("ADF contact has no email equal to the customer's".into());
                     }
                     if let Some(p) = str_at(obs.request, "/customer_contact/phone")
-                        && !lead.phones.iter().any(|x| digits(x) == digits(p))
+                        && !lead.phones.iter().any(|x| same_phone(x, p))
                     {
                         f.push("ADF contact has no phone equal to the customer's".into());
                     }
@@ -896,6 +909,22 @@ pub fn judge_crm_disabled(obs: &CaseObs<'_>, ctx: &JudgeCtx<'_>) -> Vec<Evaluati
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lead_phones_match_in_international_or_national_form() {
+        for ok in [
+            "+15555551234",
+            "+1 (555) 555-1234",
+            "(555) 555-1234",
+            "1-555-555-1234",
+        ] {
+            assert!(same_phone(ok, "+15555551234"), "{ok}");
+        }
+        assert!(same_phone("020 7946 0958", "+442079460958"));
+        for bad in ["(555) 555-1235", "555-1234", "+25555551234", ""] {
+            assert!(!same_phone(bad, "+15555551234"), "{bad}");
+        }
+    }
 
     #[test]
     fn masked_tokens_are_found() {
