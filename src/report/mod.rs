@@ -170,6 +170,10 @@ pub struct Stats {
 /// The report of one run.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
+    /// The run's secrets (bearer and CRM tokens): every rendering redacts them, so neither the
+    /// files nor what is printed to stdout can carry a token. Not serialised.
+    #[serde(skip)]
+    pub redactor: Redactor,
     /// Format version.
     pub schema_version: String,
     /// Harness version.
@@ -408,22 +412,23 @@ impl Report {
             t.not_tested,
             t.error
         ));
-        s
+        self.redactor.redact(&s)
     }
 
     /// JSON rendering.
     pub fn to_json(&self) -> String {
-        serde_json::to_string_pretty(self).expect("report serializes")
+        self.redactor
+            .redact(&serde_json::to_string_pretty(self).expect("report serializes"))
     }
 
     /// Markdown rendering.
     pub fn to_markdown(&self) -> String {
-        markdown::render(self)
+        self.redactor.redact(&markdown::render(self))
     }
 
     /// JUnit rendering.
     pub fn to_junit(&self) -> String {
-        junit::render(self)
+        self.redactor.redact(&junit::render(self))
     }
 
     /// Write report.json, report.md and junit.xml into `dir` (created), redacted.

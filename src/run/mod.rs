@@ -312,6 +312,7 @@ pub async fn run(mut opts: RunOptions) -> Result<(Report, Option<PathBuf>), TckE
         0.0
     };
     let mut report = Report {
+        redactor: redactor.clone(),
         schema_version: crate::report::REPORT_SCHEMA_VERSION.into(),
         tool_version: env!("CARGO_PKG_VERSION").into(),
         run_id: run_id.clone(),
