@@ -128,35 +128,12 @@ impl RunArgs {
         if let Some(p) = &self.profile {
             crate::run::profile::Profile::load(p)?.apply(&mut opts)?;
         }
-        if let Some(cmd) = &self.launch {
-            opts.target = crate::run::TargetSpec::Launch {
-                command: cmd.clone(),
-                command_crm_disabled: None,
-                ready_timeout: Duration::from_secs(30),
-            };
-        }
-        if let Some(url) = &self.target {
-            let (base_url, card_url) = match url.split_once("/.well-known/") {
-                Some((base, _)) => (base.to_string(), Some(url.clone())),
-                None => (url.trim_end_matches('/').to_string(), None),
-            };
-            if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
-                return Err(TckError::Config(format!(
-                    "--target must be an http(s) URL, got '{url}'"
-                )));
-            }
-            opts.target = crate::run::TargetSpec::External { base_url, card_url };
-        }
-        if let Some(secs) = self.ready_timeout {
-            if !(secs > 0.0 && secs <= 3600.0) {
-                return Err(TckError::Config(format!(
-                    "--ready-timeout must be in (0, 3600] seconds, got {secs}"
-                )));
-            }
-            if let crate::run::TargetSpec::Launch { ready_timeout, .. } = &mut opts.target {
-                *ready_timeout = Duration::from_secs_f64(secs);
-            }
-        }
+        crate::run::profile::apply_target_flags(
+            &mut opts,
+            self.launch.as_deref(),
+            self.target.as_deref(),
+            self.ready_timeout,
+        )?;
         if let Some(p) = self.smtp_port {
             opts.smtp_port = p;
         }

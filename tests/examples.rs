@@ -387,7 +387,10 @@ fn the_binary_reports_and_exits_by_whether_every_example_held() {
 #[test]
 fn usage_errors_exit_2_and_an_unreachable_target_exits_3() {
     for args in [
-        vec!["examples", "--launch", "./my-dealer --port {port}"],
+        vec!["examples", "--launch", "  "],
+        vec!["examples", "--ready-timeout", "5"],
+        vec!["examples", "--token-env", "HOME"],
+        vec!["examples", "--profile", "/nonexistent/dealer-tck.toml"],
         vec!["examples", "--transport", "carrier-pigeon"],
         vec!["examples", "--target", "not a url"],
         vec![
@@ -415,6 +418,101 @@ fn usage_errors_exit_2_and_an_unreachable_target_exits_3() {
     let (code, _, stderr) = tck(&["examples", "--target", &url]);
     assert_eq!(code, 3, "{stderr}");
     assert!(stderr.contains("unreachable"), "{stderr}");
+}
+
+const BIN: &str = env!("CARGO_BIN_EXE_dealer-tck");
+
+/// The reference as an external process, the way a user launches their own server.
+fn launch_template(extra: &str) -> String {
+    format!(
+        "{BIN} serve-reference --port {{port}} --smtp {{smtp_host}}:{{smtp_port}} --crm-url '{{crm_url}}' --crm-token {{crm_token}} --store-id {{store_id}} --db {{db}} --crm-timeout-ms 500 {extra}"
+    )
+}
+
+#[test]
+fn examples_against_a_launched_reference_hold_and_the_process_is_stopped() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let pidfile = dir.path().join("server.pid");
+    // The shell records the server's pid, then becomes it.
+    let cmd = format!(
+        "echo $$ > {}; exec {}",
+        pidfile.display(),
+        launch_template("")
+    );
+    let (code, stdout, stderr) = tck(&["examples", "--json", "--launch", &cmd]);
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    let v: Value = serde_json::from_str(&stdout).expect("JSON report on stdout");
+    assert_eq!(v["held"], true);
+    assert_eq!(v["target"]["kind"], "launched");
+    assert_eq!(v["totals"]["sent"], 7);
+    // The expired-consent example was judged on the launched server's answer.
+    let consent = v["examples"]
+        .as_array()
+        .expect("examples")
+        .iter()
+        .find(|e| e["id"] == "dmc12-consent")
+        .expect("dmc12-consent");
+    assert_eq!(consent["send"]["status"], "SENT", "{consent}");
+    let pid = std::fs::read_to_string(&pidfile)
+        .expect("pid written")
+        .trim()
+        .to_string();
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let state = stat
+        .rsplit(')')
+        .next()
+        .unwrap_or("")
+        .split_whitespace()
+        .next()
+        .unwrap_or("");
+    assert!(
+        state.is_empty() || state == "Z" || state == "X",
+        "the launched server outlived the harness (state {state})"
+    );
+}
+
+#[test]
+fn examples_honour_a_profile_that_moves_the_skill_and_the_error_code() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let moved = launch_template("--skill-path operation --error-code-key errorCode");
+    let write = |name: &str, extra: &str| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, format!("[target]\nlaunch = \"{moved}\"\n\n{extra}")).expect("write");
+        p.to_str().expect("utf-8 path").to_string()
+    };
+    let both = write(
+        "both.toml",
+        "[a2a]\nskill_path = \"message.metadata.operation\"\n\n[codes]\npointers = [\"/error/errorCode\"]\n",
+    );
+    let (code, stdout, stderr) = tck(&["examples", "--profile", &both]);
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert!(stdout.contains("7 requests sent"), "{stdout}");
+    // Without the pointer, the codes are not found where the bindings put them: the expired
+    // consent's CONSENT_INVALID and the past appointment's APPOINTMENT_TIME_UNAVAILABLE no
+    // longer hold, the examples that succeed still do.
+    let skill_only = write(
+        "skill.toml",
+        "[a2a]\nskill_path = \"message.metadata.operation\"\n",
+    );
+    let (code, stdout, stderr) = tck(&["examples", "--json", "--profile", &skill_only]);
+    assert_eq!(code, 1, "{stdout}\n{stderr}");
+    let v: Value = serde_json::from_str(&stdout).expect("JSON report on stdout");
+    let broken: Vec<&str> = v["examples"]
+        .as_array()
+        .expect("examples")
+        .iter()
+        .filter(|e| e["verdict"] == "BROKEN")
+        .filter_map(|e| e["id"].as_str())
+        .collect();
+    assert_eq!(
+        broken,
+        ["dmc12-consent", "aap-0.2-full-request"],
+        "{stdout}"
+    );
+    // Without the skill selector, nothing the server is sent reaches an operation.
+    let neither = write("neither.toml", "");
+    let (code, stdout, stderr) = tck(&["examples", "--profile", &neither]);
+    assert_eq!(code, 1, "{stdout}\n{stderr}");
 }
 
 fn assert_valid_2020_12(name: &str, schema: &Value) {

@@ -235,7 +235,10 @@ fn profile_errors_name_the_key_and_the_line() {
     .expect("write");
     let (code, _, err) = tck(&["run", "--profile", "type.toml"], dir.path());
     assert_eq!(code, 2, "{err}");
-    assert!(err.contains("line 2"), "{err}");
+    assert!(
+        err.contains("line 2") && err.contains("observe.smtp_port"),
+        "{err}"
+    );
     assert_eq!(err.trim().lines().count(), 1, "{err}");
 }
 
@@ -340,5 +343,94 @@ async fn mail_to_other_recipients_than_the_profiles_desk_fails() {
             .iter()
             .all(|d| !d.detail.contains("someone-else@")),
         "evidence must be masked"
+    );
+}
+
+/// A wiremock dealer: an agent card listing `skills` on one JSON-RPC interface, and every
+/// JSON-RPC call answered "method not found".
+async fn silent_dealer(skills: &[&str]) -> wiremock::MockServer {
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let server = MockServer::start().await;
+    let base = server.uri();
+    let skills: Vec<serde_json::Value> = skills
+        .iter()
+        .map(|s| serde_json::json!({"id": s}))
+        .collect();
+    Mock::given(method("GET"))
+        .and(path("/.well-known/agent-card.json"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "name": "Silent dealer",
+            "supportedInterfaces": [
+                {"url": format!("{base}/a2a"), "protocolBinding": "JSONRPC", "protocolVersion": "1.0"}
+            ],
+            "skills": skills,
+            "securitySchemes": {"bearer": {"httpAuthSecurityScheme": {"scheme": "Bearer"}}}
+        })))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/a2a"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "jsonrpc": "2.0", "id": 1,
+            "error": {"code": -32601, "message": "Method not found"}
+        })))
+        .mount(&server)
+        .await;
+    server
+}
+
+fn external(base: String) -> RunOptions {
+    RunOptions {
+        cases: 0,
+        out_dir: None,
+        target: TargetSpec::External {
+            base_url: base,
+            card_url: None,
+        },
+        mcp_enabled: Some(false),
+        crm_expected: false,
+        ..RunOptions::default()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dmc12_discovery_follows_the_card_and_flags_an_advertised_operation_that_is_silent() {
+    // The card advertises initiate_deal_handoff (and lead.general), but nothing answers.
+    let server = silent_dealer(&["initiate_deal_handoff", "lead.general"]).await;
+    let (report, _) = run(external(server.uri())).await.expect("run");
+    assert!(!report.conformant, "{}", report.summary());
+    let card: Vec<_> = report
+        .results()
+        .filter(|r| r.clause == "BIND-A2A-CARD-001" && r.transport == "a2a-jsonrpc")
+        .collect();
+    assert_eq!(card.len(), 1);
+    assert_eq!(card[0].verdict, Verdict::Fail, "{}", report.summary());
+    let text = report.to_json();
+    assert!(
+        text.contains("advertises initiate_deal_handoff, but calling it got"),
+        "{text}"
+    );
+    // A card without the hand-off skill: the DMC-12 suite is skipped with the reason, the
+    // hand-off is never called, and the advertised-but-silent flag is about lead.general's
+    // suite only.
+    let server = silent_dealer(&["lead.general"]).await;
+    let (report, _) = run(external(server.uri())).await.expect("run");
+    assert!(!report.conformant);
+    assert!(
+        report
+            .target
+            .skipped
+            .iter()
+            .any(|s| s.reason.contains("lists no initiate_deal_handoff skill")),
+        "{:?}",
+        report.target.skipped
+    );
+    let posts = server.received_requests().await.unwrap_or_default();
+    assert!(
+        posts
+            .iter()
+            .filter_map(|r| serde_json::from_slice::<serde_json::Value>(&r.body).ok())
+            .all(|p| p["params"]["message"]["metadata"]["skill"] != "initiate_deal_handoff")
     );
 }

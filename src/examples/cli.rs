@@ -4,6 +4,8 @@
 
 use super::{ExamplesOptions, TargetChoice};
 use crate::error::TckError;
+use crate::run::profile::{Profile, apply_target_flags};
+use crate::run::{RunOptions, Tokens};
 use crate::transport::Binding;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -11,16 +13,25 @@ use std::time::Duration;
 /// `dealer-tck examples` options.
 #[derive(Debug, Clone, clap::Args)]
 pub struct ExamplesArgs {
-    /// Base URL of a running target (its agent card at /.well-known/agent-card.json).
-    /// Default: the embedded reference, wired to an SMTP sink and a CRM mock.
+    /// Base URL of a running target (its agent card at /.well-known/agent-card.json), or the
+    /// agent card's URL. Default: the embedded reference, wired to an SMTP sink and a CRM mock.
     #[arg(long, conflicts_with_all = ["launch", "no_send"])]
     pub target: Option<String>,
-    /// Launch the target with this command (not supported yet).
+    /// Launch the target with this command template, as `dealer-tck run --launch` does
+    /// ({port} {base_url} {smtp_host} {smtp_port} {crm_url} {crm_token} {store_id} {db}); it
+    /// is wired to an SMTP sink and a CRM mock and stopped at the end.
     #[arg(long)]
     pub launch: Option<String>,
-    /// Environment variable holding the bearer token for --target
-    /// (default: the reference's agent-a token).
-    #[arg(long, requires = "target")]
+    /// Seconds to wait for a launched target to answer (default 30, or the profile's).
+    #[arg(long)]
+    pub ready_timeout: Option<f64>,
+    /// Target profile (TOML, as for `dealer-tck run`): its target, agent-A token, A2A skill
+    /// selector, MCP endpoint, error-code rules and fixture recipe are used.
+    #[arg(long, conflicts_with = "no_send")]
+    pub profile: Option<PathBuf>,
+    /// Environment variable holding agent A's bearer token for --target or --launch
+    /// (default: the profile's, else the reference's agent-a token).
+    #[arg(long)]
     pub token_env: Option<String>,
     /// Transport for the requests: a2a-jsonrpc, a2a-rest or mcp (AAP examples need A2A).
     #[arg(long, default_value = "a2a-jsonrpc", value_parser = parse_binding)]
@@ -62,45 +73,73 @@ fn parse_binding(s: &str) -> Result<Binding, String> {
 impl ExamplesArgs {
     /// The options these arguments describe (usage errors are `Config`).
     pub fn options(&self) -> Result<ExamplesOptions, TckError> {
-        if self.launch.is_some() {
-            return Err(TckError::Config(
-                "--launch is not supported yet; start the target yourself and pass --target URL"
-                    .into(),
-            ));
-        }
         if !(self.timeout > 0.0 && self.timeout <= 600.0) {
             return Err(TckError::Config(format!(
                 "--timeout must be in (0, 600] seconds, got {}",
                 self.timeout
             )));
         }
-        let target = match (&self.target, self.no_send) {
-            (_, true) => TargetChoice::None {
-                reason: "--no-send".into(),
-            },
-            (None, false) => TargetChoice::Embedded { defect: None },
-            (Some(url), false) => {
-                let parsed = reqwest::Url::parse(url)
-                    .map_err(|e| TckError::Config(format!("--target {url:?}: {e}")))?;
-                if !matches!(parsed.scheme(), "http" | "https") || parsed.host().is_none() {
-                    return Err(TckError::Config(format!(
-                        "--target {url:?}: expected an http(s) base URL"
-                    )));
+        let token = match &self.token_env {
+            None => None,
+            Some(var) => {
+                if self.target.is_none() && self.launch.is_none() && self.profile.is_none() {
+                    return Err(TckError::Config(
+                        "--token-env applies to --target, --launch or --profile".into(),
+                    ));
                 }
-                let token = match &self.token_env {
-                    None => crate::reference::TOKEN_AGENT_A.to_string(),
-                    Some(var) => std::env::var(var).map_err(|_| {
-                        TckError::Config(format!(
-                            "--token-env {var}: the environment variable is not set"
-                        ))
-                    })?,
-                };
-                if token.trim().is_empty() {
+                let t = std::env::var(var).map_err(|_| {
+                    TckError::Config(format!(
+                        "--token-env {var}: the environment variable is not set"
+                    ))
+                })?;
+                if t.trim().is_empty() {
                     return Err(TckError::Config("the bearer token is empty".into()));
                 }
-                TargetChoice::Url {
-                    base_url: url.clone(),
-                    token,
+                Some(t.trim().to_string())
+            }
+        };
+        let run_like = self.profile.is_some() || self.launch.is_some();
+        let target = if self.no_send {
+            TargetChoice::None {
+                reason: "--no-send".into(),
+            }
+        } else if run_like {
+            let mut run = RunOptions::default();
+            if let Some(p) = &self.profile {
+                Profile::load(p)?.apply(&mut run)?;
+            }
+            apply_target_flags(
+                &mut run,
+                self.launch.as_deref(),
+                self.target.as_deref(),
+                self.ready_timeout,
+            )?;
+            if let Some(t) = token {
+                let mut tokens = run.tokens.take().unwrap_or_else(Tokens::reference_defaults);
+                tokens.agent_a = t;
+                run.tokens = Some(tokens);
+            }
+            run.out_dir = None;
+            TargetChoice::Run(Box::new(run))
+        } else if self.ready_timeout.is_some() {
+            return Err(TckError::Config(
+                "--ready-timeout applies to a launched target (--launch or target.launch)".into(),
+            ));
+        } else {
+            match &self.target {
+                None => TargetChoice::Embedded { defect: None },
+                Some(url) => {
+                    let parsed = reqwest::Url::parse(url)
+                        .map_err(|e| TckError::Config(format!("--target {url:?}: {e}")))?;
+                    if !matches!(parsed.scheme(), "http" | "https") || parsed.host().is_none() {
+                        return Err(TckError::Config(format!(
+                            "--target {url:?}: expected an http(s) base URL"
+                        )));
+                    }
+                    TargetChoice::Url {
+                        base_url: url.clone(),
+                        token: token.unwrap_or_else(|| crate::reference::TOKEN_AGENT_A.to_string()),
+                    }
                 }
             }
         };
@@ -125,7 +164,18 @@ fn runtime() -> Result<tokio::runtime::Runtime, TckError> {
 pub fn examples_command(args: &ExamplesArgs) -> Result<u8, TckError> {
     let opts = args.options()?;
     let rt = runtime()?;
-    let report = rt.block_on(super::run(&opts))?;
+    // Ctrl-C drops the future: a launched target's process group is killed on drop.
+    let outcome = rt.block_on(async {
+        tokio::select! {
+            r = super::run(&opts) => Some(r),
+            _ = tokio::signal::ctrl_c() => None,
+        }
+    });
+    let Some(outcome) = outcome else {
+        eprintln!("dealer-tck: interrupted; the target was stopped and no report was written");
+        return Ok(130);
+    };
+    let report = outcome?;
     if let Some(dir) = &args.out {
         report.write(dir)?;
     }

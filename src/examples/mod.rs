@@ -27,12 +27,12 @@ use crate::error::TckError;
 use crate::observe::crm::CrmMock;
 use crate::observe::smtp::SmtpSink;
 use crate::reference::Defect;
-use crate::run::{RunOptions, Target};
+use crate::run::{RunOptions, Target, TargetSpec, Wiring};
 use crate::transport::{Binding, ClientConfig, TransportError, a2a};
 use checks::{Checked, check_pair, check_static};
 use chrono::{DateTime, SecondsFormat, Utc};
 use report::{SendRecord as Record, TargetSummary};
-use send::Sender;
+use send::{Dialect, Sender};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -54,6 +54,11 @@ pub enum TargetChoice {
         /// Bearer token (never reported).
         token: String,
     },
+    /// A server described as `dealer-tck run` describes it (`--launch`, `--target`,
+    /// `--profile`): launched by the harness and wired to an SMTP sink and a CRM mock, or
+    /// already running at `TargetSpec::External`'s URL. Its tokens (agent A), A2A skill
+    /// selector, MCP endpoint, error-code rules and fixture recipe are honoured.
+    Run(Box<RunOptions>),
     /// Send nothing; every request is NOT_TESTED with this reason.
     None {
         /// Why.
@@ -148,9 +153,51 @@ fn check_all(set: &ExampleSet, now: DateTime<Utc>) -> BTreeMap<String, Checked> 
 /// A started target and what observes it.
 struct Live {
     base_url: String,
+    /// Where its agent card is (its base URL, or the card's own URL).
+    card: String,
     token: String,
     kind: &'static str,
-    embedded: Option<(Target, SmtpSink, CrmMock)>,
+    /// A target the harness started, with the observers it is wired to.
+    owned: Option<(Target, SmtpSink, CrmMock)>,
+    /// Client settings and the dialect from a target profile.
+    cfg: Option<ClientConfig>,
+    dialect: Dialect,
+}
+
+/// The client settings and dialect a target profile gives.
+fn profile_client(run: &RunOptions, timeout: Duration) -> (ClientConfig, Dialect) {
+    let cfg = ClientConfig {
+        timeout,
+        skill_key: run.skill_key.clone(),
+        a2a_version: run.a2a_version.clone(),
+        a2a_profile: run.a2a_profile,
+        ..ClientConfig::default()
+    };
+    let dialect = Dialect {
+        mcp_url: run.mcp_url.clone().unwrap_or_else(|| "/mcp".into()),
+        rules: run.codes.clone(),
+        vins: run.fixture_vins.clone(),
+        tools: run.fixture_tools.clone(),
+    };
+    (cfg, dialect)
+}
+
+/// Start the SMTP sink and the CRM mock a launched or embedded target is wired to.
+async fn observers(run: &RunOptions) -> Result<(SmtpSink, CrmMock, String, String), TckError> {
+    let sink = SmtpSink::start(run.smtp_port)
+        .map_err(|e| TckError::Config(format!("cannot start the SMTP sink: {e}")))?;
+    let crm_token = run
+        .crm_token
+        .clone()
+        .unwrap_or_else(|| format!("tck-crm-{}", uuid::Uuid::new_v4().simple()));
+    let store_id = run
+        .crm_store_id
+        .clone()
+        .unwrap_or_else(|| "store-0042".to_string());
+    let crm = CrmMock::start(run.crm_port, &store_id, &crm_token)
+        .await
+        .map_err(|e| TckError::Config(format!("cannot start the CRM mock: {e}")))?;
+    Ok((sink, crm, crm_token, store_id))
 }
 
 async fn start_target(opts: &ExamplesOptions) -> Result<Option<Live>, TckError> {
@@ -158,10 +205,61 @@ async fn start_target(opts: &ExamplesOptions) -> Result<Option<Live>, TckError> 
         TargetChoice::None { .. } => Ok(None),
         TargetChoice::Url { base_url, token } => Ok(Some(Live {
             base_url: base_url.trim_end_matches('/').to_string(),
+            card: base_url.trim_end_matches('/').to_string(),
             token: token.clone(),
             kind: "url",
-            embedded: None,
+            owned: None,
+            cfg: None,
+            dialect: Dialect::default(),
         })),
+        TargetChoice::Run(run) => {
+            let (cfg, dialect) = profile_client(run, opts.timeout);
+            let token = run
+                .tokens
+                .as_ref()
+                .map(|t| t.agent_a.clone())
+                .unwrap_or_else(|| crate::reference::TOKEN_AGENT_A.to_string());
+            match &run.target {
+                TargetSpec::External { base_url, card_url } => Ok(Some(Live {
+                    base_url: base_url.trim_end_matches('/').to_string(),
+                    card: card_url
+                        .clone()
+                        .unwrap_or_else(|| base_url.trim_end_matches('/').to_string()),
+                    token,
+                    kind: "url",
+                    owned: None,
+                    cfg: Some(cfg),
+                    dialect,
+                })),
+                TargetSpec::Launch { .. } | TargetSpec::Embedded => {
+                    let (sink, crm, crm_token, store_id) = observers(run).await?;
+                    let run_opts = RunOptions {
+                        call_timeout: opts.timeout,
+                        out_dir: None,
+                        ..(**run).clone()
+                    };
+                    let target = Target::start(
+                        &run_opts,
+                        Wiring {
+                            sink: &sink,
+                            crm: &crm,
+                            crm_token: &crm_token,
+                            store_id: &store_id,
+                        },
+                    )
+                    .await?;
+                    Ok(Some(Live {
+                        base_url: target.base_url(),
+                        card: target.card_location(),
+                        token: target.tokens.agent_a.clone(),
+                        kind: target.kind_name(),
+                        owned: Some((target, sink, crm)),
+                        cfg: Some(cfg),
+                        dialect,
+                    }))
+                }
+            }
+        }
         TargetChoice::Embedded { defect } => {
             let sink = SmtpSink::start(0)
                 .map_err(|e| TckError::Internal(format!("cannot start the SMTP sink: {e}")))?;
@@ -179,9 +277,12 @@ async fn start_target(opts: &ExamplesOptions) -> Result<Option<Live>, TckError> 
             let target = Target::embedded(&run_opts, &sink, &crm, &crm_token, store_id).await?;
             Ok(Some(Live {
                 base_url: target.base_url(),
+                card: target.base_url(),
                 token: target.tokens.agent_a.clone(),
                 kind: "embedded-reference",
-                embedded: Some((target, sink, crm)),
+                owned: Some((target, sink, crm)),
+                cfg: None,
+                dialect: Dialect::default(),
             }))
         }
     }
@@ -201,7 +302,7 @@ pub async fn run_set(set: &ExampleSet, opts: &ExamplesOptions) -> Result<Example
     let now = opts.now.unwrap_or_else(Utc::now);
     let mut checked = check_all(set, now);
     let live = start_target(opts).await?;
-    let cfg = ClientConfig {
+    let default_cfg = ClientConfig {
         timeout: opts.timeout,
         ..ClientConfig::default()
     };
@@ -219,7 +320,8 @@ pub async fn run_set(set: &ExampleSet, opts: &ExamplesOptions) -> Result<Example
         target.kind = live.kind.to_string();
         target.url = Some(live.base_url.clone());
         target.binding = Some(opts.binding.name().to_string());
-        let card = a2a::fetch_card(&live.base_url, &cfg)
+        let cfg = live.cfg.clone().unwrap_or_else(|| default_cfg.clone());
+        let card = a2a::fetch_card(&live.card, &cfg)
             .await
             .map_err(|e| match e {
                 TransportError::Connect { .. } | TransportError::Timeout { .. } => {
@@ -228,7 +330,7 @@ pub async fn run_set(set: &ExampleSet, opts: &ExamplesOptions) -> Result<Example
                 other => TckError::Unreachable(format!("cannot read the agent card: {other}")),
             })?;
         target.skills = card.skills.clone();
-        let sink = live.embedded.as_ref().map(|(_, s, _)| s);
+        let sink = live.owned.as_ref().map(|(_, s, _)| s);
         let mut sender = Sender::new(
             &live.base_url,
             &card,
@@ -236,6 +338,7 @@ pub async fn run_set(set: &ExampleSet, opts: &ExamplesOptions) -> Result<Example
             live.token.clone(),
             cfg.clone(),
             sink,
+            live.dialect.clone(),
         );
         for e in set
             .manifest
@@ -271,7 +374,7 @@ pub async fn run_set(set: &ExampleSet, opts: &ExamplesOptions) -> Result<Example
     }
     .await;
     if let Some(Live {
-        embedded: Some((t, _sink, _crm)),
+        owned: Some((t, _sink, _crm)),
         ..
     }) = live
     {

@@ -21,10 +21,40 @@ use serde_json::{Value, json};
 pub type Responses<'a> = Vec<(&'a ExampleEntry, &'a Value)>;
 
 /// Inventory state for the reservation fixture.
-#[derive(Default)]
 struct Fixtures {
     vins: Option<Vec<String>>,
     next_vin: usize,
+    /// Tool names: inventory, reserve, release (BINDINGS.md §3; a profile may rename them).
+    tools: [String; 3],
+}
+
+/// How the target differs from BINDINGS.md's defaults (from a target profile): the MCP
+/// endpoint, where error codes live, and the fixture recipe.
+#[derive(Debug, Clone)]
+pub struct Dialect {
+    /// MCP endpoint path (`/mcp`) or absolute URL.
+    pub mcp_url: String,
+    /// Where error codes live and which codes mean "validation error".
+    pub rules: CodeRules,
+    /// Static VINs instead of the inventory tool.
+    pub vins: Option<Vec<String>>,
+    /// Fixture tool names: inventory, reserve, release.
+    pub tools: [String; 3],
+}
+
+impl Default for Dialect {
+    fn default() -> Self {
+        Dialect {
+            mcp_url: "/mcp".into(),
+            rules: CodeRules::default(),
+            vins: None,
+            tools: [
+                tools::SEARCH_INVENTORY.into(),
+                tools::CREATE_RESERVATION.into(),
+                tools::RELEASE_RESERVATION.into(),
+            ],
+        }
+    }
 }
 
 /// Where and how to send.
@@ -80,7 +110,7 @@ impl Fixtures {
         rules: &CodeRules,
     ) -> Result<String, String> {
         if self.vins.is_none() {
-            let data = tool(client, token, rules, tools::SEARCH_INVENTORY, json!({})).await?;
+            let data = tool(client, token, rules, &self.tools[0], json!({})).await?;
             let vins: Vec<String> = data
                 .get("vehicles")
                 .and_then(Value::as_array)
@@ -94,24 +124,16 @@ impl Fixtures {
         }
         let vins = self.vins.clone().unwrap_or_default();
         if vins.is_empty() {
-            return Err("search_inventory listed no vehicle".into());
+            return Err(format!("{} listed no vehicle", self.tools[0]));
         }
         let mut last = String::new();
         for _ in 0..vins.len() {
             let vin = vins[self.next_vin % vins.len()].clone();
             self.next_vin += 1;
-            match tool(
-                client,
-                token,
-                rules,
-                tools::CREATE_RESERVATION,
-                json!({"vin": vin}),
-            )
-            .await
-            {
+            match tool(client, token, rules, &self.tools[1], json!({"vin": vin})).await {
                 Ok(d) => match d.get("reservation_token").and_then(Value::as_str) {
                     Some(t) => return Ok(t.to_string()),
-                    None => last = "create_reservation answered no reservation_token".into(),
+                    None => last = format!("{} answered no reservation_token", self.tools[1]),
                 },
                 Err(e) => last = e,
             }
@@ -193,8 +215,8 @@ fn answer_text(ex: &Exchange) -> String {
 
 impl<'a> Sender<'a> {
     /// A sender for the target at `base_url` whose card is `card`, sending DMC-12 examples over
-    /// `binding` as `token`. `sink` is the SMTP sink the target mails to, when the harness runs
-    /// the target (the hand-off's side effects are then checked too).
+    /// `binding` as `token`, in `dialect`. `sink` is the SMTP sink the target mails to, when the
+    /// harness runs the target (the hand-off's side effects are then checked too).
     pub fn new(
         base_url: &str,
         card: &AgentCard,
@@ -202,13 +224,20 @@ impl<'a> Sender<'a> {
         token: String,
         cfg: ClientConfig,
         sink: Option<&'a SmtpSink>,
+        dialect: Dialect,
     ) -> Sender<'a> {
+        let mcp_url =
+            if dialect.mcp_url.starts_with("http://") || dialect.mcp_url.starts_with("https://") {
+                dialect.mcp_url.clone()
+            } else {
+                format!(
+                    "{}/{}",
+                    base_url.trim_end_matches('/'),
+                    dialect.mcp_url.trim_start_matches('/')
+                )
+            };
         let dmc12 = match binding {
-            Binding::Mcp => Ok(Client::new(
-                binding,
-                &format!("{}/mcp", base_url.trim_end_matches('/')),
-                cfg.clone(),
-            )),
+            Binding::Mcp => Ok(Client::new(binding, &mcp_url, cfg.clone())),
             b => endpoint(card, b)
                 .map(|url| Client::new(b, &url, cfg.clone()))
                 .ok_or_else(|| format!("the target's agent card offers no {b} interface")),
@@ -228,9 +257,38 @@ impl<'a> Sender<'a> {
             skills: card.skills.clone(),
             token,
             sink,
-            fixtures: Fixtures::default(),
-            rules: CodeRules::default(),
+            fixtures: Fixtures {
+                vins: dialect.vins,
+                next_vin: 0,
+                tools: dialect.tools,
+            },
+            rules: dialect.rules,
         }
+    }
+
+    /// The answer with its error code moved to where BINDINGS.md §2 puts it (`/error/code`),
+    /// when a profile names other code pointers and the code was found at one of them: the
+    /// envelope's location of the code is the target's, the rest of it is still the schema's.
+    fn bindings_envelope(&self, ex: &Exchange, object: &Value) -> Value {
+        let mut v = object.clone();
+        if self.rules.pointers == CodeRules::default().pointers || object.get("error").is_none() {
+            return v;
+        }
+        let Some(found) = self.rules.find(ex) else {
+            return v;
+        };
+        let pointer = found
+            .at
+            .strip_prefix("result")
+            .unwrap_or(&found.at)
+            .to_string();
+        if pointer != "/error/code" {
+            remove_pointer(&mut v, &pointer);
+        }
+        if let Some(Value::Object(err)) = v.get_mut("error") {
+            err.insert("code".into(), Value::String(found.code));
+        }
+        v
     }
 
     fn missing_skill(&self, skill: &str) -> Option<String> {
@@ -413,7 +471,8 @@ impl<'a> Sender<'a> {
                 record.compared_with = names;
                 findings.extend(shape);
             } else if object.get("error").is_some() {
-                findings.extend(schema_findings(Suite::Dmc12, "error.json", object, ""));
+                let object = self.bindings_envelope(&ex, object);
+                findings.extend(schema_findings(Suite::Dmc12, "error.json", &object, ""));
                 record.compared_with = vec!["dmc12 error.json".into()];
             }
         }
@@ -479,7 +538,7 @@ impl<'a> Sender<'a> {
                     client,
                     &self.token,
                     &self.rules,
-                    tools::RELEASE_RESERVATION,
+                    &self.fixtures.tools[2],
                     json!({"reservation_token": r}),
                 )
                 .await;
@@ -541,6 +600,7 @@ impl<'a> Sender<'a> {
             ));
             return (record, findings);
         };
+        let object = &self.bindings_envelope(&ex, object);
         findings.extend(schema_findings(entry.suite, "response.json", object, ""));
         let status = object.pointer("/data/status").and_then(Value::as_str);
         let code = object.pointer("/error/code").and_then(Value::as_str);

@@ -73,8 +73,12 @@ impl Session<'_> {
         if self.binding == Binding::Mcp || !self.card_skills.iter().any(|k| k == tool) {
             return;
         }
+        // -32602 (invalid params) is a reply to the hand-off's arguments, not silence: a
+        // server may call a validation error that (the profile decides whether it counts).
         let silent = match &ex.reply {
-            Reply::Protocol { code, .. } => *code == -32601 || *code == -32602,
+            Reply::Protocol { code, .. } => {
+                *code == -32601 || (*code == -32602 && tool != tools::INITIATE_DEAL_HANDOFF)
+            }
             Reply::Http { status } => *status == 404 || *status == 501,
             _ => false,
         };
@@ -130,6 +134,7 @@ impl Session<'_> {
         ledger.stats.exchanges += 1;
         ledger.stats.cases += 1;
         let exchange = breaker_note(ledger, exchange)?;
+        self.advertised_but_silent(ledger, tools::INITIATE_DEAL_HANDOFF, &exchange);
         let mails = self.sink.since(mark);
         let crm = self
             .crm

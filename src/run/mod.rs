@@ -10,7 +10,7 @@ pub mod profile;
 mod target;
 
 pub use aap::{AapOutcome, AapSuiteRun, AapTimes, AapVehicles};
-pub use target::{Target, TargetSpec, Tokens};
+pub use target::{Target, TargetSpec, Tokens, Wiring};
 
 use crate::check::{CodeRules, Evaluation, Outcome};
 use crate::error::TckError;

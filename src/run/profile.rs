@@ -167,6 +167,43 @@ pub struct ObserveSection {
     pub desk: Option<Vec<String>>,
 }
 
+/// The dotted key (`observe.smtp_port`) whose value holds byte `offset` of `src`: the nearest
+/// `key =` line at or above it, under the nearest `[table]` header above that.
+fn key_at(src: &str, offset: usize) -> Option<String> {
+    let head = src.get(..offset.min(src.len()))?;
+    let line_start = head.rfind('\n').map_or(0, |i| i + 1);
+    let upto_line_end = match src[line_start..].find('\n') {
+        Some(i) => &src[..line_start + i],
+        None => src,
+    };
+    let mut key = None;
+    let mut table = None;
+    for line in upto_line_end.lines().rev() {
+        let t = line.trim();
+        if t.starts_with('[') {
+            table = Some(t.trim_matches(|c| c == '[' || c == ']').trim().to_string());
+            break;
+        }
+        if key.is_none()
+            && !t.starts_with('#')
+            && let Some((k, _)) = t.split_once('=')
+        {
+            let k = k.trim().trim_matches('"');
+            if !k.is_empty()
+                && k.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+            {
+                key = Some(k.to_string());
+            }
+        }
+    }
+    let key = key?;
+    Some(match table {
+        Some(t) if !t.is_empty() => format!("{t}.{key}"),
+        _ => key,
+    })
+}
+
 /// The commented template `dealer-tck init` writes.
 pub const TEMPLATE: &str = include_str!("profile-template.toml");
 
@@ -177,7 +214,13 @@ impl Profile {
             let line = e
                 .span()
                 .map(|s| src[..s.start.min(src.len())].matches('\n').count() + 1);
-            let msg = e.message().replace('\n', " ");
+            let mut msg = e.message().replace('\n', " ");
+            if let Some(key) = e.span().and_then(|s| key_at(src, s.start)) {
+                let bare = key.rsplit('.').next().unwrap_or(&key);
+                if !msg.contains(bare) {
+                    msg = format!("{key}: {msg}");
+                }
+            }
             TckError::Config(match line {
                 Some(l) => format!("{origin}, line {l}: {msg}"),
                 None => format!("{origin}: {msg}"),
@@ -216,6 +259,72 @@ fn positive_secs(v: f64, key: &str) -> Result<std::time::Duration, TckError> {
             "{key} must be a number of seconds in (0, 3600], got {v}"
         )))
     }
+}
+
+/// Apply the target flags of `run` and `examples` (`--launch`, `--target`, `--ready-timeout`)
+/// over what a profile set. `--launch` replaces the profile's launch command and keeps its
+/// `ready_timeout_secs` and `launch_crm_disabled`; `--target` takes a base URL or an agent card
+/// URL.
+pub fn apply_target_flags(
+    opts: &mut super::RunOptions,
+    launch: Option<&str>,
+    target: Option<&str>,
+    ready_timeout: Option<f64>,
+) -> Result<(), TckError> {
+    use super::TargetSpec;
+    if let Some(cmd) = launch {
+        if cmd.trim().is_empty() {
+            return Err(TckError::Config("--launch: the command is empty".into()));
+        }
+        let (crm_disabled, ready) = match &opts.target {
+            TargetSpec::Launch {
+                command_crm_disabled,
+                ready_timeout,
+                ..
+            } => (command_crm_disabled.clone(), *ready_timeout),
+            _ => (None, std::time::Duration::from_secs(30)),
+        };
+        opts.target = TargetSpec::Launch {
+            command: cmd.to_string(),
+            command_crm_disabled: crm_disabled,
+            ready_timeout: ready,
+        };
+    }
+    if let Some(url) = target {
+        let (base_url, card_url) = match url.split_once("/.well-known/") {
+            Some((base, _)) => (base.to_string(), Some(url.to_string())),
+            None => (url.trim_end_matches('/').to_string(), None),
+        };
+        let parsed = reqwest::Url::parse(&base_url).ok();
+        if !parsed
+            .as_ref()
+            .is_some_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+        {
+            return Err(TckError::Config(format!(
+                "--target must be an http(s) URL, got '{url}'"
+            )));
+        }
+        opts.target = TargetSpec::External { base_url, card_url };
+    }
+    if let Some(secs) = ready_timeout {
+        if !(secs > 0.0 && secs <= 3600.0) {
+            return Err(TckError::Config(format!(
+                "--ready-timeout must be in (0, 3600] seconds, got {secs}"
+            )));
+        }
+        match &mut opts.target {
+            TargetSpec::Launch { ready_timeout, .. } => {
+                *ready_timeout = std::time::Duration::from_secs_f64(secs)
+            }
+            _ => {
+                return Err(TckError::Config(
+                    "--ready-timeout applies to a launched target (--launch or target.launch)"
+                        .into(),
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 impl Profile {
@@ -433,7 +542,22 @@ mod tests {
         let e = Profile::parse("[observe]\nsmtp_port = \"twenty\"\n", "p.toml")
             .unwrap_err()
             .to_string();
-        assert!(e.contains("line 2"), "{e}");
+        assert!(
+            e.contains("line 2") && e.contains("observe.smtp_port"),
+            "{e}"
+        );
+        // A wrong type inside a multi-line array names the array's key.
+        let e = Profile::parse(
+            "# ports\n[observe]\nsmtp_port = 2525\ndesk = [\n  \"a@x.test\",\n  7,\n]\n",
+            "p.toml",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("line 6") && e.contains("observe.desk"), "{e}");
+        let e = Profile::parse("timeout = \"soon\"\n[target]\n", "p.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("line 1"), "{e}");
         let e = Profile::parse("[nope]\n", "p.toml")
             .unwrap_err()
             .to_string();
