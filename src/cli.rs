@@ -174,16 +174,29 @@ fn runtime() -> Result<tokio::runtime::Runtime, TckError> {
         .map_err(|e| TckError::Internal(format!("cannot start the async runtime: {e}")))
 }
 
+/// Run `fut` until it ends or the harness gets SIGINT (Ctrl-C) or SIGTERM (None). The
+/// handlers are installed before `fut` first runs, so a launched target can never outlive an
+/// interrupted harness: dropping `fut` kills its process group.
+pub(crate) async fn until_interrupted<F: std::future::Future>(
+    fut: F,
+) -> Result<Option<F::Output>, TckError> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let handler = |kind: SignalKind, name: &str| {
+        signal(kind).map_err(|e| TckError::Internal(format!("cannot handle {name}: {e}")))
+    };
+    let mut int = handler(SignalKind::interrupt(), "SIGINT")?;
+    let mut term = handler(SignalKind::terminate(), "SIGTERM")?;
+    Ok(tokio::select! {
+        r = fut => Some(r),
+        _ = int.recv() => None,
+        _ = term.recv() => None,
+    })
+}
+
 fn run_command(args: &RunArgs) -> Result<u8, TckError> {
     let opts = args.options()?;
     let rt = runtime()?;
-    // Ctrl-C drops the run future: a launched target's process group is killed on drop.
-    let outcome = rt.block_on(async {
-        tokio::select! {
-            r = run(opts) => Some(r),
-            _ = tokio::signal::ctrl_c() => None,
-        }
-    });
+    let outcome = rt.block_on(until_interrupted(run(opts)))?;
     let Some(outcome) = outcome else {
         eprintln!("dealer-tck: interrupted; the target was stopped and no report was written");
         return Ok(130);

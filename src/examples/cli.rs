@@ -164,13 +164,7 @@ fn runtime() -> Result<tokio::runtime::Runtime, TckError> {
 pub fn examples_command(args: &ExamplesArgs) -> Result<u8, TckError> {
     let opts = args.options()?;
     let rt = runtime()?;
-    // Ctrl-C drops the future: a launched target's process group is killed on drop.
-    let outcome = rt.block_on(async {
-        tokio::select! {
-            r = super::run(&opts) => Some(r),
-            _ = tokio::signal::ctrl_c() => None,
-        }
-    });
+    let outcome = rt.block_on(crate::cli::until_interrupted(super::run(&opts)))?;
     let Some(outcome) = outcome else {
         eprintln!("dealer-tck: interrupted; the target was stopped and no report was written");
         return Ok(130);

@@ -456,22 +456,38 @@ fn truncate(s: &str, n: usize) -> String {
     }
 }
 
-/// Replaces secrets (bearer tokens, the CRM token) with `[REDACTED]` in any output.
+/// Replaces secrets (bearer tokens, the CRM token) with `[REDACTED]` in any output, and any
+/// piece of one at least [`Redactor::PIECE`] bytes long: a leak snippet cut at its context edge
+/// may hold part of a token the server logged beside the PII.
 #[derive(Debug, Clone, Default)]
 pub struct Redactor {
     secrets: Vec<String>,
+    /// Every PIECE-byte window of every secret that long (None: no such secret).
+    pieces: Option<aho_corasick::AhoCorasick>,
 }
 
 impl Redactor {
+    /// Length of the pieces of a secret that are redacted wherever they occur.
+    pub const PIECE: usize = 10;
+
     /// A redactor for these secrets (empty strings ignored, longest first).
     pub fn new<I: IntoIterator<Item = String>>(secrets: I) -> Redactor {
         let mut secrets: Vec<String> = secrets.into_iter().filter(|s| s.len() >= 4).collect();
         secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
         secrets.dedup();
-        Redactor { secrets }
+        let windows: Vec<&[u8]> = secrets
+            .iter()
+            .flat_map(|s| s.as_bytes().windows(Self::PIECE))
+            .collect();
+        let pieces = if windows.is_empty() {
+            None
+        } else {
+            aho_corasick::AhoCorasick::new(windows).ok()
+        };
+        Redactor { secrets, pieces }
     }
 
-    /// The text with every secret replaced.
+    /// The text with every secret, and every piece of one, replaced.
     pub fn redact(&self, text: &str) -> String {
         let mut out = text.to_string();
         for s in &self.secrets {
@@ -479,7 +495,40 @@ impl Redactor {
                 out = out.replace(s.as_str(), "[REDACTED]");
             }
         }
-        out
+        let Some(ac) = &self.pieces else {
+            return out;
+        };
+        // Overlapping windows of one secret chain into one run, replaced once.
+        let mut runs: Vec<(usize, usize)> = Vec::new();
+        for m in ac.find_overlapping_iter(&out) {
+            match runs.last_mut() {
+                Some(r) if m.start() <= r.1 => r.1 = r.1.max(m.end()),
+                _ => runs.push((m.start(), m.end())),
+            }
+        }
+        if runs.is_empty() {
+            return out;
+        }
+        let mut redacted = String::with_capacity(out.len());
+        let mut pos = 0;
+        for (mut a, mut b) in runs {
+            while !out.is_char_boundary(a) {
+                a -= 1;
+            }
+            while !out.is_char_boundary(b) {
+                b += 1;
+            }
+            if a < pos {
+                a = pos;
+            }
+            redacted.push_str(&out[pos..a]);
+            if a < b {
+                redacted.push_str("[REDACTED]");
+            }
+            pos = pos.max(b);
+        }
+        redacted.push_str(&out[pos..]);
+        redacted
     }
 }
 
@@ -491,5 +540,22 @@ mod tests {
     fn redactor_removes_secrets() {
         let r = Redactor::new(["tok-secret-123".to_string(), "".to_string()]);
         assert_eq!(r.redact("Bearer tok-secret-123 x"), "Bearer [REDACTED] x");
+    }
+
+    #[test]
+    fn redactor_removes_pieces_of_a_secret_cut_by_a_snippet_edge() {
+        let token = "tck-crm-0123456789abcdef".to_string();
+        let r = Redactor::new([token.clone()]);
+        // Cut at the right edge of a snippet, and at the left edge of another.
+        assert_eq!(
+            r.redact("«ja****@example.com crm=tck-crm-01234»"),
+            "«ja****@example.com crm=[REDACTED]»"
+        );
+        assert_eq!(r.redact("«456789abcdef agent»"), "«[REDACTED] agent»");
+        // Shorter than a piece: left alone (a coincidence, not a leak).
+        assert_eq!(r.redact("tck-crm-01"), "[REDACTED]");
+        assert_eq!(r.redact("tck-crm-0 and 9abcdef"), "tck-crm-0 and 9abcdef");
+        // Non-ASCII around a piece keeps the text valid.
+        assert_eq!(r.redact("é0123456789aé"), "é[REDACTED]é");
     }
 }
