@@ -118,6 +118,39 @@ async fn every_defect_is_caught_by_the_clause_it_breaks() {
     );
 }
 
+/// Validate JUnit XML against fixtures/junit/junit.xsd with xmllint (skipped, loudly, without
+/// xmllint on a developer's machine; required in CI).
+fn assert_junit_valid(xml: &str) {
+    use std::io::Write;
+    let xsd = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/junit/junit.xsd");
+    let child = std::process::Command::new("xmllint")
+        .args(["--noout", "--schema", xsd, "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn();
+    let Ok(mut child) = child else {
+        assert!(
+            std::env::var_os("DEALER_TCK_REQUIRE_XMLLINT").is_none(),
+            "xmllint is not installed, and DEALER_TCK_REQUIRE_XMLLINT (set by .ci/run) requires it"
+        );
+        eprintln!("SKIPPED: xmllint is not installed (apt-get install -y libxml2-utils)");
+        return;
+    };
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(xml.as_bytes())
+        .expect("write to xmllint");
+    let out = child.wait_with_output().expect("xmllint ran");
+    assert!(
+        out.status.success(),
+        "junit.xml does not validate against junit.xsd: {}\n{xml}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn report_files_validate_and_snapshot() {
     let dir = tempfile::tempdir().expect("tmp");
@@ -151,6 +184,28 @@ async fn report_files_validate_and_snapshot() {
     assert!(
         junit.starts_with("<?xml") && junit.contains("<testcase") && !junit.contains("<failure")
     );
+    assert_junit_valid(&junit);
+    // Every verdict's rendering validates too, whatever bytes a server put in its messages.
+    let mut every = report.clone();
+    let verdicts = [
+        Verdict::Fail,
+        Verdict::Error,
+        Verdict::NotTested,
+        Verdict::Warn,
+    ];
+    for (r, v) in every.suites[0].results.iter_mut().zip(verdicts) {
+        r.verdict = v;
+        r.details.push(dealer_tck::report::Detail {
+            case: "case-\u{1}".into(),
+            check: "check".into(),
+            detail: "a server said \u{1b}[31m<oops> & \u{0}\u{8}\"quoted\"\r\n\u{FFFF}".into(),
+        });
+    }
+    let every_junit = every.to_junit();
+    for tag in ["<failure", "<error", "<skipped", "<system-out>"] {
+        assert!(every_junit.contains(tag), "{tag} not rendered");
+    }
+    assert_junit_valid(&every_junit);
     // No secret in any file.
     for f in ["report.json", "report.md", "junit.xml"] {
         let text = std::fs::read_to_string(out.join(f)).expect("file");
@@ -175,6 +230,44 @@ async fn report_files_validate_and_snapshot() {
             ".suites[].results[].passed" => "[n]",
         });
     });
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_invalid_case_is_shrunk_and_still_breaks_its_one_rule() {
+    // The defect accepts extra trade_in members: the generated invalid case fails its clause,
+    // is shrunk on its base (the break re-applied to every candidate) and kept, minimal.
+    let opts = RunOptions {
+        transports: Some(vec![dealer_tck::transport::Binding::A2aJsonrpc]),
+        ..quick(Some(Defect::TradeInExtraFields))
+    };
+    let (report, _) = run(opts).await.expect("run");
+    let r = report
+        .results()
+        .find(|r| r.clause == "DMC12-REQ-TRADEIN-001" && r.verdict == Verdict::Fail)
+        .expect("the trade-in clause fails");
+    let ce = r.counterexample.as_ref().expect("counterexample kept");
+    assert_eq!(ce.seed, RunOptions::default().seed);
+    assert!(
+        ce.case.starts_with("invalid-tradein-extra-field"),
+        "{}",
+        ce.case
+    );
+    assert!(ce.shrink_steps > 0, "not shrunk: {ce:?}");
+    // The minimal payload still carries exactly the break, and nothing optional it does not
+    // need: a shrunk base has fewer members than the generator's richest requests.
+    assert_eq!(
+        ce.payload.pointer("/trade_in/color"),
+        Some(&serde_json::json!("blue")),
+        "{}",
+        ce.payload
+    );
+    if let Some(email) = ce
+        .payload
+        .pointer("/customer_contact/email")
+        .and_then(|v| v.as_str())
+    {
+        assert!(email.contains("****"), "payload not masked: {email}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -3,8 +3,22 @@
 //! (ERROR), `<skipped>` for NOT_TESTED; WARN is a passing test case with a `<system-out>` note.
 
 use super::{Report, Verdict};
-use quick_xml::escape::escape;
 use std::collections::BTreeMap;
+
+/// XML-escaped text with every character XML 1.0 forbids (C0 controls other than tab, line
+/// feed and carriage return; U+FFFE, U+FFFF) replaced by U+FFFD: a server's error message may
+/// carry any byte, and one control character would make the whole file unreadable to CI.
+fn escape(s: &str) -> String {
+    let clean: String = s
+        .chars()
+        .map(|c| match c {
+            '\t' | '\n' | '\r' => c,
+            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => '\u{FFFD}',
+            c => c,
+        })
+        .collect();
+    quick_xml::escape::escape(&clean).into_owned()
+}
 
 pub(super) fn render(r: &Report) -> String {
     let mut x = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
@@ -74,4 +88,15 @@ pub(super) fn render(r: &Report) -> String {
     }
     x.push_str("</testsuites>\n");
     x
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn forbidden_characters_are_replaced_and_markup_escaped() {
+        assert_eq!(
+            super::escape("a\u{1}b\u{1b}[31m\tc\n<&>\u{FFFF}"),
+            "a\u{FFFD}b\u{FFFD}[31m\tc\n&lt;&amp;&gt;\u{FFFD}"
+        );
+    }
 }

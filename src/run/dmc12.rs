@@ -153,6 +153,15 @@ impl Session<'_> {
         })
     }
 
+    /// Send a hand-built request, through the same breaker as every other exchange: a target
+    /// that stops answering mid-run ends the run (exit 3) after `BREAKER_LIMIT` failures.
+    async fn raw(&self, ledger: &mut Ledger, req: RawRequest) -> Result<Exchange, TransportError> {
+        breaker_check(ledger, &self.client)?;
+        ledger.stats.exchanges += 1;
+        let ex = self.client.raw(req).await;
+        breaker_note(ledger, ex)
+    }
+
     async fn tool(
         &self,
         ledger: &mut Ledger,
@@ -807,8 +816,7 @@ async fn a2a_protocol(s: &mut Session<'_>, ledger: &mut Ledger) {
         vec![("A2A-Version".into(), "99.0".into())],
         false,
     );
-    ledger.stats.exchanges += 1;
-    match s.client.raw(req).await {
+    match s.raw(ledger, req).await {
         Ok(ex) => ledger.push(bindings::judge_version(&ex)),
         Err(e) => ledger.push(Evaluation::new(
             "BIND-A2A-VERSION-001",
@@ -840,8 +848,7 @@ async fn a2a_protocol(s: &mut Session<'_>, ledger: &mut Ledger) {
         ));
     }
     for (name, body, expected) in cases {
-        ledger.stats.exchanges += 1;
-        match s.client.raw(raw(body, vec![], true)).await {
+        match s.raw(ledger, raw(body, vec![], true)).await {
             Ok(ex) => ledger.push(bindings::judge_protocol_error(&ex, name, expected)),
             Err(e) => ledger.push(Evaluation::new(
                 "BIND-A2A-ERRORS-001",
@@ -882,7 +889,7 @@ async fn auth(s: &mut Session<'_>, ledger: &mut Ledger) {
         match s.exec(ledger, req.clone(), token).await {
             Ok(x) => {
                 ledger.push(bindings::judge_http_refusal(&x.exchange, id, 401));
-                side_effect_free(s, ledger, &x, id);
+                side_effect_free(s, ledger, &x, &case, id);
             }
             Err(e) => ledger.push(Evaluation::new(
                 "DMC12-AUTH-001",
@@ -907,7 +914,7 @@ async fn auth(s: &mut Session<'_>, ledger: &mut Ledger) {
                     "unscoped-token",
                     403,
                 ));
-                side_effect_free(s, ledger, &x, "unscoped-token");
+                side_effect_free(s, ledger, &x, &case, "unscoped-token");
             }
             Err(e) => ledger.push(Evaluation::new(
                 "DMC12-AUTH-002",
@@ -921,7 +928,29 @@ async fn auth(s: &mut Session<'_>, ledger: &mut Ledger) {
     s.release(ledger, &rsv, &a).await;
 }
 
-fn side_effect_free(s: &Session<'_>, ledger: &mut Ledger, x: &Executed, id: &str) {
+/// A refused call (401/403): its canaries join the end-of-run scans, its answer is scanned for
+/// them, and it must have no side effect.
+fn side_effect_free(
+    s: &Session<'_>,
+    ledger: &mut Ledger,
+    x: &Executed,
+    case: &Dmc12Case,
+    id: &str,
+) {
+    s.record(ledger, id, case, x.accepted());
+    let scanner = LeakScanner::new(case.canaries());
+    let leaks = crate::check::dmc12::leak_findings(&x.obs(s.binding, id, &scanner));
+    ledger.push(Evaluation::new(
+        "DMC12-PII-RESPONSE-001",
+        "leak-response",
+        Some(s.binding),
+        id,
+        if leaks.is_empty() {
+            Outcome::Pass
+        } else {
+            Outcome::Fail(crate::check::dmc12::findings_text(&leaks))
+        },
+    ));
     let mut f = vec![];
     if !x.mails.is_empty() {
         f.push(format!("{} mail(s) sent for a refused call", x.mails.len()));
@@ -959,47 +988,80 @@ async fn valid_cases(s: &mut Session<'_>, ledger: &mut Ledger) {
         let failing = failing_clauses(&ev);
         ledger.extend(ev);
         if !failing.is_empty() {
-            let (best, steps) = shrink(s, ledger, &mut tree, &failing, |c| c).await;
-            for clause in failing {
-                ledger
-                    .counterexamples
-                    .entry(format!("{clause}|{}", s.binding))
-                    .or_insert_with(|| Counterexample {
-                        seed: s.opts.seed,
-                        case: id.clone(),
-                        shrink_steps: steps,
-                        payload: masked_payload(&best),
-                    });
-            }
+            let (best, steps) = shrink(s, ledger, &mut tree, &failing, Shrinking::Valid, &id).await;
+            keep_counterexample(s, ledger, failing, &id, &best, steps);
         }
     }
 }
 
-/// Shrink a failing generated case: simplify while the same clauses keep failing.
+/// What a shrink candidate is: a valid request, or the base of an invalid one (the mutation
+/// and its index applied to each candidate, so every candidate still breaks exactly one rule).
+#[derive(Clone, Copy)]
+enum Shrinking<'m> {
+    Valid,
+    Invalid(&'m mutations::Mutation, usize),
+}
+
+impl Shrinking<'_> {
+    fn case(&self, id: String, base: Value) -> Dmc12Case {
+        match self {
+            Shrinking::Valid => Dmc12Case {
+                id,
+                expect: Expect::Accept,
+                request: base,
+            },
+            Shrinking::Invalid(m, n) => Dmc12Case {
+                id,
+                ..m.case(&base, *n)
+            },
+        }
+    }
+}
+
+/// Shrink a failing generated case: simplify while the same clauses keep failing. Every
+/// candidate sent is recorded (its canaries join the end-of-run log and store scans).
 async fn shrink(
     s: &mut Session<'_>,
     ledger: &mut Ledger,
     tree: &mut generate::CaseTree,
     failing: &[String],
-    map: impl Fn(Value) -> Value,
+    what: Shrinking<'_>,
+    id: &str,
 ) -> (Value, usize) {
-    let mut best = map(tree.current());
+    let mut best = what.case(id.to_string(), tree.current()).request;
     let mut steps = 0;
     if !tree.simplify() {
         return (best, 0);
     }
     while steps < s.opts.max_shrink {
         steps += 1;
-        let candidate = map(tree.current());
-        let case = Dmc12Case {
-            id: "shrink".into(),
-            expect: Expect::Accept,
-            request: candidate.clone(),
+        let base = tree.current();
+        let case = what.case(format!("{id}-shrink-{steps}"), base.clone());
+        if matches!(what, Shrinking::Invalid(..)) && case.request == base {
+            // The break does not apply to this simpler base: it is no counterexample.
+            if !tree.complicate() {
+                break;
+            }
+            continue;
+        }
+        let ev = match what {
+            Shrinking::Valid => s.valid_case(ledger, &case, true).await,
+            Shrinking::Invalid(..) => {
+                let a = s.target_tokens.agent_a.clone();
+                match s.acquire(ledger, &a, None).await {
+                    // No reservation to try the candidate on: keep what we have.
+                    Err(_) => break,
+                    Ok((rsv, _)) => {
+                        let (ev, _) = s.invalid_case(ledger, &case, &rsv, true).await;
+                        s.release(ledger, &rsv, &a).await;
+                        ev
+                    }
+                }
+            }
         };
-        let ev = s.valid_case(ledger, &case, false).await;
         let still = failing_clauses(&ev).iter().any(|c| failing.contains(c));
         if still {
-            best = candidate;
+            best = case.request;
             if !tree.simplify() {
                 break;
             }
@@ -1008,6 +1070,28 @@ async fn shrink(
         }
     }
     (best, steps)
+}
+
+/// Keep the minimal payload and the seed of a failing generated case, per clause × binding.
+fn keep_counterexample(
+    s: &Session<'_>,
+    ledger: &mut Ledger,
+    failing: Vec<String>,
+    id: &str,
+    best: &Value,
+    steps: usize,
+) {
+    for clause in failing {
+        ledger
+            .counterexamples
+            .entry(format!("{clause}|{}", s.binding))
+            .or_insert_with(|| Counterexample {
+                seed: s.opts.seed,
+                case: id.to_string(),
+                shrink_steps: steps,
+                payload: masked_payload(best),
+            });
+    }
 }
 
 async fn invalid_cases(s: &mut Session<'_>, ledger: &mut Ledger) {
@@ -1035,14 +1119,28 @@ async fn invalid_cases(s: &mut Session<'_>, ledger: &mut Ledger) {
                 }
             }
             let r = rsv.clone().unwrap_or_default();
-            let base = s.source.draw(generate::valid_request()).current();
-            let case = m.case(&base, n);
+            let mut tree = s.source.draw(generate::valid_request());
+            let case = m.case(&tree.current(), n);
             let (ev, accepted) = s.invalid_case(ledger, &case, &r, true).await;
+            let failing = failing_clauses(&ev);
             ledger.extend(ev);
             if accepted {
                 // A hand-off happened: the reservation may no longer be usable.
                 s.release(ledger, &r, &a).await;
                 rsv = None;
+            }
+            if !failing.is_empty() {
+                let id = case.id.clone();
+                let (best, steps) = shrink(
+                    s,
+                    ledger,
+                    &mut tree,
+                    &failing,
+                    Shrinking::Invalid(&m, n),
+                    &id,
+                )
+                .await;
+                keep_counterexample(s, ledger, failing, &id, &best, steps);
             }
         }
     }
