@@ -71,7 +71,7 @@ async fn reference_passes_with_sse_replies() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_defect_is_caught_by_the_clause_it_breaks() {
-    let sem = std::sync::Arc::new(tokio::sync::Semaphore::new(3));
+    let sem = std::sync::Arc::new(tokio::sync::Semaphore::new(8));
     let mut tasks = vec![];
     for &d in Defect::ALL {
         let sem = sem.clone();

@@ -65,6 +65,22 @@ fn free_port() -> u16 {
         .port()
 }
 
+/// `dealer-tck run --target URL` with the sink and the mock on free fixed ports, plus `extra`.
+fn run_external(target: &str, extra: &[&str], dir: &std::path::Path) -> (i32, String, String) {
+    let (s, c) = (free_port().to_string(), free_port().to_string());
+    let mut args = vec![
+        "run",
+        "--target",
+        target,
+        "--smtp-port",
+        &s,
+        "--crm-port",
+        &c,
+    ];
+    args.extend_from_slice(extra);
+    tck(&args, dir)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn launched_reference_gets_the_same_verdicts_as_in_process() {
     let base = RunOptions {
@@ -142,20 +158,8 @@ fn a_profile_that_moves_the_skill_and_the_error_code_is_honoured() {
 #[test]
 fn an_unreachable_target_exits_3() {
     let dir = tempfile::tempdir().expect("tmp");
-    let (s, c) = (free_port().to_string(), free_port().to_string());
     let dead = format!("http://127.0.0.1:{}", free_port());
-    let (code, out, err) = tck(
-        &[
-            "run",
-            "--target",
-            &dead,
-            "--smtp-port",
-            &s,
-            "--crm-port",
-            &c,
-        ],
-        dir.path(),
-    );
+    let (code, out, err) = run_external(&dead, &[], dir.path());
     assert_eq!(code, 3, "{out}\n{err}");
     assert_eq!(err.trim().lines().count(), 1, "{err}");
     assert!(!out.contains("CONFORMANT"));
@@ -262,19 +266,7 @@ fn fake_server(reply: &'static [u8], hang_after: bool) -> u16 {
 fn an_agent_card_that_is_not_json_exits_3() {
     let dir = tempfile::tempdir().expect("tmp");
     let port = fake_server(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 9\r\nConnection: close\r\n\r\nnot json!", false);
-    let (s, c) = (free_port().to_string(), free_port().to_string());
-    let (code, _, err) = tck(
-        &[
-            "run",
-            "--target",
-            &format!("http://127.0.0.1:{port}"),
-            "--smtp-port",
-            &s,
-            "--crm-port",
-            &c,
-        ],
-        dir.path(),
-    );
+    let (code, _, err) = run_external(&format!("http://127.0.0.1:{port}"), &[], dir.path());
     assert_eq!(code, 3, "{err}");
     assert!(err.contains("not JSON"), "{err}");
 }
@@ -283,19 +275,9 @@ fn an_agent_card_that_is_not_json_exits_3() {
 fn a_server_that_hangs_mid_response_exits_3() {
     let dir = tempfile::tempdir().expect("tmp");
     let port = fake_server(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{\"name\": \"half", true);
-    let (s, c) = (free_port().to_string(), free_port().to_string());
-    let (code, out, err) = tck(
-        &[
-            "run",
-            "--target",
-            &format!("http://127.0.0.1:{port}"),
-            "--smtp-port",
-            &s,
-            "--crm-port",
-            &c,
-            "--timeout",
-            "1",
-        ],
+    let (code, out, err) = run_external(
+        &format!("http://127.0.0.1:{port}"),
+        &["--timeout", "1"],
         dir.path(),
     );
     assert_eq!(code, 3, "{out}\n{err}");
@@ -559,21 +541,9 @@ fn card_then_hang() -> u16 {
 fn a_server_that_hangs_mid_run_exits_3_without_a_report() {
     let dir = tempfile::tempdir().expect("tmp");
     let port = card_then_hang();
-    let (s, c) = (free_port().to_string(), free_port().to_string());
-    let (code, out, err) = tck(
-        &[
-            "run",
-            "--target",
-            &format!("http://127.0.0.1:{port}"),
-            "--smtp-port",
-            &s,
-            "--crm-port",
-            &c,
-            "--timeout",
-            "1",
-            "--transport",
-            "a2a-jsonrpc",
-        ],
+    let (code, out, err) = run_external(
+        &format!("http://127.0.0.1:{port}"),
+        &["--timeout", "1", "--transport", "a2a-jsonrpc"],
         dir.path(),
     );
     assert_eq!(code, 3, "{out}\n{err}");

@@ -82,15 +82,7 @@ impl<'a> Out<'a> {
     }
 
     fn verdict(&mut self, role: Role, failures: Vec<String>) {
-        self.push(role, outcome_of(failures));
-    }
-}
-
-fn outcome_of(failures: Vec<String>) -> Outcome {
-    if failures.is_empty() {
-        Outcome::Pass
-    } else {
-        Outcome::Fail(failures.join("; "))
+        self.push(role, Outcome::failing_on(failures));
     }
 }
 
@@ -392,23 +384,32 @@ pub fn judge_appointment(
             describe(ex, rules)
         )),
     }
+    let appt = result_object(ex).and_then(|o| o.pointer("/data/appointment/status"));
     match lead_status(ex) {
         Some("received") => {
             if lead_id(ex).is_none() {
                 f.push("the lead is received but has no lead_id".into());
             }
+            if appt.and_then(Value::as_str) != Some("rejected") {
+                f.push(format!(
+                    "data.appointment.status is {} (expected \"rejected\")",
+                    appt.map(Value::to_string).unwrap_or("absent".into())
+                ));
+            }
+        }
+        // Seed 002: the lead only "may" still be received; the profile can accept this.
+        Some("rejected") if !rules.appointment_failure_keeps_lead => {
+            if let Some(a) = appt.filter(|a| a.as_str() != Some("rejected")) {
+                f.push(format!(
+                    "the lead is rejected but data.appointment.status is {a} (expected \"rejected\" or absent)"
+                ));
+            }
         }
         other => f.push(format!(
-            "the lead itself must still be received; data.status is {}",
+            "the lead itself must still be received (BINDINGS.md §2; `[aap] \
+             appointment_failure_keeps_lead = false` also accepts a rejected lead); data.status is {}",
             other.map(|s| format!("{s:?}")).unwrap_or("absent".into())
         )),
-    }
-    let appt = result_object(ex).and_then(|o| o.pointer("/data/appointment/status"));
-    if appt.and_then(Value::as_str) != Some("rejected") {
-        f.push(format!(
-            "data.appointment.status is {} (expected \"rejected\")",
-            appt.map(Value::to_string).unwrap_or("absent".into())
-        ));
     }
     out.verdict(Role::ApptUnavailable, f);
     out.evals
@@ -486,7 +487,7 @@ pub fn judge_lead_ids(suite: AapSuite, leads: &[ReceivedLead]) -> Evaluation {
     let outcome = if leads.len() < 2 {
         Outcome::NotTested("fewer than two received leads to compare".into())
     } else {
-        outcome_of(repeated)
+        Outcome::failing_on(repeated)
     };
     Evaluation::new(
         clause,
@@ -1206,6 +1207,31 @@ mod tests {
             TimeFixture::Unavailable,
         );
         assert_eq!(failed(&ev), vec!["AAP02-APPT-UNAVAILABLE-001"]);
+        // Seed 002's "may": with the BINDINGS.md choice turned off, the whole-lead rejection
+        // passes, but the code is still required.
+        let lenient = CodeRules {
+            appointment_failure_keeps_lead: false,
+            ..CodeRules::default()
+        };
+        let ev = judge_appointment(
+            &obs(AapSuite::V02, &req, &rejected),
+            &lenient,
+            TimeFixture::Unavailable,
+        );
+        assert!(failed(&ev).is_empty(), "{ev:?}");
+        let no_code = ex(json!({"type": "lead.submit.response", "data": {"status": "rejected"}}));
+        let ev = judge_appointment(
+            &obs(AapSuite::V02, &req, &no_code),
+            &lenient,
+            TimeFixture::Unavailable,
+        );
+        assert_eq!(failed(&ev), vec!["AAP02-APPT-UNAVAILABLE-001"]);
+        let ev = judge_appointment(
+            &obs(AapSuite::V02, &req, &good),
+            &lenient,
+            TimeFixture::Unavailable,
+        );
+        assert!(failed(&ev).is_empty(), "{ev:?}");
         // A confirmable time answered "requested" leaves CONFIRMED untested by this case.
         let requested = ex(
             json!({"type": "lead.submit.response", "data": {"status": "received", "lead_id": "l",

@@ -14,17 +14,7 @@ fn eval(
     case: &str,
     fails: Vec<String>,
 ) -> Evaluation {
-    Evaluation::new(
-        clause,
-        check,
-        b,
-        case,
-        if fails.is_empty() {
-            Outcome::Pass
-        } else {
-            Outcome::Fail(fails.join("; "))
-        },
-    )
+    Evaluation::new(clause, check, b, case, Outcome::failing_on(fails))
 }
 
 /// BIND-A2A-CARD-001: interfaces with protocolVersion 1.0, every expected skill, Bearer.

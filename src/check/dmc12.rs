@@ -83,12 +83,7 @@ impl Out<'_> {
         ));
     }
     fn verdict(&mut self, clause: &str, check: &'static str, failures: Vec<String>) {
-        let o = if failures.is_empty() {
-            Outcome::Pass
-        } else {
-            Outcome::Fail(failures.join("; "))
-        };
-        self.push(clause, check, o);
+        self.push(clause, check, Outcome::failing_on(failures));
     }
 }
 
@@ -96,6 +91,15 @@ fn success_data(ex: &Exchange) -> Option<&Value> {
     match &ex.reply {
         Reply::Op { object, .. } if object.get("error").is_none() => object.get("data"),
         _ => None,
+    }
+}
+
+/// Pass without leak findings, else a failure showing them (masked snippets only).
+pub fn leak_outcome(f: &[LeakFinding]) -> Outcome {
+    if f.is_empty() {
+        Outcome::Pass
+    } else {
+        Outcome::Fail(findings_text(f))
     }
 }
 
@@ -312,7 +316,6 @@ fn judge_receipt(out: &mut Out<'_>, ctx: &JudgeCtx<'_>) {
                     .map(|p| p.trim().to_string())
                     .filter(|p| !p.is_empty())
                     .collect();
-                let got: BTreeSet<String> = parts.iter().cloned().collect();
                 let rcpts: BTreeSet<&str> = obs
                     .mails
                     .iter()
@@ -320,8 +323,9 @@ fn judge_receipt(out: &mut Out<'_>, ctx: &JudgeCtx<'_>) {
                     .collect();
                 // Exactly the RCPT TO set, each in an acceptable masked form (at most two
                 // characters kept): every part masks a recipient, every recipient is masked.
-                let matches = parts.len() == got.len()
-                    && parts.len() == rcpts.len()
+                // Two recipients may mask alike (sales@ and sam@ → sa****@), so parts are
+                // counted, not deduplicated.
+                let matches = parts.len() == rcpts.len()
                     && parts
                         .iter()
                         .all(|p| rcpts.iter().any(|r| is_masked_form(p, r)))

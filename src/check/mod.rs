@@ -275,6 +275,17 @@ pub enum Outcome {
     NotTested(String),
 }
 
+impl Outcome {
+    /// Pass when nothing was found, else a failure listing the findings.
+    pub fn failing_on(failures: Vec<String>) -> Outcome {
+        if failures.is_empty() {
+            Outcome::Pass
+        } else {
+            Outcome::Fail(failures.join("; "))
+        }
+    }
+}
+
 /// One check's judgement of one clause on one observation.
 #[derive(Debug, Clone, Serialize)]
 pub struct Evaluation {
@@ -318,6 +329,10 @@ pub struct CodeRules {
     pub validation_codes: Vec<String>,
     /// Whether a JSON-RPC -32602 on MCP counts as a validation rejection.
     pub mcp_invalid_params_is_validation: bool,
+    /// Whether an unavailable appointment time must leave the lead `received` (BINDINGS.md §2,
+    /// the default) or may also reject the whole lead (seed 002 says only that the lead "may
+    /// still be received").
+    pub appointment_failure_keeps_lead: bool,
 }
 
 impl Default for CodeRules {
@@ -326,6 +341,7 @@ impl Default for CodeRules {
             pointers: vec!["/error/code".into()],
             validation_codes: vec![crate::spec::codes::VALIDATION_ERROR.into()],
             mcp_invalid_params_is_validation: false,
+            appointment_failure_keeps_lead: true,
         }
     }
 }

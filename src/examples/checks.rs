@@ -268,9 +268,14 @@ fn date_findings(
             let ptr = "/appointment/appointment_at";
             if let Some((text, at)) = date_at(value, ptr) {
                 dated.push(ptr.to_string());
+                let sent_as = if entry.live.iter().any(|l| l.pointer == ptr) {
+                    "when the example is sent, a time the dealer can book replaces it"
+                } else {
+                    "when the example is sent, the appointment in the answer is not compared"
+                };
                 let detail = if at <= now {
                     format!(
-                        "appointment.appointment_at {text} has passed, so this example's outcome depends on the day it is run: no dealer can book that time now, the seed names no outcome for a past time, and the appointment of its response example no longer follows (when the example is sent, the appointment in the answer is not compared)"
+                        "appointment.appointment_at {text} has passed, so this example's outcome depends on the day it is run: no dealer can book that time now, the seed names no outcome for a past time, and the appointment of its response example no longer follows ({sent_as})"
                     )
                 } else {
                     format!(
@@ -343,6 +348,12 @@ fn placeholder_findings(entry: &ExampleEntry, value: &Value) -> Vec<Finding> {
             let what = match (entry.kind, live.map(|l| l.fixture)) {
                 (Kind::Request, Some(Fixture::Reservation)) => {
                     "replaced by a live reservation (search_inventory + create_reservation as agent A) before sending"
+                }
+                (Kind::Request, Some(Fixture::InStockVin)) => {
+                    "replaced by a VIN the dealer has before sending"
+                }
+                (Kind::Request, Some(Fixture::ConfirmableTime)) => {
+                    "replaced by an appointment time the dealer can book before sending"
                 }
                 (Kind::Request, None) => "sent as written (the manifest names no live fixture for it)",
                 (Kind::Response, _) => "answers are compared with it by shape, not value",

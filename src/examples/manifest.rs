@@ -77,6 +77,12 @@ pub struct Rendering {
 pub enum Fixture {
     /// A fresh reservation: `search_inventory` + `create_reservation` as agent A.
     Reservation,
+    /// The VIN of a vehicle the dealer has (AAP): the profile's `[aap] in_stock_vin`, else the
+    /// first `available` vehicle of `inventory.search`.
+    InStockVin,
+    /// An appointment time the dealer books as asked (AAP): the profile's
+    /// `[aap] confirmable_time`, else the reference's documented rules.
+    ConfirmableTime,
 }
 
 /// One value to replace before sending.
@@ -219,10 +225,17 @@ impl Manifest {
                     e.id
                 ));
             }
-            if !e.live.is_empty() && e.suite != Suite::Dmc12 {
+            if let Some(l) = e
+                .live
+                .iter()
+                .find(|l| (l.fixture == Fixture::Reservation) != (e.suite == Suite::Dmc12))
+            {
                 return Err(format!(
-                    "{}: live fixtures exist for DMC-12 examples only",
-                    e.id
+                    "{}: the {:?} fixture at {} does not belong to the {} suite",
+                    e.id,
+                    l.fixture,
+                    l.pointer,
+                    e.suite.name()
                 ));
             }
             if let Some(p) = e
@@ -455,7 +468,14 @@ kind = "request"
                         "kind = \"request\"",
                         "kind = \"request\"\nlive = [{ pointer = \"/a\", fixture = \"reservation\" }]",
                     ),
-                "DMC-12 examples only",
+                "does not belong to the aap-0.2 suite",
+            ),
+            (
+                ok.replace(
+                    "kind = \"request\"",
+                    "kind = \"request\"\nlive = [{ pointer = \"/a\", fixture = \"in-stock-vin\" }]",
+                ),
+                "does not belong to the dmc12 suite",
             ),
         ];
         for (text, want) in cases {

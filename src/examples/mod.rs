@@ -178,6 +178,8 @@ fn profile_client(run: &RunOptions, timeout: Duration) -> (ClientConfig, Dialect
         rules: run.codes.clone(),
         vins: run.fixture_vins.clone(),
         tools: run.fixture_tools.clone(),
+        aap_vin: run.aap_vehicles.in_stock.clone(),
+        aap_times: run.aap_times.clone(),
     };
     (cfg, dialect)
 }

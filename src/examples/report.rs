@@ -78,6 +78,9 @@ pub struct Finding {
     /// The manifest's reason, when expected.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// A SHOULD the answer did not follow: reported, never counted against the example.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub advisory: bool,
 }
 
 impl Finding {
@@ -96,7 +99,14 @@ impl Finding {
             schema_rule: None,
             expected: false,
             reason: None,
+            advisory: false,
         }
+    }
+
+    /// As a SHOULD finding: shown, but the example still holds.
+    pub fn advisory(mut self) -> Finding {
+        self.advisory = true;
+        self
     }
 
     /// With the schema rule behind it.
@@ -245,6 +255,9 @@ pub struct Totals {
     pub expected: usize,
     /// Unexpected findings.
     pub unexpected: usize,
+    /// Advisory findings (a SHOULD not followed; not counted against an example).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub advisory: usize,
     /// Requests sent.
     pub sent: usize,
     /// Requests not sent.
@@ -281,7 +294,11 @@ impl ExamplesReport {
     pub fn finish(&mut self) {
         let mut t = Totals::default();
         for ex in &mut self.examples {
-            let unexpected = ex.findings.iter().filter(|f| !f.expected).count();
+            let unexpected = ex
+                .findings
+                .iter()
+                .filter(|f| !f.expected && !f.advisory)
+                .count();
             ex.verdict = if unexpected == 0 {
                 Verdict::Held
             } else {
@@ -293,8 +310,10 @@ impl ExamplesReport {
                 Verdict::Broken => t.broken += 1,
             }
             t.findings += ex.findings.len();
+            let advisory = ex.findings.iter().filter(|f| f.advisory).count();
             t.unexpected += unexpected;
-            t.expected += ex.findings.len() - unexpected;
+            t.advisory += advisory;
+            t.expected += ex.findings.len() - unexpected - advisory;
             match ex.send.status {
                 SendStatus::Sent => t.sent += 1,
                 SendStatus::NotTested => t.not_tested += 1,
@@ -370,13 +389,18 @@ impl ExamplesReport {
     fn summary_line(&self) -> String {
         let t = &self.totals;
         format!(
-            "{} examples: {} held, {} broken · {} findings: {} expected, {} unexpected · {} requests sent, {} not tested",
+            "{} examples: {} held, {} broken · {} findings: {} expected, {} unexpected{} · {} requests sent, {} not tested",
             t.examples,
             t.held,
             t.broken,
             t.findings,
             t.expected,
             t.unexpected,
+            if t.advisory > 0 {
+                format!(", {} advisory (SHOULD)", t.advisory)
+            } else {
+                String::new()
+            },
             t.sent,
             t.not_tested
         )
@@ -408,7 +432,13 @@ impl ExamplesReport {
                 ex.section
             );
             for f in &ex.findings {
-                let tag = if f.expected { "expected" } else { "FINDING " };
+                let tag = if f.expected {
+                    "expected"
+                } else if f.advisory {
+                    "SHOULD  "
+                } else {
+                    "FINDING "
+                };
                 let at = if f.pointer.is_empty() {
                     String::new()
                 } else {
@@ -464,7 +494,11 @@ impl ExamplesReport {
         );
         let _ = writeln!(s, "|---|---|---|---|---|---|---|");
         for ex in &self.examples {
-            let unexpected = ex.findings.iter().filter(|f| !f.expected).count();
+            let unexpected = ex
+                .findings
+                .iter()
+                .filter(|f| !f.expected && !f.advisory)
+                .count();
             let sent = match ex.send.status {
                 SendStatus::Sent => "SENT",
                 SendStatus::NotTested => "NOT_TESTED",
@@ -500,6 +534,8 @@ impl ExamplesReport {
                 for f in &ex.findings {
                     let tag = if f.expected {
                         format!("expected: {}", esc(f.reason.as_deref().unwrap_or_default()))
+                    } else if f.advisory {
+                        "advisory (a SHOULD; the example still holds)".to_string()
                     } else {
                         "**unexpected**".to_string()
                     };
@@ -545,4 +581,8 @@ impl ExamplesReport {
         std::fs::write(dir.join("examples.md"), self.to_markdown())?;
         Ok(())
     }
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }

@@ -2,7 +2,7 @@
 //! (`EX-…`), DMC-12 clause ids (mapped from schema locations by [`dmc12_clause`]) and AAP schema
 //! rules named `<suite> <file>: <location> <keyword>` (see [`schema_rule_name`]).
 
-use crate::spec::catalogue::{SchemaViolation, dmc12};
+use crate::spec::catalogue::{SchemaViolation, aap_draft, aap_v02, dmc12};
 use serde::Serialize;
 
 /// One of the harness's example rules.
@@ -161,7 +161,11 @@ pub fn dmc12_clause(file: &str, v: &SchemaViolation) -> &'static str {
 /// Whether `name` is a rule this module can name: an `EX-` rule, a DMC-12 clause id, or a
 /// schema rule of a shipped schema (`<suite> <file>: /<location> <keyword>`).
 pub fn is_known_rule(name: &str) -> bool {
-    if rule(name).is_some() || dmc12().get(name).is_some() {
+    if rule(name).is_some()
+        || [dmc12(), aap_v02(), aap_draft()]
+            .iter()
+            .any(|c| c.get(name).is_some())
+    {
         return true;
     }
     let Some((head, tail)) = name.split_once(": ") else {

@@ -945,11 +945,7 @@ fn side_effect_free(
         "leak-response",
         Some(s.binding),
         id,
-        if leaks.is_empty() {
-            Outcome::Pass
-        } else {
-            Outcome::Fail(crate::check::dmc12::findings_text(&leaks))
-        },
+        crate::check::dmc12::leak_outcome(&leaks),
     ));
     let mut f = vec![];
     if !x.mails.is_empty() {
@@ -963,11 +959,7 @@ fn side_effect_free(
         "rejected-no-side-effects",
         Some(s.binding),
         id,
-        if f.is_empty() {
-            Outcome::Pass
-        } else {
-            Outcome::Fail(f.join("; "))
-        },
+        Outcome::failing_on(f),
     ));
 }
 
@@ -1299,8 +1291,15 @@ async fn state_scenarios(s: &mut Session<'_>, ledger: &mut Ledger) {
                         "hold_seconds:1 gave a hold longer than 30 s",
                     ));
                 } else {
-                    // Wait until the clock has passed the hold's own expiry (plus the allowed skew).
+                    // Wait until the clock has passed the hold's own expiry (plus the allowed
+                    // skew); an expiry shown to the whole second may be up to a second early.
+                    let whole_second = if exp.timestamp_subsec_nanos() == 0 {
+                        chrono::Duration::seconds(1)
+                    } else {
+                        chrono::Duration::zero()
+                    };
                     let deadline = exp
+                        + whole_second
                         + chrono::Duration::from_std(
                             s.opts.clock_skew.min(std::time::Duration::from_millis(250)),
                         )
@@ -1559,11 +1558,7 @@ pub(super) async fn end_of_run_scans(
             None => Outcome::NotTested("the harness cannot see the target's log output".into()),
             Some(log) => {
                 let f = all.scan("server log", &log);
-                if f.is_empty() {
-                    Outcome::Pass
-                } else {
-                    Outcome::Fail(crate::check::dmc12::findings_text(&f))
-                }
+                crate::check::dmc12::leak_outcome(&f)
             }
         };
         ledger.push(Evaluation::new(
@@ -1594,11 +1589,7 @@ pub(super) async fn end_of_run_scans(
             (Outcome::NotTested(why.clone()), Outcome::NotTested(why))
         } else {
             (
-                if findings.is_empty() {
-                    Outcome::Pass
-                } else {
-                    Outcome::Fail(crate::check::dmc12::findings_text(&findings))
-                },
+                crate::check::dmc12::leak_outcome(&findings),
                 if accepted.canaries().is_empty() {
                     Outcome::NotTested("no accepted hand-off with scannable PII".into())
                 } else if hash_hits > 0 {

@@ -56,6 +56,9 @@ pub struct AapSection {
     pub proposable_time: Option<String>,
     /// A time it cannot honour and has no alternative for (→ APPOINTMENT_TIME_UNAVAILABLE).
     pub unavailable_time: Option<String>,
+    /// Whether APPOINTMENT_TIME_UNAVAILABLE must leave the lead received (default true, per
+    /// BINDINGS.md §2); false also accepts a whole-lead rejection, which seed 002 allows.
+    pub appointment_failure_keeps_lead: Option<bool>,
 }
 
 /// `[target]`.
@@ -443,6 +446,9 @@ impl Profile {
         }
         if let Some(b) = self.codes.mcp_invalid_params_is_validation {
             opts.codes.mcp_invalid_params_is_validation = b;
+        }
+        if let Some(b) = self.aap.appointment_failure_keeps_lead {
+            opts.codes.appointment_failure_keeps_lead = b;
         }
         let tk = &self.tokens;
         if tk.agent_a_env.is_some() || tk.agent_b_env.is_some() || tk.unscoped_env.is_some() {
