@@ -190,9 +190,18 @@ fn a_port_already_taken_exits_2() {
 #[test]
 fn a_launch_command_that_exits_exits_3() {
     let dir = tempfile::tempdir().expect("tmp");
-    let (code, _, err) = tck(&["run", "--launch", "echo starting; exit 7"], dir.path());
+    // The server's last line, quoted in the error, carries the CRM token it was given: the
+    // error line shows it redacted.
+    let (code, out, err) = tck(
+        &["run", "--launch", "echo starting with {crm_token}; exit 7"],
+        dir.path(),
+    );
     assert_eq!(code, 3, "{err}");
     assert!(err.contains("exited") && err.contains("7"), "{err}");
+    assert!(err.contains("starting with [REDACTED]"), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(!out.contains("CONFORMANT"), "{out}");
+    assert!(!dir.path().join("reports").exists(), "a report was written");
 }
 
 #[test]

@@ -10,6 +10,7 @@ use crate::error::TckError;
 use crate::observe::crm::CrmMock;
 use crate::observe::smtp::SmtpSink;
 use crate::reference::{self, DbLocation, LogCapture, ReferenceConfig, ReferenceServer};
+use crate::report::Redactor;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -200,12 +201,22 @@ async fn spawn(command: &str, log: &LogCapture) -> Result<(tokio::process::Child
     Ok((child, pgid))
 }
 
+/// Every secret of a run: the bearer tokens and the CRM token (never in a report or a log).
+fn secret_list(t: &Tokens, crm_token: &str) -> Vec<String> {
+    let mut v = vec![t.agent_a.clone(), t.unknown.clone(), crm_token.to_string()];
+    v.extend(t.agent_b.clone());
+    v.extend(t.unscoped.clone());
+    v.retain(|s| !s.is_empty());
+    v
+}
+
 /// Wait until `base_url` answers HTTP (any status) or the child exits or time runs out.
 async fn wait_ready(
     base_url: &str,
     child: &mut tokio::process::Child,
     timeout: Duration,
     log: &LogCapture,
+    redactor: &Redactor,
 ) -> Result<(), TckError> {
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(2))
@@ -228,10 +239,11 @@ async fn wait_ready(
                         .collect::<String>()
                 })
                 .unwrap_or_default();
+            // The server may print its tokens; the error line must not.
             let tail = if last.is_empty() {
                 String::new()
             } else {
-                format!(" (last output: {last})")
+                format!(" (last output: {})", redactor.redact(&last))
             };
             return Err(TckError::Unreachable(format!(
                 "the launch command exited with {status} before the server answered{tail}"
@@ -333,7 +345,15 @@ impl Target {
                     ready_timeout: *ready_timeout,
                     vars,
                 });
-                wait_ready(&base_url, &mut launched.child, *ready_timeout, &log).await?;
+                let redactor = Redactor::new(secret_list(&tokens, w.crm_token));
+                wait_ready(
+                    &base_url,
+                    &mut launched.child,
+                    *ready_timeout,
+                    &log,
+                    &redactor,
+                )
+                .await?;
                 Ok(Target {
                     kind: Kind::Launched(launched),
                     base_url,
@@ -429,12 +449,7 @@ impl Target {
 
     /// Secrets every writer must redact.
     pub fn secrets(&self) -> Vec<String> {
-        let t = &self.tokens;
-        let mut v = vec![t.agent_a.clone(), t.unknown.clone(), self.crm_token.clone()];
-        v.extend(t.agent_b.clone());
-        v.extend(t.unscoped.clone());
-        v.retain(|s| !s.is_empty());
-        v
+        secret_list(&self.tokens, &self.crm_token)
     }
 
     /// The server's log output so far, if the harness can see it.
@@ -462,6 +477,7 @@ impl Target {
     /// Restart with the CRM sink off; returns the new base URL, or None when the target cannot
     /// be restarted by the harness.
     pub async fn restart_crm_disabled(&mut self) -> Result<Option<String>, TckError> {
+        let redactor = Redactor::new(self.secrets());
         match &mut self.kind {
             Kind::External => Ok(None),
             Kind::Embedded { server, cfg } => {
@@ -498,7 +514,7 @@ impl Target {
                 let (child, pgid) = spawn(&fill(&template, &l.vars), &log).await?;
                 l.child = child;
                 l.pgid = pgid;
-                wait_ready(&base_url, &mut l.child, l.ready_timeout, &log).await?;
+                wait_ready(&base_url, &mut l.child, l.ready_timeout, &log, &redactor).await?;
                 self.base_url = base_url.clone();
                 Ok(Some(base_url))
             }
