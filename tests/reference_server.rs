@@ -145,7 +145,31 @@ async fn happy_path(binding: Binding, sse: bool) {
     for v in [&c.name, &c.email, &c.phone] {
         assert!(lead.body.contains(v.as_str()), "ADF lacks {v}");
     }
-    assert!(lead.body.contains("interest=\"trade-in\""));
+    // The <id> carries the hand-off token; the trade-in is a second vehicle with its own
+    // year, make, model and VIN.
+    let token = data["handoff_token"].as_str().expect("handoff_token");
+    let id_at = lead.body.find("<id ").expect("an <id> element");
+    let id_text = &lead.body[id_at
+        ..lead.body[id_at..]
+            .find("</id>")
+            .map(|e| id_at + e)
+            .expect("</id>")];
+    assert!(id_text.ends_with(&format!(">{token}")), "<id> is {id_text}");
+    let trade_at = lead
+        .body
+        .find("interest=\"trade-in\"")
+        .expect("a trade-in vehicle");
+    let trade = &lead.body[trade_at..];
+    let trade = &trade[..trade.find("</vehicle>").expect("</vehicle>")];
+    for v in [
+        "<year>2019</year>",
+        "<make>Subaru</make>",
+        "<model>Crosstrek</model>",
+        "<vin>JF2GTACC4K8200000</vin>",
+    ] {
+        assert!(trade.contains(v), "trade-in vehicle lacks {v}: {trade}");
+    }
+    assert_eq!(lead.body.matches("<vehicle ").count(), 2, "{}", lead.body);
     assert_eq!(data["crm_status"], "sent");
     assert_eq!(
         data["crm_lead_id"].as_str(),
