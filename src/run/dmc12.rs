@@ -640,12 +640,7 @@ pub(super) async fn run_suite(
     let cfg = client_cfg(opts);
     let base = target.base_url();
     let endpoints = disc.endpoints.clone();
-    let skills = [
-        opts.fixture_tools[0].as_str(),
-        opts.fixture_tools[1].as_str(),
-        opts.fixture_tools[2].as_str(),
-        tools::INITIATE_DEAL_HANDOFF,
-    ];
+    let skills = card_skills(opts);
     let mut salt_src = CaseSource::new(opts.seed);
     let (store_id, crm_token) = (store_id.to_string(), crm_token.to_string());
     for (binding, url) in &endpoints {
@@ -1644,5 +1639,48 @@ pub(super) async fn end_of_run_scans(
                 ))
             },
         ));
+    }
+}
+
+/// The skills the agent card must list: the tools the fixture recipe calls and the hand-off.
+/// With static VINs from the profile, the inventory tool is not called (BINDINGS.md §3).
+fn card_skills(opts: &RunOptions) -> Vec<&str> {
+    opts.fixture_tools
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != 0 || opts.fixture_vins.is_none())
+        .map(|(_, t)| t.as_str())
+        .chain([tools::INITIATE_DEAL_HANDOFF])
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_card_needs_the_inventory_tool_only_without_static_vins() {
+        let opts = RunOptions::default();
+        assert_eq!(
+            card_skills(&opts),
+            [
+                tools::SEARCH_INVENTORY,
+                tools::CREATE_RESERVATION,
+                tools::RELEASE_RESERVATION,
+                tools::INITIATE_DEAL_HANDOFF
+            ]
+        );
+        let opts = RunOptions {
+            fixture_vins: Some(vec!["4S4BTGND0R3100001".into()]),
+            ..RunOptions::default()
+        };
+        assert_eq!(
+            card_skills(&opts),
+            [
+                tools::CREATE_RESERVATION,
+                tools::RELEASE_RESERVATION,
+                tools::INITIATE_DEAL_HANDOFF
+            ]
+        );
     }
 }
