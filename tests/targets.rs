@@ -249,6 +249,19 @@ fn profile_errors_name_the_key_and_the_line() {
         "{err}"
     );
     assert_eq!(err.trim().lines().count(), 1, "{err}");
+    // A value that is not a URL is a configuration error (2), not an unreachable target (3).
+    std::fs::write(
+        dir.path().join("url.toml"),
+        "[target]\nbase_url = \"not a url\"\n",
+    )
+    .expect("write");
+    let (code, _, err) = tck(&["run", "--profile", "url.toml"], dir.path());
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("target.base_url") && err.contains("not a url"),
+        "{err}"
+    );
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
 }
 
 /// A one-shot HTTP server on loopback answering every connection with `reply` (or holding it).

@@ -298,15 +298,7 @@ pub fn apply_target_flags(
             Some((base, _)) => (base.to_string(), Some(url.to_string())),
             None => (url.trim_end_matches('/').to_string(), None),
         };
-        let parsed = reqwest::Url::parse(&base_url).ok();
-        if !parsed
-            .as_ref()
-            .is_some_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
-        {
-            return Err(TckError::Config(format!(
-                "--target must be an http(s) URL, got '{url}'"
-            )));
-        }
+        check_http_url("--target", &base_url, url)?;
         opts.target = TargetSpec::External { base_url, card_url };
     }
     if let Some(secs) = ready_timeout {
@@ -357,6 +349,12 @@ impl Profile {
                     (None, Some(c)) => c.split("/.well-known/").next().unwrap_or(c).to_string(),
                     _ => unreachable!("one of them is set"),
                 };
+                let (key, given) = match (base, card) {
+                    (Some(b), _) => ("target.base_url", b.as_str()),
+                    (None, Some(c)) => ("target.agent_card", c.as_str()),
+                    _ => unreachable!("one of them is set"),
+                };
+                check_http_url(key, &base_url, given)?;
                 opts.target = TargetSpec::External {
                     base_url,
                     card_url: card.clone(),
@@ -524,6 +522,21 @@ pub fn validate_options(opts: &super::RunOptions) -> Result<(), TckError> {
         }
     }
     Ok(())
+}
+
+/// A config error unless `base_url` is an http(s) URL with a host; `given` is what the user
+/// wrote under `what` (a flag or a profile key).
+fn check_http_url(what: &str, base_url: &str, given: &str) -> Result<(), TckError> {
+    let ok = reqwest::Url::parse(base_url)
+        .ok()
+        .is_some_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some());
+    if ok {
+        Ok(())
+    } else {
+        Err(TckError::Config(format!(
+            "{what} must be an http(s) URL, got '{given}'"
+        )))
+    }
 }
 
 #[cfg(test)]
