@@ -142,10 +142,29 @@ pub struct Target {
     _tmp: tempfile::TempDir,
 }
 
+/// Fill a launch template's `{key}` placeholders. An empty value becomes an empty shell word:
+/// `''` where the placeholder stands bare, nothing where the template already quotes it.
 fn fill(template: &str, vars: &[(&'static str, String)]) -> String {
     let mut s = template.to_string();
     for (k, v) in vars {
-        s = s.replace(&format!("{{{k}}}"), v);
+        let key = format!("{{{k}}}");
+        if !v.is_empty() {
+            s = s.replace(&key, v);
+            continue;
+        }
+        let mut out = String::with_capacity(s.len());
+        let mut rest = s.as_str();
+        while let Some(i) = rest.find(&key) {
+            let before = &rest[..i];
+            out.push_str(before);
+            let quoted = out.ends_with('"') || out.ends_with('\'');
+            if !quoted {
+                out.push_str("''");
+            }
+            rest = &rest[i + key.len()..];
+        }
+        out.push_str(rest);
+        s = out;
     }
     s
 }
@@ -155,7 +174,13 @@ fn free_port() -> Result<u16, TckError> {
     Ok(l.local_addr()?.port())
 }
 
-async fn spawn(command: &str, log: &LogCapture) -> Result<(tokio::process::Child, i32), TckError> {
+/// The tasks copying a launched server's stdout and stderr into the log capture.
+type Readers = Vec<tokio::task::JoinHandle<()>>;
+
+async fn spawn(
+    command: &str,
+    log: &LogCapture,
+) -> Result<(tokio::process::Child, i32, Readers), TckError> {
     let mut cmd = tokio::process::Command::new("sh");
     cmd.arg("-c")
         .arg(command)
@@ -168,6 +193,7 @@ async fn spawn(command: &str, log: &LogCapture) -> Result<(tokio::process::Child
         .spawn()
         .map_err(|e| TckError::Unreachable(format!("cannot run the launch command: {e}")))?;
     let pgid = child.id().map(|p| p as i32).unwrap_or(0);
+    let mut readers = Readers::new();
     for stream in [
         child
             .stdout
@@ -182,7 +208,7 @@ async fn spawn(command: &str, log: &LogCapture) -> Result<(tokio::process::Child
     .flatten()
     {
         let log = log.clone();
-        tokio::spawn(async move {
+        readers.push(tokio::spawn(async move {
             let mut stream = stream;
             let mut buf = [0u8; 8192];
             while let Ok(n) = stream.read(&mut buf).await {
@@ -196,9 +222,9 @@ async fn spawn(command: &str, log: &LogCapture) -> Result<(tokio::process::Child
                     }
                 }
             }
-        });
+        }));
     }
-    Ok((child, pgid))
+    Ok((child, pgid, readers))
 }
 
 /// Every secret of a run: the bearer tokens and the CRM token (never in a report or a log).
@@ -216,6 +242,7 @@ async fn wait_ready(
     child: &mut tokio::process::Child,
     timeout: Duration,
     log: &LogCapture,
+    readers: Readers,
     redactor: &Redactor,
 ) -> Result<(), TckError> {
     let http = reqwest::Client::builder()
@@ -226,6 +253,14 @@ async fn wait_ready(
     let start = Instant::now();
     loop {
         if let Ok(Some(status)) = child.try_wait() {
+            // The pipes close with the process (or its last child): let the readers drain them
+            // so its last words are in the log, but never wait on a grandchild holding them.
+            let _ = tokio::time::timeout(Duration::from_secs(1), async {
+                for r in readers {
+                    let _ = r.await;
+                }
+            })
+            .await;
             let last = log
                 .lock()
                 .map(|l| {
@@ -335,7 +370,7 @@ impl Target {
                     ("store_id", w.store_id.to_string()),
                     ("db", db.display().to_string()),
                 ];
-                let (child, pgid) = spawn(&fill(command, &vars), &log).await?;
+                let (child, pgid, readers) = spawn(&fill(command, &vars), &log).await?;
                 // The guard owns the child before we wait, so any failure kills its group.
                 let mut launched = Box::new(Launched {
                     child,
@@ -351,6 +386,7 @@ impl Target {
                     &mut launched.child,
                     *ready_timeout,
                     &log,
+                    readers,
                     &redactor,
                 )
                 .await?;
@@ -502,7 +538,7 @@ impl Target {
                         "port" => *v = port.to_string(),
                         "base_url" => *v = base_url.clone(),
                         // An empty argument whether or not the template quotes the placeholder.
-                        "crm_url" => *v = "''".into(),
+                        "crm_url" => v.clear(),
                         _ => {}
                     }
                 }
@@ -511,10 +547,18 @@ impl Target {
                     .clone()
                     .unwrap_or_else(|| l.command.clone());
                 let log = self.log.clone().unwrap_or_default();
-                let (child, pgid) = spawn(&fill(&template, &l.vars), &log).await?;
+                let (child, pgid, readers) = spawn(&fill(&template, &l.vars), &log).await?;
                 l.child = child;
                 l.pgid = pgid;
-                wait_ready(&base_url, &mut l.child, l.ready_timeout, &log, &redactor).await?;
+                wait_ready(
+                    &base_url,
+                    &mut l.child,
+                    l.ready_timeout,
+                    &log,
+                    readers,
+                    &redactor,
+                )
+                .await?;
                 self.base_url = base_url.clone();
                 Ok(Some(base_url))
             }
@@ -532,5 +576,28 @@ impl Target {
             Kind::Launched(l) => l.stop().await,
             Kind::External => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fill;
+
+    #[test]
+    fn an_empty_value_is_one_empty_shell_word_quoted_or_not() {
+        let vars = [("crm_url", String::new()), ("port", "8080".to_string())];
+        assert_eq!(
+            fill("srv --crm-url {crm_url} --port {port}", &vars),
+            "srv --crm-url '' --port 8080"
+        );
+        assert_eq!(
+            fill("srv --crm-url \"{crm_url}\" --x '{crm_url}'", &vars),
+            "srv --crm-url \"\" --x ''"
+        );
+        let set = [("crm_url", "http://127.0.0.1:1/x".to_string())];
+        assert_eq!(
+            fill("srv \"{crm_url}\" {crm_url}", &set),
+            "srv \"http://127.0.0.1:1/x\" http://127.0.0.1:1/x"
+        );
     }
 }
