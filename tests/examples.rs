@@ -289,13 +289,37 @@ async fn aap_examples_are_sent_when_the_card_lists_their_skill() {
         .map(|f| f.rule.as_str())
         .collect();
     for want in [
-        "aap-0.2 response.json: /data/status enum",
-        "aap-0.2 response.json: /data/dealer/phone pattern",
-        "aap-0.2 response.json: /data else/required",
+        "AAP02-STATUS-001",
+        "AAP02-DEALER-PHONE-001",
         "AAP02-ACCEPT-001",
         "EX-SHAPE-001",
     ] {
         assert!(rules.contains(&want), "{want} missing from {rules:?}");
+    }
+    // A schema finding names its clause and keeps the schema rule it rests on.
+    let schema_rules: Vec<(&str, &str)> = e
+        .findings
+        .iter()
+        .filter_map(|f| f.schema_rule.as_deref().map(|r| (f.rule.as_str(), r)))
+        .collect();
+    for want in [
+        (
+            "AAP02-STATUS-001",
+            "aap-0.2 response.json: /data/status enum",
+        ),
+        (
+            "AAP02-DEALER-PHONE-001",
+            "aap-0.2 response.json: /data/dealer/phone pattern",
+        ),
+        (
+            "AAP02-STATUS-001",
+            "aap-0.2 response.json: /data else/required",
+        ),
+    ] {
+        assert!(
+            schema_rules.contains(&want),
+            "{want:?} missing from {schema_rules:?}"
+        );
     }
     // An anonymous inquiry not received breaks only a SHOULD (seed 003): an advisory finding.
     let anon = example(&report, "aap-draft-anonymous-request");
@@ -307,9 +331,10 @@ async fn aap_examples_are_sent_when_the_card_lists_their_skill() {
     assert!(f.advisory && !f.expected, "{f:?}");
     let e = example(&report, "aap-draft-full-request");
     assert!(
+        e.findings.iter().any(|f| f.rule == "AAPD-STATUS-001"
+            && f.schema_rule.as_deref() == Some("aap-draft response.json: /data/status enum")),
+        "{:?}",
         e.findings
-            .iter()
-            .any(|f| f.rule == "aap-draft response.json: /data/status enum")
     );
 }
 

@@ -1692,7 +1692,34 @@ const CONTRACT: &[(&str, &str)] = &[
         "AAPD-CONSENT-CHANNEL-001",
     ),
     ("aap-general-customer-no-contact", "AAPD-CUSTOMER-001"),
+    ("aap-duplicate-without-lead-id", "AAP02-STATUS-001"),
+    ("aap-no-duplicate-detection", "AAP02-DUPLICATE-001"),
+    (
+        "aap-appointment-error-missing",
+        "AAP02-APPT-UNAVAILABLE-001",
+    ),
+    ("aap-general-anonymous-refused", "AAPD-ANON-001"),
+    ("aap-general-message-unbounded", "AAPD-REQ-001"),
+    ("aap-general-wrong-response-type", "AAPD-TYPE-001"),
+    ("aap-general-duplicate-without-lead-id", "AAPD-STATUS-001"),
+    ("aap-general-dealer-phone-local", "AAPD-DEALER-PHONE-001"),
+    ("aap-general-lead-id-reused", "AAPD-LEADID-001"),
+    ("aap-general-adf-phone-before-email", "AAPD-ADF-001"),
+    ("aap-general-no-duplicate-detection", "AAPD-DUPLICATE-001"),
+    ("aap-message-limit-off-by-one", "AAP02-ACCEPT-001"),
+    ("aap-general-message-limit-off-by-one", "AAPD-ACCEPT-001"),
 ];
+
+/// Send `req` twice; the second answer as `status lead_id=<is a string>`.
+async fn resubmitted(env: &Aap, skill: &str, req: &Value) -> String {
+    env.send(Via::JsonRpc, skill, req).await;
+    let r = env.send(Via::JsonRpc, skill, req).await;
+    format!(
+        "{} lead_id={}",
+        status(&r),
+        r["data"]["lead_id"].is_string()
+    )
+}
 
 /// Submit and describe the outcome as `status/code`.
 async fn outcome(env: &Aap, skill: &str, req: &Value) -> String {
@@ -1936,6 +1963,78 @@ async fn probe(d: Defect, active: Option<Defect>, crm: &Arc<CrmMock>) -> (String
             c.remove("phone");
             c.remove("preferred_contact");
             (outcome(&env, gen_, &r).await, rejected("VALIDATION_ERROR"))
+        }
+        AapDuplicateWithoutLeadId | AapNoDuplicateDetection => (
+            resubmitted(&env, sub, &p.submit()).await,
+            "duplicate lead_id=true".into(),
+        ),
+        AapGeneralDuplicateWithoutLeadId | AapGeneralNoDuplicateDetection => (
+            resubmitted(&env, gen_, &p.general("q")).await,
+            "duplicate lead_id=true".into(),
+        ),
+        AapAppointmentErrorMissing => {
+            let past = text(Utc::now() - Duration::days(2));
+            let r = env
+                .submit(Via::JsonRpc, &p.submit_appointment(None, "sales", &past))
+                .await;
+            (
+                format!(
+                    "{}/{}/{}",
+                    status(&r),
+                    r["data"]["appointment"]["status"].as_str().unwrap_or("-"),
+                    code(&r)
+                ),
+                "received/rejected/APPOINTMENT_TIME_UNAVAILABLE".into(),
+            )
+        }
+        AapGeneralAnonymousRefused => {
+            let r = json!({"type": "lead.general.request", "message": "Open on Sundays?",
+                           "source_agent": "dealer-tck"});
+            (outcome(&env, gen_, &r).await, "received/ok".into())
+        }
+        AapGeneralMessageUnbounded => {
+            let r = p.general(&"m".repeat(5000));
+            (outcome(&env, gen_, &r).await, rejected("VALIDATION_ERROR"))
+        }
+        AapMessageLimitOffByOne => {
+            let mut r = p.submit();
+            r["message"] = json!("m".repeat(4000));
+            (outcome(&env, sub, &r).await, "received/ok".into())
+        }
+        AapGeneralMessageLimitOffByOne => {
+            let r = p.general(&"m".repeat(4000));
+            (outcome(&env, gen_, &r).await, "received/ok".into())
+        }
+        AapGeneralWrongResponseType => {
+            let r = env.send(Via::JsonRpc, gen_, &p.general("q")).await;
+            (r["type"].to_string(), "\"lead.general.response\"".into())
+        }
+        AapGeneralDealerPhoneLocal => {
+            let r = env.send(Via::JsonRpc, gen_, &p.general("q")).await;
+            (
+                r["data"]["dealer"]["phone"].to_string(),
+                "\"+18015550100\"".into(),
+            )
+        }
+        AapGeneralLeadIdReused => {
+            let mut ids = std::collections::HashSet::new();
+            for via in BOTH {
+                for _ in 0..2 {
+                    let r = env.send(via, gen_, &Person::new().general("q")).await;
+                    ids.insert(r["data"]["lead_id"].to_string());
+                }
+            }
+            (
+                format!("distinct ids: {}", ids.len()),
+                "distinct ids: 4".into(),
+            )
+        }
+        AapGeneralAdfPhoneBeforeEmail => {
+            let mark = env.crm_mark().await;
+            env.send(Via::JsonRpc, gen_, &p.general("q")).await;
+            let posts = env.crm_since(mark).await;
+            let valid = posts.first().is_some_and(|x| adf_valid(&x.body));
+            (format!("ADF valid: {valid}"), "ADF valid: true".into())
         }
         other => panic!("{other} is not an AAP defect"),
     };

@@ -244,6 +244,19 @@ async fn probe(
                 "isError true",
             )
         }
+        McpNoStructuredContent => {
+            let r = env
+                .client
+                .mcp_call(a, HANDOFF, &c.full("rsv_never_issued_00000000"))
+                .await;
+            (
+                format!(
+                    "structuredContent {}",
+                    r.json["result"].get("structuredContent").is_some()
+                ),
+                "structuredContent true",
+            )
+        }
         NoVersionCheck => {
             let auth = format!("Bearer {a}");
             let body = json!({"jsonrpc": "2.0", "id": 1, "method": "SendMessage",

@@ -57,6 +57,18 @@ fn tck(args: &[&str], dir: &std::path::Path) -> (i32, String, String) {
     )
 }
 
+/// What every bad input or bad target gets: the exit code, exactly one line on stderr (no
+/// panic), no summary claiming conformance and no report directory.
+fn assert_refused(want: i32, got: (i32, String, String), dir: &std::path::Path) -> String {
+    let (code, out, err) = got;
+    assert_eq!(code, want, "{out}\n{err}");
+    assert_eq!(err.trim().lines().count(), 1, "not one line: {err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(!out.contains("CONFORMANT"), "{out}");
+    assert!(!dir.join("reports").exists(), "a report was written");
+    err
+}
+
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .expect("bind")
@@ -159,10 +171,8 @@ fn a_profile_that_moves_the_skill_and_the_error_code_is_honoured() {
 fn an_unreachable_target_exits_3() {
     let dir = tempfile::tempdir().expect("tmp");
     let dead = format!("http://127.0.0.1:{}", free_port());
-    let (code, out, err) = run_external(&dead, &[], dir.path());
-    assert_eq!(code, 3, "{out}\n{err}");
-    assert_eq!(err.trim().lines().count(), 1, "{err}");
-    assert!(!out.contains("CONFORMANT"));
+    let err = assert_refused(3, run_external(&dead, &[], dir.path()), dir.path());
+    assert!(err.contains(&dead), "{err}");
 }
 
 #[test]
@@ -171,7 +181,7 @@ fn a_port_already_taken_exits_2() {
     let taken = TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = taken.local_addr().expect("addr").port().to_string();
     let c = free_port().to_string();
-    let (code, _, err) = tck(
+    let got = tck(
         &[
             "run",
             "--target",
@@ -183,7 +193,7 @@ fn a_port_already_taken_exits_2() {
         ],
         dir.path(),
     );
-    assert_eq!(code, 2, "{err}");
+    let err = assert_refused(2, got, dir.path());
     assert!(err.contains("already taken"), "{err}");
 }
 
@@ -192,16 +202,13 @@ fn a_launch_command_that_exits_exits_3() {
     let dir = tempfile::tempdir().expect("tmp");
     // The server's last line, quoted in the error, carries the CRM token it was given: the
     // error line shows it redacted.
-    let (code, out, err) = tck(
+    let got = tck(
         &["run", "--launch", "echo starting with {crm_token}; exit 7"],
         dir.path(),
     );
-    assert_eq!(code, 3, "{err}");
+    let err = assert_refused(3, got, dir.path());
     assert!(err.contains("exited") && err.contains("7"), "{err}");
     assert!(err.contains("starting with [REDACTED]"), "{err}");
-    assert_eq!(err.trim().lines().count(), 1, "{err}");
-    assert!(!out.contains("CONFORMANT"), "{out}");
-    assert!(!dir.path().join("reports").exists(), "a report was written");
 }
 
 #[test]
@@ -209,11 +216,11 @@ fn a_launch_that_never_becomes_ready_is_stopped_with_its_children() {
     let dir = tempfile::tempdir().expect("tmp");
     let pidfile = dir.path().join("child.pid");
     let cmd = format!("sleep 300 & echo $! > {}; wait", pidfile.display());
-    let (code, _, err) = tck(
+    let got = tck(
         &["run", "--launch", &cmd, "--ready-timeout", "1"],
         dir.path(),
     );
-    assert_eq!(code, 3, "{err}");
+    let err = assert_refused(3, got, dir.path());
     assert!(err.contains("did not answer"), "{err}");
     let pid = std::fs::read_to_string(&pidfile)
         .expect("pid written")
@@ -234,34 +241,41 @@ fn profile_errors_name_the_key_and_the_line() {
         "[target]\nbase_url = \"http://127.0.0.1:9\"\n\n[observe]\nsmpt_port = 2525\n",
     )
     .expect("write");
-    let (code, _, err) = tck(&["run", "--profile", "bad.toml"], dir.path());
-    assert_eq!(code, 2, "{err}");
+    let err = assert_refused(
+        2,
+        tck(&["run", "--profile", "bad.toml"], dir.path()),
+        dir.path(),
+    );
     assert!(err.contains("smpt_port") && err.contains("line 5"), "{err}");
     std::fs::write(
         dir.path().join("type.toml"),
         "[observe]\nsmtp_port = \"twenty-five\"\n",
     )
     .expect("write");
-    let (code, _, err) = tck(&["run", "--profile", "type.toml"], dir.path());
-    assert_eq!(code, 2, "{err}");
+    let err = assert_refused(
+        2,
+        tck(&["run", "--profile", "type.toml"], dir.path()),
+        dir.path(),
+    );
     assert!(
         err.contains("line 2") && err.contains("observe.smtp_port"),
         "{err}"
     );
-    assert_eq!(err.trim().lines().count(), 1, "{err}");
     // A value that is not a URL is a configuration error (2), not an unreachable target (3).
     std::fs::write(
         dir.path().join("url.toml"),
         "[target]\nbase_url = \"not a url\"\n",
     )
     .expect("write");
-    let (code, _, err) = tck(&["run", "--profile", "url.toml"], dir.path());
-    assert_eq!(code, 2, "{err}");
+    let err = assert_refused(
+        2,
+        tck(&["run", "--profile", "url.toml"], dir.path()),
+        dir.path(),
+    );
     assert!(
         err.contains("target.base_url") && err.contains("not a url"),
         "{err}"
     );
-    assert_eq!(err.trim().lines().count(), 1, "{err}");
 }
 
 /// A one-shot HTTP server on loopback answering every connection with `reply` (or holding it).
@@ -288,8 +302,8 @@ fn fake_server(reply: &'static [u8], hang_after: bool) -> u16 {
 fn an_agent_card_that_is_not_json_exits_3() {
     let dir = tempfile::tempdir().expect("tmp");
     let port = fake_server(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 9\r\nConnection: close\r\n\r\nnot json!", false);
-    let (code, _, err) = run_external(&format!("http://127.0.0.1:{port}"), &[], dir.path());
-    assert_eq!(code, 3, "{err}");
+    let got = run_external(&format!("http://127.0.0.1:{port}"), &[], dir.path());
+    let err = assert_refused(3, got, dir.path());
     assert!(err.contains("not JSON"), "{err}");
 }
 
@@ -297,13 +311,12 @@ fn an_agent_card_that_is_not_json_exits_3() {
 fn a_server_that_hangs_mid_response_exits_3() {
     let dir = tempfile::tempdir().expect("tmp");
     let port = fake_server(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{\"name\": \"half", true);
-    let (code, out, err) = run_external(
+    let got = run_external(
         &format!("http://127.0.0.1:{port}"),
         &["--timeout", "1"],
         dir.path(),
     );
-    assert_eq!(code, 3, "{out}\n{err}");
-    assert!(!out.contains("CONFORMANT"));
+    assert_refused(3, got, dir.path());
 }
 
 #[test]
@@ -716,4 +729,128 @@ async fn a_launched_server_that_logs_pii_fails_the_log_clause_and_no_token_reach
             assert!(!text.contains(p.as_str()), "{name} shows {p:?}");
         }
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_launched_server_s_log_file_and_database_named_by_the_profile_are_scanned() {
+    // The server writes its log to a file instead of its output, and keeps its database away
+    // from `{db}`: only the profile's `[observe] log` and `db` let the harness see them.
+    let dir = tempfile::tempdir().expect("tmp");
+    let log = dir.path().join("server.log");
+    let db = dir.path().join("elsewhere.sqlite");
+    let judged = |defect: &str, clause: &str| {
+        let template = launch_template(&format!("--defect {defect}"))
+            .replace("--db {db}", &format!("--db {}", db.display()));
+        let opts = RunOptions {
+            cases: 1,
+            out_dir: None,
+            crm_timeout: Some(Duration::from_millis(500)),
+            transports: Some(vec![dealer_tck::transport::Binding::A2aJsonrpc]),
+            clause_filter: Some("DMC12".into()),
+            log_file: Some(log.clone()),
+            db_files: vec![db.clone()],
+            target: TargetSpec::Launch {
+                command: format!("{template} >>{} 2>&1", log.display()),
+                command_crm_disabled: None,
+                ready_timeout: Duration::from_secs(30),
+            },
+            ..RunOptions::default()
+        };
+        let clause = clause.to_string();
+        async move {
+            let (report, _) = run(opts).await.expect("launched run");
+            report
+                .results()
+                .filter(|r| r.clause == clause)
+                .map(|r| (r.verdict, format!("{:?}", r.details)))
+                .collect::<Vec<_>>()
+        }
+    };
+    let logged = judged("log-customer-email", "DMC12-PII-LOG-001").await;
+    assert!(!logged.is_empty());
+    assert!(
+        logged.iter().all(|(v, _)| *v == Verdict::Fail),
+        "{logged:?}"
+    );
+    assert!(std::fs::metadata(&log).is_ok_and(|m| m.len() > 0));
+    let stored = judged("plaintext-notes", "DMC12-PII-STORE-001").await;
+    assert!(!stored.is_empty());
+    assert!(
+        stored
+            .iter()
+            .all(|(v, d)| *v == Verdict::Fail && d.contains("elsewhere.sqlite")),
+        "{stored:?}"
+    );
+}
+
+/// An MCP server (wiremock) whose tools/list names the hand-off and the inventory tool, and
+/// whose tools/call answers every call with MCP's "Unknown tool".
+struct ListsButUnknown;
+
+impl wiremock::Respond for ListsButUnknown {
+    fn respond(&self, req: &wiremock::Request) -> wiremock::ResponseTemplate {
+        use serde_json::json;
+        let body: serde_json::Value = serde_json::from_slice(&req.body).unwrap_or_default();
+        let id = body["id"].clone();
+        let ok = |result: serde_json::Value| {
+            wiremock::ResponseTemplate::new(200)
+                .insert_header("Mcp-Session-Id", "s-1")
+                .set_body_json(json!({"jsonrpc": "2.0", "id": id, "result": result}))
+        };
+        match body["method"].as_str().unwrap_or("") {
+            "initialize" => ok(json!({"protocolVersion": "2025-11-25",
+                "capabilities": {"tools": {}}, "serverInfo": {"name": "lister", "version": "1"}})),
+            "tools/list" => ok(json!({"tools": [
+                {"name": "initiate_deal_handoff", "inputSchema": {"type": "object"}},
+                {"name": "search_inventory", "inputSchema": {"type": "object"}}
+            ]})),
+            "tools/call" => wiremock::ResponseTemplate::new(200).set_body_json(json!({
+                "jsonrpc": "2.0", "id": id,
+                "error": {"code": -32602, "message": format!("Unknown tool: {}", body["params"]["name"])}
+            })),
+            _ => wiremock::ResponseTemplate::new(202),
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_mcp_tool_that_tools_list_names_but_that_does_not_answer_is_flagged() {
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/.well-known/agent-card.json"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "name": "MCP only", "supportedInterfaces": [],
+            "skills": [{"id": "initiate_deal_handoff"}],
+            "securitySchemes": {"bearer": {"httpAuthSecurityScheme": {"scheme": "Bearer"}}}
+        })))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/mcp"))
+        .respond_with(ListsButUnknown)
+        .mount(&server)
+        .await;
+    let opts = RunOptions {
+        mcp_enabled: Some(true),
+        a2a_enabled: Some(false),
+        transports: Some(vec![dealer_tck::transport::Binding::Mcp]),
+        ..external(server.uri())
+    };
+    let (report, _) = run(opts).await.expect("run");
+    let tools: Vec<_> = report
+        .results()
+        .filter(|r| r.clause == "BIND-MCP-TOOLS-001")
+        .collect();
+    assert_eq!(tools.len(), 1, "{}", report.summary());
+    assert_eq!(tools[0].verdict, Verdict::Fail, "{}", report.summary());
+    assert!(
+        tools[0].details.iter().any(|d| d
+            .detail
+            .contains("tools/list lists initiate_deal_handoff, but calling it got")),
+        "{:?}",
+        tools[0].details
+    );
+    assert!(!report.conformant);
 }

@@ -154,11 +154,16 @@ fn judge_common(out: &mut Out<'_>) {
             object,
             is_error,
             text,
-            ..
+            where_found,
         } = &obs.exchange.reply
     {
         {
             let mut fails = vec![];
+            if where_found != "structuredContent" {
+                fails.push(format!(
+                    "the CallToolResult has no structuredContent (the envelope was read from {where_found})"
+                ));
+            }
             let is_err_env = object.get("error").is_some();
             if *is_error != Some(is_err_env) {
                 fails.push(format!(
@@ -869,6 +874,34 @@ pub fn judge_smtp_fault(obs: &CaseObs<'_>, ctx: &JudgeCtx<'_>) -> Vec<Evaluation
 pub fn judge_crm_fault(obs: &CaseObs<'_>, ctx: &JudgeCtx<'_>) -> Vec<Evaluation> {
     let mut out = Out { obs, evals: vec![] };
     judge_common(&mut out);
+    if let Some(delay) = slow_crm_waited_out(obs, ctx) {
+        // The server's CRM timeout is longer than the harness's delay: the lead was created
+        // and `sent` is the truth. The fault was not tested, and nothing is wrong.
+        out.push(
+            "DMC12-CRM-BESTEFFORT-001",
+            "crm-fault-success",
+            Outcome::NotTested(format!(
+                "the server waited out the CRM's {:.1}s delay and got the lead created: its CRM \
+                 timeout is longer; set [observe] crm_timeout_ms to it",
+                delay.as_secs_f64()
+            )),
+        );
+        if let CrmSetup::Enabled {
+            store_id, token, ..
+        } = ctx.crm
+        {
+            let created = JudgeCtx {
+                crm: CrmSetup::Enabled {
+                    store_id,
+                    token,
+                    mode: CrmMode::Created,
+                },
+                ..*ctx
+            };
+            judge_crm(&mut out, &created);
+        }
+        return out.evals;
+    }
     let mut f = vec![];
     match success_data(obs.exchange) {
         None => f.push(format!(
@@ -889,6 +922,28 @@ pub fn judge_crm_fault(obs: &CaseObs<'_>, ctx: &JudgeCtx<'_>) -> Vec<Evaluation>
         judge_crm(&mut out, ctx);
     }
     out.evals
+}
+
+/// With the CRM mock slower than the server was said to wait: `Some(delay)` when the server
+/// answered `sent` after really waiting for the mock's answer (the exchange outlasted the delay,
+/// or the receipt carries the lead id the mock answered with).
+fn slow_crm_waited_out(obs: &CaseObs<'_>, ctx: &JudgeCtx<'_>) -> Option<std::time::Duration> {
+    let CrmSetup::Enabled {
+        mode: CrmMode::Slow(delay),
+        ..
+    } = ctx.crm
+    else {
+        return None;
+    };
+    let d = success_data(obs.exchange)?;
+    if d.get("crm_status").and_then(Value::as_str) != Some("sent") || obs.crm.is_empty() {
+        return None;
+    }
+    let echoed = d
+        .get("crm_lead_id")
+        .and_then(Value::as_str)
+        .is_some_and(|id| obs.crm.iter().any(|r| r.lead_id.as_deref() == Some(id)));
+    (echoed || obs.exchange.elapsed >= delay).then_some(delay)
 }
 
 /// Judge a call made with the CRM sink off.
@@ -913,6 +968,216 @@ pub fn judge_crm_disabled(obs: &CaseObs<'_>, ctx: &JudgeCtx<'_>) -> Vec<Evaluati
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
+    use std::time::Duration;
+
+    fn exchange(binding: Binding, reply: Reply, elapsed: Duration) -> Exchange {
+        Exchange {
+            binding,
+            url: "http://127.0.0.1:1/x".into(),
+            request_body: Value::Null,
+            status: 200,
+            headers: vec![],
+            raw_body: String::new(),
+            reply,
+            elapsed,
+        }
+    }
+
+    fn crm_request(body: &str, lead_id: Option<&str>) -> CrmRequest {
+        CrmRequest {
+            seq: 0,
+            method: "POST".into(),
+            path: "/api/stores/S1/leads/adf".into(),
+            headers: vec![
+                ("content-type".into(), "application/xml".into()),
+                ("authorization".into(), "Bearer crm-secret".into()),
+            ],
+            body: body.into(),
+            lead_id: lead_id.map(str::to_string),
+        }
+    }
+
+    fn receipt(crm_status: &str, crm_lead_id: Value) -> Reply {
+        Reply::Op {
+            object: json!({"data": {"handoff_token": "hnd_1", "status": "sent",
+                "crm_status": crm_status, "crm_lead_id": crm_lead_id}}),
+            is_error: None,
+            text: None,
+            where_found: "message.parts[0].data".into(),
+        }
+    }
+
+    /// Judge `reply` as a CRM-fault call with the mock in `mode` and `crm` received.
+    fn crm_fault(
+        reply: Reply,
+        elapsed: Duration,
+        crm: &[CrmRequest],
+        mode: CrmMode,
+    ) -> Vec<Evaluation> {
+        let ex = exchange(Binding::A2aJsonrpc, reply, elapsed);
+        let scanner = LeakScanner::new(vec![]);
+        let request = json!({});
+        let obs = CaseObs {
+            binding: Binding::A2aJsonrpc,
+            case_id: "c",
+            request: &request,
+            exchange: &ex,
+            mails: &[],
+            crm,
+            t0: Utc::now(),
+            t1: Utc::now(),
+            scanner: &scanner,
+        };
+        let rules = CodeRules::default();
+        let ctx = JudgeCtx {
+            rules: &rules,
+            crm: CrmSetup::Enabled {
+                store_id: "S1",
+                token: "crm-secret",
+                mode,
+            },
+            clock_skew: Duration::from_secs(5),
+            desk: &[],
+        };
+        judge_crm_fault(&obs, &ctx)
+    }
+
+    fn outcome_of<'e>(evals: &'e [Evaluation], clause: &str) -> &'e Outcome {
+        &evals
+            .iter()
+            .find(|e| e.clause == clause)
+            .unwrap_or_else(|| panic!("no {clause} in {evals:?}"))
+            .outcome
+    }
+
+    const ADF: &str = "<?xml version=\"1.0\"?><adf><prospect><id sequence=\"1\" source=\"dealer\">hnd_1</id><requestdate>2026-01-01T00:00:00Z</requestdate><vehicle><year>2024</year><make>A</make><model>B</model></vehicle><customer><contact><name part=\"full\">X</name><email>x@example.com</email></contact></customer><vendor><contact><name part=\"full\">D</name></contact></vendor></prospect></adf>";
+
+    #[test]
+    fn a_slow_crm_the_server_waited_out_is_not_tested_not_failed() {
+        let slow = CrmMode::Slow(Duration::from_secs(3));
+        let crm = [crm_request(ADF, Some("lead-77"))];
+        // The receipt echoes the mock's leadId: the server got the answer.
+        let e = crm_fault(
+            receipt("sent", json!("lead-77")),
+            Duration::from_millis(10),
+            &crm,
+            slow,
+        );
+        assert!(
+            matches!(outcome_of(&e, "DMC12-CRM-BESTEFFORT-001"), Outcome::NotTested(m) if m.contains("crm_timeout_ms")),
+            "{e:?}"
+        );
+        assert_eq!(outcome_of(&e, "DMC12-RCPT-CRMSTATUS-001"), &Outcome::Pass);
+        // No lead id, but the call outlasted the delay.
+        let e = crm_fault(
+            receipt("sent", Value::Null),
+            Duration::from_secs(4),
+            &crm,
+            slow,
+        );
+        assert!(
+            matches!(
+                outcome_of(&e, "DMC12-CRM-BESTEFFORT-001"),
+                Outcome::NotTested(_)
+            ),
+            "{e:?}"
+        );
+        // `sent` before the mock could have answered is a lie.
+        let e = crm_fault(
+            receipt("sent", Value::Null),
+            Duration::from_millis(10),
+            &crm,
+            slow,
+        );
+        assert!(
+            matches!(outcome_of(&e, "DMC12-CRM-BESTEFFORT-001"), Outcome::Fail(_)),
+            "{e:?}"
+        );
+        assert!(
+            matches!(outcome_of(&e, "DMC12-RCPT-CRMSTATUS-001"), Outcome::Fail(_)),
+            "{e:?}"
+        );
+        // The timeout worked: failed, no lead id.
+        let e = crm_fault(
+            receipt("failed", Value::Null),
+            Duration::from_millis(10),
+            &crm,
+            slow,
+        );
+        assert_eq!(outcome_of(&e, "DMC12-CRM-BESTEFFORT-001"), &Outcome::Pass);
+        assert_eq!(outcome_of(&e, "DMC12-RCPT-CRMLEADID-001"), &Outcome::Pass);
+    }
+
+    #[test]
+    fn crm_lead_id_is_the_crm_answer_or_the_adf_id_and_nothing_else() {
+        let crm = [crm_request(ADF, Some("lead-9"))];
+        let slow = CrmMode::Slow(Duration::from_millis(1));
+        for (id, ok) in [
+            (json!("lead-9"), true),
+            (json!("hnd_1"), true),
+            (json!("foreign-1"), false),
+            (json!(7), false),
+        ] {
+            let e = crm_fault(
+                receipt("sent", id.clone()),
+                Duration::from_secs(1),
+                &crm,
+                slow,
+            );
+            let o = outcome_of(&e, "DMC12-RCPT-CRMLEADID-001");
+            assert_eq!(matches!(o, Outcome::Pass), ok, "{id}: {o:?}");
+        }
+        // Set although the CRM failed.
+        let e = crm_fault(
+            receipt("failed", json!("lead-9")),
+            Duration::ZERO,
+            &crm,
+            CrmMode::Status500,
+        );
+        assert!(
+            matches!(outcome_of(&e, "DMC12-RCPT-CRMLEADID-001"), Outcome::Fail(m) if m.contains("failed")),
+            "{e:?}"
+        );
+    }
+
+    #[test]
+    fn an_mcp_result_without_structured_content_fails_its_binding_clause() {
+        let object = json!({"error": {"code": "RESERVATION_NOT_FOUND", "message": "m"}});
+        let text = Some(object.to_string());
+        for (where_found, ok) in [("structuredContent", true), ("content[0].text", false)] {
+            let ex = exchange(
+                Binding::Mcp,
+                Reply::Op {
+                    object: object.clone(),
+                    is_error: Some(true),
+                    text: text.clone(),
+                    where_found: where_found.into(),
+                },
+                Duration::ZERO,
+            );
+            let scanner = LeakScanner::new(vec![]);
+            let request = json!({});
+            let obs = CaseObs {
+                binding: Binding::Mcp,
+                case_id: "c",
+                request: &request,
+                exchange: &ex,
+                mails: &[],
+                crm: &[],
+                t0: Utc::now(),
+                t1: Utc::now(),
+                scanner: &scanner,
+            };
+            let mut out = Out {
+                obs: &obs,
+                evals: vec![],
+            };
+            judge_common(&mut out);
+            let o = outcome_of(&out.evals, "BIND-MCP-RESULT-001");
+            assert_eq!(matches!(o, Outcome::Pass), ok, "{where_found}: {o:?}");
+        }
+    }
 
     #[test]
     fn lead_phones_match_in_international_or_national_form() {

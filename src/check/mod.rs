@@ -442,6 +442,50 @@ mod tests {
     use super::*;
     use crate::spec::catalogue::all_catalogues;
 
+    fn protocol_error(binding: Binding, code: i64) -> Exchange {
+        Exchange {
+            binding,
+            url: "http://x".into(),
+            request_body: Value::Null,
+            status: 200,
+            headers: vec![],
+            raw_body: String::new(),
+            reply: Reply::Protocol {
+                code,
+                message: "Invalid params".into(),
+                data: None,
+            },
+            elapsed: std::time::Duration::ZERO,
+        }
+    }
+
+    #[test]
+    fn the_profile_s_validation_codes_and_mcp_invalid_params_are_honoured() {
+        let default = CodeRules::default();
+        assert!(default.matches("VALIDATION_ERROR", "VALIDATION_ERROR"));
+        assert!(!default.matches("VALIDATION_ERROR", "INVALID_ARGUMENT"));
+        assert!(!default.matches("CONSENT_INVALID", "VALIDATION_ERROR"));
+        let mcp = protocol_error(Binding::Mcp, -32602);
+        assert_eq!(default.find(&mcp), None, "-32602 is not a code by default");
+        let profile = CodeRules {
+            validation_codes: vec!["INVALID_ARGUMENT".into(), "VALIDATION_ERROR".into()],
+            mcp_invalid_params_is_validation: true,
+            ..CodeRules::default()
+        };
+        assert!(profile.matches("VALIDATION_ERROR", "INVALID_ARGUMENT"));
+        // Another rule's code is never widened by the validation list.
+        assert!(!profile.matches("CONSENT_INVALID", "INVALID_ARGUMENT"));
+        let found = profile.find(&mcp).expect("-32602 counts on MCP");
+        assert_eq!(found.code, "INVALID_ARGUMENT");
+        assert!(profile.matches("VALIDATION_ERROR", &found.code));
+        // Only on MCP, and only -32602.
+        assert_eq!(
+            profile.find(&protocol_error(Binding::A2aJsonrpc, -32602)),
+            None
+        );
+        assert_eq!(profile.find(&protocol_error(Binding::Mcp, -32600)), None);
+    }
+
     #[test]
     fn every_clause_has_a_check_and_every_check_a_clause() {
         let cats = all_catalogues();

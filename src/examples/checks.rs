@@ -1,5 +1,6 @@
-//! The checks that need no target ([`check_static`]): strict JSON, the suite's schema (DMC-12
-//! findings named by clause), the clauses beyond the schema, the typed-model round trip,
+//! The checks that need no target ([`check_static`]): strict JSON, the suite's schema (findings
+//! named by the clause that owns the location), the clauses beyond the schema (the DMC-12
+//! receipt, [`aap_clauses`]), the typed-model round trip,
 //! placeholders, dates that make the outcome depend on the day ([`Outcome`]), the page's skill
 //! table, and a response example against the requests it answers ([`check_pair`]).
 
@@ -64,8 +65,9 @@ pub fn schema_file(suite: Suite, kind: Kind, value: &Value) -> &'static str {
     }
 }
 
-/// Schema findings of `value` against the suite's `file`: DMC-12 ones name the clause (and
-/// carry the schema rule), AAP ones name the schema rule.
+/// Schema findings of `value` against the suite's `file`: each names the clause that owns the
+/// location (and carries the schema rule); an AAP response location no clause owns names the
+/// schema rule.
 pub fn schema_findings(
     suite: Suite,
     file: &str,
@@ -90,16 +92,105 @@ pub fn schema_findings(
             if let Some(m) = &v.missing {
                 pointer = format!("{pointer}/{m}");
             }
-            match suite {
-                Suite::Dmc12 => {
-                    Finding::new(rules::dmc12_clause(file, &v), Step::Schema, pointer, detail)
-                        .with_schema_rule(name)
-                }
-                _ => Finding::new(name, Step::Schema, pointer, detail),
+            let clause = match suite {
+                Suite::Dmc12 => Some(rules::dmc12_clause(file, &v)),
+                _ => rules::aap_clause(suite.name(), file, &v, value),
+            };
+            match clause {
+                Some(c) => Finding::new(c, Step::Schema, pointer, detail).with_schema_rule(name),
+                None => Finding::new(name, Step::Schema, pointer, detail),
             }
         })
         .collect()
 }
+
+/// The AAP clauses a schema cannot express, judged on an example without a target. A request:
+/// its follow-up channel (`customer.preferred_contact`) among `consent.allowed_channels`, else
+/// the dealer must answer CONTACT_CONSENT_REQUIRED. A response: the answer rules the suites hold
+/// every answer to ([`crate::check::aap::judge_response`]: the type, data.status with its
+/// lead_id, the dealer phone, each appointment status with its fields); whether
+/// data.appointment may be present needs the request, which is [`check_pair`]'s.
+pub fn aap_clauses(entry: &ExampleEntry, value: &Value) -> Vec<Finding> {
+    use crate::check::Outcome as Judged;
+    use crate::check::aap::{AapObs, judge_response};
+    use crate::generate::aap::AapSuite;
+    let suite = match entry.suite {
+        Suite::AapV02 => AapSuite::V02,
+        Suite::AapDraft => AapSuite::Draft,
+        Suite::Dmc12 => return vec![],
+    };
+    if entry.kind == Kind::Request {
+        let preferred = value
+            .pointer("/customer/preferred_contact")
+            .and_then(Value::as_str);
+        let allowed = value
+            .pointer("/consent/allowed_channels")
+            .and_then(Value::as_array);
+        let (Some(p), Some(list)) = (preferred, allowed) else {
+            return vec![];
+        };
+        if list.iter().any(|c| c.as_str() == Some(p)) {
+            return vec![];
+        }
+        let clause = suite
+            .clause(crate::generate::aap::Role::ConsentChannel)
+            .unwrap_or_default();
+        return vec![Finding::new(
+            clause,
+            Step::Clause,
+            "/customer/preferred_contact",
+            format!(
+                "preferred_contact {} is not in consent.allowed_channels {}: a dealer must answer {CONTACT_CONSENT_REQUIRED}",
+                quoted(p),
+                Value::Array(list.clone())
+            ),
+        )];
+    }
+    let exchange = crate::transport::Exchange {
+        binding: crate::transport::Binding::A2aJsonrpc,
+        url: String::new(),
+        request_body: Value::Null,
+        status: 200,
+        headers: vec![],
+        raw_body: String::new(),
+        reply: crate::transport::Reply::Op {
+            object: value.clone(),
+            is_error: None,
+            text: None,
+            where_found: "the example".into(),
+        },
+        elapsed: std::time::Duration::ZERO,
+    };
+    // The request is unknown here: one with an appointment keeps the absence rule out.
+    let request = serde_json::json!({"appointment": {}});
+    let evals = judge_response(&AapObs {
+        suite,
+        binding: crate::transport::Binding::A2aJsonrpc,
+        case_id: &entry.id,
+        request: &request,
+        exchange: &exchange,
+    });
+    evals
+        .into_iter()
+        .filter_map(|e| match e.outcome {
+            Judged::Fail(why) => {
+                let pointer = match e.clause.rsplit_once("-0").map(|(head, _)| head) {
+                    Some(h) if h.ends_with("-TYPE") => "/type",
+                    Some(h) if h.ends_with("-STATUS") => "/data/status",
+                    Some(h) if h.ends_with("-DEALER-PHONE") => "/data/dealer/phone",
+                    Some(h) if h.ends_with("-APPT-CONFIRMED") => "/data/appointment/confirmed_at",
+                    Some(h) if h.ends_with("-APPT-PROPOSED") => "/data/appointment/proposed_times",
+                    _ => "",
+                };
+                Some(Finding::new(e.clause, Step::Clause, pointer, why))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// The AAP error code for consent missing, a wrong scope or a channel not allowed.
+const CONTACT_CONSENT_REQUIRED: &str = crate::generate::aap::CONTACT_CONSENT_REQUIRED;
 
 /// A value taken from a target's answer, as it may appear in a report: at most 40
 /// characters, quoted and escaped.
@@ -411,7 +502,23 @@ pub fn check_static(entry: &ExampleEntry, text: &str, now: DateTime<Utc>) -> Che
     if entry.suite == Suite::Dmc12 && entry.kind == Kind::Response && file == "success.json" {
         findings.extend(receipt_clauses(&value, &entry.operation, None));
     }
-    let (dates, outcome, dated) = date_findings(entry, &value, now);
+    // A clause the schema already named is not repeated.
+    let by_schema: Vec<String> = findings.iter().map(|f| f.rule.clone()).collect();
+    let beyond = aap_clauses(entry, &value);
+    let channel_refused = beyond
+        .iter()
+        .find(|f| f.rule.contains("CONSENT-CHANNEL"))
+        .map(|f| f.detail.clone());
+    findings.extend(beyond.into_iter().filter(|f| !by_schema.contains(&f.rule)));
+    let (dates, mut outcome, dated) = date_findings(entry, &value, now);
+    if let (Some(why), Outcome::Accept) = (channel_refused, &outcome) {
+        outcome = Outcome::Reject {
+            code: CONTACT_CONSENT_REQUIRED,
+            why: why
+                .split_once(": a dealer")
+                .map_or(why.clone(), |(head, _)| head.to_string()),
+        };
+    }
     findings.extend(dates);
     findings.extend(prose_findings(entry, &value));
     findings.extend(model_findings(entry, &value));
@@ -514,6 +621,7 @@ mod tests {
     use super::*;
     use crate::examples::manifest::ExampleSet;
     use chrono::TimeZone;
+    use serde_json::json;
 
     fn entry(id: &str) -> (ExampleEntry, String) {
         let set = ExampleSet::embedded().expect("set");
@@ -664,6 +772,70 @@ mod tests {
         let (e, text) = entry("aap-draft-anonymous-request");
         let c = check_static(&e, &text, now);
         assert_eq!(rules_of(&c), vec![("EX-PROSE-001".into(), String::new())]);
+    }
+
+    #[test]
+    fn a_broken_aap_example_names_its_clauses() {
+        let now = day(2026, 11, 24);
+        let (e, text) = entry("aap-0.2-full-request");
+        let mut v: Value = serde_json::from_str(&text).expect("json");
+        v["customer"]["preferred_contact"] = json!("sms");
+        v["consent"]["allowed_channels"] = json!(["email"]);
+        v["trade_in"]["condition"] = json!("cpo");
+        v.as_object_mut().expect("object").remove("appointment");
+        let c = check_static(&e, &v.to_string(), now);
+        let mut got = rules_of(&c);
+        got.sort();
+        assert_eq!(
+            got,
+            vec![
+                ("AAP02-CONDITION-002".into(), "/trade_in/condition".into()),
+                (
+                    "AAP02-CONSENT-CHANNEL-001".into(),
+                    "/customer/preferred_contact".into()
+                ),
+            ]
+        );
+        assert!(
+            matches!(&c.outcome, Outcome::Reject { code, .. } if *code == CONTACT_CONSENT_REQUIRED),
+            "{:?}",
+            c.outcome
+        );
+        // A response: the answer rules of the suites, each named once by its clause.
+        let (e, text) = entry("aap-0.2-full-response");
+        let mut v: Value = serde_json::from_str(&text).expect("json");
+        v["type"] = json!("lead.response");
+        v["data"]["dealer"]["phone"] = json!("(801) 555-0100");
+        v["data"].as_object_mut().expect("data").remove("lead_id");
+        v["data"]["appointment"] = json!({"appointment_id": "a", "status": "confirmed"});
+        let c = check_static(&e, &v.to_string(), now);
+        let mut got: Vec<&str> = c.findings.iter().map(|f| f.rule.as_str()).collect();
+        got.sort();
+        assert_eq!(
+            got,
+            vec![
+                "AAP02-APPT-CONFIRMED-001",
+                "AAP02-DEALER-PHONE-001",
+                "AAP02-STATUS-001",
+                "AAP02-TYPE-001",
+                "EX-MODEL-001",
+            ],
+            "{:?}",
+            c.findings
+        );
+        // The suites' own answer rules judge the same example, clause by clause (the schema
+        // names each first, so the report shows each once).
+        let mut beyond: Vec<String> = aap_clauses(&e, &v).into_iter().map(|f| f.rule).collect();
+        beyond.sort();
+        assert_eq!(
+            beyond,
+            vec![
+                "AAP02-APPT-CONFIRMED-001",
+                "AAP02-DEALER-PHONE-001",
+                "AAP02-STATUS-001",
+                "AAP02-TYPE-001",
+            ]
+        );
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The rules a finding can name ([`Rule`], [`RULES`]): the harness's own example rules
-//! (`EX-…`), DMC-12 clause ids (mapped from schema locations by [`dmc12_clause`]) and AAP schema
-//! rules named `<suite> <file>: <location> <keyword>` (see [`schema_rule_name`]).
+//! (`EX-…`), DMC-12 and AAP clause ids (mapped from schema locations by [`dmc12_clause`] and
+//! [`aap_clause`]) and, where no AAP clause owns a location, the schema rule itself, named
+//! `<suite> <file>: <location> <keyword>` (see [`schema_rule_name`]).
 
 use crate::spec::catalogue::{SchemaViolation, aap_draft, aap_v02, dmc12};
 use serde::Serialize;
@@ -158,6 +159,91 @@ pub fn dmc12_clause(file: &str, v: &SchemaViolation) -> &'static str {
         .unwrap_or("DMC12-REQ-ACCEPT-001")
 }
 
+/// The AAP clause a violation of `file` (request.json, response.json) of `suite` (aap-0.2,
+/// aap-draft) breaks; `value` is the example, to tell a condition word of the other vocabulary
+/// (INVALID_CONDITION) from a word of neither (VALIDATION_ERROR). None: no clause owns that
+/// location of a response (the finding then names the schema rule).
+pub fn aap_clause(
+    suite: &str,
+    file: &str,
+    v: &SchemaViolation,
+    value: &serde_json::Value,
+) -> Option<&'static str> {
+    use crate::generate::aap::{SALE_CONDITIONS, TRADE_CONDITIONS};
+    let mut at = v.location.clone();
+    if let Some(m) = &v.missing {
+        at.push('/');
+        at.push_str(m);
+    }
+    let under =
+        |prefix: &str| at == prefix || at.strip_prefix(prefix).is_some_and(|r| r.starts_with('/'));
+    let word = |ptr: &str| value.pointer(ptr).and_then(serde_json::Value::as_str);
+    let v02 = suite == "aap-0.2";
+    if file == "request.json" {
+        return Some(match () {
+            _ if at == "/consent" && v.missing.is_some() => {
+                if v02 {
+                    "AAP02-CONSENT-MISSING-001"
+                } else {
+                    "AAPD-CONSENT-001"
+                }
+            }
+            _ if under("/consent/scope") => {
+                if v02 {
+                    "AAP02-CONSENT-SCOPE-001"
+                } else {
+                    "AAPD-CONSENT-SCOPE-001"
+                }
+            }
+            _ if !v02 && under("/customer") => "AAPD-CUSTOMER-001",
+            _ if !v02 => "AAPD-REQ-001",
+            _ if at == "/vehicle_of_interest/condition" => {
+                match word("/vehicle_of_interest/condition") {
+                    Some(w) if TRADE_CONDITIONS.contains(&w) => "AAP02-CONDITION-001",
+                    _ => "AAP02-CONDITION-003",
+                }
+            }
+            _ if at == "/trade_in/condition" => match word("/trade_in/condition") {
+                Some(w) if SALE_CONDITIONS.contains(&w) => "AAP02-CONDITION-002",
+                _ => "AAP02-CONDITION-003",
+            },
+            _ if at == "/vehicle_of_interest"
+                && value
+                    .get("vehicle_of_interest")
+                    .is_some_and(serde_json::Value::is_array) =>
+            {
+                "AAP02-ONEVEHICLE-001"
+            }
+            _ => "AAP02-REQ-001",
+        });
+    }
+    let table: &[(&str, &'static str, &'static str)] = &[
+        ("/type", "AAP02-TYPE-001", "AAPD-TYPE-001"),
+        ("/data/status", "AAP02-STATUS-001", "AAPD-STATUS-001"),
+        ("/data/lead_id", "AAP02-STATUS-001", "AAPD-STATUS-001"),
+        (
+            "/data/dealer/phone",
+            "AAP02-DEALER-PHONE-001",
+            "AAPD-DEALER-PHONE-001",
+        ),
+        (
+            "/data/appointment/confirmed_at",
+            "AAP02-APPT-CONFIRMED-001",
+            "",
+        ),
+        (
+            "/data/appointment/proposed_times",
+            "AAP02-APPT-PROPOSED-001",
+            "",
+        ),
+    ];
+    table
+        .iter()
+        .find(|(prefix, _, _)| under(prefix))
+        .map(|(_, a, d)| if v02 { *a } else { *d })
+        .filter(|c| !c.is_empty())
+}
+
 /// Whether `name` is a rule this module can name: an `EX-` rule, a DMC-12 clause id, or a
 /// schema rule of a shipped schema (`<suite> <file>: /<location> <keyword>`).
 pub fn is_known_rule(name: &str) -> bool {
@@ -269,6 +355,82 @@ mod tests {
                 "DMC12-RCPT-STATUS-001"
             ]
         );
+    }
+
+    #[test]
+    fn aap_violations_map_to_their_clauses() {
+        use crate::spec::catalogue::{aap_draft_schemas, aap_v02_schemas};
+        let map = |suite: &str, file: &str, v: &serde_json::Value| -> Vec<String> {
+            let schemas = if suite == "aap-0.2" {
+                aap_v02_schemas()
+            } else {
+                aap_draft_schemas()
+            };
+            let s = if file == "request.json" {
+                &schemas.request
+            } else {
+                &schemas.response
+            };
+            let mut got: Vec<String> = s
+                .detailed(v)
+                .iter()
+                .map(|x| {
+                    aap_clause(suite, file, x, v)
+                        .map(str::to_string)
+                        .unwrap_or_else(|| schema_rule_name(suite, file, x))
+                })
+                .collect();
+            got.sort();
+            got.dedup();
+            got
+        };
+        let customer = json!({"first_name": "A", "last_name": "B", "email": "a@example.com"});
+        let v = json!({
+            "type": "lead.submit.request", "customer": customer, "source_agent": "x",
+            "consent": {"granted_at": "2026-05-01T10:00:00Z", "allowed_channels": ["email"],
+                        "scope": ["lead_submission", "marketing"]},
+            "vehicle_of_interest": {"year": 2024, "make": "Subaru", "model": "Outback", "condition": "good"},
+            "trade_in": {"year": 2019, "make": "VW", "model": "Golf", "condition": "mint"}
+        });
+        assert_eq!(
+            map("aap-0.2", "request.json", &v),
+            vec![
+                "AAP02-CONDITION-001",
+                "AAP02-CONDITION-003",
+                "AAP02-CONSENT-SCOPE-001"
+            ]
+        );
+        let v = json!({"type": "lead.submit.request", "customer": customer, "source_agent": "x",
+                       "vehicle_of_interest": [{"vin": "1HGCY2F57RA000001"}],
+                       "trade_in": {"year": 2019, "make": "VW", "model": "Golf", "condition": "new"}});
+        assert_eq!(
+            map("aap-0.2", "request.json", &v),
+            vec![
+                "AAP02-CONDITION-002",
+                "AAP02-CONSENT-MISSING-001",
+                "AAP02-ONEVEHICLE-001"
+            ]
+        );
+        let v = json!({"type": "lead.general.request", "message": "", "source_agent": "x",
+                       "customer": {"first_name": "A", "last_name": "B"}});
+        let got = map("aap-draft", "request.json", &v);
+        assert!(got.contains(&"AAPD-REQ-001".to_string()), "{got:?}");
+        assert!(got.contains(&"AAPD-CUSTOMER-001".to_string()), "{got:?}");
+        let v = json!({"type": "lead.response", "data": {"status": "accepted", "lead_id": "l",
+                       "dealer": {"name": "D", "phone": "(801) 555-0100"}}, "message": "m"});
+        assert_eq!(
+            map("aap-0.2", "response.json", &v),
+            vec![
+                "AAP02-DEALER-PHONE-001",
+                "AAP02-STATUS-001",
+                "AAP02-TYPE-001"
+            ]
+        );
+        for c in [aap_v02(), aap_draft()] {
+            for clause in &c.clauses {
+                assert!(is_known_rule(&clause.id));
+            }
+        }
     }
 
     #[test]

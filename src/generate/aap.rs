@@ -597,6 +597,8 @@ struct SubmitShape {
     voi: Option<(u8, Option<&'static str>)>,
     trade: Option<(usize, Option<&'static str>, Option<i64>, bool)>,
     appt: Option<(&'static str, Option<i64>, bool, &'static str)>,
+    /// The fixture time an appointment is requested at.
+    appt_time: TimeFixture,
     /// 0 none, 1 short, 2 empty, 3 max.
     message: u8,
     submitted_at: bool,
@@ -648,6 +650,7 @@ fn submit_shape() -> impl Strategy<Value = SubmitShape> {
                 voi,
                 trade,
                 appt,
+                appt_time: TimeFixture::Confirmable,
                 message,
                 submitted_at,
             }
@@ -913,7 +916,7 @@ impl Builder<'_> {
             o.insert("trade_in".into(), Value::Object(t));
         }
         if let Some((kind, duration, notes, offset)) = s.appt
-            && let Some(at) = self.time(TimeFixture::Confirmable)
+            && let Some(at) = self.time(s.appt_time)
         {
             let kind = if kind == "test_drive" && !test_drive_ok {
                 "sales"
@@ -1023,6 +1026,7 @@ fn base_submit() -> SubmitShape {
         voi: None,
         trade: None,
         appt: None,
+        appt_time: TimeFixture::Confirmable,
         message: 1,
         submitted_at: true,
     }
@@ -1399,6 +1403,16 @@ fn submit_mutations() -> Vec<Mutation> {
             Ok(())
         }),
         m!(
+            "scope-missing",
+            ConsentScope,
+            "consent without scope",
+            C,
+            |o, _| {
+                sub(o, "consent").remove("scope");
+                Ok(())
+            }
+        ),
+        m!(
             "channel-sms-not-allowed",
             ConsentChannel,
             "preferred_contact sms, allowed_channels [email]",
@@ -1670,6 +1684,16 @@ fn general_mutations() -> Vec<Mutation> {
             Ok(())
         }),
         m!(
+            "scope-missing",
+            ConsentScope,
+            "consent without scope",
+            C,
+            |o, _| {
+                sub(o, "consent").remove("scope");
+                Ok(())
+            }
+        ),
+        m!(
             "channel-phone-not-allowed",
             ConsentChannel,
             "preferred_contact phone, allowed_channels [email]",
@@ -1848,6 +1872,23 @@ pub fn plan(suite: AapSuite, fx: &AapFixtures, settings: &PlanSettings) -> AapPl
                     Role::Accept,
                     b.submit(&shape),
                 ));
+            }
+            // Drawn leads whose appointment is at the unavailable time: any customer, vehicle
+            // and trade-in, the appointment refused, the lead still received.
+            if fx.times.unavailable.is_some() {
+                for i in 0..settings.generated.div_ceil(2) {
+                    let mut shape = src.draw(submit_shape(), base_submit());
+                    shape.appt = Some(shape.appt.unwrap_or(("sales", None, false, "Z")));
+                    shape.appt_time = TimeFixture::Unavailable;
+                    cases.push(AapCase {
+                        id: format!("gen-appt-unavailable-{i:03}"),
+                        suite,
+                        expect: AapExpect::Appointment {
+                            fixture: TimeFixture::Unavailable,
+                        },
+                        request: b.submit(&shape),
+                    });
+                }
             }
             // The vehicle rules without a test drive.
             let no_td: Vec<(&str, Result<String, String>, Option<&str>)> = vec![

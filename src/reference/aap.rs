@@ -356,12 +356,17 @@ fn response_type(app: &App, lead: Lead) -> &'static str {
     match lead {
         Lead::Submit if app.has(Defect::AapWrongResponseType) => "lead.response",
         Lead::Submit => "lead.submit.response",
+        Lead::General if app.has(Defect::AapGeneralWrongResponseType) => "lead.response",
         Lead::General => "lead.general.response",
     }
 }
 
 fn dealer(app: &App, lead: Lead) -> Value {
-    let phone = if lead == Lead::Submit && app.has(Defect::AapDealerPhoneLocal) {
+    let local = match lead {
+        Lead::Submit => app.has(Defect::AapDealerPhoneLocal),
+        Lead::General => app.has(Defect::AapGeneralDealerPhoneLocal),
+    };
+    let phone = if local {
         DEALER_PHONE_LOCAL
     } else {
         DEALER_PHONE
@@ -384,7 +389,7 @@ pub(crate) async fn call(app: &App, caller: &Caller, via: Via, skill: &str, data
     let trace_id = format!("trc_{}", uuid::Uuid::new_v4().simple());
     let response = match skill {
         LEAD_SUBMIT => lead_submit(app, caller, via, data).await,
-        LEAD_GENERAL => lead_general(app, caller, data).await,
+        LEAD_GENERAL => lead_general(app, caller, via, data).await,
         _ => inventory_search(app, &data),
     };
     let outcome = response
@@ -654,7 +659,11 @@ fn vehicle_key(v: Option<&Vehicle>, found: Option<&AapVehicle>) -> String {
 /// A fresh lead id: `lead_<uuid simple>`, or with `aap-lead-id-reused` a per-binding counter
 /// that hands out every number twice.
 fn new_lead_id(app: &App, via: Via, lead: Lead) -> String {
-    if lead == Lead::Submit && app.has(Defect::AapLeadIdReused) {
+    let reused = match lead {
+        Lead::Submit => app.has(Defect::AapLeadIdReused),
+        Lead::General => app.has(Defect::AapGeneralLeadIdReused),
+    };
+    if reused {
         let counter = &app.aap.counters[match via {
             Via::JsonRpc => 0,
             Via::Rest => 1,
@@ -663,6 +672,44 @@ fn new_lead_id(app: &App, via: Via, lead: Lead) -> String {
         return format!("lead_{:06}", n / 2 + 1);
     }
     format!("lead_{}", uuid::Uuid::new_v4().simple())
+}
+
+/// The `*-message-limit-off-by-one` defects' refusal of a 4000-character message.
+fn off_by_one() -> OpError {
+    OpError::new(
+        VALIDATION_ERROR,
+        "message",
+        "message: violates maxLength 3999",
+    )
+}
+
+/// The start of the duplicate window; with a `*-no-duplicate-detection` defect it lies in the
+/// future, so no earlier lead ever matches.
+fn duplicate_window_start(app: &App, lead: Lead, now: DateTime<Utc>) -> DateTime<Utc> {
+    let blind = match lead {
+        Lead::Submit => app.has(Defect::AapNoDuplicateDetection),
+        Lead::General => app.has(Defect::AapGeneralNoDuplicateDetection),
+    };
+    if blind {
+        now + Duration::days(1)
+    } else {
+        now - Duration::hours(DUPLICATE_WINDOW_HOURS)
+    }
+}
+
+/// The `data` of an accepted answer; with a `*-duplicate-without-lead-id` defect a duplicate
+/// carries no lead_id.
+fn accepted_data(app: &App, lead: Lead, lead_id: &str, status: &str) -> Value {
+    let drop_id = status == "duplicate"
+        && match lead {
+            Lead::Submit => app.has(Defect::AapDuplicateWithoutLeadId),
+            Lead::General => app.has(Defect::AapGeneralDuplicateWithoutLeadId),
+        };
+    if drop_id {
+        json!({"status": status})
+    } else {
+        json!({"lead_id": lead_id, "status": status})
+    }
 }
 
 /// POST the ADF lead (when the CRM is enabled) and record its outcome.
@@ -732,6 +779,9 @@ async fn lead_submit(app: &App, caller: &Caller, via: Via, mut data: Value) -> V
         .map(|m| m.chars().count());
     let unbounded_ok =
         app.has(Defect::AapMessageUnbounded) && message_len.is_some_and(|n| n <= 8000);
+    if app.has(Defect::AapMessageLimitOffByOne) && message_len == Some(4000) {
+        return rejected(app, lead, &off_by_one());
+    }
     let skip = |at: &str, kind: &ValidationErrorKind| -> bool {
         let consent_rule = (at.is_empty() && required_member(kind) == Some("consent"))
             || (at == "consent"
@@ -918,7 +968,7 @@ async fn lead_submit(app: &App, caller: &Caller, via: Via, mut data: Value) -> V
             .map(str::to_string),
         received_at: now,
     });
-    let since = now - Duration::hours(DUPLICATE_WINDOW_HOURS);
+    let since = duplicate_window_start(app, lead, now);
     let inserted = match app
         .store
         .find_or_insert_lead(
@@ -960,7 +1010,7 @@ async fn lead_submit(app: &App, caller: &Caller, via: Via, mut data: Value) -> V
 
     let mut out = Map::new();
     out.insert("type".into(), json!(response_type(app, lead)));
-    let mut d = json!({"lead_id": lead_id, "status": status});
+    let mut d = accepted_data(app, lead, &lead_id, status);
     if let Some(a) = &ack {
         d["appointment"] = a.clone();
     }
@@ -970,7 +1020,7 @@ async fn lead_submit(app: &App, caller: &Caller, via: Via, mut data: Value) -> V
         "message".into(),
         json!(submit_message(status, ack.as_ref(), &req)),
     );
-    if let Some(e) = &appointment_error {
+    if let Some(e) = appointment_error.filter(|_| !app.has(Defect::AapAppointmentErrorMissing)) {
         out.insert("error".into(), e.to_json(app));
     }
     Value::Object(out)
@@ -1008,7 +1058,7 @@ fn submit_message(status: &str, ack: Option<&Value>, req: &LeadSubmitRequest) ->
 // lead.general
 // ---------------------------------------------------------------------------------------------
 
-async fn lead_general(app: &App, caller: &Caller, data: Value) -> Value {
+async fn lead_general(app: &App, caller: &Caller, via: Via, data: Value) -> Value {
     let lead = Lead::General;
     if !data.is_object() {
         return rejected(
@@ -1018,6 +1068,30 @@ async fn lead_general(app: &App, caller: &Caller, data: Value) -> Value {
         );
     }
     let has_customer = data.get("customer").is_some();
+    if app.has(Defect::AapGeneralMessageLimitOffByOne)
+        && data
+            .get("message")
+            .and_then(Value::as_str)
+            .is_some_and(|m| m.chars().count() == 4000)
+    {
+        return rejected(app, lead, &off_by_one());
+    }
+    if !has_customer && app.has(Defect::AapGeneralAnonymousRefused) {
+        return rejected(
+            app,
+            lead,
+            &OpError::new(
+                CONTACT_CONSENT_REQUIRED,
+                "customer",
+                "customer: violates required (contact details and consent are required)",
+            ),
+        );
+    }
+    let unbounded_ok = app.has(Defect::AapGeneralMessageUnbounded)
+        && data
+            .get("message")
+            .and_then(Value::as_str)
+            .is_some_and(|m| m.chars().count() <= 8000);
     let skip = |at: &str, kind: &ValidationErrorKind| -> bool {
         let consent_rule =
             (at.is_empty() && has_customer && required_member(kind) == Some("consent"))
@@ -1029,6 +1103,9 @@ async fn lead_general(app: &App, caller: &Caller, data: Value) -> Value {
             || (app.has(Defect::AapGeneralCustomerNoContact)
                 && at == "customer"
                 && matches!(kind, ValidationErrorKind::AnyOf { .. }))
+            || (unbounded_ok
+                && at == "message"
+                && matches!(kind, ValidationErrorKind::MaxLength { .. }))
     };
     if let Some(e) = schema_error(&app.aap.general, &data, skip) {
         return rejected(app, lead, &e);
@@ -1090,7 +1167,7 @@ async fn lead_general(app: &App, caller: &Caller, data: Value) -> Value {
     };
 
     let now = Utc::now();
-    let lead_id = new_lead_id(app, Via::JsonRpc, lead);
+    let lead_id = new_lead_id(app, via, lead);
     let subject = sha256_hex(&format!("lead.general|{}", req.message.trim()));
     let (email_sha, phone_sha) = keys;
     let rec = LeadRecord {
@@ -1103,7 +1180,7 @@ async fn lead_general(app: &App, caller: &Caller, data: Value) -> Value {
         appointment_status: None,
         received_at: now,
     };
-    let since = now - Duration::hours(DUPLICATE_WINDOW_HOURS);
+    let since = duplicate_window_start(app, lead, now);
     let inserted = match app
         .store
         .find_or_insert_lead(
@@ -1124,7 +1201,14 @@ async fn lead_general(app: &App, caller: &Caller, data: Value) -> Value {
         _ => ("received", lead_id),
     };
     if status == "received"
-        && let Some(adf) = aap_adf::general_adf(&req, intent.as_ref(), &lead_id, now, &app.desk[0])
+        && let Some(adf) = aap_adf::general_adf(
+            &req,
+            intent.as_ref(),
+            &lead_id,
+            now,
+            &app.desk[0],
+            app.has(Defect::AapGeneralAdfPhoneBeforeEmail),
+        )
     {
         forward(app, &lead_id, adf).await;
     }
@@ -1142,9 +1226,11 @@ async fn lead_general(app: &App, caller: &Caller, data: Value) -> Value {
             format!("Thanks — a {DEALER_NAME} team member will answer by {channel} within one business day.")
         }
     };
+    let mut d = accepted_data(app, lead, &lead_id, status);
+    d["dealer"] = dealer(app, lead);
     json!({
         "type": response_type(app, lead),
-        "data": {"lead_id": lead_id, "status": status, "dealer": dealer(app, lead)},
+        "data": d,
         "message": message,
     })
 }

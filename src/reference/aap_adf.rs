@@ -271,6 +271,7 @@ pub(crate) fn general_adf(
     lead_id: &str,
     now: DateTime<Utc>,
     vendor_email: &str,
+    phone_first: bool,
 ) -> Option<String> {
     let customer = req.customer.as_ref()?;
     let mut notes = vec![req.message.clone()];
@@ -316,7 +317,7 @@ pub(crate) fn general_adf(
             comments: Some(notes.join("\n")),
             vendor_email,
             service: format!("AAP lead.general from {}", req.source_agent),
-            phone_first: false,
+            phone_first,
         }
         .to_xml(),
     )

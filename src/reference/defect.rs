@@ -49,6 +49,8 @@ pub enum Defect {
     WrongMetadataProtocol,
     /// MCP tool errors are returned without `isError: true`.
     McpErrorWithoutIsError,
+    /// MCP tool results carry the envelope only as `content[0].text`, without `structuredContent`.
+    McpNoStructuredContent,
     /// The A2A-Version header is not checked.
     NoVersionCheck,
     /// An unknown reservation token is answered with RESERVATION_STATE.
@@ -119,6 +121,34 @@ pub enum Defect {
     AapGeneralChannelNotChecked,
     /// lead.general: a customer without email and phone is accepted.
     AapGeneralCustomerNoContact,
+    /// A lead.submit `duplicate` answer carries no lead_id.
+    AapDuplicateWithoutLeadId,
+    /// lead.submit never recognises a resubmission: every copy is a new received lead.
+    AapNoDuplicateDetection,
+    /// An appointment time the dealer cannot honour is answered without the
+    /// APPOINTMENT_TIME_UNAVAILABLE error (the appointment is still marked rejected).
+    AapAppointmentErrorMissing,
+    /// An anonymous lead.general (no customer, no consent) is refused with
+    /// CONTACT_CONSENT_REQUIRED.
+    AapGeneralAnonymousRefused,
+    /// lead.general messages up to 8000 characters are accepted.
+    AapGeneralMessageUnbounded,
+    /// The lead.general response type is "lead.response".
+    AapGeneralWrongResponseType,
+    /// A lead.general `duplicate` answer carries no lead_id.
+    AapGeneralDuplicateWithoutLeadId,
+    /// lead.general's data.dealer.phone is in local format "(801) 555-0100".
+    AapGeneralDealerPhoneLocal,
+    /// lead.general lead ids come from a counter per A2A binding that issues every id twice.
+    AapGeneralLeadIdReused,
+    /// The lead.general ADF contact lists phone before email (breaks the DTD content model).
+    AapGeneralAdfPhoneBeforeEmail,
+    /// lead.general never recognises a resubmission: every copy is a new received lead.
+    AapGeneralNoDuplicateDetection,
+    /// A lead.submit message of exactly 4000 characters is refused (the limit is off by one).
+    AapMessageLimitOffByOne,
+    /// A lead.general message of exactly 4000 characters is refused (the limit is off by one).
+    AapGeneralMessageLimitOffByOne,
 }
 
 impl Defect {
@@ -145,6 +175,7 @@ impl Defect {
         Defect::CrmLeadIdOnFailure,
         Defect::WrongMetadataProtocol,
         Defect::McpErrorWithoutIsError,
+        Defect::McpNoStructuredContent,
         Defect::NoVersionCheck,
         Defect::NotFoundAsState,
         Defect::CrmWithoutAuth,
@@ -180,6 +211,19 @@ impl Defect {
         Defect::AapGeneralScopeNotChecked,
         Defect::AapGeneralChannelNotChecked,
         Defect::AapGeneralCustomerNoContact,
+        Defect::AapDuplicateWithoutLeadId,
+        Defect::AapNoDuplicateDetection,
+        Defect::AapAppointmentErrorMissing,
+        Defect::AapGeneralAnonymousRefused,
+        Defect::AapGeneralMessageUnbounded,
+        Defect::AapGeneralWrongResponseType,
+        Defect::AapGeneralDuplicateWithoutLeadId,
+        Defect::AapGeneralDealerPhoneLocal,
+        Defect::AapGeneralLeadIdReused,
+        Defect::AapGeneralAdfPhoneBeforeEmail,
+        Defect::AapGeneralNoDuplicateDetection,
+        Defect::AapMessageLimitOffByOne,
+        Defect::AapGeneralMessageLimitOffByOne,
     ];
 
     /// (name, clause broken, seed rule) for each defect.
@@ -290,6 +334,11 @@ impl Defect {
                 "mcp-error-without-is-error",
                 "BIND-MCP-RESULT-001",
                 "MCP tool errors set isError: true",
+            ),
+            McpNoStructuredContent => (
+                "mcp-no-structured-content",
+                "BIND-MCP-RESULT-001",
+                "a CallToolResult's structuredContent is the DMC-12 envelope",
             ),
             NoVersionCheck => (
                 "no-version-check",
@@ -465,6 +514,71 @@ impl Defect {
                 "aap-general-customer-no-contact",
                 "AAPD-CUSTOMER-001",
                 "Customer requires first_name, last_name and at least one of email or phone (E.164)",
+            ),
+            AapDuplicateWithoutLeadId => (
+                "aap-duplicate-without-lead-id",
+                "AAP02-STATUS-001",
+                "data.lead_id is required unless the lead was rejected",
+            ),
+            AapNoDuplicateDetection => (
+                "aap-no-duplicate-detection",
+                "AAP02-DUPLICATE-001",
+                "duplicate: the dealer recognized the same buyer/vehicle from a recent submission (SHOULD)",
+            ),
+            AapAppointmentErrorMissing => (
+                "aap-appointment-error-missing",
+                "AAP02-APPT-UNAVAILABLE-001",
+                "a requested time the dealer cannot honour → error APPOINTMENT_TIME_UNAVAILABLE",
+            ),
+            AapGeneralAnonymousRefused => (
+                "aap-general-anonymous-refused",
+                "AAPD-ANON-001",
+                "an anonymous inquiry SHOULD get status received and a message rather than a request for contact info",
+            ),
+            AapGeneralMessageUnbounded => (
+                "aap-general-message-unbounded",
+                "AAPD-REQ-001",
+                "message: 1-4000 chars",
+            ),
+            AapGeneralWrongResponseType => (
+                "aap-general-wrong-response-type",
+                "AAPD-TYPE-001",
+                "type: lead.general.response",
+            ),
+            AapGeneralDuplicateWithoutLeadId => (
+                "aap-general-duplicate-without-lead-id",
+                "AAPD-STATUS-001",
+                "data.lead_id is required unless the lead was rejected",
+            ),
+            AapGeneralDealerPhoneLocal => (
+                "aap-general-dealer-phone-local",
+                "AAPD-DEALER-PHONE-001",
+                "data.dealer.phone: E.164",
+            ),
+            AapGeneralLeadIdReused => (
+                "aap-general-lead-id-reused",
+                "AAPD-LEADID-001",
+                "data.lead_id: a stable identifier the dealer assigned to this lead",
+            ),
+            AapGeneralAdfPhoneBeforeEmail => (
+                "aap-general-adf-phone-before-email",
+                "AAPD-ADF-001",
+                "the forwarded lead is a valid ADF 1.0 document (contact: name+, email, phone*)",
+            ),
+            AapGeneralNoDuplicateDetection => (
+                "aap-general-no-duplicate-detection",
+                "AAPD-DUPLICATE-001",
+                "duplicate SHOULD be returned when an equivalent lead already exists for this customer",
+            ),
+            AapMessageLimitOffByOne => (
+                "aap-message-limit-off-by-one",
+                "AAP02-ACCEPT-001",
+                "message: max 4000 chars (a 4000-character message is valid)",
+            ),
+            AapGeneralMessageLimitOffByOne => (
+                "aap-general-message-limit-off-by-one",
+                "AAPD-ACCEPT-001",
+                "message: 1-4000 chars (a 4000-character message is valid)",
             ),
         }
     }

@@ -311,15 +311,18 @@ async fn call_tool(
     let is_error = reply.is_error && !app.has(Defect::McpErrorWithoutIsError);
     let text = reply.envelope.to_string();
     let outcome = if reply.is_error { "error" } else { "ok" };
+    let mut call_result = json!({
+        "content": [{"type": "text", "text": text}],
+        "structuredContent": reply.envelope,
+        "isError": is_error,
+    });
+    if app.has(Defect::McpNoStructuredContent) {
+        call_result
+            .as_object_mut()
+            .map(|o| o.remove("structuredContent"));
+    }
     Ok(Answer {
-        response: result(
-            id,
-            json!({
-                "content": [{"type": "text", "text": text}],
-                "structuredContent": reply.envelope,
-                "isError": is_error,
-            }),
-        ),
+        response: result(id, call_result),
         notification: Some(json!({
             "jsonrpc": "2.0",
             "method": "notifications/message",

@@ -1,6 +1,8 @@
 //! JUnit XML rendering: one `<testsuite>` per suite × transport, one `<testcase>` per clause;
 //! `<failure>` when the server is wrong (FAIL), `<error>` when the harness could not tell
 //! (ERROR), `<skipped>` for NOT_TESTED; WARN is a passing test case with a `<system-out>` note.
+//! A transport or suite the run skipped entirely is a `<skipped>` test case of a `skipped`
+//! test suite, so that CI shows what was never tested.
 
 use super::{Report, Verdict};
 use std::collections::BTreeMap;
@@ -25,12 +27,26 @@ pub(super) fn render(r: &Report) -> String {
     let t = &r.totals;
     x.push_str(&format!(
         "<testsuites name=\"dealer-tck\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"{:.3}\">\n",
-        t.pass + t.fail + t.warn + t.not_tested + t.error,
+        t.pass + t.fail + t.warn + t.not_tested + t.error + r.target.skipped.len(),
         t.fail,
         t.error,
-        t.not_tested,
+        t.not_tested + r.target.skipped.len(),
         r.stats.seconds
     ));
+    if !r.target.skipped.is_empty() {
+        let n = r.target.skipped.len();
+        x.push_str(&format!(
+            "  <testsuite name=\"skipped\" tests=\"{n}\" failures=\"0\" errors=\"0\" skipped=\"{n}\">\n"
+        ));
+        for sk in &r.target.skipped {
+            x.push_str(&format!(
+                "    <testcase classname=\"skipped\" name=\"{}\"><skipped message=\"{}\"/></testcase>\n",
+                escape(&sk.name),
+                escape(&sk.reason)
+            ));
+        }
+        x.push_str("  </testsuite>\n");
+    }
     for suite in &r.suites {
         let mut groups: BTreeMap<&str, Vec<&super::ClauseResult>> = BTreeMap::new();
         for c in &suite.results {

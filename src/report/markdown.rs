@@ -34,6 +34,13 @@ pub(super) fn render(r: &Report) -> String {
         r.stats.crm_requests,
         r.stats.seconds
     ));
+    if !r.target.skipped.is_empty() {
+        m.push_str("Not tested at all (a transport or suite the target does not offer):\n\n");
+        for sk in &r.target.skipped {
+            m.push_str(&format!("- `{}` — {}\n", sk.name, cell(&sk.reason)));
+        }
+        m.push('\n');
+    }
     for suite in &r.suites {
         m.push_str(&format!("## {} (v{})\n\n", suite.title, suite.version));
         let mut transports: Vec<&str> =

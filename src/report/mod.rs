@@ -373,6 +373,9 @@ impl Report {
                     .join(", ")
             ));
         }
+        for sk in &self.target.skipped {
+            s.push_str(&format!("  SKIPPED {} — {}\n", sk.name, sk.reason));
+        }
         for r in self
             .results()
             .filter(|r| matches!(r.verdict, Verdict::Fail | Verdict::Error | Verdict::Warn))

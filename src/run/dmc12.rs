@@ -67,29 +67,53 @@ struct Session<'a> {
     fixture_error: Option<String>,
 }
 
+/// Whether a mail or CRM body that arrived while a call was in flight is that call's: it
+/// carries the call's canaries, or it carries none of an earlier case's (a side effect without
+/// any customer data can only be judged as this call's). One carrying only an earlier case's
+/// canaries is that case's late side effect: the end-of-run scans judge it.
+fn is_this_calls(own: &LeakScanner, ledger: &Ledger, body: &[u8]) -> bool {
+    if !own.scan("side effect", body).is_empty() {
+        return true;
+    }
+    ledger.cases.is_empty()
+        || scanner_for(ledger.cases.iter())
+            .scan("side effect", body)
+            .is_empty()
+}
+
 impl Session<'_> {
-    /// Flag a card that advertises an operation that then does not answer.
+    /// Flag an operation the agent card (A2A) or tools/list (MCP) advertises that then does
+    /// not answer: A2A "method not found", 404 or 501; on MCP -32601 or MCP's "Unknown tool"
+    /// (-32602 naming the tool as unknown).
     fn advertised_but_silent(&self, ledger: &mut Ledger, tool: &str, ex: &Exchange) {
-        if self.binding == Binding::Mcp || !self.card_skills.iter().any(|k| k == tool) {
+        if !self.card_skills.iter().any(|k| k == tool) {
             return;
         }
+        let mcp = self.binding == Binding::Mcp;
         // -32602 (invalid params) is a reply to the hand-off's arguments, not silence: a
         // server may call a validation error that (the profile decides whether it counts).
         let silent = match &ex.reply {
-            Reply::Protocol { code, .. } => {
-                *code == -32601 || (*code == -32602 && tool != tools::INITIATE_DEAL_HANDOFF)
+            Reply::Protocol { code, .. } if *code == -32601 => true,
+            Reply::Protocol { code, message, .. } if *code == -32602 && mcp => {
+                message.to_ascii_lowercase().contains("unknown tool")
             }
+            Reply::Protocol { code, .. } => *code == -32602 && tool != tools::INITIATE_DEAL_HANDOFF,
             Reply::Http { status } => *status == 404 || *status == 501,
             _ => false,
         };
         if silent {
+            let (clause, check, lists) = if mcp {
+                ("BIND-MCP-TOOLS-001", "mcp-tools-list", "tools/list lists")
+            } else {
+                ("BIND-A2A-CARD-001", "a2a-card", "the agent card advertises")
+            };
             ledger.push(Evaluation::new(
-                "BIND-A2A-CARD-001",
-                "a2a-card",
+                clause,
+                check,
                 Some(self.binding),
                 &format!("advertised-{tool}"),
                 Outcome::Fail(format!(
-                    "the agent card advertises {tool}, but calling it got {}",
+                    "{lists} {tool}, but calling it got {}",
                     crate::check::describe_reply(ex, &self.opts.codes)
                 )),
             ));
@@ -135,14 +159,17 @@ impl Session<'_> {
         ledger.stats.cases += 1;
         let exchange = breaker_note(ledger, exchange)?;
         self.advertised_but_silent(ledger, tools::INITIATE_DEAL_HANDOFF, &exchange);
-        let mails = self.sink.since(mark);
-        let crm = self
+        let own = LeakScanner::new(generate::pii_values(&request));
+        let mut mails = self.sink.since(mark);
+        mails.retain(|m| is_this_calls(&own, ledger, &m.raw));
+        let mut crm: Vec<_> = self
             .crm
             .requests()
             .await
             .into_iter()
             .skip(crm_mark)
             .collect();
+        crm.retain(|r| is_this_calls(&own, ledger, r.body.as_bytes()));
         Ok(Executed {
             request,
             exchange,
@@ -662,11 +689,11 @@ pub(super) async fn run_suite(
             next_vin: 0,
             source: CaseSource::new(opts.seed ^ (*binding as u64).wrapping_mul(0x9e37_79b9)),
             salt: salt_src.salt(),
-            card_skills: disc
-                .card
-                .as_ref()
-                .map(|c| c.skills.clone())
-                .unwrap_or_default(),
+            // MCP's advertised tools come from tools/list (run_binding).
+            card_skills: match (*binding, disc.card.as_ref()) {
+                (Binding::Mcp, _) | (_, None) => vec![],
+                (_, Some(c)) => c.skills.clone(),
+            },
             fixture_error: None,
         };
         run_binding(&mut s, target, ledger).await?;
@@ -700,11 +727,10 @@ pub(super) async fn run_suite(
                     next_vin: 0,
                     source: CaseSource::new(opts.seed ^ 0xd15a_b1ed ^ (*binding as u64)),
                     salt: salt_src.salt(),
-                    card_skills: disc
-                        .card
-                        .as_ref()
-                        .map(|c| c.skills.clone())
-                        .unwrap_or_default(),
+                    card_skills: match (*binding, disc.card.as_ref()) {
+                        (Binding::Mcp, _) | (_, None) => vec![],
+                        (_, Some(c)) => c.skills.clone(),
+                    },
                     fixture_error: None,
                 };
                 crm_disabled(&mut s, ledger).await;
@@ -755,10 +781,23 @@ async fn run_binding(
                     }
                 }
                 match m.list_tools(Some(&a)).await {
-                    Ok(ex) => ledger.push(bindings::judge_tools_list(
-                        &ex,
-                        tools::INITIATE_DEAL_HANDOFF,
-                    )),
+                    Ok(ex) => {
+                        // On MCP, what tools/list names is what the server advertises.
+                        if let Reply::Op { object, .. } = &ex.reply {
+                            s.card_skills = object
+                                .get("tools")
+                                .and_then(Value::as_array)
+                                .into_iter()
+                                .flatten()
+                                .filter_map(|t| t.get("name").and_then(Value::as_str))
+                                .map(str::to_string)
+                                .collect();
+                        }
+                        ledger.push(bindings::judge_tools_list(
+                            &ex,
+                            tools::INITIATE_DEAL_HANDOFF,
+                        ))
+                    }
                     Err(e) => ledger.push(Evaluation::new(
                         "BIND-MCP-TOOLS-001",
                         "mcp-tools-list",
@@ -1657,6 +1696,40 @@ fn card_skills(opts: &RunOptions) -> Vec<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::observe::leak::Canary;
+
+    #[test]
+    fn a_side_effect_is_the_calls_that_carries_its_canaries_not_an_earlier_cases() {
+        let canary = |v: &str| Canary {
+            field: "customer_contact.email".into(),
+            value: v.into(),
+        };
+        let own = LeakScanner::new(vec![canary("mine.person.q7@example.com")]);
+        let mut ledger = Ledger::default();
+        assert!(is_this_calls(&own, &ledger, b"no customer data at all"));
+        ledger.cases.push(CaseRecord {
+            binding: Binding::A2aJsonrpc,
+            canaries: vec![canary("earlier.person.k2@example.com")],
+            accepted: true,
+        });
+        assert!(is_this_calls(
+            &own,
+            &ledger,
+            b"To desk: MINE.PERSON.Q7@example.com"
+        ));
+        assert!(!is_this_calls(
+            &own,
+            &ledger,
+            b"late mail for earlier.person.k2@example.com"
+        ));
+        assert!(is_this_calls(&own, &ledger, b"no customer data at all"));
+        // Both: it carries this call's data, so it is judged as this call's.
+        assert!(is_this_calls(
+            &own,
+            &ledger,
+            b"mine.person.q7@example.com earlier.person.k2@example.com"
+        ));
+    }
 
     #[test]
     fn the_card_needs_the_inventory_tool_only_without_static_vins() {

@@ -390,6 +390,10 @@ impl Target {
                     &redactor,
                 )
                 .await?;
+                // The profile's `[observe] log` and `db` are scanned too: a launched server may
+                // log to a file and keep a database elsewhere than `{db}`.
+                let mut db_files = vec![db];
+                db_files.extend(opts.db_files.iter().cloned());
                 Ok(Target {
                     kind: Kind::Launched(launched),
                     base_url,
@@ -397,8 +401,8 @@ impl Target {
                     mcp_path,
                     tokens,
                     log: Some(log),
-                    log_file: None,
-                    db_files: vec![db],
+                    log_file: opts.log_file.clone(),
+                    db_files,
                     crm_timeout: opts.crm_timeout.unwrap_or(Duration::from_secs(2)),
                     crm_token: w.crm_token.to_string(),
                     _tmp: tmp,
@@ -488,12 +492,27 @@ impl Target {
         secret_list(&self.tokens, &self.crm_token)
     }
 
-    /// The server's log output so far, if the harness can see it.
+    /// The server's log output so far, if the harness can see it: what it printed (when the
+    /// harness started it) followed by the profile's log file (when it names one).
     pub fn log_bytes(&self) -> Option<Vec<u8>> {
-        if let Some(l) = &self.log {
-            return Some(l.lock().map(|b| b.clone()).unwrap_or_default());
+        let printed = self
+            .log
+            .as_ref()
+            .map(|l| l.lock().map(|b| b.clone()).unwrap_or_default());
+        let file = self.log_file.as_ref().and_then(|f| std::fs::read(f).ok());
+        match (printed, file) {
+            (None, None) => None,
+            (printed, file) => {
+                let mut all = printed.unwrap_or_default();
+                if let Some(f) = file {
+                    if !all.is_empty() && !all.ends_with(b"\n") {
+                        all.push(b'\n');
+                    }
+                    all.extend(f);
+                }
+                Some(all)
+            }
         }
-        self.log_file.as_ref().and_then(|f| std::fs::read(f).ok())
     }
 
     /// Database files the harness may scan (with their -journal / -wal siblings).

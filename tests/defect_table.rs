@@ -1,0 +1,177 @@
+//! The defect table, at the binary level: `dealer-tck serve-reference --list-defects` names every
+//! injectable defect with the clause it breaks, and `dealer-tck run --defect NAME` catches each
+//! one by that clause: a broken MUST is a FAIL and exit 1, a broken SHOULD a WARN (and exit 0:
+//! a SHOULD never makes a server non-conformant). Only the binary's output is read: the listing
+//! and the `--json` report.
+//!
+//! The DMC-12 and binding defects run on one transport each (MCP for the MCP-only rules), every
+//! suite included; the AAP defects run the AAP suites (`--clause AAP`) on both A2A bindings and
+//! must break their clause and no other, so that the clause attribution is exact.
+
+use dealer_tck::reference::Defect;
+use dealer_tck::spec::catalogue::{Level, all_catalogues};
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+use std::process::Command;
+use std::sync::Mutex;
+
+/// One line of `--list-defects`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Listed {
+    name: String,
+    clause: String,
+    rule: String,
+}
+
+fn tck(args: &[&str], cwd: &std::path::Path) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_dealer-tck"))
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .expect("the binary runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn listing() -> Vec<Listed> {
+    let dir = tempfile::tempdir().expect("tmp");
+    let (code, stdout, stderr) = tck(&["serve-reference", "--list-defects"], dir.path());
+    assert_eq!(code, 0, "{stderr}");
+    stdout
+        .lines()
+        .map(|line| {
+            let fields: Vec<&str> = line.split('\t').collect();
+            assert_eq!(fields.len(), 3, "not name<TAB>clause<TAB>rule: {line:?}");
+            Listed {
+                name: fields[0].into(),
+                clause: fields[1].into(),
+                rule: fields[2].into(),
+            }
+        })
+        .collect()
+}
+
+/// The level of every catalogue clause, by id.
+fn levels() -> BTreeMap<String, Level> {
+    all_catalogues()
+        .iter()
+        .flat_map(|c| c.clauses.iter())
+        .map(|c| (c.id.clone(), c.level))
+        .collect()
+}
+
+#[test]
+fn the_listing_names_every_defect_once_with_a_catalogue_clause_and_its_rule() {
+    let listed = listing();
+    let levels = levels();
+    let names: BTreeSet<&str> = listed.iter().map(|l| l.name.as_str()).collect();
+    assert_eq!(names.len(), listed.len(), "a defect is listed twice");
+    for l in &listed {
+        assert!(levels.contains_key(&l.clause), "{}: {}", l.name, l.clause);
+        assert!(!l.rule.trim().is_empty(), "{}: no rule", l.name);
+        let d: Defect = l
+            .name
+            .parse()
+            .expect("a listed name is accepted by --defect");
+        assert_eq!(d.clause(), l.clause);
+    }
+    assert_eq!(listed.len(), Defect::ALL.len());
+    // Every AAP clause is broken by at least one defect: each error code, each appointment rule
+    // and each response rule of both AAP suites has its own proof.
+    let broken: BTreeSet<&str> = listed.iter().map(|l| l.clause.as_str()).collect();
+    let unproven: Vec<&String> = levels
+        .keys()
+        .filter(|id| id.starts_with("AAP") && !broken.contains(id.as_str()))
+        .collect();
+    assert!(
+        unproven.is_empty(),
+        "AAP clauses no defect breaks: {unproven:?}"
+    );
+}
+
+/// Run the reference with one defect; `Err` says how the run missed it.
+fn catch(l: &Listed, level: Level) -> Result<(), String> {
+    let dir = tempfile::tempdir().expect("tmp");
+    let out = dir.path().join("reports");
+    let out = out.to_str().expect("utf-8 path");
+    let aap = l.clause.starts_with("AAP");
+    let mcp_only = l.clause.starts_with("BIND-MCP") || l.name == "wrong-metadata-protocol";
+    let mut args = vec!["run", "--defect", &l.name, "--json", "--out", out];
+    if aap {
+        args.extend(["--cases", "1", "--clause", "AAP"]);
+    } else {
+        let transport = if mcp_only { "mcp" } else { "a2a-jsonrpc" };
+        args.extend(["--cases", "2", "--transport", transport]);
+    }
+    let (code, stdout, stderr) = tck(&args, dir.path());
+    let report: Value = serde_json::from_str(&stdout)
+        .map_err(|e| format!("exit {code}, no JSON report ({e}): {stderr}"))?;
+    let results: Vec<&Value> = report["suites"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|s| s["results"].as_array().into_iter().flatten())
+        .collect();
+    let not_passing: Vec<String> = results
+        .iter()
+        .filter(|r| r["verdict"] != "PASS")
+        .map(|r| format!("{}[{}]={}", r["clause"], r["transport"], r["verdict"]))
+        .collect();
+    let (want_verdict, want_exit, want_conformant) = match level {
+        Level::Should => ("WARN", 0, true),
+        _ => ("FAIL", 1, false),
+    };
+    let caught = results
+        .iter()
+        .any(|r| r["clause"] == l.clause.as_str() && r["verdict"] == want_verdict);
+    let others: BTreeSet<&str> = results
+        .iter()
+        .filter(|r| r["verdict"] != "PASS" && r["clause"] != l.clause.as_str())
+        .filter_map(|r| r["clause"].as_str())
+        .collect();
+    let exact = !aap || others.is_empty();
+    if caught
+        && exact
+        && code == want_exit
+        && report["exit_code"] == want_exit
+        && report["conformant"] == want_conformant
+    {
+        Ok(())
+    } else {
+        Err(format!(
+            "{} (breaks {}, expected {want_verdict} and exit {want_exit}): exit {code}, non-pass: {not_passing:?}",
+            l.name, l.clause
+        ))
+    }
+}
+
+#[test]
+fn every_listed_defect_is_caught_by_the_binary_through_the_clause_it_breaks() {
+    let levels = levels();
+    let queue = Mutex::new(listing());
+    let missed = Mutex::new(Vec::<String>::new());
+    // Each run is its own process (server, SMTP sink, CRM mock): four at a time on two cores.
+    std::thread::scope(|s| {
+        for _ in 0..4 {
+            s.spawn(|| {
+                loop {
+                    let next = queue.lock().expect("queue").pop();
+                    let Some(l) = next else { break };
+                    let level = levels.get(&l.clause).copied().unwrap_or(Level::Must);
+                    if let Err(why) = catch(&l, level) {
+                        missed.lock().expect("missed").push(why);
+                    }
+                }
+            });
+        }
+    });
+    let missed = missed.into_inner().expect("missed");
+    assert!(
+        missed.is_empty(),
+        "defects the binary did not catch by their clause:\n{}",
+        missed.join("\n")
+    );
+}
