@@ -11,7 +11,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-/// dealer-tck: conformance tests for dealership AI-agent endpoints (DMC-12 over A2A 1.0 and MCP).
+/// dealer-tck: conformance tests for dealership AI-agent endpoints (DMC-12 over A2A 1.0 and MCP,
+/// AAP lead.submit and lead.general over A2A).
 #[derive(Debug, Parser)]
 #[command(name = "dealer-tck", version, about)]
 pub struct Cli {
@@ -25,7 +26,8 @@ pub struct Cli {
 pub enum Command {
     /// Run the conformance suites (default target: the embedded reference server).
     Run(RunArgs),
-    /// Serve the reference dealer server standalone (DMC-12 tools over A2A 1.0 and MCP).
+    /// Serve the reference dealer server standalone (DMC-12 tools over A2A 1.0 and MCP, AAP
+    /// skills over A2A).
     ServeReference(crate::reference::serve::ServeArgs),
     /// Write a commented target-profile template.
     Init {

@@ -229,7 +229,7 @@ async fn fake_aap_target(answer: fn(&str) -> Value) -> String {
 fn good_lead(skill: &str) -> Value {
     json!({
         "type": format!("{skill}.response"),
-        "data": {"lead_id": "lead_1", "status": "received",
+        "data": {"lead_id": "lead_1", "status": "received", "received_at": "2026-12-04T10:00:00Z",
                  "dealer": {"name": "Fake Toyota", "phone": "+14155550100"}},
         "message": "Thanks."
     })
@@ -265,6 +265,15 @@ async fn aap_examples_are_sent_when_the_card_lists_their_skill() {
         assert_eq!(e.send.status, SendStatus::Sent, "{id}: {:?}", e.send);
         assert_eq!(e.verdict, Verdict::Held, "{id}: {:?}", e.findings);
     }
+    // A member the seeds do not show is noted, and breaks nothing: their objects are open.
+    let e = example(&report, "aap-0.2-full-request");
+    assert!(
+        e.findings
+            .iter()
+            .any(|f| f.rule == "EX-SHAPE-001" && f.pointer == "/data/received_at" && f.advisory),
+        "{:?}",
+        e.findings
+    );
     // The DMC-12 tool is not on this card.
     let e = example(&report, "dmc12-minimal");
     assert_eq!(e.send.status, SendStatus::NotTested);

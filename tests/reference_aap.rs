@@ -1710,6 +1710,16 @@ const CONTRACT: &[(&str, &str)] = &[
     ("aap-general-message-limit-off-by-one", "AAPD-ACCEPT-001"),
 ];
 
+/// A lead.submit answer as `status/appointment status/code`.
+fn appointment_outcome(r: &Value) -> String {
+    format!(
+        "{}/{}/{}",
+        status(r),
+        r["data"]["appointment"]["status"].as_str().unwrap_or("-"),
+        code(r)
+    )
+}
+
 /// Send `req` twice; the second answer as `status lead_id=<is a string>`.
 async fn resubmitted(env: &Aap, skill: &str, req: &Value) -> String {
     env.send(Via::JsonRpc, skill, req).await;
@@ -1824,12 +1834,7 @@ async fn probe(d: Defect, active: Option<Defect>, crm: &Arc<CrmMock>) -> (String
                 )
                 .await;
             (
-                format!(
-                    "{}/{}/{}",
-                    status(&r),
-                    r["data"]["appointment"]["status"].as_str().unwrap_or("-"),
-                    code(&r)
-                ),
+                appointment_outcome(&r),
                 "received/rejected/APPOINTMENT_TIME_UNAVAILABLE".into(),
             )
         }
@@ -1978,12 +1983,7 @@ async fn probe(d: Defect, active: Option<Defect>, crm: &Arc<CrmMock>) -> (String
                 .submit(Via::JsonRpc, &p.submit_appointment(None, "sales", &past))
                 .await;
             (
-                format!(
-                    "{}/{}/{}",
-                    status(&r),
-                    r["data"]["appointment"]["status"].as_str().unwrap_or("-"),
-                    code(&r)
-                ),
+                appointment_outcome(&r),
                 "received/rejected/APPOINTMENT_TIME_UNAVAILABLE".into(),
             )
         }

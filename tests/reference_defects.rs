@@ -277,6 +277,54 @@ async fn probe(
                 "HTTP 400 -32009",
             )
         }
+        McpNotificationNot202 => {
+            let init = env
+                .client
+                .mcp_raw(
+                    Some(a),
+                    None,
+                    &json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+                        "protocolVersion": "2025-11-25", "capabilities": {},
+                        "clientInfo": {"name": "probe", "version": "0"}}}),
+                )
+                .await;
+            let sid = init.header("mcp-session-id").expect("MCP-Session-Id");
+            let ack = env
+                .client
+                .mcp_raw(
+                    Some(a),
+                    Some(&sid),
+                    &json!({"jsonrpc": "2.0", "method": "notifications/initialized"}),
+                )
+                .await;
+            (format!("HTTP {}", ack.status), "HTTP 202")
+        }
+        A2aParseErrorAs500 => {
+            let auth = format!("Bearer {a}");
+            let r = env
+                .client
+                .post(
+                    "/a2a/jsonrpc",
+                    &[
+                        ("content-type", "application/json"),
+                        ("authorization", auth.as_str()),
+                        ("a2a-version", "1.0"),
+                    ],
+                    b"{\"jsonrpc\": \"2.0\", ".to_vec(),
+                )
+                .await;
+            (
+                format!("HTTP {} {}", r.status, r.json["error"]["code"]),
+                "HTTP 200 -32700",
+            )
+        }
+        ErrorWithoutMessage => {
+            let e = handoff(&env, jr, a, c.full("rsv_never_issued_00000000")).await;
+            (
+                format!("message {}", e["error"]["message"].is_string()),
+                "message true",
+            )
+        }
         NotFoundAsState => (
             outcome(&handoff(&env, jr, a, c.full("rsv_never_issued_00000000")).await),
             "RESERVATION_NOT_FOUND",

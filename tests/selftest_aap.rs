@@ -94,6 +94,40 @@ async fn reference_passes_every_aap_clause_with_the_a2a_0_3_profile() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_whole_run_with_the_0_3_profile_is_conformant_and_skips_dmc12_over_a2a() {
+    // `run --a2a-profile 0.3`: the AAP suites speak 0.3; DMC-12 is bound to A2A 1.0, so its
+    // A2A transports are skipped with the reason and it runs on MCP.
+    let opts = RunOptions {
+        cases: 1,
+        out_dir: None,
+        a2a_profile: A2aProfile::V0_3,
+        ..RunOptions::default()
+    };
+    let (report, _) = run(opts).await.expect("run");
+    let bad = not_passing(&report, Level::Must);
+    assert!(bad.is_empty(), "{}", bad.join("\n"));
+    assert!(report.conformant, "{}", report.summary());
+    let skipped: Vec<&str> = report
+        .target
+        .skipped
+        .iter()
+        .filter(|s| s.reason.contains("A2A 0.3 profile"))
+        .map(|s| s.name.as_str())
+        .collect();
+    assert_eq!(skipped, vec!["a2a-jsonrpc", "a2a-rest"]);
+    let dmc12_columns: BTreeSet<&str> = report.suites[0]
+        .results
+        .iter()
+        .map(|r| r.transport.as_str())
+        .collect();
+    assert!(
+        dmc12_columns.iter().all(|t| *t == "mcp" || *t == "target"),
+        "{dmc12_columns:?}"
+    );
+    assert!(dmc12_columns.contains("mcp"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn only_the_0_3_client_is_answered_by_the_reference_serving_0_3() {
     // The profile is real: the reference serving 0.3 answers the 0.3 client and refuses the
     // A2A 1.0 one.

@@ -821,22 +821,41 @@ fn judge_no_side_effects(out: &mut Out<'_>) {
     out.verdict("DMC12-PII-REJECTED-001", "rejected-no-side-effects", f);
 }
 
+/// Whether the error of `ex` conveys `reason` as a string value: BINDINGS.md's `error.reason`,
+/// or anywhere a server that moves its envelope (the profile's pointers) or answers with an A2A
+/// protocol error (`error.data[]`) put it.
+fn carries_reason(ex: &Exchange, reason: &str) -> bool {
+    fn any_string(v: &Value, want: &str) -> bool {
+        match v {
+            Value::String(s) => s == want,
+            Value::Array(a) => a.iter().any(|x| any_string(x, want)),
+            Value::Object(o) => o.values().any(|x| any_string(x, want)),
+            _ => false,
+        }
+    }
+    match &ex.reply {
+        Reply::Op { object, .. } => any_string(object, reason),
+        Reply::Protocol { data, .. } => data.as_ref().is_some_and(|d| any_string(d, reason)),
+        _ => false,
+    }
+}
+
 /// Judge a call made while the SMTP sink was failing: UPSTREAM_UNAVAILABLE/email_send_failed and
 /// no CRM request. (Nothing-recorded is judged by the runner against the store.)
 pub fn judge_smtp_fault(obs: &CaseObs<'_>, ctx: &JudgeCtx<'_>) -> Vec<Evaluation> {
     let mut out = Out { obs, evals: vec![] };
     judge_common(&mut out);
     let found = ctx.rules.find(obs.exchange);
-    let reason = match &obs.exchange.reply {
-        Reply::Op { object, .. } => str_at(object, "/error/reason").map(str::to_string),
-        _ => None,
-    };
     let mut f = vec![];
     match found {
         Some(c) if c.code == crate::spec::codes::UPSTREAM_UNAVAILABLE => {
-            if reason.as_deref() != Some(crate::spec::codes::REASON_EMAIL_SEND_FAILED) {
+            if !carries_reason(obs.exchange, crate::spec::codes::REASON_EMAIL_SEND_FAILED) {
+                let at = match &obs.exchange.reply {
+                    Reply::Op { object, .. } => str_at(object, "/error/reason").map(str::to_string),
+                    _ => None,
+                };
                 f.push(format!(
-                    "UPSTREAM_UNAVAILABLE with reason {reason:?} (expected email_send_failed)"
+                    "UPSTREAM_UNAVAILABLE without the reason email_send_failed (error.reason is {at:?}; not found in the error either)"
                 ));
             }
         }
@@ -1052,6 +1071,76 @@ mod tests {
     }
 
     const ADF: &str = "<?xml version=\"1.0\"?><adf><prospect><id sequence=\"1\" source=\"dealer\">hnd_1</id><requestdate>2026-01-01T00:00:00Z</requestdate><vehicle><year>2024</year><make>A</make><model>B</model></vehicle><customer><contact><name part=\"full\">X</name><email>x@example.com</email></contact></customer><vendor><contact><name part=\"full\">D</name></contact></vendor></prospect></adf>";
+
+    /// Judge `reply` as an SMTP-fault call under `rules`; the EMAIL-FAIL-001 outcome.
+    fn smtp_fault(reply: Reply, rules: &CodeRules) -> Outcome {
+        let ex = exchange(Binding::A2aJsonrpc, reply, Duration::ZERO);
+        let scanner = LeakScanner::new(vec![]);
+        let request = json!({});
+        let obs = CaseObs {
+            binding: Binding::A2aJsonrpc,
+            case_id: "c",
+            request: &request,
+            exchange: &ex,
+            mails: &[],
+            crm: &[],
+            t0: Utc::now(),
+            t1: Utc::now(),
+            scanner: &scanner,
+        };
+        let ctx = JudgeCtx {
+            rules,
+            crm: CrmSetup::Unobserved,
+            clock_skew: Duration::from_secs(5),
+            desk: &[],
+        };
+        outcome_of(&judge_smtp_fault(&obs, &ctx), "DMC12-EMAIL-FAIL-001").clone()
+    }
+
+    fn op(object: Value) -> Reply {
+        Reply::Op {
+            object,
+            is_error: None,
+            text: None,
+            where_found: "message.parts[0].data".into(),
+        }
+    }
+
+    #[test]
+    fn the_email_failure_reason_is_found_wherever_the_error_code_is() {
+        let default = CodeRules::default();
+        // BINDINGS.md's envelope.
+        let standard = op(
+            json!({"error": {"code": "UPSTREAM_UNAVAILABLE", "message": "m",
+                                            "reason": "email_send_failed"}}),
+        );
+        assert_eq!(smtp_fault(standard, &default), Outcome::Pass);
+        // The code moved by the profile, the reason beside it under another name.
+        let moved_rules = CodeRules {
+            pointers: vec!["/error/errorCode".into()],
+            ..CodeRules::default()
+        };
+        let moved = op(json!({"error": {"errorCode": "UPSTREAM_UNAVAILABLE",
+                                         "details": {"cause": "email_send_failed"}}}));
+        assert_eq!(smtp_fault(moved, &moved_rules), Outcome::Pass);
+        // An A2A protocol error: the code in error.data[].reason, the reason in its metadata.
+        let protocol = Reply::Protocol {
+            code: -32603,
+            message: "upstream".into(),
+            data: Some(json!([{"reason": "UPSTREAM_UNAVAILABLE",
+                               "metadata": {"reason": "email_send_failed"}}])),
+        };
+        assert_eq!(smtp_fault(protocol, &default), Outcome::Pass);
+        // The right code without the reason, or the wrong code, fails.
+        let bare = op(json!({"error": {"code": "UPSTREAM_UNAVAILABLE", "message": "m"}}));
+        assert!(
+            matches!(smtp_fault(bare, &default), Outcome::Fail(d) if d.contains("email_send_failed"))
+        );
+        let wrong = op(json!({"error": {"code": "INTERNAL", "reason": "email_send_failed"}}));
+        assert!(
+            matches!(smtp_fault(wrong, &default), Outcome::Fail(d) if d.contains("expected UPSTREAM_UNAVAILABLE"))
+        );
+    }
 
     #[test]
     fn a_slow_crm_the_server_waited_out_is_not_tested_not_failed() {

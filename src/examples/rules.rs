@@ -68,7 +68,7 @@ pub const RULES: &[Rule] = &[
     },
     Rule {
         id: SHAPE,
-        text: "A target's answer to a request example has the shape of the matching response example: the same members at each level with the same JSON types (null where the seed allows string|null; members the seed marks optional may be absent).",
+        text: "A target's answer to a request example has the shape of the matching response example: the same members at each level with the same JSON types (null where the seed allows string|null; members the seed marks optional may be absent). A member the answer adds is noted as advisory: the seeds leave their objects open.",
     },
     Rule {
         id: SEND,

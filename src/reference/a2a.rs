@@ -278,6 +278,15 @@ pub(crate) async fn jsonrpc(
         }
     };
     let Ok(req) = serde_json::from_slice::<Value>(&bytes) else {
+        if app.has(crate::reference::Defect::A2aParseErrorAs500) {
+            return jsonrpc_error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                &null,
+                -32603,
+                "Internal error",
+                "INTERNAL",
+            );
+        }
         return jsonrpc_error(StatusCode::OK, &null, -32700, "Parse error", "PARSE_ERROR");
     };
     let id = echo_id(&req);

@@ -51,8 +51,14 @@ pub enum Defect {
     McpErrorWithoutIsError,
     /// MCP tool results carry the envelope only as `content[0].text`, without `structuredContent`.
     McpNoStructuredContent,
+    /// MCP notifications (notifications/initialized) are answered 200 instead of 202.
+    McpNotificationNot202,
     /// The A2A-Version header is not checked.
     NoVersionCheck,
+    /// Malformed JSON on A2A JSON-RPC is answered HTTP 500 (-32603) instead of -32700.
+    A2aParseErrorAs500,
+    /// Operation errors carry a code but no message.
+    ErrorWithoutMessage,
     /// An unknown reservation token is answered with RESERVATION_STATE.
     NotFoundAsState,
     /// The CRM POST carries no Authorization header.
@@ -176,7 +182,10 @@ impl Defect {
         Defect::WrongMetadataProtocol,
         Defect::McpErrorWithoutIsError,
         Defect::McpNoStructuredContent,
+        Defect::McpNotificationNot202,
         Defect::NoVersionCheck,
+        Defect::A2aParseErrorAs500,
+        Defect::ErrorWithoutMessage,
         Defect::NotFoundAsState,
         Defect::CrmWithoutAuth,
         Defect::EmailWithoutPhone,
@@ -339,6 +348,21 @@ impl Defect {
                 "mcp-no-structured-content",
                 "BIND-MCP-RESULT-001",
                 "a CallToolResult's structuredContent is the DMC-12 envelope",
+            ),
+            McpNotificationNot202 => (
+                "mcp-notification-not-202",
+                "BIND-MCP-INIT-001",
+                "notifications/initialized → 202 Accepted",
+            ),
+            A2aParseErrorAs500 => (
+                "a2a-parse-error-500",
+                "BIND-A2A-ERRORS-001",
+                "malformed JSON → -32700, never a 5xx",
+            ),
+            ErrorWithoutMessage => (
+                "error-without-message",
+                "DMC12-ERR-ENVELOPE-001",
+                "error {\"code\", \"message\", \"reason\"?}",
             ),
             NoVersionCheck => (
                 "no-version-check",

@@ -239,6 +239,9 @@ async fn post(app: &App, headers: &HeaderMap, body: Body) -> Response {
     }
     let Some(id) = id else {
         // Notifications (notifications/initialized, cancelled, ...) are accepted.
+        if app.has(crate::reference::Defect::McpNotificationNot202) {
+            return StatusCode::OK.into_response();
+        }
         return StatusCode::ACCEPTED.into_response();
     };
     let params = msg.get("params").cloned().unwrap_or(Value::Null);

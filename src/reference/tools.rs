@@ -200,7 +200,11 @@ pub(crate) async fn call(
             if e.reason != Some(REASON_EMAIL_SEND_FAILED) {
                 audit(app, caller, tool, e.code, &trace_id).await;
             }
-            let mut err = json!({"message": e.message});
+            let mut err = if app.has(crate::reference::Defect::ErrorWithoutMessage) {
+                json!({})
+            } else {
+                json!({"message": e.message})
+            };
             err[app.error_code_key.as_str()] = json!(e.code);
             if let Some(r) = e.reason {
                 err["reason"] = json!(r);

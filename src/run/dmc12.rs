@@ -547,6 +547,16 @@ pub(crate) async fn discover(
                 ));
             }
         }
+        // The 0.3 profile is the AAP suites' (issue: A2A 0.3 as a transport profile of lead
+        // capture); BINDINGS.md binds the DMC-12 tools to A2A 1.0.
+        if opts.a2a_profile == crate::transport::a2a::A2aProfile::V0_3 {
+            for (b, _) in endpoints.drain(..) {
+                missing.push((
+                    b,
+                    "the A2A 0.3 profile applies to the AAP suites; BINDINGS.md carries DMC-12 on A2A 1.0 only".to_string(),
+                ));
+            }
+        }
         if !card
             .skills
             .iter()
