@@ -141,7 +141,10 @@ pub(crate) async fn run_suites(
     let cfg = client_cfg(opts);
     ledger.stats.exchanges += 1;
     let card = match a2a::fetch_card(&target.card_location(), &cfg).await {
-        Ok(c) => c,
+        Ok(mut c) => {
+            super::override_a2a_urls(&mut c, &opts.a2a_urls, &target.base_url());
+            c
+        }
         Err(
             e @ (TransportError::Connect { .. }
             | TransportError::Timeout { .. }

@@ -495,7 +495,10 @@ pub(crate) async fn discover(
     } else {
         ledger.stats.exchanges += 1;
         match a2a::fetch_card(&target.card_location(), &cfg).await {
-            Ok(c) => Some(c),
+            Ok(mut c) => {
+                super::override_a2a_urls(&mut c, &opts.a2a_urls, &target.base_url());
+                Some(c)
+            }
             Err(
                 e @ (TransportError::Connect { .. }
                 | TransportError::Timeout { .. }

@@ -25,6 +25,37 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+/// Point the agent card's A2A interfaces at the profile's endpoints (`urls`: a path under
+/// `base` or an absolute URL). Only an interface the card lists is moved, so the card is still
+/// judged as published (a missing interface stays missing).
+pub(crate) fn override_a2a_urls(
+    card: &mut crate::transport::a2a::AgentCard,
+    urls: &[(Binding, String)],
+    base: &str,
+) {
+    for (binding, url) in urls {
+        let pb = match binding {
+            Binding::A2aJsonrpc => "JSONRPC",
+            Binding::A2aRest => "HTTP+JSON",
+            Binding::Mcp => continue,
+        };
+        let resolved = if url.starts_with("http://") || url.starts_with("https://") {
+            url.clone()
+        } else {
+            format!(
+                "{}/{}",
+                base.trim_end_matches('/'),
+                url.trim_start_matches('/')
+            )
+        };
+        for (b, u, _) in card.interfaces.iter_mut() {
+            if b.eq_ignore_ascii_case(pb) {
+                *u = resolved.clone();
+            }
+        }
+    }
+}
+
 /// What to run and how.
 #[derive(Debug, Clone)]
 pub struct RunOptions {
@@ -58,6 +89,9 @@ pub struct RunOptions {
     pub tokens: Option<Tokens>,
     /// MCP endpoint path or URL (default `/mcp`).
     pub mcp_url: Option<String>,
+    /// A2A endpoints that replace the agent card's interface URLs (`[a2a] jsonrpc_url`,
+    /// `rest_url`): a path under the base URL or an absolute URL.
+    pub a2a_urls: Vec<(Binding, String)>,
     /// Whether to test A2A / MCP (None: discover).
     pub a2a_enabled: Option<bool>,
     /// Whether to test MCP (None: probe).
@@ -118,6 +152,7 @@ impl Default for RunOptions {
             target: TargetSpec::Embedded,
             tokens: None,
             mcp_url: None,
+            a2a_urls: vec![],
             a2a_enabled: None,
             mcp_enabled: None,
             skill_key: "skill".into(),
@@ -382,4 +417,40 @@ pub(crate) fn not_tested(
 /// A scanner over a set of case records' canaries.
 pub(crate) fn scanner_for<'a>(cases: impl Iterator<Item = &'a CaseRecord>) -> LeakScanner {
     LeakScanner::new(cases.flat_map(|c| c.canaries.iter().cloned()).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_profile_moves_only_the_interfaces_the_card_lists() {
+        let mut card = crate::transport::a2a::AgentCard::from_json(serde_json::json!({
+            "supportedInterfaces": [
+                {"url": "http://10.0.0.7:9000/rpc", "protocolBinding": "JSONRPC", "protocolVersion": "1.0"}
+            ],
+            "skills": [{"id": "lead.general"}]
+        }));
+        let urls = vec![
+            (Binding::A2aJsonrpc, "/public/rpc".to_string()),
+            (Binding::A2aRest, "https://dealer.example/rest".to_string()),
+        ];
+        override_a2a_urls(&mut card, &urls, "http://127.0.0.1:8080/");
+        assert_eq!(
+            card.interfaces,
+            vec![(
+                "JSONRPC".to_string(),
+                "http://127.0.0.1:8080/public/rpc".to_string(),
+                "1.0".to_string()
+            )]
+        );
+        let endpoints = aap::a2a_endpoints(&card, None);
+        assert_eq!(
+            endpoints,
+            vec![(
+                Binding::A2aJsonrpc,
+                "http://127.0.0.1:8080/public/rpc".to_string()
+            )]
+        );
+    }
 }

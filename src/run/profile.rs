@@ -95,6 +95,11 @@ pub struct A2aSection {
     pub enabled: Option<bool>,
     /// A2A protocol profile of the AAP suites: "1.0" (default) or "0.3".
     pub profile: Option<crate::transport::a2a::A2aProfile>,
+    /// JSON-RPC endpoint (a path under the base URL or an absolute URL) replacing the URL of
+    /// the agent card's JSONRPC interface.
+    pub jsonrpc_url: Option<String>,
+    /// HTTP+JSON endpoint replacing the URL of the card's HTTP+JSON interface.
+    pub rest_url: Option<String>,
 }
 
 /// `[mcp]`.
@@ -391,6 +396,32 @@ impl Profile {
         if let Some(p) = self.a2a.profile {
             opts.a2a_profile = p;
         }
+        for (key, binding, url) in [
+            (
+                "a2a.jsonrpc_url",
+                crate::transport::Binding::A2aJsonrpc,
+                &self.a2a.jsonrpc_url,
+            ),
+            (
+                "a2a.rest_url",
+                crate::transport::Binding::A2aRest,
+                &self.a2a.rest_url,
+            ),
+        ] {
+            if let Some(u) = url {
+                let absolute = u.starts_with("http://") || u.starts_with("https://");
+                if !absolute && !u.starts_with('/') {
+                    return Err(TckError::Config(format!(
+                        "{key} must be a path starting with / or an http(s) URL, got '{u}'"
+                    )));
+                }
+                if absolute {
+                    check_http_url(key, u, u)?;
+                }
+                opts.a2a_urls.retain(|(b, _)| *b != binding);
+                opts.a2a_urls.push((binding, u.clone()));
+            }
+        }
         let a = &self.aap;
         for (slot, v) in [
             (&mut opts.aap_vehicles.in_stock, &a.in_stock_vin),
@@ -598,6 +629,16 @@ mod tests {
         assert_eq!(o.skill_key, "skill");
         assert_eq!(o.a2a_version, "1.0");
         assert_eq!(o.a2a_enabled, Some(true));
+        assert_eq!(
+            o.a2a_urls,
+            vec![
+                (
+                    crate::transport::Binding::A2aJsonrpc,
+                    "/a2a/jsonrpc".to_string()
+                ),
+                (crate::transport::Binding::A2aRest, "/a2a/rest".to_string()),
+            ]
+        );
         assert_eq!(o.mcp_url.as_deref(), Some("/mcp"));
         assert_eq!(o.mcp_enabled, Some(true));
         assert_eq!(o.codes.pointers, vec!["/error/code"]);
@@ -668,6 +709,26 @@ mod tests {
             .apply(&mut super::super::RunOptions::default())
             .unwrap_err();
         assert!(e.to_string().contains("both target.launch"), "{e}");
+    }
+
+    #[test]
+    fn an_a2a_endpoint_is_a_path_or_an_http_url() {
+        let p = Profile::parse("[a2a]\nrest_url = \"a2a/rest\"\n", "p").expect("parses");
+        let e = p
+            .apply(&mut super::super::RunOptions::default())
+            .unwrap_err();
+        assert!(e.to_string().contains("a2a.rest_url"), "{e}");
+        let p = Profile::parse("[a2a]\njsonrpc_url = \"https://d.example/rpc\"\n", "p")
+            .expect("parses");
+        let mut o = super::super::RunOptions::default();
+        p.apply(&mut o).expect("applies");
+        assert_eq!(
+            o.a2a_urls,
+            vec![(
+                crate::transport::Binding::A2aJsonrpc,
+                "https://d.example/rpc".to_string()
+            )]
+        );
     }
 
     #[test]
