@@ -1027,6 +1027,26 @@ mod tests {
         }
     }
 
+    /// One observed call over A2A JSON-RPC without mails.
+    fn case_obs<'a>(
+        ex: &'a Exchange,
+        request: &'a Value,
+        crm: &'a [CrmRequest],
+        scanner: &'a LeakScanner,
+    ) -> CaseObs<'a> {
+        CaseObs {
+            binding: Binding::A2aJsonrpc,
+            case_id: "c",
+            request,
+            exchange: ex,
+            mails: &[],
+            crm,
+            t0: Utc::now(),
+            t1: Utc::now(),
+            scanner,
+        }
+    }
+
     /// Judge `reply` as a CRM-fault call with the mock in `mode` and `crm` received.
     fn crm_fault(
         reply: Reply,
@@ -1037,17 +1057,7 @@ mod tests {
         let ex = exchange(Binding::A2aJsonrpc, reply, elapsed);
         let scanner = LeakScanner::new(vec![]);
         let request = json!({});
-        let obs = CaseObs {
-            binding: Binding::A2aJsonrpc,
-            case_id: "c",
-            request: &request,
-            exchange: &ex,
-            mails: &[],
-            crm,
-            t0: Utc::now(),
-            t1: Utc::now(),
-            scanner: &scanner,
-        };
+        let obs = case_obs(&ex, &request, crm, &scanner);
         let rules = CodeRules::default();
         let ctx = JudgeCtx {
             rules: &rules,
@@ -1077,17 +1087,7 @@ mod tests {
         let ex = exchange(Binding::A2aJsonrpc, reply, Duration::ZERO);
         let scanner = LeakScanner::new(vec![]);
         let request = json!({});
-        let obs = CaseObs {
-            binding: Binding::A2aJsonrpc,
-            case_id: "c",
-            request: &request,
-            exchange: &ex,
-            mails: &[],
-            crm: &[],
-            t0: Utc::now(),
-            t1: Utc::now(),
-            scanner: &scanner,
-        };
+        let obs = case_obs(&ex, &request, &[], &scanner);
         let ctx = JudgeCtx {
             rules,
             crm: CrmSetup::Unobserved,
