@@ -1609,26 +1609,14 @@ async fn the_a2a_0_3_profile() {
         json!({"jsonrpc": "2.0", "id": 9, "method": "message/send", "params": {"message": {}}});
     let r = env
         .client
-        .post(
-            "/a2a/jsonrpc",
-            &[
-                ("content-type", "application/json"),
-                ("authorization", auth.as_str()),
-                ("a2a-version", "1.0"),
-            ],
-            body.to_string().into_bytes(),
-        )
+        .post_a2a("/a2a/jsonrpc", TOKEN_AGENT_A, body.to_string().into_bytes())
         .await;
     assert_eq!(r.json["error"]["code"], -32601, "{}", r.text);
     let r = env
         .client
-        .post(
+        .post_a2a(
             "/a2a/rest/v1/message:send",
-            &[
-                ("content-type", "application/json"),
-                ("authorization", auth.as_str()),
-                ("a2a-version", "1.0"),
-            ],
+            TOKEN_AGENT_A,
             json!({"message": {}}).to_string().into_bytes(),
         )
         .await;

@@ -278,16 +278,7 @@ async fn probe(
             )
         }
         McpNotificationNot202 => {
-            let init = env
-                .client
-                .mcp_raw(
-                    Some(a),
-                    None,
-                    &json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
-                        "protocolVersion": "2025-11-25", "capabilities": {},
-                        "clientInfo": {"name": "probe", "version": "0"}}}),
-                )
-                .await;
+            let init = env.client.mcp_initialize(Some(a)).await;
             let sid = init.header("mcp-session-id").expect("MCP-Session-Id");
             let ack = env
                 .client
@@ -300,18 +291,9 @@ async fn probe(
             (format!("HTTP {}", ack.status), "HTTP 202")
         }
         A2aParseErrorAs500 => {
-            let auth = format!("Bearer {a}");
             let r = env
                 .client
-                .post(
-                    "/a2a/jsonrpc",
-                    &[
-                        ("content-type", "application/json"),
-                        ("authorization", auth.as_str()),
-                        ("a2a-version", "1.0"),
-                    ],
-                    b"{\"jsonrpc\": \"2.0\", ".to_vec(),
-                )
+                .post_a2a("/a2a/jsonrpc", a, b"{\"jsonrpc\": \"2.0\", ".to_vec())
                 .await;
             (
                 format!("HTTP {} {}", r.status, r.json["error"]["code"]),

@@ -1249,14 +1249,7 @@ mod tests {
             let request = json!({});
             let obs = CaseObs {
                 binding: Binding::Mcp,
-                case_id: "c",
-                request: &request,
-                exchange: &ex,
-                mails: &[],
-                crm: &[],
-                t0: Utc::now(),
-                t1: Utc::now(),
-                scanner: &scanner,
+                ..case_obs(&ex, &request, &[], &scanner)
             };
             let mut out = Out {
                 obs: &obs,

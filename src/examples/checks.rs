@@ -120,18 +120,9 @@ pub fn aap_clauses(entry: &ExampleEntry, value: &Value) -> Vec<Finding> {
         Suite::Dmc12 => return vec![],
     };
     if entry.kind == Kind::Request {
-        let preferred = value
-            .pointer("/customer/preferred_contact")
-            .and_then(Value::as_str);
-        let allowed = value
-            .pointer("/consent/allowed_channels")
-            .and_then(Value::as_array);
-        let (Some(p), Some(list)) = (preferred, allowed) else {
+        let Some(why) = channel_refusal(value) else {
             return vec![];
         };
-        if list.iter().any(|c| c.as_str() == Some(p)) {
-            return vec![];
-        }
         let clause = suite
             .clause(crate::generate::aap::Role::ConsentChannel)
             .unwrap_or_default();
@@ -139,11 +130,7 @@ pub fn aap_clauses(entry: &ExampleEntry, value: &Value) -> Vec<Finding> {
             clause,
             Step::Clause,
             "/customer/preferred_contact",
-            format!(
-                "preferred_contact {} is not in consent.allowed_channels {}: a dealer must answer {CONTACT_CONSENT_REQUIRED}",
-                quoted(p),
-                Value::Array(list.clone())
-            ),
+            format!("{why}: a dealer must answer {CONTACT_CONSENT_REQUIRED}"),
         )];
     }
     let exchange = crate::transport::Exchange {
@@ -187,6 +174,24 @@ pub fn aap_clauses(entry: &ExampleEntry, value: &Value) -> Vec<Finding> {
             _ => None,
         })
         .collect()
+}
+
+/// Why an AAP request's follow-up channel is refused, if it is: `customer.preferred_contact`
+/// is not among `consent.allowed_channels`.
+fn channel_refusal(value: &Value) -> Option<String> {
+    let p = value
+        .pointer("/customer/preferred_contact")
+        .and_then(Value::as_str)?;
+    let list = value
+        .pointer("/consent/allowed_channels")
+        .and_then(Value::as_array)?;
+    (!list.iter().any(|c| c.as_str() == Some(p))).then(|| {
+        format!(
+            "preferred_contact {} is not in consent.allowed_channels {}",
+            quoted(p),
+            Value::Array(list.clone())
+        )
+    })
 }
 
 /// The AAP error code for consent missing, a wrong scope or a channel not allowed.
@@ -505,18 +510,15 @@ pub fn check_static(entry: &ExampleEntry, text: &str, now: DateTime<Utc>) -> Che
     // A clause the schema already named is not repeated.
     let by_schema: Vec<String> = findings.iter().map(|f| f.rule.clone()).collect();
     let beyond = aap_clauses(entry, &value);
-    let channel_refused = beyond
-        .iter()
-        .find(|f| f.rule.contains("CONSENT-CHANNEL"))
-        .map(|f| f.detail.clone());
     findings.extend(beyond.into_iter().filter(|f| !by_schema.contains(&f.rule)));
     let (dates, mut outcome, dated) = date_findings(entry, &value, now);
-    if let (Some(why), Outcome::Accept) = (channel_refused, &outcome) {
+    let refused = (entry.suite != Suite::Dmc12 && entry.kind == Kind::Request)
+        .then(|| channel_refusal(&value))
+        .flatten();
+    if let (Some(why), Outcome::Accept) = (refused, &outcome) {
         outcome = Outcome::Reject {
             code: CONTACT_CONSENT_REQUIRED,
-            why: why
-                .split_once(": a dealer")
-                .map_or(why.clone(), |(head, _)| head.to_string()),
+            why,
         };
     }
     findings.extend(dates);

@@ -352,20 +352,37 @@ enum Lead {
     General,
 }
 
+impl Lead {
+    /// Whether the defect of this skill's pair (`submit` for lead.submit, `general` for
+    /// lead.general) is injected.
+    fn has(self, app: &App, submit: Defect, general: Defect) -> bool {
+        app.has(match self {
+            Lead::Submit => submit,
+            Lead::General => general,
+        })
+    }
+}
+
 fn response_type(app: &App, lead: Lead) -> &'static str {
+    if lead.has(
+        app,
+        Defect::AapWrongResponseType,
+        Defect::AapGeneralWrongResponseType,
+    ) {
+        return "lead.response";
+    }
     match lead {
-        Lead::Submit if app.has(Defect::AapWrongResponseType) => "lead.response",
         Lead::Submit => "lead.submit.response",
-        Lead::General if app.has(Defect::AapGeneralWrongResponseType) => "lead.response",
         Lead::General => "lead.general.response",
     }
 }
 
 fn dealer(app: &App, lead: Lead) -> Value {
-    let local = match lead {
-        Lead::Submit => app.has(Defect::AapDealerPhoneLocal),
-        Lead::General => app.has(Defect::AapGeneralDealerPhoneLocal),
-    };
+    let local = lead.has(
+        app,
+        Defect::AapDealerPhoneLocal,
+        Defect::AapGeneralDealerPhoneLocal,
+    );
     let phone = if local {
         DEALER_PHONE_LOCAL
     } else {
@@ -659,10 +676,7 @@ fn vehicle_key(v: Option<&Vehicle>, found: Option<&AapVehicle>) -> String {
 /// A fresh lead id: `lead_<uuid simple>`, or with `aap-lead-id-reused` a per-binding counter
 /// that hands out every number twice.
 fn new_lead_id(app: &App, via: Via, lead: Lead) -> String {
-    let reused = match lead {
-        Lead::Submit => app.has(Defect::AapLeadIdReused),
-        Lead::General => app.has(Defect::AapGeneralLeadIdReused),
-    };
+    let reused = lead.has(app, Defect::AapLeadIdReused, Defect::AapGeneralLeadIdReused);
     if reused {
         let counter = &app.aap.counters[match via {
             Via::JsonRpc => 0,
@@ -686,11 +700,11 @@ fn off_by_one() -> OpError {
 /// The start of the duplicate window; with a `*-no-duplicate-detection` defect it lies in the
 /// future, so no earlier lead ever matches.
 fn duplicate_window_start(app: &App, lead: Lead, now: DateTime<Utc>) -> DateTime<Utc> {
-    let blind = match lead {
-        Lead::Submit => app.has(Defect::AapNoDuplicateDetection),
-        Lead::General => app.has(Defect::AapGeneralNoDuplicateDetection),
-    };
-    if blind {
+    if lead.has(
+        app,
+        Defect::AapNoDuplicateDetection,
+        Defect::AapGeneralNoDuplicateDetection,
+    ) {
         now + Duration::days(1)
     } else {
         now - Duration::hours(DUPLICATE_WINDOW_HOURS)
@@ -701,10 +715,11 @@ fn duplicate_window_start(app: &App, lead: Lead, now: DateTime<Utc>) -> DateTime
 /// carries no lead_id.
 fn accepted_data(app: &App, lead: Lead, lead_id: &str, status: &str) -> Value {
     let drop_id = status == "duplicate"
-        && match lead {
-            Lead::Submit => app.has(Defect::AapDuplicateWithoutLeadId),
-            Lead::General => app.has(Defect::AapGeneralDuplicateWithoutLeadId),
-        };
+        && lead.has(
+            app,
+            Defect::AapDuplicateWithoutLeadId,
+            Defect::AapGeneralDuplicateWithoutLeadId,
+        );
     if drop_id {
         json!({"status": status})
     } else {
@@ -1068,12 +1083,11 @@ async fn lead_general(app: &App, caller: &Caller, via: Via, data: Value) -> Valu
         );
     }
     let has_customer = data.get("customer").is_some();
-    if app.has(Defect::AapGeneralMessageLimitOffByOne)
-        && data
-            .get("message")
-            .and_then(Value::as_str)
-            .is_some_and(|m| m.chars().count() == 4000)
-    {
+    let message_len = data
+        .get("message")
+        .and_then(Value::as_str)
+        .map(|m| m.chars().count());
+    if app.has(Defect::AapGeneralMessageLimitOffByOne) && message_len == Some(4000) {
         return rejected(app, lead, &off_by_one());
     }
     if !has_customer && app.has(Defect::AapGeneralAnonymousRefused) {
@@ -1087,11 +1101,8 @@ async fn lead_general(app: &App, caller: &Caller, via: Via, data: Value) -> Valu
             ),
         );
     }
-    let unbounded_ok = app.has(Defect::AapGeneralMessageUnbounded)
-        && data
-            .get("message")
-            .and_then(Value::as_str)
-            .is_some_and(|m| m.chars().count() <= 8000);
+    let unbounded_ok =
+        app.has(Defect::AapGeneralMessageUnbounded) && message_len.is_some_and(|n| n <= 8000);
     let skip = |at: &str, kind: &ValidationErrorKind| -> bool {
         let consent_rule =
             (at.is_empty() && has_customer && required_member(kind) == Some("consent"))

@@ -473,6 +473,32 @@ pub(crate) struct Discovery {
     pub missing: Vec<(Binding, String)>,
 }
 
+impl Discovery {
+    /// The operations the agent card advertises, for an A2A binding. MCP's come from
+    /// tools/list, which `run_binding` reads.
+    fn advertised(&self, binding: Binding) -> Vec<String> {
+        match (binding, &self.card) {
+            (Binding::Mcp, _) | (_, None) => vec![],
+            (_, Some(c)) => c.skills.clone(),
+        }
+    }
+}
+
+/// The tool names of a tools/list answer.
+fn tool_names(ex: &Exchange) -> Vec<String> {
+    match &ex.reply {
+        Reply::Op { object, .. } => object
+            .get("tools")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|t| t.get("name").and_then(Value::as_str))
+            .map(str::to_string)
+            .collect(),
+        _ => vec![],
+    }
+}
+
 /// Read the agent card and probe MCP. Unreachable targets and cards that are not JSON end the
 /// run (exit 3); a binding the target does not offer is reported NOT_TESTED.
 pub(crate) async fn discover(
@@ -594,22 +620,7 @@ pub(crate) async fn discover(
                 ledger.stats.exchanges += 1;
                 let names = match client.as_mcp() {
                     Some(m) => match m.list_tools(Some(&a)).await {
-                        Ok(ex) => match &ex.reply {
-                            Reply::Op { object, .. } => object
-                                .get("tools")
-                                .and_then(Value::as_array)
-                                .map(|ts| {
-                                    ts.iter()
-                                        .filter_map(|t| {
-                                            t.get("name")
-                                                .and_then(Value::as_str)
-                                                .map(str::to_string)
-                                        })
-                                        .collect()
-                                })
-                                .unwrap_or_default(),
-                            _ => vec![],
-                        },
+                        Ok(ex) => tool_names(&ex),
                         Err(_) => vec![],
                     },
                     None => vec![],
@@ -702,11 +713,7 @@ pub(super) async fn run_suite(
             next_vin: 0,
             source: CaseSource::new(opts.seed ^ (*binding as u64).wrapping_mul(0x9e37_79b9)),
             salt: salt_src.salt(),
-            // MCP's advertised tools come from tools/list (run_binding).
-            card_skills: match (*binding, disc.card.as_ref()) {
-                (Binding::Mcp, _) | (_, None) => vec![],
-                (_, Some(c)) => c.skills.clone(),
-            },
+            card_skills: disc.advertised(*binding),
             fixture_error: None,
         };
         run_binding(&mut s, target, ledger).await?;
@@ -740,10 +747,7 @@ pub(super) async fn run_suite(
                     next_vin: 0,
                     source: CaseSource::new(opts.seed ^ 0xd15a_b1ed ^ (*binding as u64)),
                     salt: salt_src.salt(),
-                    card_skills: match (*binding, disc.card.as_ref()) {
-                        (Binding::Mcp, _) | (_, None) => vec![],
-                        (_, Some(c)) => c.skills.clone(),
-                    },
+                    card_skills: disc.advertised(*binding),
                     fixture_error: None,
                 };
                 crm_disabled(&mut s, ledger).await;
@@ -796,16 +800,7 @@ async fn run_binding(
                 match m.list_tools(Some(&a)).await {
                     Ok(ex) => {
                         // On MCP, what tools/list names is what the server advertises.
-                        if let Reply::Op { object, .. } = &ex.reply {
-                            s.card_skills = object
-                                .get("tools")
-                                .and_then(Value::as_array)
-                                .into_iter()
-                                .flatten()
-                                .filter_map(|t| t.get("name").and_then(Value::as_str))
-                                .map(str::to_string)
-                                .collect();
-                        }
+                        s.card_skills = tool_names(&ex);
                         ledger.push(bindings::judge_tools_list(
                             &ex,
                             tools::INITIATE_DEAL_HANDOFF,

@@ -39,15 +39,7 @@ pub(crate) fn override_a2a_urls(
             Binding::A2aRest => "HTTP+JSON",
             Binding::Mcp => continue,
         };
-        let resolved = if url.starts_with("http://") || url.starts_with("https://") {
-            url.clone()
-        } else {
-            format!(
-                "{}/{}",
-                base.trim_end_matches('/'),
-                url.trim_start_matches('/')
-            )
-        };
+        let resolved = target::endpoint_url(base, url);
         for (b, u, _) in card.interfaces.iter_mut() {
             if b.eq_ignore_ascii_case(pb) {
                 *u = resolved.clone();

@@ -16,6 +16,19 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::io::AsyncReadExt;
 
+/// An endpoint a profile names: an absolute http(s) URL as given, or a path under `base`.
+pub(crate) fn endpoint_url(base: &str, path_or_url: &str) -> String {
+    if path_or_url.starts_with("http://") || path_or_url.starts_with("https://") {
+        path_or_url.to_string()
+    } else {
+        format!(
+            "{}/{}",
+            base.trim_end_matches('/'),
+            path_or_url.trim_start_matches('/')
+        )
+    }
+}
+
 /// The bearer tokens the suites need (never written to a report or log).
 #[derive(Debug, Clone)]
 pub struct Tokens {
@@ -471,15 +484,7 @@ impl Target {
 
     /// The MCP endpoint URL.
     pub fn mcp_url(&self) -> Option<String> {
-        if self.mcp_path.starts_with("http://") || self.mcp_path.starts_with("https://") {
-            Some(self.mcp_path.clone())
-        } else {
-            Some(format!(
-                "{}/{}",
-                self.base_url,
-                self.mcp_path.trim_start_matches('/')
-            ))
-        }
+        Some(endpoint_url(&self.base_url, &self.mcp_path))
     }
 
     /// The server's own CRM timeout, when known.

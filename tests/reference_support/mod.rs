@@ -259,6 +259,29 @@ impl Client {
         self.send(reqwest::Method::POST, path, headers, body).await
     }
 
+    /// POST raw bytes to an A2A path as an A2A 1.0 client with `token`.
+    pub async fn post_a2a(&self, path: &str, token: &str, body: Vec<u8>) -> Reply {
+        let auth = format!("Bearer {token}");
+        let headers = [
+            ("content-type", "application/json"),
+            ("authorization", auth.as_str()),
+            ("a2a-version", "1.0"),
+        ];
+        self.post(path, &headers, body).await
+    }
+
+    /// MCP initialize (no session yet).
+    pub async fn mcp_initialize(&self, token: Option<&str>) -> Reply {
+        self.mcp_raw(
+            token,
+            None,
+            &json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+                "protocolVersion": "2025-11-25", "capabilities": {},
+                "clientInfo": {"name": "reference-tests", "version": "0"}}}),
+        )
+        .await
+    }
+
     pub async fn send(
         &self,
         method: reqwest::Method,
@@ -353,15 +376,7 @@ impl Client {
 
     /// initialize + notifications/initialized; the session id, or the refusing reply.
     pub async fn try_mcp_session(&self, token: Option<&str>) -> Result<String, Reply> {
-        let init = self
-            .mcp_raw(
-                token,
-                None,
-                &json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
-                    "protocolVersion": "2025-11-25", "capabilities": {},
-                    "clientInfo": {"name": "reference-tests", "version": "0"}}}),
-            )
-            .await;
+        let init = self.mcp_initialize(token).await;
         if init.status != 200 {
             return Err(init);
         }
