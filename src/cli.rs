@@ -65,6 +65,10 @@ pub struct RunArgs {
     /// Inject this defect into the embedded reference (see `serve-reference --list-defects`).
     #[arg(long)]
     pub defect: Option<Defect>,
+    /// Have the embedded reference take this alternative reading of the seeds (see
+    /// `serve-reference --list-variants`).
+    #[arg(long, conflicts_with = "defect")]
+    pub variant: Option<crate::reference::Variant>,
     /// Transports to test (default: all the target offers): a2a-jsonrpc, a2a-rest, mcp.
     #[arg(long, value_delimiter = ',', value_parser = parse_binding)]
     pub transport: Option<Vec<Binding>>,
@@ -147,6 +151,11 @@ impl RunArgs {
                 "--defect applies to the embedded reference only".into(),
             ));
         }
+        if self.variant.is_some() && !matches!(opts.target, crate::run::TargetSpec::Embedded) {
+            return Err(TckError::Config(
+                "--variant applies to the embedded reference only".into(),
+            ));
+        }
         let opts = RunOptions {
             seed: self.seed,
             cases: self.cases,
@@ -154,6 +163,7 @@ impl RunArgs {
             clause_filter: self.clause.clone(),
             out_dir: Some(self.out.clone()),
             defect: self.defect,
+            variant: self.variant,
             mcp_sse: self.mcp_sse,
             call_timeout: self
                 .timeout

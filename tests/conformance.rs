@@ -1,5 +1,6 @@
 //! `cargo test --test conformance`: the DMC-12 suite against the embedded reference, one
-//! libtest trial per clause × transport (FAIL and ERROR fail the trial, NOT_TESTED is ignored).
+//! libtest trial per clause × transport (FAIL and ERROR fail the trial, NOT_TESTED and NOT_APPLICABLE are ignored). A run
+//! that yields no trial at all fails: a conformance binary that tests nothing is never green.
 
 use dealer_tck::report::Verdict;
 use dealer_tck::run::{RunOptions, run};
@@ -34,9 +35,11 @@ fn main() {
                 .map(|d| format!("{} [{}]: {}", d.case, d.check, d.detail))
                 .collect::<Vec<_>>()
                 .join("\n");
-            let ignored = verdict == Verdict::NotTested;
+            let ignored = matches!(verdict, Verdict::NotTested | Verdict::NotApplicable);
             Trial::test(name, move || match verdict {
-                Verdict::Pass | Verdict::Warn | Verdict::NotTested => Ok(()),
+                Verdict::Pass | Verdict::Warn | Verdict::NotTested | Verdict::NotApplicable => {
+                    Ok(())
+                }
                 Verdict::Fail | Verdict::Error => {
                     Err(Failed::from(format!("{}: {detail}", verdict.as_str())))
                 }
@@ -44,5 +47,9 @@ fn main() {
             .with_ignored_flag(ignored)
         })
         .collect();
+    if trials.is_empty() {
+        eprintln!("the conformance run judged no clause: zero trials is a failure");
+        std::process::exit(101);
+    }
     libtest_mimic::run(&args, trials).exit();
 }

@@ -117,7 +117,7 @@ fn catch(l: &Listed, level: Level) -> Result<(), String> {
         .collect();
     let not_passing: Vec<String> = results
         .iter()
-        .filter(|r| r["verdict"] != "PASS")
+        .filter(|r| r["verdict"] != "PASS" && r["verdict"] != "NOT_APPLICABLE")
         .map(|r| format!("{}[{}]={}", r["clause"], r["transport"], r["verdict"]))
         .collect();
     let (want_verdict, want_exit, want_conformant) = match level {
@@ -129,7 +129,11 @@ fn catch(l: &Listed, level: Level) -> Result<(), String> {
         .any(|r| r["clause"] == l.clause.as_str() && r["verdict"] == want_verdict);
     let others: BTreeSet<&str> = results
         .iter()
-        .filter(|r| r["verdict"] != "PASS" && r["clause"] != l.clause.as_str())
+        .filter(|r| {
+            r["verdict"] != "PASS"
+                && r["verdict"] != "NOT_APPLICABLE"
+                && r["clause"] != l.clause.as_str()
+        })
         .filter_map(|r| r["clause"].as_str())
         .collect();
     let exact = !aap || others.is_empty();

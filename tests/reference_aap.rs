@@ -1652,25 +1652,18 @@ const CONTRACT: &[(&str, &str)] = &[
     ("aap-channel-not-checked", "AAP02-CONSENT-CHANNEL-001"),
     ("aap-condition-as-validation", "AAP02-CONDITION-001"),
     ("aap-tradein-condition-accepted", "AAP02-CONDITION-002"),
-    ("aap-unknown-condition-invalid", "AAP02-CONDITION-003"),
     (
         "aap-vehicle-checked-without-test-drive",
         "AAP02-VEHICLE-NOTESTDRIVE-001",
     ),
     ("aap-unknown-vehicle-accepted", "AAP02-VEHICLE-NOTFOUND-001"),
     ("aap-sold-vehicle-accepted", "AAP02-VEHICLE-UNAVAILABLE-001"),
-    (
-        "aap-appointment-failure-rejects-lead",
-        "AAP02-APPT-UNAVAILABLE-001",
-    ),
     ("aap-confirmed-without-time", "AAP02-APPT-CONFIRMED-001"),
     ("aap-proposed-without-times", "AAP02-APPT-PROPOSED-001"),
     ("aap-appointment-always-present", "AAP02-APPT-ABSENT-001"),
     ("aap-wrong-response-type", "AAP02-TYPE-001"),
-    ("aap-dealer-phone-local", "AAP02-DEALER-PHONE-001"),
     ("aap-lead-id-reused", "AAP02-LEADID-001"),
     ("aap-adf-phone-before-email", "AAP02-ADF-001"),
-    ("aap-adf-no-test-drive-interest", "AAP02-ADF-002"),
     ("aap-message-unbounded", "AAP02-REQ-001"),
     ("aap-multi-vehicle-accepted", "AAP02-ONEVEHICLE-001"),
     ("aap-general-no-consent-accepted", "AAPD-CONSENT-001"),
@@ -1696,6 +1689,19 @@ const CONTRACT: &[(&str, &str)] = &[
     ("aap-general-no-duplicate-detection", "AAPD-DUPLICATE-001"),
     ("aap-message-limit-off-by-one", "AAP02-ACCEPT-001"),
     ("aap-general-message-limit-off-by-one", "AAPD-ACCEPT-001"),
+    ("aap-unknown-condition-accepted", "AAP02-CONDITION-003"),
+    ("aap-adf-drops-trade-in", "AAP02-ADF-002"),
+    ("aap-dealer-phone-number", "AAP02-DEALER-PHONE-001"),
+    ("aap-tradein-year-optional", "AAP02-REQ-001"),
+    ("aap-channel-vocabulary-open", "AAP02-REQ-001"),
+    ("aap-appointment-status-booked", "AAP02-STATUS-001"),
+    ("aap-general-type-optional", "AAPD-REQ-001"),
+    (
+        "aap-general-consent-without-customer-accepted",
+        "AAPD-REQ-001",
+    ),
+    ("aap-general-first-name-optional", "AAPD-CUSTOMER-001"),
+    ("aap-general-duplicate-new-lead-id", "AAPD-LEADID-001"),
 ];
 
 /// A lead.submit answer as `status/appointment status/code`.
@@ -1783,7 +1789,7 @@ async fn probe(d: Defect, active: Option<Defect>, crm: &Arc<CrmMock>) -> (String
                 json!({"year": 2020, "make": "VW", "model": "Passat", "condition": "used"});
             (outcome(&env, sub, &r).await, rejected("INVALID_CONDITION"))
         }
-        AapUnknownConditionInvalid => {
+        AapUnknownConditionAccepted => {
             let mut voi = crv();
             voi["condition"] = json!("mint");
             (
@@ -1813,19 +1819,6 @@ async fn probe(d: Defect, active: Option<Defect>, crm: &Arc<CrmMock>) -> (String
             .await,
             rejected("VEHICLE_UNAVAILABLE"),
         ),
-        AapAppointmentFailureRejectsLead => {
-            let past = text(Utc::now() - Duration::days(2));
-            let r = env
-                .submit(
-                    Via::JsonRpc,
-                    &p.submit_appointment(Some(crv()), "test_drive", &past),
-                )
-                .await;
-            (
-                appointment_outcome(&r),
-                "received/rejected/APPOINTMENT_TIME_UNAVAILABLE".into(),
-            )
-        }
         AapConfirmedWithoutTime => {
             let r = env
                 .submit(
@@ -1868,7 +1861,7 @@ async fn probe(d: Defect, active: Option<Defect>, crm: &Arc<CrmMock>) -> (String
             let r = env.submit(Via::JsonRpc, &p.submit()).await;
             (r["type"].to_string(), "\"lead.submit.response\"".into())
         }
-        AapDealerPhoneLocal => {
+        AapDealerPhoneNumber => {
             let r = env.submit(Via::JsonRpc, &p.submit()).await;
             (
                 r["data"]["dealer"]["phone"].to_string(),
@@ -1895,20 +1888,17 @@ async fn probe(d: Defect, active: Option<Defect>, crm: &Arc<CrmMock>) -> (String
             let valid = posts.first().is_some_and(|x| adf_valid(&x.body));
             (format!("ADF valid: {valid}"), "ADF valid: true".into())
         }
-        AapAdfNoTestDriveInterest => {
+        AapAdfDropsTradeIn => {
             let mark = env.crm_mark().await;
-            env.submit(
-                Via::JsonRpc,
-                &p.submit_appointment(Some(crv()), "test_drive", &at),
-            )
-            .await;
+            let mut r = p.submit();
+            r["trade_in"] =
+                json!({"year": 2020, "make": "Volkswagen", "model": "Passat", "condition": "good"});
+            env.submit(Via::JsonRpc, &r).await;
             let posts = env.crm_since(mark).await;
-            let td = posts
-                .first()
-                .is_some_and(|x| x.body.contains("<vehicle interest=\"test-drive\""));
+            let carried = posts.first().is_some_and(|x| x.body.contains("Passat"));
             (
-                format!("test-drive interest: {td}"),
-                "test-drive interest: true".into(),
+                format!("trade-in in the ADF: {carried}"),
+                "trade-in in the ADF: true".into(),
             )
         }
         AapMessageUnbounded => {
@@ -2023,6 +2013,59 @@ async fn probe(d: Defect, active: Option<Defect>, crm: &Arc<CrmMock>) -> (String
             let posts = env.crm_since(mark).await;
             let valid = posts.first().is_some_and(|x| adf_valid(&x.body));
             (format!("ADF valid: {valid}"), "ADF valid: true".into())
+        }
+        AapTradeinYearOptional => {
+            let mut r = p.submit();
+            r["trade_in"] = json!({"make": "Volkswagen", "model": "Passat"});
+            (outcome(&env, sub, &r).await, rejected("VALIDATION_ERROR"))
+        }
+        AapChannelVocabularyOpen => {
+            let mut r = p.submit();
+            r["consent"]["allowed_channels"] = json!(["email", "fax"]);
+            (outcome(&env, sub, &r).await, rejected("VALIDATION_ERROR"))
+        }
+        AapAppointmentStatusBooked => {
+            let r = env
+                .submit(
+                    Via::JsonRpc,
+                    &p.submit_appointment(Some(crv()), "test_drive", &at),
+                )
+                .await;
+            (
+                r["data"]["appointment"]["status"].to_string(),
+                "\"confirmed\"".into(),
+            )
+        }
+        AapGeneralTypeOptional => {
+            let mut r = p.general("q");
+            r.as_object_mut().expect("object").remove("type");
+            (outcome(&env, gen_, &r).await, rejected("VALIDATION_ERROR"))
+        }
+        AapGeneralConsentWithoutCustomerAccepted => {
+            let mut r = p.general("q");
+            r.as_object_mut().expect("object").remove("customer");
+            (outcome(&env, gen_, &r).await, rejected("VALIDATION_ERROR"))
+        }
+        AapGeneralFirstNameOptional => {
+            let mut r = p.general("q");
+            r["customer"]
+                .as_object_mut()
+                .expect("customer")
+                .remove("first_name");
+            (outcome(&env, gen_, &r).await, rejected("VALIDATION_ERROR"))
+        }
+        AapGeneralDuplicateNewLeadId => {
+            let r = p.general("the same question twice");
+            let a = env.send(Via::JsonRpc, gen_, &r).await;
+            let b = env.send(Via::JsonRpc, gen_, &r).await;
+            (
+                format!(
+                    "{} with the same id: {}",
+                    status(&b),
+                    a["data"]["lead_id"] == b["data"]["lead_id"]
+                ),
+                "duplicate with the same id: true".into(),
+            )
         }
         other => panic!("{other} is not an AAP defect"),
     };

@@ -6,7 +6,9 @@
 //! ADF documents the CRM mock received.
 
 use super::{CodeRules, Evaluation, Outcome};
-use crate::generate::aap::{APPOINTMENT_TIME_UNAVAILABLE, AapSuite, Role, TimeFixture};
+use crate::generate::aap::{
+    APPOINTMENT_TIME_UNAVAILABLE, AapSuite, INVALID_CONDITION, Role, TimeFixture,
+};
 use crate::observe::adf::{self, AdfLead};
 use crate::observe::crm::CrmRequest;
 use crate::transport::{Binding, Exchange, Reply};
@@ -147,7 +149,7 @@ pub fn is_e164(s: &str) -> bool {
 /// The rules every answer is held to: the response type, data.status and lead_id, the
 /// dealer phone, and (v0.2) the appointment's fields and its absence when none was requested.
 /// Only answers that carry a result object are judged here.
-pub fn judge_response(obs: &AapObs<'_>) -> Vec<Evaluation> {
+pub fn judge_response(obs: &AapObs<'_>, rules: &CodeRules) -> Vec<Evaluation> {
     let mut out = Out::new(obs);
     let Some(object) = result_object(obs.exchange) else {
         return out.evals;
@@ -186,9 +188,28 @@ pub fn judge_response(obs: &AapObs<'_>) -> Vec<Evaluation> {
         ));
     }
     out.verdict(Role::Status, f);
-    // Dealer phone, when given.
+    // Dealer phone, when given (lead.submit: only when the profile asks for E.164).
+    let dealer_phone = object
+        .pointer("/data/dealer/phone")
+        .filter(|p| !p.is_null());
+    if dealer_phone.is_none() {
+        out.push(
+            Role::DealerPhone,
+            Outcome::NotApplicable("no data.dealer.phone in this answer (it is optional)".into()),
+        );
+    }
     if let Some(dealer) = object.pointer("/data/dealer").filter(|d| !d.is_null()) {
         match dealer.get("phone") {
+            Some(Value::String(p))
+                if obs.suite == AapSuite::V02 && !rules.submit_dealer_phone_e164 && !is_e164(p) =>
+            {
+                out.push(
+                    Role::DealerPhone,
+                    Outcome::NotApplicable(
+                        "seed 002 gives data.dealer.phone no format; `[aap] submit_dealer_phone_e164 = true` asserts E.164".into(),
+                    ),
+                )
+            }
             None | Some(Value::Null) => {}
             Some(Value::String(p)) if is_e164(p) => out.verdict(Role::DealerPhone, vec![]),
             Some(Value::String(p)) => out.verdict(
@@ -203,6 +224,20 @@ pub fn judge_response(obs: &AapObs<'_>) -> Vec<Evaluation> {
     }
     if obs.suite == AapSuite::V02 {
         let appointment = object.pointer("/data/appointment").filter(|a| !a.is_null());
+        // data.appointment.status, when present, is one of the four (seed 002 field table).
+        if let Some(a) = appointment {
+            let st = a.get("status");
+            out.verdict(
+                Role::Status,
+                match st.and_then(Value::as_str) {
+                    Some("requested" | "proposed" | "confirmed" | "rejected") => vec![],
+                    _ => vec![format!(
+                        "data.appointment.status is {} (expected requested, proposed, confirmed or rejected)",
+                        st.map(Value::to_string).unwrap_or("absent".into())
+                    )],
+                },
+            );
+        }
         // Absent when none was requested.
         if obs.request.get("appointment").is_none() && object.get("data").is_some() {
             out.verdict(
@@ -311,16 +346,39 @@ pub fn judge_rejected(
     let mut out = Out::new(obs);
     let ex = obs.exchange;
     let found = rules.find(ex);
+    // A condition word in neither vocabulary: VALIDATION_ERROR or INVALID_CONDITION (seed 002
+    // names INVALID_CONDITION only across the vocabularies; BINDINGS.md §2 accepts both).
+    // `A|B`: the seeds name no code and either is reasonable.
+    let code_ok = |c: &str| {
+        code.split('|').any(|k| rules.matches(k, c))
+            || (role == Role::ConditionNeither && c == INVALID_CONDITION)
+    };
+    // The vehicle codes: seed 002 names only the code, so the lead may be rejected or kept
+    // received (with a lead_id) unless the profile chose.
+    let keeps = matches!(role, Role::VehicleNotFound | Role::VehicleUnavailable)
+        && rules.vehicle_failure_keeps_lead != Some(false);
+    let must_keep = keeps && rules.vehicle_failure_keeps_lead == Some(true);
     let outcome = match (&found, &ex.reply) {
-        (Some(f), Reply::Op { .. }) if rules.matches(code, &f.code) => match lead_status(ex) {
-            Some("rejected") => Outcome::Pass,
+        (Some(f), Reply::Op { .. }) if code_ok(&f.code) => match lead_status(ex) {
+            Some("rejected") if !must_keep => Outcome::Pass,
+            Some("received") if keeps && lead_id(ex).is_some() => Outcome::Pass,
+            Some("received") if keeps => Outcome::Fail(format!(
+                "error code {} with the lead received but without a lead_id",
+                f.code
+            )),
             other => Outcome::Fail(format!(
-                "error code {} but data.status is {} (expected \"rejected\")",
+                "error code {} but data.status is {} (expected {})",
                 f.code,
-                other.map(|s| format!("{s:?}")).unwrap_or("absent".into())
+                other.map(|s| format!("{s:?}")).unwrap_or("absent".into()),
+                match (keeps, must_keep) {
+                    (true, true) =>
+                        "\"received\" with a lead_id: `[aap] vehicle_failure_keeps_lead = true`",
+                    (true, false) => "\"rejected\", or \"received\" with a lead_id",
+                    _ => "\"rejected\"",
+                }
             )),
         },
-        (Some(f), _) if rules.matches(code, &f.code) => Outcome::Pass,
+        (Some(f), _) if code_ok(&f.code) => Outcome::Pass,
         (_, Reply::Unparseable { reason }) => {
             Outcome::Error(format!("unparseable reply: {reason}"))
         }
@@ -354,8 +412,8 @@ pub fn judge_appointment(
             let mut out = Out::new(obs);
             out.push(
                 role,
-                Outcome::NotTested(format!(
-                    "the {} fixture time was answered with appointment status {} (not {want})",
+                Outcome::NotApplicable(format!(
+                    "the {} fixture time was answered with appointment status {} (not {want}); the dealer chooses which statuses it uses",
                     if fixture == TimeFixture::Confirmable {
                         "confirmable"
                     } else {
@@ -386,7 +444,7 @@ pub fn judge_appointment(
     }
     let appt = result_object(ex).and_then(|o| o.pointer("/data/appointment/status"));
     match lead_status(ex) {
-        Some("received") => {
+        Some("received") if rules.appointment_failure_keeps_lead != Some(false) => {
             if lead_id(ex).is_none() {
                 f.push("the lead is received but has no lead_id".into());
             }
@@ -397,8 +455,8 @@ pub fn judge_appointment(
                 ));
             }
         }
-        // Seed 002: the lead only "may" still be received; the profile can accept this.
-        Some("rejected") if !rules.appointment_failure_keeps_lead => {
+        // Seed 002: the lead only "may" still be received; the profile can require either.
+        Some("rejected") if rules.appointment_failure_keeps_lead != Some(true) => {
             if let Some(a) = appt.filter(|a| a.as_str() != Some("rejected")) {
                 f.push(format!(
                     "the lead is rejected but data.appointment.status is {a} (expected \"rejected\" or absent)"
@@ -406,13 +464,47 @@ pub fn judge_appointment(
             }
         }
         other => f.push(format!(
-            "the lead itself must still be received (BINDINGS.md §2; `[aap] \
-             appointment_failure_keeps_lead = false` also accepts a rejected lead); data.status is {}",
-            other.map(|s| format!("{s:?}")).unwrap_or("absent".into())
+            "data.status is {} (expected {})",
+            other.map(|s| format!("{s:?}")).unwrap_or("absent".into()),
+            match rules.appointment_failure_keeps_lead {
+                Some(true) => "\"received\": `[aap] appointment_failure_keeps_lead = true`",
+                Some(false) => "\"rejected\": `[aap] appointment_failure_keeps_lead = false`",
+                None => "\"received\" or \"rejected\"",
+            }
         )),
     }
     out.verdict(Role::ApptUnavailable, f);
     out.evals
+}
+
+/// lead.general's `data.lead_id` is a "Stable identifier the dealer assigned to this lead"
+/// (seed 003): a `duplicate` answer names the lead it duplicates, so its lead_id is the first
+/// submission's. None when the clause does not apply (v0.2, or no duplicate).
+pub fn judge_duplicate_id(
+    suite: AapSuite,
+    binding: Binding,
+    case: &str,
+    first: &Exchange,
+    second: &Exchange,
+) -> Option<Evaluation> {
+    if suite != AapSuite::Draft || lead_status(second) != Some("duplicate") {
+        return None;
+    }
+    let (a, b) = (lead_id(first)?, lead_id(second)?);
+    // The lead-id clause is judged across every binding (a target-wide column).
+    Some(Evaluation::new(
+        suite.clause(Role::LeadId)?,
+        check_id(Role::LeadId),
+        None,
+        &format!("{case} ({binding})"),
+        if a == b {
+            Outcome::Pass
+        } else {
+            Outcome::Fail(
+                "the duplicate answer carries another lead_id than the lead it duplicates (seed 003: a stable identifier)".into(),
+            )
+        },
+    ))
 }
 
 /// A valid lead submitted twice in a row: the second answer SHOULD be `duplicate`.
@@ -505,6 +597,9 @@ pub struct CrmExpect<'a> {
     pub store_id: &'a str,
     /// Expected bearer token (never printed; empty: any Bearer credential).
     pub token: &'a str,
+    /// Whether the profile expects received leads to be forwarded (`[aap] forwards_leads`);
+    /// no seed requires it, so by default a lead that is not forwarded is NOT_APPLICABLE.
+    pub forwarding_required: bool,
 }
 
 /// One CRM request with its parsed ADF.
@@ -645,10 +740,16 @@ pub fn judge_adf_received(
         evals: vec![],
     };
     if docs.is_empty() {
-        out.verdict(
-            Role::Adf,
-            vec!["the lead was received but no ADF document for it reached the CRM".into()],
-        );
+        if crm.forwarding_required {
+            out.verdict(
+                Role::Adf,
+                vec!["the lead was received but no ADF document for it reached the CRM (the profile's `[aap] forwards_leads = true` expects one)".into()],
+            );
+        } else {
+            let why = "the lead was received and not forwarded to the CRM: no seed requires forwarding (\"ADF compatible: yes\" describes the format); `[aap] forwards_leads = true` asserts it";
+            out.push(Role::Adf, Outcome::NotApplicable(why.into()));
+            out.push(Role::AdfMapping, Outcome::NotApplicable(why.into()));
+        }
         return out.evals;
     }
     let mut f = vec![];
@@ -707,7 +808,7 @@ pub fn judge_adf_received(
         (AapSuite::V02, lead) => {
             out.verdict(Role::Adf, f);
             if let Some(lead) = lead {
-                let m = mapping_failures(request, lead, &doc.request.body);
+                let m = mapping_failures(request, lead);
                 out.verdict(Role::AdfMapping, m);
             }
         }
@@ -745,122 +846,49 @@ fn contact_failures(
     f
 }
 
-fn mapping_failures(request: &Value, lead: &AdfLead, xml: &str) -> Vec<String> {
-    let mut f = vec![];
+/// What a forwarded v0.2 lead must carry: the customer's name, email and phone, and the
+/// vehicles of the request. Seed 002 gives no field-by-field mapping (its "ADF mapping" page is
+/// not in the seeds), so where the names, the message, the appointment and the interest words
+/// go is the dealer's choice and is not judged.
+fn mapping_failures(request: &Value, lead: &AdfLead) -> Vec<String> {
     let s = |p: &str| request.pointer(p).and_then(Value::as_str);
-    // Names by part.
-    let parts = contact_name_parts(xml);
-    for (part, field) in [
-        ("first", "/customer/first_name"),
-        ("last", "/customer/last_name"),
-    ] {
-        if let Some(want) = s(field) {
-            let ok = parts
-                .iter()
-                .any(|(p, t)| p.as_deref() == Some(part) && norm(t) == norm(want));
-            if !ok {
-                f.push(format!(
-                    "no <name part=\"{part}\"> equal to customer.{}",
-                    field.rsplit('/').next().unwrap_or(part)
-                ));
-            }
-        }
-    }
-    f.extend(contact_failures(
+    let mut f = contact_failures(
         lead,
-        None,
-        None,
+        s("/customer/first_name"),
+        s("/customer/last_name"),
         s("/customer/email"),
         s("/customer/phone"),
-    ));
-    // Vehicle of interest.
-    let test_drive = s("/appointment/appointment_type") == Some("test_drive");
-    if let Some(voi) = request.get("vehicle_of_interest").filter(|v| v.is_object()) {
-        let ymm = match (
-            voi.get("year"),
-            voi.get("make").and_then(Value::as_str),
-            voi.get("model").and_then(Value::as_str),
-        ) {
-            (Some(y), Some(mk), Some(md)) => Some((y.to_string(), mk, md)),
-            _ => None,
-        };
-        let candidates: Vec<&adf::AdfVehicle> = lead
-            .vehicles
-            .iter()
-            .filter(|v| v.interest != "trade-in")
-            .filter(|v| match &ymm {
-                Some((y, mk, md)) => {
-                    v.year.trim() == y && v.make.trim() == mk.trim() && v.model.trim() == md.trim()
-                }
-                // Without year+make+model the vehicle is recognised by its VIN, if at all (a
-                // vehicle the dealer could not complete may be left out of the lead).
-                None => voi.get("vin").and_then(Value::as_str).is_some_and(|vin| {
-                    v.vin
-                        .as_deref()
-                        .is_some_and(|x| x.trim().eq_ignore_ascii_case(vin.trim()))
-                }),
-            })
-            .collect();
-        if ymm.is_some() && candidates.is_empty() {
-            f.push("no ADF vehicle with the vehicle of interest's year, make and model".into());
-        }
-        if test_drive
-            && !candidates.is_empty()
-            && !candidates.iter().any(|v| v.interest == "test-drive")
-        {
-            f.push(
-                "a test drive was requested but no ADF vehicle has interest=\"test-drive\"".into(),
-            );
-        }
-        if ymm.is_some()
-            && let Some(c) = voi.get("condition").and_then(Value::as_str)
-        {
-            let want = if c == "new" { "new" } else { "used" };
-            if !candidates.iter().any(|v| v.status == want) {
-                f.push(format!(
-                    "the vehicle of interest ({c}) has no ADF vehicle with status=\"{want}\""
-                ));
-            }
-        }
+    );
+    let ymm = |v: &Value| match (
+        v.get("year"),
+        v.get("make").and_then(Value::as_str),
+        v.get("model").and_then(Value::as_str),
+    ) {
+        (Some(y), Some(mk), Some(md)) => Some((y.to_string(), mk.to_string(), md.to_string())),
+        _ => None,
+    };
+    let carries = |(y, mk, md): &(String, String, String)| {
+        lead.vehicles.iter().any(|v| {
+            v.year.trim() == y && v.make.trim() == mk.trim() && v.model.trim() == md.trim()
+        })
+    };
+    // Vehicle of interest (when the request names its year, make and model).
+    if let Some(want) = request
+        .get("vehicle_of_interest")
+        .filter(|v| v.is_object())
+        .and_then(ymm)
+        && !carries(&want)
+    {
+        f.push("no ADF vehicle with the vehicle of interest's year, make and model".into());
     }
     // Trade-in.
-    if let Some(t) = request.get("trade_in").filter(|v| v.is_object())
-        && let (Some(y), Some(mk), Some(md)) = (
-            t.get("year"),
-            t.get("make").and_then(Value::as_str),
-            t.get("model").and_then(Value::as_str),
-        )
+    if let Some(want) = request
+        .get("trade_in")
+        .filter(|v| v.is_object())
+        .and_then(ymm)
+        && !carries(&want)
     {
-        let y = y.to_string();
-        let ok = lead.vehicles.iter().any(|v| {
-            v.interest == "trade-in"
-                && v.status == "used"
-                && v.year.trim() == y
-                && v.make.trim() == mk.trim()
-                && v.model.trim() == md.trim()
-        });
-        if !ok {
-            f.push("no ADF vehicle interest=\"trade-in\" status=\"used\" with the trade-in's year, make and model".into());
-        }
-    }
-    // Message and appointment.
-    let comments = lead.comments.as_deref().map(norm).unwrap_or_default();
-    if let Some(m) = s("/message").filter(|m| !m.trim().is_empty())
-        && !comments.contains(&norm(m))
-    {
-        f.push("customer/comments does not carry the message".into());
-    }
-    if request.get("appointment").is_some() {
-        let tf = lead
-            .timeframe
-            .as_deref()
-            .is_some_and(|t| !t.trim().is_empty());
-        if !tf && !comments.to_lowercase().contains("appointment") {
-            f.push(
-                "the requested appointment is in neither customer/timeframe nor customer/comments"
-                    .into(),
-            );
-        }
+        f.push("no ADF vehicle with the trade-in's year, make and model".into());
     }
     f
 }
@@ -885,6 +913,7 @@ pub fn judge_adf_rejected(
             ))
         },
     )
+    .negative_half()
 }
 
 #[cfg(test)]
@@ -993,13 +1022,15 @@ mod tests {
             "appointment": {"appointment_id": "a", "status": "confirmed", "confirmed_at": "2026-05-04T18:00:00Z"},
             "dealer": {"name": "D", "phone": "+18015550100"}}}),
         );
-        let ev = judge_response(&obs(AapSuite::V02, &req, &e));
+        let ev = judge_response(&obs(AapSuite::V02, &req, &e), &CodeRules::default());
         assert_eq!(
             outcomes(&ev),
             vec![
                 ("AAP02-TYPE-001".into(), "aap-response-type", true),
                 ("AAP02-STATUS-001".into(), "aap-response-status", true),
                 ("AAP02-DEALER-PHONE-001".into(), "aap-dealer-phone", true),
+                // The appointment's status is one of the four.
+                ("AAP02-STATUS-001".into(), "aap-response-status", true),
                 (
                     "AAP02-APPT-CONFIRMED-001".into(),
                     "aap-appointment-fields",
@@ -1026,7 +1057,7 @@ mod tests {
                 "AAP02-STATUS-001",
             ),
             (
-                json!({"type": "lead.submit.response", "data": {"lead_id": "l", "status": "received", "dealer": {"phone": "(801) 555-0100"}}}),
+                json!({"type": "lead.submit.response", "data": {"lead_id": "l", "status": "received", "dealer": {"phone": 18_015_550_100_u64}}}),
                 "AAP02-DEALER-PHONE-001",
             ),
             (
@@ -1036,7 +1067,7 @@ mod tests {
         ];
         for (answer, clause) in cases {
             let e = ex(answer);
-            let ev = judge_response(&obs(AapSuite::V02, &none, &e));
+            let ev = judge_response(&obs(AapSuite::V02, &none, &e), &CodeRules::default());
             assert_eq!(failed(&ev), vec![clause]);
         }
         let with = json!({"appointment": {"appointment_type": "sales"}});
@@ -1056,7 +1087,10 @@ mod tests {
                 json!({"type": "lead.submit.response", "data": {"lead_id": "l", "status": "received", "appointment": appt}}),
             );
             assert_eq!(
-                failed(&judge_response(&obs(AapSuite::V02, &with, &e))),
+                failed(&judge_response(
+                    &obs(AapSuite::V02, &with, &e),
+                    &CodeRules::default()
+                )),
                 vec![clause]
             );
         }
@@ -1065,7 +1099,13 @@ mod tests {
             json!({"type": "lead.general.response", "data": {"status": "rejected", "appointment": {"status": "x"}},
                           "error": {"code": "CONTACT_CONSENT_REQUIRED"}}),
         );
-        assert!(failed(&judge_response(&obs(AapSuite::Draft, &none, &e))).is_empty());
+        assert!(
+            failed(&judge_response(
+                &obs(AapSuite::Draft, &none, &e),
+                &CodeRules::default()
+            ))
+            .is_empty()
+        );
     }
 
     #[test]
@@ -1111,7 +1151,8 @@ mod tests {
             "VALIDATION_ERROR",
         );
         assert_eq!(failed(&ev), vec!["AAP02-REQ-001"]);
-        // The wrong vocabulary verdict is a failure of the neither-vocabulary clause.
+        // A word in neither vocabulary: INVALID_CONDITION is as good as VALIDATION_ERROR
+        // (BINDINGS.md §2), but another code is not.
         let invalid = ex(
             json!({"type": "lead.submit.response", "data": {"status": "rejected"},
                                 "error": {"code": "INVALID_CONDITION"}}),
@@ -1122,7 +1163,41 @@ mod tests {
             Role::ConditionNeither,
             "VALIDATION_ERROR",
         );
+        assert!(failed(&ev).is_empty(), "{ev:?}");
+        let other = ex(
+            json!({"type": "lead.submit.response", "data": {"status": "rejected"},
+                                "error": {"code": "CONTACT_CONSENT_REQUIRED"}}),
+        );
+        let ev = judge_rejected(
+            &obs(AapSuite::V02, &req, &other),
+            &rules,
+            Role::ConditionNeither,
+            "VALIDATION_ERROR",
+        );
         assert_eq!(failed(&ev), vec!["AAP02-CONDITION-003"]);
+        // The vehicle codes may keep the lead received (with a lead_id) unless the profile
+        // requires the rejection.
+        let kept = ex(
+            json!({"type": "lead.submit.response", "data": {"status": "received", "lead_id": "l"},
+                                "error": {"code": "VEHICLE_NOT_FOUND"}}),
+        );
+        let judge = |rules: &CodeRules| -> Vec<String> {
+            failed(&judge_rejected(
+                &obs(AapSuite::V02, &req, &kept),
+                rules,
+                Role::VehicleNotFound,
+                "VEHICLE_NOT_FOUND",
+            ))
+            .into_iter()
+            .map(str::to_string)
+            .collect()
+        };
+        assert!(judge(&rules).is_empty());
+        let strict = CodeRules {
+            vehicle_failure_keeps_lead: Some(false),
+            ..CodeRules::default()
+        };
+        assert_eq!(judge(&strict), vec!["AAP02-VEHICLE-NOTFOUND-001"]);
     }
 
     #[test]
@@ -1177,8 +1252,12 @@ mod tests {
     }
 
     #[test]
-    fn appointment_unavailable_keeps_the_lead() {
-        let rules = CodeRules::default();
+    fn appointment_unavailable_keeps_or_rejects_the_lead_as_the_profile_says() {
+        // `[aap] appointment_failure_keeps_lead = true` tightens the default.
+        let rules = CodeRules {
+            appointment_failure_keeps_lead: Some(true),
+            ..CodeRules::default()
+        };
         let req = json!({"appointment": {"appointment_type": "sales"}});
         let good = ex(
             json!({"type": "lead.submit.response", "data": {"status": "received", "lead_id": "l",
@@ -1207,12 +1286,9 @@ mod tests {
             TimeFixture::Unavailable,
         );
         assert_eq!(failed(&ev), vec!["AAP02-APPT-UNAVAILABLE-001"]);
-        // Seed 002's "may": with the BINDINGS.md choice turned off, the whole-lead rejection
-        // passes, but the code is still required.
-        let lenient = CodeRules {
-            appointment_failure_keeps_lead: false,
-            ..CodeRules::default()
-        };
+        // Seed 002's "may": by default the whole-lead rejection passes too, but the code is
+        // still required.
+        let lenient = CodeRules::default();
         let ev = judge_appointment(
             &obs(AapSuite::V02, &req, &rejected),
             &lenient,
@@ -1232,7 +1308,8 @@ mod tests {
             TimeFixture::Unavailable,
         );
         assert!(failed(&ev).is_empty(), "{ev:?}");
-        // A confirmable time answered "requested" leaves CONFIRMED untested by this case.
+        // A confirmable time answered "requested": CONFIRMED does not apply to this case (the
+        // dealer chooses which statuses it uses).
         let requested = ex(
             json!({"type": "lead.submit.response", "data": {"status": "received", "lead_id": "l",
             "appointment": {"status": "requested"}}}),
@@ -1243,7 +1320,7 @@ mod tests {
             TimeFixture::Confirmable,
         );
         assert!(ev.iter().any(|e| e.clause == "AAP02-APPT-CONFIRMED-001"
-            && matches!(e.outcome, Outcome::NotTested(_))));
+            && matches!(e.outcome, Outcome::NotApplicable(_))));
         assert!(
             ev.iter()
                 .any(|e| e.clause == "AAP02-ACCEPT-001" && e.outcome == Outcome::Pass)
@@ -1348,6 +1425,7 @@ mod tests {
         let crm = CrmExpect {
             store_id: "s1",
             token: "tok",
+            forwarding_required: false,
         };
         let good = crm_request(&adf_doc(contact, &vehicles("test-drive"), tail));
         let doc = AdfDoc::parse(&good);
@@ -1372,9 +1450,25 @@ mod tests {
                 ("AAP02-ADF-002".into(), "aap-adf-mapping", true)
             ]
         );
-        // interest="buy" for a test drive breaks the mapping only.
-        let buy = crm_request(&adf_doc(contact, &vehicles("buy"), tail));
+        // interest="buy" for a test drive, no timeframe, no comments: the dealer's own mapping
+        // (no seed gives one) passes.
+        let buy = crm_request(&adf_doc(contact, &vehicles("buy"), ""));
         let doc = AdfDoc::parse(&buy);
+        assert!(
+            failed(&judge_adf_received(
+                AapSuite::V02,
+                Binding::A2aRest,
+                "c",
+                &req,
+                &[&doc],
+                crm
+            ))
+            .is_empty()
+        );
+        // A lead without the trade-in breaks the mapping only.
+        let one = "<vehicle interest=\"buy\" status=\"used\"><year>2024</year><make>Honda</make><model>CR-V</model></vehicle>";
+        let no_trade = crm_request(&adf_doc(contact, one, tail));
+        let doc = AdfDoc::parse(&no_trade);
         assert_eq!(
             failed(&judge_adf_received(
                 AapSuite::V02,
@@ -1402,7 +1496,15 @@ mod tests {
             ))
             .contains(&"AAP02-ADF-001")
         );
-        // Nothing forwarded for a received lead; something forwarded for a rejected one.
+        // Nothing forwarded for a received lead: NOT_APPLICABLE unless the profile expects
+        // forwarding; something forwarded for a rejected one always fails.
+        let none = judge_adf_received(AapSuite::Draft, Binding::A2aRest, "c", &req, &[], crm);
+        assert!(failed(&none).is_empty());
+        assert!(matches!(none[0].outcome, Outcome::NotApplicable(_)));
+        let expected = CrmExpect {
+            forwarding_required: true,
+            ..crm
+        };
         assert_eq!(
             failed(&judge_adf_received(
                 AapSuite::Draft,
@@ -1410,7 +1512,7 @@ mod tests {
                 "c",
                 &req,
                 &[],
-                crm
+                expected
             )),
             vec!["AAPD-ADF-001"]
         );

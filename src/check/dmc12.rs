@@ -408,7 +408,7 @@ fn mask_if_plain(s: &str) -> String {
 /// Substrings that look like masked addresses (`xx****@domain`).
 fn masked_tokens(s: &str) -> Vec<String> {
     let re =
-        regex::Regex::new(r#"[^\s,;:()<>"'\[\]]*\*{2,}@[A-Za-z0-9.\-]+"#).expect("static regex");
+        regex::Regex::new(r#"[^\s,;:()<>"'\[\]]*\*{2,}@[A-Za-z0-9.\-*…]+"#).expect("static regex");
     re.find_iter(s)
         .map(|m| m.as_str().trim_end_matches('.').to_string())
         .collect()
@@ -465,6 +465,34 @@ fn judge_email(out: &mut Out<'_>, desk: &[String]) {
             );
             return;
         }
+    } else {
+        // Without the desk's addresses, the mail must at least not go to the customer.
+        let customer = str_at(obs.request, "/customer_contact/email")
+            .map(|e| e.trim().to_ascii_lowercase())
+            .unwrap_or_default();
+        let to_customer = obs.mails.iter().any(|m| {
+            m.rcpt_to
+                .iter()
+                .any(|r| !customer.is_empty() && r.trim().eq_ignore_ascii_case(&customer))
+        });
+        if to_customer {
+            out.push(
+                "DMC12-EMAIL-SEND-001",
+                "email-sent",
+                Outcome::Fail(format!(
+                    "the deal-intent mail went to the customer's own address ({}), not to the dealer desk",
+                    mask_email(&customer)
+                )),
+            );
+            return;
+        }
+        out.push(
+            "DMC12-EMAIL-SEND-001",
+            "email-sent",
+            Outcome::NotTested(
+                "the profile names no [observe] desk, so \"exactly the dealer desk\" is not checked (only that the mail did not go to the customer)".into(),
+            ),
+        );
     }
     let mut found = BTreeSet::new();
     for m in obs.mails {
@@ -489,7 +517,11 @@ fn judge_email(out: &mut Out<'_>, desk: &[String]) {
     out.push(
         "DMC12-EMAIL-SEND-001",
         "email-sent",
-        if checked == 0 || missing.is_empty() {
+        if checked == 0 {
+            Outcome::NotTested(
+                "no contact value of this call is long enough to be found in the mail".into(),
+            )
+        } else if missing.is_empty() {
             Outcome::Pass
         } else {
             Outcome::Fail(format!("the dealer-desk mail lacks {}", missing.join(", ")))
@@ -665,15 +697,26 @@ fn judge_crm(out: &mut Out<'_>, ctx: &JudgeCtx<'_>) {
                     {
                         f.push("ADF contact name does not carry the customer's name".into());
                     }
-                    if let Some(e) = str_at(obs.request, "/customer_contact/email")
-                        && !lead.emails.iter().any(|x| x.trim().eq_ignore_ascii_case(e))
-                    {
-                        f.push("ADF contact has no email equal to the customer's".into());
+                    // The seed permits the plaintext in the CRM lead without listing which
+                    // fields; the DTD needs an email or a phone. Each one given must be the
+                    // customer's, and at least one must be there.
+                    let email = str_at(obs.request, "/customer_contact/email");
+                    let phone = str_at(obs.request, "/customer_contact/phone");
+                    let has_email = email.is_some_and(|e| {
+                        lead.emails.iter().any(|x| x.trim().eq_ignore_ascii_case(e))
+                    });
+                    let has_phone =
+                        phone.is_some_and(|p| lead.phones.iter().any(|x| same_phone(x, p)));
+                    if !has_email && !has_phone {
+                        f.push(
+                            "ADF contact has neither the customer's email nor their phone".into(),
+                        );
                     }
-                    if let Some(p) = str_at(obs.request, "/customer_contact/phone")
-                        && !lead.phones.iter().any(|x| same_phone(x, p))
-                    {
-                        f.push("ADF contact has no phone equal to the customer's".into());
+                    if !lead.emails.is_empty() && !has_email {
+                        f.push("ADF contact email is not the customer's".into());
+                    }
+                    if !lead.phones.is_empty() && !has_phone {
+                        f.push("ADF contact phone is not the customer's".into());
                     }
                     out.verdict("DMC12-CRM-ADF-002", "crm-adf-content", f);
                     if let Some(ti) = obs.request.get("trade_in")
@@ -717,8 +760,13 @@ fn judge_crm(out: &mut Out<'_>, ctx: &JudgeCtx<'_>) {
                         .filter_map(|r| r.lead.as_ref())
                         .flat_map(|l| l.ids.iter())
                         .collect();
-                    if !lead_ids.contains(id) && !adf_ids.iter().any(|a| a.trim() == id) {
-                        f.push("crm_lead_id is neither the CRM's leadId nor an ADF <id> of the posted lead".into());
+                    // The seed's own receipt example shows the hand-off token as crm_lead_id.
+                    let handoff = data.get("handoff_token").and_then(Value::as_str);
+                    if !lead_ids.contains(id)
+                        && !adf_ids.iter().any(|a| a.trim() == id)
+                        && handoff != Some(id.as_str())
+                    {
+                        f.push("crm_lead_id is neither the CRM's leadId, an ADF <id> of the posted lead, nor the hand-off token".into());
                     }
                 }
                 (Value::String(_), st) => {
@@ -763,8 +811,15 @@ pub fn judge_rejected(
     let mut out = Out { obs, evals: vec![] };
     judge_common(&mut out);
     let found = ctx.rules.find(obs.exchange);
+    // `customer_consent: false`: seed 000 says only "the validator rejects false"; CONSENT_INVALID
+    // is in the tool's own vocabulary and as reasonable as a validation code (BINDINGS.md §2).
+    let consent_false = clause == "DMC12-REQ-CONSENT-001"
+        && obs.request.get("customer_consent") == Some(&Value::Bool(false));
+    let code_ok = |c: &str| {
+        ctx.rules.matches(code, c) || (consent_false && c == crate::spec::codes::CONSENT_INVALID)
+    };
     let outcome = match (&found, &obs.exchange.reply) {
-        (Some(f), _) if ctx.rules.matches(code, &f.code) => Outcome::Pass,
+        (Some(f), _) if code_ok(&f.code) => Outcome::Pass,
         (_, Reply::Unparseable { reason }) => {
             Outcome::Error(format!("unparseable reply: {reason}"))
         }
@@ -774,6 +829,18 @@ pub fn judge_rejected(
         )),
     };
     out.push(clause, check, outcome);
+    if let (Reply::Protocol { .. }, Some(f)) = (&obs.exchange.reply, &found) {
+        // The code travelled in an A2A error's `error.data[]` (BINDINGS.md §2 lets the harness
+        // look there): there is no operation envelope to judge.
+        out.push(
+            "DMC12-ERR-ENVELOPE-001",
+            "error-envelope",
+            Outcome::NotApplicable(format!(
+                "the code was found at {}, not in an operation error envelope",
+                f.at
+            )),
+        );
+    }
     if let Reply::Op { object, .. } = &obs.exchange.reply
         && object.get("error").is_some()
     {

@@ -245,11 +245,11 @@ pub const CHECKS: &[CheckDef] = &[
     },
     CheckDef {
         id: "aap-adf-valid",
-        what: "one valid ADF POSTed per received lead; none for a rejected lead",
+        what: "a forwarded lead is one valid ADF POST; none for a rejected lead",
     },
     CheckDef {
         id: "aap-adf-mapping",
-        what: "ADF names by part, email, phone, vehicles, comments, timeframe",
+        what: "a forwarded ADF carries the customer name, email, phone and the request's vehicles",
     },
     CheckDef {
         id: "aap-anonymous",
@@ -273,6 +273,10 @@ pub enum Outcome {
     Error(String),
     /// The check could not run (fixture or capability missing).
     NotTested(String),
+    /// The clause's condition never arose on this observation (an optional member never sent,
+    /// a behaviour the seeds leave to the server that it did not choose); never a pass, never a
+    /// failure.
+    NotApplicable(String),
 }
 
 impl Outcome {
@@ -299,6 +303,11 @@ pub struct Evaluation {
     pub case: String,
     /// The judgement.
     pub outcome: Outcome,
+    /// The negative half of a clause with two halves ("a rejected lead is not forwarded"): it
+    /// can fail the clause, but its pass alone never makes the clause PASS, because the positive
+    /// half ("a received lead is forwarded") never ran.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub negative: bool,
 }
 
 impl Evaluation {
@@ -316,7 +325,14 @@ impl Evaluation {
             binding,
             case: case.to_string(),
             outcome,
+            negative: false,
         }
+    }
+
+    /// The same evaluation, marked as the negative half of its clause.
+    pub fn negative_half(mut self) -> Evaluation {
+        self.negative = true;
+        self
     }
 }
 
@@ -329,10 +345,20 @@ pub struct CodeRules {
     pub validation_codes: Vec<String>,
     /// Whether a JSON-RPC -32602 on MCP counts as a validation rejection.
     pub mcp_invalid_params_is_validation: bool,
-    /// Whether an unavailable appointment time must leave the lead `received` (BINDINGS.md §2,
-    /// the default) or may also reject the whole lead (seed 002 says only that the lead "may
-    /// still be received").
-    pub appointment_failure_keeps_lead: bool,
+    /// How an unavailable appointment time leaves the lead: None (the default) accepts both
+    /// readings seed 002 allows ("The lead may still be received"), Some(true) requires the
+    /// lead received, Some(false) requires it rejected (`[aap] appointment_failure_keeps_lead`).
+    pub appointment_failure_keeps_lead: Option<bool>,
+    /// The same choice for VEHICLE_NOT_FOUND / VEHICLE_UNAVAILABLE with a test drive (seed 002
+    /// names only the code): `[aap] vehicle_failure_keeps_lead`.
+    pub vehicle_failure_keeps_lead: Option<bool>,
+    /// Whether a received AAP lead must be forwarded to the CRM (`[aap] forwards_leads`; no
+    /// seed requires it, so the default does not).
+    pub aap_forwards_leads: bool,
+    /// Whether lead.submit's `data.dealer.phone` must be E.164 (`[aap]
+    /// submit_dealer_phone_e164`; seed 002 shows only "+1XXXXXXXXXX", seed 003 says E.164 for
+    /// lead.general, which is always asserted).
+    pub submit_dealer_phone_e164: bool,
 }
 
 impl Default for CodeRules {
@@ -341,7 +367,10 @@ impl Default for CodeRules {
             pointers: vec!["/error/code".into()],
             validation_codes: vec![crate::spec::codes::VALIDATION_ERROR.into()],
             mcp_invalid_params_is_validation: false,
-            appointment_failure_keeps_lead: true,
+            appointment_failure_keeps_lead: None,
+            vehicle_failure_keeps_lead: None,
+            aap_forwards_leads: false,
+            submit_dealer_phone_e164: false,
         }
     }
 }

@@ -150,13 +150,19 @@ pub fn aap_clauses(entry: &ExampleEntry, value: &Value) -> Vec<Finding> {
     };
     // The request is unknown here: one with an appointment keeps the absence rule out.
     let request = serde_json::json!({"appointment": {}});
-    let evals = judge_response(&AapObs {
-        suite,
-        binding: crate::transport::Binding::A2aJsonrpc,
-        case_id: &entry.id,
-        request: &request,
-        exchange: &exchange,
-    });
+    let evals = judge_response(
+        &AapObs {
+            suite,
+            binding: crate::transport::Binding::A2aJsonrpc,
+            case_id: &entry.id,
+            request: &request,
+            exchange: &exchange,
+        },
+        &crate::check::CodeRules {
+            submit_dealer_phone_e164: true,
+            ..crate::check::CodeRules::default()
+        },
+    );
     evals
         .into_iter()
         .filter_map(|e| match e.outcome {

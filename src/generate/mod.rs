@@ -211,7 +211,9 @@ fn money() -> impl Strategy<Value = Value, Tree: Send> {
         prop_oneof![
             Just(0.0),
             (0u32..120_000).prop_map(f64::from),
-            (0u32..1_000_000).prop_map(|c| f64::from(c) / 100.0)
+            // Whole amounts only: seed 000 gives `amount≥0` and no type, so a fractional
+            // amount is not a case whose answer the seeds fix.
+            (0u32..1_000_000).prop_map(|c| f64::from(c * 10))
         ],
         prop::sample::select(&["USD", "CAD", "EUR"][..]),
     )
@@ -416,7 +418,7 @@ pub fn edge_cases(salt: &str) -> Vec<Dmc12Case> {
                    "trade_in_disclosed": false,
                    "trade_in": {
                        "description": pad_to(&format!("Trade-in {t} "), 500, 'z'),
-                       "appraised_value_partner": {"amount": 18500.5, "currency": "EUR"},
+                       "appraised_value_partner": {"amount": 18500, "currency": "EUR"},
                        "vin": "JF2GTACC4K8200000", "year": 2100, "make": pad_to("Mercedes-Benz ", 40, 'M'),
                        "model": pad_to("Sprinter ", 80, 'S'), "mileage": 1_000_000, "condition": "excellent"},
                    "consent": {"allowed_channels": ["email", "phone", "sms"], "expires_at": future_timestamp(30, "+05:30"),

@@ -22,7 +22,7 @@ use serde_json::{Map, Value, json};
 use super::auth::Caller;
 use super::store::{AuditEntry, LeadInsert, LeadRecord};
 use super::validate::field_and_rule;
-use super::{App, DEALER_NAME, Defect, ReferenceError, aap_adf, inventory};
+use super::{App, DEALER_NAME, Defect, ReferenceError, Variant, aap_adf, inventory};
 use crate::spec::catalogue::{AAP_DRAFT_REQUEST_SCHEMA, AAP_V02_REQUEST_SCHEMA};
 use crate::spec::model::{AppointmentType, LeadGeneralRequest, LeadSubmitRequest, Vehicle};
 use crate::spec::sha256_hex;
@@ -377,25 +377,35 @@ fn response_type(app: &App, lead: Lead) -> &'static str {
     }
 }
 
-fn dealer(app: &App, lead: Lead) -> Value {
-    let local = lead.has(
-        app,
-        Defect::AapDealerPhoneLocal,
-        Defect::AapGeneralDealerPhoneLocal,
-    );
+/// `data.dealer`, or None when the reference takes the `aap-no-dealer-object` reading.
+fn dealer(app: &App, lead: Lead) -> Option<Value> {
+    if app.is(Variant::AapNoDealerObject) {
+        return None;
+    }
+    if lead == Lead::Submit && app.has(Defect::AapDealerPhoneNumber) {
+        return Some(json!({"name": DEALER_NAME, "phone": 18_015_550_100_u64}));
+    }
+    let local = match lead {
+        Lead::Submit => app.is(Variant::AapDealerPhoneNational),
+        Lead::General => app.has(Defect::AapGeneralDealerPhoneLocal),
+    };
     let phone = if local {
         DEALER_PHONE_LOCAL
     } else {
         DEALER_PHONE
     };
-    json!({"name": DEALER_NAME, "phone": phone})
+    Some(json!({"name": DEALER_NAME, "phone": phone}))
 }
 
 /// A refused lead: `data.status` rejected, no lead_id, the error beside `data`.
 fn rejected(app: &App, lead: Lead, e: &OpError) -> Value {
+    let mut data = json!({"status": "rejected"});
+    if let Some(d) = dealer(app, lead) {
+        data["dealer"] = d;
+    }
     json!({
         "type": response_type(app, lead),
-        "data": {"status": "rejected", "dealer": dealer(app, lead)},
+        "data": data,
         "message": format!("The lead was not accepted ({}).", e.code),
         "error": e.to_json(app),
     })
@@ -582,7 +592,7 @@ fn condition_of<'a>(data: &'a Value, member: &str) -> Option<&'a str> {
 
 /// Step 1 of lead.submit: condition words from the other vocabulary.
 fn condition_error(app: &App, data: &Value) -> Option<OpError> {
-    let unknown_invalid = app.has(Defect::AapUnknownConditionInvalid);
+    let unknown_invalid = app.is(Variant::AapUnknownConditionInvalid);
     if let Some(c) = condition_of(data, "vehicle_of_interest") {
         let cross = TRADE_CONDITIONS.contains(&c) && !app.has(Defect::AapConditionAsValidation);
         let neither = unknown_invalid && !SALE_CONDITIONS.contains(&c);
@@ -623,6 +633,30 @@ fn channel_refused(data: &Value) -> bool {
         Some(p) => !allowed.contains(&p),
         None => !preferred.is_null(),
     }
+}
+
+/// The `aap-consent-fields-required` reading: a ConsentGrant must carry granted_at,
+/// consent_text and source_agent.
+fn consent_fields_missing(app: &App, data: &Value) -> Option<OpError> {
+    if !app.is(Variant::AapConsentFieldsRequired) {
+        return None;
+    }
+    let consent = data.get("consent")?;
+    let missing = ["granted_at", "consent_text", "source_agent"]
+        .into_iter()
+        .find(|k| {
+            consent
+                .get(*k)
+                .and_then(Value::as_str)
+                .is_none_or(str::is_empty)
+        })?;
+    Some(OpError::new(
+        CONTACT_CONSENT_REQUIRED,
+        &format!("consent.{missing}"),
+        format!(
+            "consent.{missing}: violates required (the dealer keeps a complete consent record)"
+        ),
+    ))
 }
 
 fn channel_error() -> OpError {
@@ -729,7 +763,11 @@ fn accepted_data(app: &App, lead: Lead, lead_id: &str, status: &str) -> Value {
 
 /// POST the ADF lead (when the CRM is enabled) and record its outcome.
 async fn forward(app: &App, lead_id: &str, adf: String) {
-    let Some(crm) = &app.crm else {
+    let Some(crm) = app
+        .crm
+        .as_ref()
+        .filter(|_| !app.is(Variant::AapNoCrmForwarding))
+    else {
         let _ = app
             .store
             .set_lead_crm(lead_id.to_string(), "disabled".into(), None)
@@ -783,6 +821,28 @@ async fn lead_submit(app: &App, caller: &Caller, via: Via, mut data: Value) -> V
     // (1) Condition vocabularies.
     if let Some(e) = condition_error(app, &data) {
         return rejected(app, lead, &e);
+    }
+    if app.has(Defect::AapTradeinYearOptional)
+        && let Some(t) = data.get_mut("trade_in").and_then(Value::as_object_mut)
+    {
+        t.entry("year").or_insert(json!(2000));
+    }
+    if app.has(Defect::AapChannelVocabularyOpen)
+        && let Some(list) = data
+            .pointer_mut("/consent/allowed_channels")
+            .and_then(Value::as_array_mut)
+    {
+        list.retain(|c| matches!(c.as_str(), Some("email" | "phone" | "sms")));
+    }
+    if app.has(Defect::AapUnknownConditionAccepted) {
+        // The defect: a word in neither vocabulary is dropped instead of refused.
+        for member in ["vehicle_of_interest", "trade_in"] {
+            let unknown = condition_of(&data, member)
+                .is_some_and(|c| !SALE_CONDITIONS.contains(&c) && !TRADE_CONDITIONS.contains(&c));
+            if unknown && let Some(v) = data.get_mut(member).and_then(Value::as_object_mut) {
+                v.remove("condition");
+            }
+        }
     }
 
     // (2) The request schema; the consent rules are step 3.
@@ -851,6 +911,9 @@ async fn lead_submit(app: &App, caller: &Caller, via: Via, mut data: Value) -> V
         if channel_refused(&data) && !app.has(Defect::AapChannelNotChecked) {
             return rejected(app, lead, &channel_error());
         }
+        if let Some(e) = consent_fields_missing(app, &data) {
+            return rejected(app, lead, &e);
+        }
     }
     let keys = customer_keys(&data);
     let req: LeadSubmitRequest = match serde_json::from_value(data) {
@@ -868,6 +931,23 @@ async fn lead_submit(app: &App, caller: &Caller, via: Via, mut data: Value) -> V
         }
     };
 
+    // The `aap-implicit-vehicle-required` reading: an appointment needs its implicit vehicle.
+    let kind = req.appointment.as_ref().and_then(|a| a.appointment_type);
+    if app.is(Variant::AapImplicitVehicleRequired)
+        && ((kind == Some(AppointmentType::TestDrive) && req.vehicle_of_interest.is_none())
+            || (kind == Some(AppointmentType::TradeIn) && req.trade_in.is_none()))
+    {
+        return rejected(
+            app,
+            lead,
+            &OpError::new(
+                VALIDATION_ERROR,
+                "appointment.appointment_type",
+                "appointment.appointment_type: violates the implicit vehicle (the vehicle it needs is absent)",
+            ),
+        );
+    }
+
     // (4) The vehicle of interest, when a test drive is requested.
     let voi = req.vehicle_of_interest.as_ref();
     let found = voi.and_then(|v| app.aap.locate(v));
@@ -875,45 +955,41 @@ async fn lead_submit(app: &App, caller: &Caller, via: Via, mut data: Value) -> V
         == Some(AppointmentType::TestDrive);
     let check_vehicle =
         test_drive || (voi.is_some() && app.has(Defect::AapVehicleCheckedWithoutTestDrive));
+    let mut vehicle_error = None;
     if check_vehicle {
         match (voi, found) {
             (None, _) => {
-                return rejected(
-                    app,
-                    lead,
-                    &OpError::new(
-                        VEHICLE_NOT_FOUND,
-                        "vehicle_of_interest",
-                        "vehicle_of_interest: violates required (a test_drive needs the vehicle to drive)",
-                    ),
-                );
+                vehicle_error = Some(OpError::new(
+                    VEHICLE_NOT_FOUND,
+                    "vehicle_of_interest",
+                    "vehicle_of_interest: violates required (a test_drive needs the vehicle to drive)",
+                ));
             }
             (Some(_), None) if !app.has(Defect::AapUnknownVehicleAccepted) => {
-                return rejected(
-                    app,
-                    lead,
-                    &OpError::new(
-                        VEHICLE_NOT_FOUND,
-                        "vehicle_of_interest",
-                        "vehicle_of_interest: not in the dealer's inventory (test_drive requested)",
-                    ),
-                );
+                vehicle_error = Some(OpError::new(
+                    VEHICLE_NOT_FOUND,
+                    "vehicle_of_interest",
+                    "vehicle_of_interest: not in the dealer's inventory (test_drive requested)",
+                ));
             }
             (Some(_), Some(v))
                 if v.status == "sold" && !app.has(Defect::AapSoldVehicleAccepted) =>
             {
-                return rejected(
-                    app,
-                    lead,
-                    &OpError::new(
-                        VEHICLE_UNAVAILABLE,
-                        "vehicle_of_interest",
-                        "vehicle_of_interest: no longer available (sold; test_drive requested)",
-                    ),
-                );
+                vehicle_error = Some(OpError::new(
+                    VEHICLE_UNAVAILABLE,
+                    "vehicle_of_interest",
+                    "vehicle_of_interest: no longer available (sold; test_drive requested)",
+                ));
             }
             _ => {}
         }
+    }
+
+    if let Some(e) = vehicle_error
+        .as_ref()
+        .filter(|_| !app.is(Variant::AapVehicleErrorKeepsLead))
+    {
+        return rejected(app, lead, e);
     }
 
     // (6, computed before the duplicate check so that one transaction decides) The appointment.
@@ -926,9 +1002,22 @@ async fn lead_submit(app: &App, caller: &Caller, via: Via, mut data: Value) -> V
                 .as_ref()
                 .map(|t| t.at().with_timezone(&Utc));
             let id = format!("appt_{}", uuid::Uuid::new_v4().simple());
-            Some(match appointment_outcome(at, now) {
+            let outcome = match appointment_outcome(at, now) {
+                AppointmentOutcome::Confirmed(_) | AppointmentOutcome::Proposed(_)
+                    if app.is(Variant::AapAppointmentsRequestedOnly) =>
+                {
+                    AppointmentOutcome::Requested
+                }
+                other => other,
+            };
+            Some(match outcome {
                 AppointmentOutcome::Confirmed(t) => {
-                    let mut ack = json!({"appointment_id": id, "status": "confirmed"});
+                    let status = if app.has(Defect::AapAppointmentStatusBooked) {
+                        "booked"
+                    } else {
+                        "confirmed"
+                    };
+                    let mut ack = json!({"appointment_id": id, "status": status});
                     if !app.has(Defect::AapConfirmedWithoutTime) {
                         ack["confirmed_at"] = json!(utc_text(t));
                     }
@@ -964,7 +1053,7 @@ async fn lead_submit(app: &App, caller: &Caller, via: Via, mut data: Value) -> V
         None => None,
     };
     let reject_whole =
-        appointment_error.is_some() && app.has(Defect::AapAppointmentFailureRejectsLead);
+        appointment_error.is_some() && app.is(Variant::AapAppointmentFailureRejectsLead);
 
     // (5) Duplicate, and (7) the record.
     let lead_id = new_lead_id(app, via, lead);
@@ -1017,7 +1106,8 @@ async fn lead_submit(app: &App, caller: &Caller, via: Via, mut data: Value) -> V
     if status == "received" {
         let flags = aap_adf::SubmitAdfFlags {
             phone_first: app.has(Defect::AapAdfPhoneBeforeEmail),
-            no_test_drive_interest: app.has(Defect::AapAdfNoTestDriveInterest),
+            own_mapping: app.is(Variant::AapAdfOwnMapping),
+            drop_trade_in: app.has(Defect::AapAdfDropsTradeIn),
         };
         let adf = aap_adf::submit_adf(&req, found, &lead_id, now, &app.desk[0], flags);
         forward(app, &lead_id, adf).await;
@@ -1029,13 +1119,17 @@ async fn lead_submit(app: &App, caller: &Caller, via: Via, mut data: Value) -> V
     if let Some(a) = &ack {
         d["appointment"] = a.clone();
     }
-    d["dealer"] = dealer(app, lead);
+    if let Some(dealer) = dealer(app, lead) {
+        d["dealer"] = dealer;
+    }
     out.insert("data".into(), d);
     out.insert(
         "message".into(),
         json!(submit_message(status, ack.as_ref(), &req)),
     );
-    if let Some(e) = appointment_error.filter(|_| !app.has(Defect::AapAppointmentErrorMissing)) {
+    if let Some(e) =
+        vehicle_error.or(appointment_error.filter(|_| !app.has(Defect::AapAppointmentErrorMissing)))
+    {
         out.insert("error".into(), e.to_json(app));
     }
     Value::Object(out)
@@ -1073,7 +1167,7 @@ fn submit_message(status: &str, ack: Option<&Value>, req: &LeadSubmitRequest) ->
 // lead.general
 // ---------------------------------------------------------------------------------------------
 
-async fn lead_general(app: &App, caller: &Caller, via: Via, data: Value) -> Value {
+async fn lead_general(app: &App, caller: &Caller, via: Via, mut data: Value) -> Value {
     let lead = Lead::General;
     if !data.is_object() {
         return rejected(
@@ -1081,6 +1175,20 @@ async fn lead_general(app: &App, caller: &Caller, via: Via, data: Value) -> Valu
             lead,
             &OpError::new(VALIDATION_ERROR, "request", "request: violates type object"),
         );
+    }
+    if app.has(Defect::AapGeneralTypeOptional) && data.get("type").is_none() {
+        data["type"] = json!("lead.general.request");
+    }
+    if app.has(Defect::AapGeneralConsentWithoutCustomerAccepted)
+        && data.get("customer").is_none()
+        && let Some(o) = data.as_object_mut()
+    {
+        o.remove("consent");
+    }
+    if app.has(Defect::AapGeneralFirstNameOptional)
+        && let Some(c) = data.get_mut("customer").and_then(Value::as_object_mut)
+    {
+        c.entry("first_name").or_insert(json!("Customer"));
     }
     let has_customer = data.get("customer").is_some();
     let message_len = data
@@ -1152,10 +1260,12 @@ async fn lead_general(app: &App, caller: &Caller, via: Via, data: Value) -> Valu
             if channel_refused(&data) && !app.has(Defect::AapGeneralChannelNotChecked) {
                 return rejected(app, lead, &channel_error());
             }
+            if let Some(e) = consent_fields_missing(app, &data) {
+                return rejected(app, lead, &e);
+            }
         }
     }
     let keys = customer_keys(&data);
-    let mut data = data;
     let intent = data.as_object_mut().and_then(|o| o.remove("intent"));
     if let Some(c) = data.get_mut("consent").filter(|c| c.is_object())
         && c.get("scope").and_then(Value::as_array).is_none()
@@ -1208,6 +1318,9 @@ async fn lead_general(app: &App, caller: &Caller, via: Via, data: Value) -> Valu
         Err(e) => return rejected(app, lead, &internal(e)),
     };
     let (status, lead_id) = match inserted {
+        LeadInsert::Duplicate(_) if app.has(Defect::AapGeneralDuplicateNewLeadId) => {
+            ("duplicate", lead_id)
+        }
         LeadInsert::Duplicate(earlier) => ("duplicate", earlier),
         _ => ("received", lead_id),
     };
@@ -1238,7 +1351,9 @@ async fn lead_general(app: &App, caller: &Caller, via: Via, data: Value) -> Valu
         }
     };
     let mut d = accepted_data(app, lead, &lead_id, status);
-    d["dealer"] = dealer(app, lead);
+    if let Some(dealer) = dealer(app, lead) {
+        d["dealer"] = dealer;
+    }
     json!({
         "type": response_type(app, lead),
         "data": d,

@@ -82,6 +82,8 @@ pub(crate) struct AdfLead<'a> {
     pub(crate) service: String,
     /// The `aap-adf-phone-before-email` defect.
     pub(crate) phone_first: bool,
+    /// The `aap-adf-own-mapping` variant: the name in one `part="full"` element.
+    pub(crate) full_name: bool,
 }
 
 /// A JSON number as ADF text (`32995`, `32995.5`).
@@ -181,8 +183,11 @@ fn appointment_type_name(t: AppointmentType) -> String {
 pub(crate) struct SubmitAdfFlags {
     /// `aap-adf-phone-before-email`.
     pub(crate) phone_first: bool,
-    /// `aap-adf-no-test-drive-interest`.
-    pub(crate) no_test_drive_interest: bool,
+    /// The `aap-adf-own-mapping` variant: one full-name part, interest "buy" for every
+    /// vehicle of interest, no comments and no timeframe.
+    pub(crate) own_mapping: bool,
+    /// `aap-adf-drops-trade-in`.
+    pub(crate) drop_trade_in: bool,
 }
 
 /// The ADF document of a received `lead.submit`.
@@ -197,7 +202,7 @@ pub(crate) fn submit_adf(
     let appointment = req.appointment.as_ref();
     let test_drive =
         appointment.and_then(|a| a.appointment_type) == Some(AppointmentType::TestDrive);
-    let interest = if test_drive && !flags.no_test_drive_interest {
+    let interest = if test_drive && !flags.own_mapping {
         "test-drive"
     } else {
         "buy"
@@ -231,7 +236,12 @@ pub(crate) fn submit_adf(
             }
         }
     }
-    if let Some(t) = req.trade_in.as_ref().and_then(trade_in_vehicle) {
+    if let Some(t) = req
+        .trade_in
+        .as_ref()
+        .filter(|_| !flags.drop_trade_in)
+        .and_then(trade_in_vehicle)
+    {
         vehicles.push(t);
     }
     let timeframe = appointment.map(|a| {
@@ -254,11 +264,12 @@ pub(crate) fn submit_adf(
         request_date: now.to_rfc3339_opts(SecondsFormat::Secs, true),
         vehicles,
         customer: &req.customer,
-        timeframe,
-        comments: (!notes.is_empty()).then(|| notes.join("\n")),
+        timeframe: timeframe.filter(|_| !flags.own_mapping),
+        comments: (!notes.is_empty() && !flags.own_mapping).then(|| notes.join("\n")),
         vendor_email,
         service: format!("AAP lead.submit from {}", req.source_agent),
         phone_first: flags.phone_first,
+        full_name: flags.own_mapping,
     }
     .to_xml()
 }
@@ -318,6 +329,7 @@ pub(crate) fn general_adf(
             vendor_email,
             service: format!("AAP lead.general from {}", req.source_agent),
             phone_first,
+            full_name: false,
         }
         .to_xml(),
     )
@@ -363,7 +375,7 @@ fn write_vehicle(w: &mut W, v: &AdfVehicle) -> io::Result<()> {
     Ok(())
 }
 
-fn write_contact(w: &mut W, c: &Customer, phone_first: bool) -> io::Result<()> {
+fn write_contact(w: &mut W, c: &Customer, phone_first: bool, full_name: bool) -> io::Result<()> {
     let preferred = c.preferred_contact.as_deref().unwrap_or("");
     let email_pref = if preferred == "email" { "1" } else { "0" };
     let phone_pref = if matches!(preferred, "phone" | "sms") {
@@ -379,8 +391,13 @@ fn write_contact(w: &mut W, c: &Customer, phone_first: bool) -> io::Result<()> {
     let email = non_empty(&c.email);
     let phone = non_empty(&c.phone);
     w.create_element("contact").write_inner_content(|w| {
-        leaf_with(w, "name", &[("part", "first")], &c.first_name)?;
-        leaf_with(w, "name", &[("part", "last")], &c.last_name)?;
+        if full_name {
+            let full = format!("{} {}", c.first_name, c.last_name);
+            leaf_with(w, "name", &[("part", "full")], &full)?;
+        } else {
+            leaf_with(w, "name", &[("part", "first")], &c.first_name)?;
+            leaf_with(w, "name", &[("part", "last")], &c.last_name)?;
+        }
         let write_email = |w: &mut W| -> io::Result<()> {
             if let Some(e) = &email {
                 leaf_with(w, "email", &[("preferredcontact", email_pref)], e)?;
@@ -455,7 +472,7 @@ impl AdfLead<'_> {
                         write_vehicle(w, v)?;
                     }
                     w.create_element("customer").write_inner_content(|w| {
-                        write_contact(w, self.customer, self.phone_first)?;
+                        write_contact(w, self.customer, self.phone_first, self.full_name)?;
                         if let Some(t) = &self.timeframe {
                             w.create_element("timeframe")
                                 .write_inner_content(|w| leaf(w, "description", t))?;

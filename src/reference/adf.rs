@@ -89,6 +89,7 @@ fn write_doc(
     pkg: &Package<'_>,
     vendor_email: &str,
     phone_first: bool,
+    with_phone: bool,
 ) -> io::Result<()> {
     let r = pkg.req;
     let v = pkg.vehicle;
@@ -164,7 +165,9 @@ fn write_doc(
                 w.create_element("customer").write_inner_content(|w| {
                     w.create_element("contact").write_inner_content(|w| {
                         leaf_with(w, "name", &[("part", "full")], &c.name)?;
-                        if phone_first {
+                        if !with_phone {
+                            leaf(w, "email", &c.email)?;
+                        } else if phone_first {
                             leaf_with(w, "phone", &[("type", "voice")], &c.phone)?;
                             leaf(w, "email", &c.email)?;
                         } else {
@@ -198,11 +201,17 @@ fn write_doc(
 
 /// The ADF document (with its `<?xml version="1.0"?>` header) for one hand-off.
 /// `phone_first` is the `adf-phone-before-email` defect.
-pub(crate) fn build_adf(pkg: &Package<'_>, vendor_email: &str, phone_first: bool) -> String {
+/// `with_phone` false is the `adf-contact-email-only` variant.
+pub(crate) fn build_adf(
+    pkg: &Package<'_>,
+    vendor_email: &str,
+    phone_first: bool,
+    with_phone: bool,
+) -> String {
     let mut w = Writer::new(Vec::new());
     // Writing into a Vec cannot fail; an error here would be a quick-xml bug, and the
     // document would then be incomplete (the CRM rejects it and crm_status is "failed").
-    let _ = write_doc(&mut w, pkg, vendor_email, phone_first);
+    let _ = write_doc(&mut w, pkg, vendor_email, phone_first, with_phone);
     let body = String::from_utf8_lossy(&w.into_inner()).into_owned();
     format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n{body}\n")
 }

@@ -89,16 +89,12 @@ pub enum Defect {
     AapConditionAsValidation,
     /// A sale condition word on trade_in is accepted.
     AapTradeinConditionAccepted,
-    /// A condition word in neither vocabulary is answered INVALID_CONDITION.
-    AapUnknownConditionInvalid,
     /// The vehicle of interest is checked against inventory even without a test drive.
     AapVehicleCheckedWithoutTestDrive,
     /// A test drive of a vehicle not in inventory is accepted.
     AapUnknownVehicleAccepted,
     /// A test drive of a sold vehicle is accepted.
     AapSoldVehicleAccepted,
-    /// An appointment time the dealer cannot honour rejects the whole lead.
-    AapAppointmentFailureRejectsLead,
     /// A confirmed appointment carries no confirmed_at.
     AapConfirmedWithoutTime,
     /// A proposed appointment carries no proposed_times.
@@ -107,14 +103,10 @@ pub enum Defect {
     AapAppointmentAlwaysPresent,
     /// The lead.submit response type is "lead.response".
     AapWrongResponseType,
-    /// lead.submit's data.dealer.phone is in local format "(801) 555-0100".
-    AapDealerPhoneLocal,
     /// lead.submit lead ids come from a counter per A2A binding that issues every id twice.
     AapLeadIdReused,
     /// The lead.submit ADF contact lists phone before email (breaks the DTD content model).
     AapAdfPhoneBeforeEmail,
-    /// The lead.submit ADF vehicle of interest says interest="buy" even with a test drive.
-    AapAdfNoTestDriveInterest,
     /// lead.submit messages up to 8000 characters are accepted.
     AapMessageUnbounded,
     /// An array of vehicles of interest is accepted (the first one is used).
@@ -155,6 +147,26 @@ pub enum Defect {
     AapMessageLimitOffByOne,
     /// A lead.general message of exactly 4000 characters is refused (the limit is off by one).
     AapGeneralMessageLimitOffByOne,
+    /// A condition word in neither vocabulary is accepted.
+    AapUnknownConditionAccepted,
+    /// The lead.submit ADF leaves the trade-in vehicle out.
+    AapAdfDropsTradeIn,
+    /// lead.submit's data.dealer.phone is a JSON number, not a string.
+    AapDealerPhoneNumber,
+    /// lead.submit: a trade-in without year is accepted (the year is filled in).
+    AapTradeinYearOptional,
+    /// lead.submit: a channel outside email|phone|sms in allowed_channels is dropped, not refused.
+    AapChannelVocabularyOpen,
+    /// lead.submit: a confirmed appointment is answered with status "booked".
+    AapAppointmentStatusBooked,
+    /// lead.general without `type` is accepted.
+    AapGeneralTypeOptional,
+    /// lead.general: a consent without a customer is ignored, not refused.
+    AapGeneralConsentWithoutCustomerAccepted,
+    /// lead.general: a customer without first_name is accepted.
+    AapGeneralFirstNameOptional,
+    /// lead.general: a duplicate answer carries a new lead_id, not the first lead's.
+    AapGeneralDuplicateNewLeadId,
 }
 
 impl Defect {
@@ -201,19 +213,15 @@ impl Defect {
         Defect::AapChannelNotChecked,
         Defect::AapConditionAsValidation,
         Defect::AapTradeinConditionAccepted,
-        Defect::AapUnknownConditionInvalid,
         Defect::AapVehicleCheckedWithoutTestDrive,
         Defect::AapUnknownVehicleAccepted,
         Defect::AapSoldVehicleAccepted,
-        Defect::AapAppointmentFailureRejectsLead,
         Defect::AapConfirmedWithoutTime,
         Defect::AapProposedWithoutTimes,
         Defect::AapAppointmentAlwaysPresent,
         Defect::AapWrongResponseType,
-        Defect::AapDealerPhoneLocal,
         Defect::AapLeadIdReused,
         Defect::AapAdfPhoneBeforeEmail,
-        Defect::AapAdfNoTestDriveInterest,
         Defect::AapMessageUnbounded,
         Defect::AapMultiVehicleAccepted,
         Defect::AapGeneralNoConsentAccepted,
@@ -233,6 +241,16 @@ impl Defect {
         Defect::AapGeneralNoDuplicateDetection,
         Defect::AapMessageLimitOffByOne,
         Defect::AapGeneralMessageLimitOffByOne,
+        Defect::AapUnknownConditionAccepted,
+        Defect::AapAdfDropsTradeIn,
+        Defect::AapDealerPhoneNumber,
+        Defect::AapTradeinYearOptional,
+        Defect::AapChannelVocabularyOpen,
+        Defect::AapAppointmentStatusBooked,
+        Defect::AapGeneralTypeOptional,
+        Defect::AapGeneralConsentWithoutCustomerAccepted,
+        Defect::AapGeneralFirstNameOptional,
+        Defect::AapGeneralDuplicateNewLeadId,
     ];
 
     /// (name, clause broken, seed rule) for each defect.
@@ -444,11 +462,6 @@ impl Defect {
                 "AAP02-CONDITION-002",
                 "trade_in.condition in the sale vocabulary → INVALID_CONDITION",
             ),
-            AapUnknownConditionInvalid => (
-                "aap-unknown-condition-invalid",
-                "AAP02-CONDITION-003",
-                "a condition in neither vocabulary is a VALIDATION_ERROR, not INVALID_CONDITION",
-            ),
             AapVehicleCheckedWithoutTestDrive => (
                 "aap-vehicle-checked-without-test-drive",
                 "AAP02-VEHICLE-NOTESTDRIVE-001",
@@ -463,11 +476,6 @@ impl Defect {
                 "aap-sold-vehicle-accepted",
                 "AAP02-VEHICLE-UNAVAILABLE-001",
                 "a test drive of a vehicle no longer available → VEHICLE_UNAVAILABLE",
-            ),
-            AapAppointmentFailureRejectsLead => (
-                "aap-appointment-failure-rejects-lead",
-                "AAP02-APPT-UNAVAILABLE-001",
-                "APPOINTMENT_TIME_UNAVAILABLE: the lead may still be received (status received, appointment rejected)",
             ),
             AapConfirmedWithoutTime => (
                 "aap-confirmed-without-time",
@@ -489,11 +497,6 @@ impl Defect {
                 "AAP02-TYPE-001",
                 "type: lead.submit.response",
             ),
-            AapDealerPhoneLocal => (
-                "aap-dealer-phone-local",
-                "AAP02-DEALER-PHONE-001",
-                "data.dealer.phone: E.164 (+1XXXXXXXXXX)",
-            ),
             AapLeadIdReused => (
                 "aap-lead-id-reused",
                 "AAP02-LEADID-001",
@@ -503,11 +506,6 @@ impl Defect {
                 "aap-adf-phone-before-email",
                 "AAP02-ADF-001",
                 "the forwarded lead is a valid ADF 1.0 document (contact: name+, email, phone*)",
-            ),
-            AapAdfNoTestDriveInterest => (
-                "aap-adf-no-test-drive-interest",
-                "AAP02-ADF-002",
-                "ADF mapping: a requested test drive is <vehicle interest=\"test-drive\">",
             ),
             AapMessageUnbounded => (
                 "aap-message-unbounded",
@@ -603,6 +601,56 @@ impl Defect {
                 "aap-general-message-limit-off-by-one",
                 "AAPD-ACCEPT-001",
                 "message: 1-4000 chars (a 4000-character message is valid)",
+            ),
+            AapUnknownConditionAccepted => (
+                "aap-unknown-condition-accepted",
+                "AAP02-CONDITION-003",
+                "condition (if set) MUST be new | used | cpo (vehicle of interest) or excellent | good | fair | poor (trade-in)",
+            ),
+            AapAdfDropsTradeIn => (
+                "aap-adf-drops-trade-in",
+                "AAP02-ADF-002",
+                "the forwarded ADF lead carries the request's vehicles, the trade-in among them",
+            ),
+            AapTradeinYearOptional => (
+                "aap-tradein-year-optional",
+                "AAP02-REQ-001",
+                "trade_in MUST carry at least year+make+model",
+            ),
+            AapChannelVocabularyOpen => (
+                "aap-channel-vocabulary-open",
+                "AAP02-REQ-001",
+                "consent.allowed_channels[] lists the channels (email, phone, sms)",
+            ),
+            AapAppointmentStatusBooked => (
+                "aap-appointment-status-booked",
+                "AAP02-STATUS-001",
+                "data.appointment.status: requested | proposed | confirmed | rejected",
+            ),
+            AapGeneralTypeOptional => (
+                "aap-general-type-optional",
+                "AAPD-REQ-001",
+                "type: const lead.general.request, required",
+            ),
+            AapGeneralConsentWithoutCustomerAccepted => (
+                "aap-general-consent-without-customer-accepted",
+                "AAPD-REQ-001",
+                "customer is optional; in that case consent MUST be omitted as well",
+            ),
+            AapGeneralFirstNameOptional => (
+                "aap-general-first-name-optional",
+                "AAPD-CUSTOMER-001",
+                "Customer requires first_name and last_name",
+            ),
+            AapGeneralDuplicateNewLeadId => (
+                "aap-general-duplicate-new-lead-id",
+                "AAPD-LEADID-001",
+                "data.lead_id: a stable identifier the dealer assigned to this lead",
+            ),
+            AapDealerPhoneNumber => (
+                "aap-dealer-phone-number",
+                "AAP02-DEALER-PHONE-001",
+                "\"dealer\": { \"name\": \"string\", \"phone\": \"+1XXXXXXXXXX\" } (a string)",
             ),
         }
     }

@@ -76,7 +76,12 @@ fn delete(app: &App, headers: &HeaderMap) -> Response {
 
 /// The session check for every message but `initialize`.
 fn check_session(app: &App, headers: &HeaderMap, id: &Value) -> Result<(), Box<Response>> {
-    let Some(sid) = headers.get(SESSION_HEADER).and_then(|v| v.to_str().ok()) else {
+    let stateless = app.is(super::Variant::McpStateless);
+    let sid = headers.get(SESSION_HEADER).and_then(|v| v.to_str().ok());
+    let Some(sid) = sid.filter(|_| !stateless) else {
+        if stateless {
+            return check_version(headers, id);
+        }
         return Err(Box::new(rpc_error(
             StatusCode::BAD_REQUEST,
             id,
@@ -92,6 +97,11 @@ fn check_session(app: &App, headers: &HeaderMap, id: &Value) -> Result<(), Box<R
             "Session not found",
         )));
     }
+    check_version(headers, id)
+}
+
+/// An `MCP-Protocol-Version` header, when sent, must name the version this server speaks.
+fn check_version(headers: &HeaderMap, id: &Value) -> Result<(), Box<Response>> {
     if let Some(v) = headers.get(VERSION_HEADER)
         && v.to_str().map(str::trim).ok() != Some(MCP_PROTOCOL_VERSION)
     {
@@ -207,12 +217,14 @@ async fn post(app: &App, headers: &HeaderMap, body: Body) -> Response {
             );
         };
         let sid = uuid::Uuid::new_v4().to_string();
-        app.sessions().insert(
-            sid.clone(),
-            McpSession {
-                agent: caller.agent.clone(),
-            },
-        );
+        if !app.is(super::Variant::McpStateless) {
+            app.sessions().insert(
+                sid.clone(),
+                McpSession {
+                    agent: caller.agent.clone(),
+                },
+            );
+        }
         tracing::info!(agent = %caller.agent, "MCP session initialized");
         let answer = Answer {
             response: result(
@@ -229,7 +241,7 @@ async fn post(app: &App, headers: &HeaderMap, body: Body) -> Response {
                 }),
             ),
             notification: None,
-            session: Some(sid),
+            session: (!app.is(super::Variant::McpStateless)).then_some(sid),
         };
         return frame(app, answer);
     }

@@ -29,8 +29,10 @@ pub mod serve;
 mod store;
 mod tools;
 mod validate;
+pub mod variant;
 
 pub use defect::Defect;
+pub use variant::Variant;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -115,6 +117,8 @@ pub struct ReferenceConfig {
     pub desk: Vec<String>,
     /// The injected defect, if any.
     pub defect: Option<Defect>,
+    /// The alternative reading of the seeds it takes, if any.
+    pub variant: Option<Variant>,
     /// Answer MCP requests with SSE streams instead of JSON.
     pub sse: bool,
     /// Accepted bearer tokens.
@@ -151,6 +155,7 @@ impl Default for ReferenceConfig {
                 "christine.desk@markmillersubaru.com".into(),
             ],
             defect: None,
+            variant: None,
             sse: false,
             tokens: default_tokens(),
             crm_timeout: Duration::from_secs(2),
@@ -194,6 +199,7 @@ pub(crate) struct McpSession {
 pub(crate) struct App {
     pub(crate) base_url: String,
     pub(crate) defect: Option<Defect>,
+    pub(crate) variant: Option<Variant>,
     pub(crate) sse: bool,
     pub(crate) tokens: Vec<TokenGrant>,
     pub(crate) desk: Vec<String>,
@@ -215,6 +221,11 @@ impl App {
     /// Is this defect injected?
     pub(crate) fn has(&self, d: Defect) -> bool {
         self.defect == Some(d)
+    }
+
+    /// Does it take this alternative reading?
+    pub(crate) fn is(&self, v: Variant) -> bool {
+        self.variant == Some(v)
     }
 
     /// The MCP session table, even if a panicking holder poisoned the lock.
@@ -320,9 +331,10 @@ impl ReferenceServer {
         let app = Arc::new(App {
             base_url,
             defect: cfg.defect,
+            variant: cfg.variant,
             skill_path: cfg.skill_path.clone(),
             error_code_key: cfg.error_code_key.clone(),
-            sse: cfg.sse,
+            sse: cfg.sse || cfg.variant == Some(Variant::McpSse),
             tokens: cfg.tokens.clone(),
             desk: cfg.desk.clone(),
             max_body_bytes: cfg.max_body_bytes,
@@ -373,7 +385,7 @@ impl ReferenceServer {
             } else {
                 A2A_VERSION
             };
-            tracing::info!(addr = %addr, defect = ?cfg.defect.map(|d| d.name()), sse = cfg.sse,
+            tracing::info!(addr = %addr, defect = ?cfg.defect.map(|d| d.name()), variant = ?cfg.variant.map(|v| v.name()), sse = cfg.sse,
                 crm = cfg.crm_url.is_some(), a2a, "dealer-tck reference started");
         });
         Ok(ReferenceServer {

@@ -26,7 +26,7 @@ pub struct ServeArgs {
     #[arg(
         long,
         value_name = "HOST:PORT",
-        required_unless_present = "list_defects"
+        required_unless_present_any = ["list_defects", "list_variants"]
     )]
     pub smtp: Option<String>,
     /// DriveCentric base URL; absent = CRM disabled (crm_status "disabled").
@@ -50,6 +50,12 @@ pub struct ServeArgs {
     /// Print every defect (name, clause, rule) and exit.
     #[arg(long)]
     pub list_defects: bool,
+    /// Take one alternative reading of the seeds (see --list-variants).
+    #[arg(long, value_name = "NAME", conflicts_with = "defect")]
+    pub variant: Option<super::Variant>,
+    /// Print every variant (name, the seed sentence that allows it, what it does) and exit.
+    #[arg(long)]
+    pub list_variants: bool,
     /// Answer MCP requests with SSE streams instead of JSON.
     #[arg(long)]
     pub sse: bool,
@@ -110,6 +116,14 @@ pub fn defect_listing() -> String {
         .collect()
 }
 
+/// The one-line listing of `--list-variants` (`name<TAB>allowance<TAB>what` per variant).
+pub fn variant_listing() -> String {
+    super::Variant::ALL
+        .iter()
+        .map(|v| format!("{}\t{}\t{}\n", v.name(), v.allowance(), v.what()))
+        .collect()
+}
+
 /// Turn arguments into a configuration (no I/O besides reading `--tokens`).
 pub fn config_from_args(args: &ServeArgs) -> Result<ReferenceConfig, ReferenceError> {
     let smtp = args
@@ -140,6 +154,7 @@ pub fn config_from_args(args: &ServeArgs) -> Result<ReferenceConfig, ReferenceEr
         db,
         desk,
         defect: args.defect,
+        variant: args.variant,
         sse: args.sse,
         tokens,
         crm_timeout: Duration::from_millis(args.crm_timeout_ms),
@@ -173,6 +188,10 @@ async fn shutdown_signal() {
 pub async fn serve(args: ServeArgs) -> Result<(), ReferenceError> {
     if args.list_defects {
         print!("{}", defect_listing());
+        return Ok(());
+    }
+    if args.list_variants {
+        print!("{}", variant_listing());
         return Ok(());
     }
     let cfg = config_from_args(&args)?;

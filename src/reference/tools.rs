@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use super::auth::Caller;
 use super::model::{HandoffRequest, Package};
 use super::store::{AuditEntry, HandoffRecord, Reserve, rfc3339_ms};
-use super::{App, Defect, adf, email};
+use super::{App, Defect, Variant, adf, email};
 use crate::spec::codes::*;
 use crate::spec::tools::*;
 use crate::spec::{mask_email, mask_list, sha256_hex};
@@ -388,6 +388,20 @@ async fn release_reservation(app: &App, caller: &Caller, args: &Value) -> Result
     Ok(json!({"reservation_token": token, "status": "released"}))
 }
 
+/// The `mask-domain-too` variant: `j***@m***.com` (one character, three stars, the domain's
+/// first character and its last label).
+fn mask_domain_too(addr: &str) -> String {
+    match addr.rsplit_once('@') {
+        Some((local, domain)) => {
+            let l: String = local.chars().take(1).collect();
+            let d: String = domain.chars().take(1).collect();
+            let tld = domain.rsplit_once('.').map(|(_, t)| t).unwrap_or("");
+            format!("{l}***@{d}***.{tld}")
+        }
+        None => mask_email(addr),
+    }
+}
+
 /// Mask like [`mask_email`] but keeping three characters (the `sent-to-three-chars` defect).
 fn mask_three(addr: &str) -> String {
     match addr.rsplit_once('@') {
@@ -407,6 +421,29 @@ async fn initiate_deal_handoff(
 ) -> Result<Value, ToolError> {
     // (1) Schema validation: field + rule, never the value.
     let violations = app.validator.check(&args, app.defect);
+    if app.is(Variant::ConsentFalseIsConsentInvalid)
+        && args.get("customer_consent") == Some(&Value::Bool(false))
+        && violations
+            .first()
+            .is_some_and(|v| v.field == "customer_consent")
+    {
+        return Err(ToolError::new(
+            CONSENT_INVALID,
+            "customer_consent: violates const true (explicit consent is required)",
+        )
+        .field("customer_consent"));
+    }
+    let fractional = args
+        .pointer("/trade_in/appraised_value_partner/amount")
+        .and_then(Value::as_f64)
+        .is_some_and(|a| a.fract() != 0.0);
+    if app.is(Variant::WholeMoneyAmounts) && violations.is_empty() && fractional {
+        return Err(ToolError::new(
+            VALIDATION_ERROR,
+            "trade_in.appraised_value_partner.amount: violates type integer (whole currency units)",
+        )
+        .field("trade_in.appraised_value_partner.amount"));
+    }
     if let Some(first) = violations.first() {
         let message = violations
             .iter()
@@ -547,10 +584,27 @@ async fn initiate_deal_handoff(
     let body = email::render_body(&pkg, !app.has(Defect::EmailWithoutPhone));
     if let Err(e) = app.mailer.send(&email::subject(&pkg), body).await {
         tracing::warn!(%trace_id, error = %e, "deal-intent email failed; nothing recorded");
+        if app.is(Variant::AuditRowOnFailure) {
+            let _ = app
+                .store
+                .audit(AuditEntry {
+                    agent: caller.agent.clone(),
+                    tool: INITIATE_DEAL_HANDOFF.to_string(),
+                    outcome: "email_send_failed".into(),
+                    trace_id: trace_id.to_string(),
+                    email_sha256: Some(email_sha.clone()),
+                })
+                .await;
+        }
         if app.has(Defect::CrmOnSmtpFailure)
             && let Some(crm) = &app.crm
         {
-            let adf = adf::build_adf(&pkg, &app.desk[0], app.has(Defect::AdfPhoneBeforeEmail));
+            let adf = adf::build_adf(
+                &pkg,
+                &app.desk[0],
+                app.has(Defect::AdfPhoneBeforeEmail),
+                !app.is(Variant::AdfContactEmailOnly),
+            );
             let _ = crm.post_lead(adf, !app.has(Defect::CrmWithoutAuth)).await;
         }
         return Err(ToolError::new(
@@ -569,8 +623,16 @@ async fn initiate_deal_handoff(
         None if app.has(Defect::DisabledReportedSent) => ("sent", Some(handoff_token.clone())),
         None => ("disabled", None),
         Some(crm) => {
-            let adf = adf::build_adf(&pkg, &app.desk[0], app.has(Defect::AdfPhoneBeforeEmail));
+            let adf = adf::build_adf(
+                &pkg,
+                &app.desk[0],
+                app.has(Defect::AdfPhoneBeforeEmail),
+                !app.is(Variant::AdfContactEmailOnly),
+            );
             match crm.post_lead(adf, !app.has(Defect::CrmWithoutAuth)).await {
+                Ok(_) if app.is(Variant::CrmLeadIdIsHandoffToken) => {
+                    ("sent", Some(handoff_token.clone()))
+                }
                 Ok(lead) => ("sent", Some(lead)),
                 Err(reason) => {
                     tracing::warn!(%trace_id, %reason, crm_status = "failed", "CRM lead not created");
@@ -638,7 +700,13 @@ async fn initiate_deal_handoff(
             .to_rfc3339_opts(SecondsFormat::Millis, false),
         _ => utc_text,
     };
-    let sent_to = if app.has(Defect::SentToThreeChars) {
+    let sent_to = if app.is(Variant::MaskDomainToo) {
+        app.desk
+            .iter()
+            .map(|d| mask_domain_too(d))
+            .collect::<Vec<_>>()
+            .join(", ")
+    } else if app.has(Defect::SentToThreeChars) {
         app.desk
             .iter()
             .map(|d| mask_three(d))
@@ -649,6 +717,8 @@ async fn initiate_deal_handoff(
     };
     let shown_email = if app.has(Defect::UnmaskedNextSteps) {
         c.email.clone()
+    } else if app.is(Variant::MaskDomainToo) {
+        mask_domain_too(&c.email)
     } else {
         mask_email(&c.email)
     };

@@ -1,6 +1,6 @@
 //! JUnit XML rendering: one `<testsuite>` per suite × transport, one `<testcase>` per clause;
 //! `<failure>` when the server is wrong (FAIL), `<error>` when the harness could not tell
-//! (ERROR), `<skipped>` for NOT_TESTED; WARN is a passing test case with a `<system-out>` note.
+//! (ERROR), `<skipped>` for NOT_TESTED and NOT_APPLICABLE (the message says which); WARN is a passing test case with a `<system-out>` note.
 //! A transport or suite the run skipped entirely is a `<skipped>` test case of a `skipped`
 //! test suite, so that CI shows what was never tested.
 
@@ -27,10 +27,10 @@ pub(super) fn render(r: &Report) -> String {
     let t = &r.totals;
     x.push_str(&format!(
         "<testsuites name=\"dealer-tck\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"{:.3}\">\n",
-        t.pass + t.fail + t.warn + t.not_tested + t.error + r.target.skipped.len(),
+        t.pass + t.fail + t.warn + t.not_tested + t.not_applicable + t.error + r.target.skipped.len(),
         t.fail,
         t.error,
-        t.not_tested + r.target.skipped.len(),
+        t.not_tested + t.not_applicable + r.target.skipped.len(),
         r.stats.seconds
     ));
     if !r.target.skipped.is_empty() {
@@ -61,7 +61,7 @@ pub(super) fn render(r: &Report) -> String {
                 cs.len(),
                 count(Verdict::Fail),
                 count(Verdict::Error),
-                count(Verdict::NotTested)
+                count(Verdict::NotTested) + count(Verdict::NotApplicable)
             ));
             for c in cs {
                 let detail = c
@@ -96,6 +96,10 @@ pub(super) fn render(r: &Report) -> String {
                     Verdict::NotTested => {
                         x.push_str(&format!("<skipped message=\"{}\"/>", escape(&detail)))
                     }
+                    Verdict::NotApplicable => x.push_str(&format!(
+                        "<skipped message=\"NOT_APPLICABLE: {}\"/>",
+                        escape(&detail)
+                    )),
                 }
                 x.push_str("</testcase>\n");
             }

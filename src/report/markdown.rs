@@ -1,5 +1,5 @@
 //! Markdown rendering: totals, then a table per suite with one row per clause and one column
-//! per transport, then the evidence of every FAIL / WARN / ERROR / NOT_TESTED.
+//! per transport, then the evidence (or the reason) of every verdict other than PASS.
 
 use super::{Report, Verdict};
 use std::collections::BTreeMap;
@@ -15,7 +15,7 @@ pub(super) fn render(r: &Report) -> String {
         r.run_id
     ));
     m.push_str(&format!(
-        "- Target: {} ({}{})\n- Started: {}\n- Seed: {} · {} generated valid cases per transport\n- Result: **{}** — {} pass, {} fail, {} warn, {} not tested, {} error\n- {} cases, {} exchanges, {} mails, {} CRM requests, {:.1}s\n\n",
+        "- Target: {} ({}{})\n- Started: {}\n- Seed: {} · {} generated valid cases per transport\n- Result: **{}** — {} pass, {} fail, {} warn, {} not tested, {} not applicable, {} error\n- {} cases, {} exchanges, {} mails, {} CRM requests, {:.1}s\n\n",
         r.target.url,
         r.target.kind,
         r.target.defect.as_deref().map(|d| format!(", defect `{d}`")).unwrap_or_default(),
@@ -27,6 +27,7 @@ pub(super) fn render(r: &Report) -> String {
         r.totals.fail,
         r.totals.warn,
         r.totals.not_tested,
+        r.totals.not_applicable,
         r.totals.error,
         r.stats.cases,
         r.stats.exchanges,

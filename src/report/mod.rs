@@ -29,6 +29,9 @@ pub enum Verdict {
     Warn,
     /// Nothing could evaluate it (fixture or capability missing); never counts as a pass.
     NotTested,
+    /// The clause's condition never arose in the run (an optional member never sent, a
+    /// behaviour the server did not choose): counted apart, never a pass, never a failure.
+    NotApplicable,
     /// The harness could not tell (unreachable, timeout, unparseable).
     Error,
 }
@@ -41,6 +44,7 @@ impl Verdict {
             Verdict::Fail => "FAIL",
             Verdict::Warn => "WARN",
             Verdict::NotTested => "NOT_TESTED",
+            Verdict::NotApplicable => "NOT_APPLICABLE",
             Verdict::Error => "ERROR",
         }
     }
@@ -120,6 +124,8 @@ pub struct Totals {
     pub warn: usize,
     /// NOT_TESTED.
     pub not_tested: usize,
+    /// NOT_APPLICABLE.
+    pub not_applicable: usize,
     /// ERROR.
     pub error: usize,
 }
@@ -134,6 +140,9 @@ pub struct TargetInfo {
     /// Injected defect of the embedded reference, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub defect: Option<String>,
+    /// Alternative reading of the seeds the embedded reference took, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub variant: Option<String>,
     /// Transports tested.
     pub transports: Vec<String>,
     /// Transports not tested, with why.
@@ -216,7 +225,24 @@ pub fn aggregate(
         if filter.is_some_and(|f| !clause.id.contains(f)) {
             continue;
         }
-        let mine: Vec<&Evaluation> = evals.iter().filter(|e| e.clause == clause.id).collect();
+        // The catalogue's `checks` list is enforced: an evaluation by a check the clause does
+        // not list is a harness bug, reported as ERROR rather than silently counted.
+        let unlisted: Vec<Evaluation> = evals
+            .iter()
+            .filter(|e| e.clause == clause.id && !clause.checks.iter().any(|c| c == e.check))
+            .map(|e| Evaluation {
+                outcome: Outcome::Error(format!(
+                    "harness: check {} is not listed under clause {} in the catalogue",
+                    e.check, clause.id
+                )),
+                ..e.clone()
+            })
+            .collect();
+        let mine: Vec<&Evaluation> = evals
+            .iter()
+            .filter(|e| e.clause == clause.id && clause.checks.iter().any(|c| c == e.check))
+            .chain(&unlisted)
+            .collect();
         let target_wide = !mine.is_empty() && mine.iter().all(|e| e.binding.is_none());
         let columns: Vec<Option<Binding>> = if target_wide {
             vec![None]
@@ -234,6 +260,17 @@ pub fn aggregate(
                 .filter(|e| col.is_none() || e.binding == col || e.binding.is_none())
                 .collect();
             let passed = es.iter().filter(|e| e.outcome == Outcome::Pass).count();
+            // A pass of a clause's negative half alone never makes it PASS.
+            let positive_passes = es
+                .iter()
+                .filter(|e| e.outcome == Outcome::Pass && !e.negative)
+                .count();
+            let not_tested = es
+                .iter()
+                .any(|e| matches!(e.outcome, Outcome::NotTested(_)));
+            let not_applicable = es
+                .iter()
+                .any(|e| matches!(e.outcome, Outcome::NotApplicable(_)));
             let fails: Vec<&&&Evaluation> = es
                 .iter()
                 .filter(|e| matches!(e.outcome, Outcome::Fail(_)))
@@ -250,24 +287,31 @@ pub fn aggregate(
                 }
             } else if errors > 0 {
                 Verdict::Error
-            } else if passed == 0 {
-                Verdict::NotTested
-            } else {
+            } else if positive_passes > 0 {
                 Verdict::Pass
+            } else if not_applicable && !not_tested {
+                Verdict::NotApplicable
+            } else {
+                Verdict::NotTested
             };
             let details: Vec<Detail> = es
                 .iter()
                 .filter_map(|e| match &e.outcome {
                     Outcome::Pass => None,
-                    Outcome::Fail(d) | Outcome::Error(d) | Outcome::NotTested(d) => Some(Detail {
+                    Outcome::Fail(d)
+                    | Outcome::Error(d)
+                    | Outcome::NotTested(d)
+                    | Outcome::NotApplicable(d) => Some(Detail {
                         case: e.case.clone(),
                         check: e.check.to_string(),
                         detail: d.clone(),
                     }),
                 })
-                .filter(|d| {
-                    verdict != Verdict::Fail && verdict != Verdict::Warn
-                        || fails.iter().any(|f| f.case == d.case && f.check == d.check)
+                .filter(|d| match verdict {
+                    Verdict::Fail | Verdict::Warn => {
+                        fails.iter().any(|f| f.case == d.case && f.check == d.check)
+                    }
+                    _ => true,
                 })
                 .take(10)
                 .collect();
@@ -323,6 +367,7 @@ impl Report {
                 Verdict::Fail => t.fail += 1,
                 Verdict::Warn => t.warn += 1,
                 Verdict::NotTested => t.not_tested += 1,
+                Verdict::NotApplicable => t.not_applicable += 1,
                 Verdict::Error => t.error += 1,
             }
         }
@@ -352,11 +397,11 @@ impl Report {
             "dealer-tck {} — {} ({})\n",
             self.tool_version,
             self.target.url,
-            self.target
-                .defect
-                .as_deref()
-                .map(|d| format!("{}, defect {d}", self.target.kind))
-                .unwrap_or(self.target.kind.clone())
+            match (&self.target.defect, &self.target.variant) {
+                (Some(d), _) => format!("{}, defect {d}", self.target.kind),
+                (None, Some(v)) => format!("{}, variant {v}", self.target.kind),
+                (None, None) => self.target.kind.clone(),
+            }
         ));
         for suite in &self.suites {
             let mut by: BTreeMap<Verdict, usize> = BTreeMap::new();
@@ -403,7 +448,7 @@ impl Report {
             self.stats.cases_per_second
         ));
         s.push_str(&format!(
-            "{}: {} pass, {} fail, {} warn, {} not tested, {} error\n",
+            "{}: {} pass, {} fail, {} warn, {} not tested, {} not applicable, {} error\n",
             if self.conformant {
                 "CONFORMANT"
             } else {
@@ -413,6 +458,7 @@ impl Report {
             t.fail,
             t.warn,
             t.not_tested,
+            t.not_applicable,
             t.error
         ));
         self.redactor.redact(&s)
@@ -560,5 +606,115 @@ mod tests {
         assert_eq!(r.redact("tck-crm-0 and 9abcdef"), "tck-crm-0 and 9abcdef");
         // Non-ASCII around a piece keeps the text valid.
         assert_eq!(r.redact("é0123456789aé"), "é[REDACTED]é");
+    }
+
+    fn one_clause(checks: &[&str]) -> Catalogue {
+        Catalogue {
+            suite: "t".into(),
+            title: "t".into(),
+            version: "1".into(),
+            seeds: vec![],
+            clauses: vec![crate::spec::catalogue::Clause {
+                id: "T-001".into(),
+                level: Level::Must,
+                source: "seed".into(),
+                text: "rule".into(),
+                checks: checks.iter().map(|c| c.to_string()).collect(),
+                transports: vec![],
+            }],
+        }
+    }
+
+    fn verdict(checks: &[&str], evals: &[Evaluation]) -> Verdict {
+        let r = aggregate(
+            &one_clause(checks),
+            evals,
+            &[Binding::Mcp],
+            None,
+            &BTreeMap::new(),
+        );
+        r.results[0].verdict
+    }
+
+    fn ev(check: &'static str, outcome: Outcome) -> Evaluation {
+        Evaluation::new("T-001", check, Some(Binding::Mcp), "c", outcome)
+    }
+
+    #[test]
+    fn not_applicable_negative_halves_and_unlisted_checks() {
+        let na = || Outcome::NotApplicable("never arose".into());
+        let nt = || Outcome::NotTested("no fixture".into());
+        // NOT_APPLICABLE alone, and beside a pass.
+        assert_eq!(verdict(&["a"], &[ev("a", na())]), Verdict::NotApplicable);
+        assert_eq!(
+            verdict(&["a"], &[ev("a", na()), ev("a", Outcome::Pass)]),
+            Verdict::Pass
+        );
+        // NOT_TESTED wins over NOT_APPLICABLE: something should have been tested.
+        assert_eq!(
+            verdict(&["a"], &[ev("a", na()), ev("a", nt())]),
+            Verdict::NotTested
+        );
+        // A negative half's pass alone is never a PASS; its failure is a FAIL.
+        let neg = ev("a", Outcome::Pass).negative_half();
+        assert_eq!(
+            verdict(&["a"], std::slice::from_ref(&neg)),
+            Verdict::NotTested
+        );
+        assert_eq!(
+            verdict(&["a"], &[neg.clone(), ev("a", na())]),
+            Verdict::NotApplicable
+        );
+        assert_eq!(
+            verdict(&["a"], &[neg, ev("a", Outcome::Pass)]),
+            Verdict::Pass
+        );
+        assert_eq!(
+            verdict(
+                &["a"],
+                &[ev("a", Outcome::Fail("x".into())).negative_half()]
+            ),
+            Verdict::Fail
+        );
+        // An evaluation by a check the clause does not list is a harness ERROR.
+        assert_eq!(verdict(&["a"], &[ev("b", Outcome::Pass)]), Verdict::Error);
+        // NOT_APPLICABLE never fails a run.
+        let mut report = Report {
+            redactor: Redactor::new(Vec::<String>::new()),
+            schema_version: REPORT_SCHEMA_VERSION.into(),
+            tool_version: "0".into(),
+            run_id: "r".into(),
+            started_at: "t".into(),
+            target: TargetInfo {
+                kind: "embedded-reference".into(),
+                url: "http://x".into(),
+                defect: None,
+                variant: None,
+                transports: vec![],
+                skipped: vec![],
+            },
+            seed: 0,
+            cases_per_transport: 0,
+            clause_filter: None,
+            totals: Totals::default(),
+            conformant: false,
+            exit_code: 0,
+            suites: vec![aggregate(
+                &one_clause(&["a"]),
+                &[ev("a", Outcome::Pass)],
+                &[Binding::Mcp],
+                None,
+                &BTreeMap::new(),
+            )],
+            stats: Stats::default(),
+        };
+        let na = ClauseResult {
+            verdict: Verdict::NotApplicable,
+            ..report.suites[0].results[0].clone()
+        };
+        report.suites[0].results.push(na);
+        report.finish(false);
+        assert!(report.conformant);
+        assert_eq!(report.totals.not_applicable, 1);
     }
 }

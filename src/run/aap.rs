@@ -9,8 +9,8 @@
 use super::{Ledger, RunOptions, Target};
 use crate::check::aap::{
     AapObs, AdfDoc, CrmExpect, ReceivedLead, check_id, judge_adf_received, judge_adf_rejected,
-    judge_appointment, judge_duplicate, judge_lead_ids, judge_received, judge_rejected,
-    judge_response, lead_id, lead_status,
+    judge_appointment, judge_duplicate, judge_duplicate_id, judge_lead_ids, judge_received,
+    judge_rejected, judge_response, lead_id, lead_status,
 };
 use crate::check::{Evaluation, Outcome};
 use crate::error::TckError;
@@ -81,6 +81,8 @@ pub(crate) struct AapCrm<'a> {
     pub mock: &'a CrmMock,
     pub store_id: &'a str,
     pub token: &'a str,
+    /// `[aap] forwards_leads`: every received lead with a customer must be forwarded.
+    pub forwarding_required: bool,
 }
 
 /// What one case produced, kept for the end-of-suite judgements.
@@ -249,13 +251,16 @@ pub(crate) async fn run_suites(
                 let mut evals = vec![];
                 for (n, ex) in [(1, &first), (2, &second)] {
                     let id = format!("{}-{n}", dup.id);
-                    evals.extend(judge_response(&AapObs {
-                        suite,
-                        binding: *binding,
-                        case_id: &id,
-                        request: &dup.request,
-                        exchange: ex,
-                    }));
+                    evals.extend(judge_response(
+                        &AapObs {
+                            suite,
+                            binding: *binding,
+                            case_id: &id,
+                            request: &dup.request,
+                            exchange: ex,
+                        },
+                        &opts.codes,
+                    ));
                     if let Some(lid) = received_id(ex) {
                         received.push(ReceivedLead {
                             binding: *binding,
@@ -282,6 +287,9 @@ pub(crate) async fn run_suites(
                     &first,
                     &second,
                     &opts.codes,
+                ));
+                evals.extend(judge_duplicate_id(
+                    suite, *binding, &dup.id, &first, &second,
                 ));
                 record(ledger, opts, *binding, dup, &evals);
                 ledger.extend(evals);
@@ -441,7 +449,7 @@ fn judge_case(
         request: &case.request,
         exchange,
     };
-    let mut evals = judge_response(&obs);
+    let mut evals = judge_response(&obs, &opts.codes);
     evals.extend(match &case.expect {
         AapExpect::Received { role } => judge_received(&obs, &opts.codes, *role),
         AapExpect::Rejected { role, code, .. } => judge_rejected(&obs, &opts.codes, *role, code),
@@ -533,6 +541,7 @@ async fn judge_forwarded(
     let expect = CrmExpect {
         store_id: crm.store_id,
         token: crm.token,
+        forwarding_required: crm.forwarding_required,
     };
     for s in sent {
         // A lead that should have been refused but was received already fails its own clause;

@@ -1370,15 +1370,31 @@ async fn store_hash_hits(
     target_dbs: &[std::path::PathBuf],
     scanner: &LeakScanner,
 ) -> Option<usize> {
+    store_hashed_fields(target_dbs, scanner)
+        .await
+        .map(|fields| fields.len())
+}
+
+/// The distinct 🔒 fields whose SHA-256 digests the target's database files hold (None: no
+/// file could be read).
+async fn store_hashed_fields(
+    target_dbs: &[std::path::PathBuf],
+    scanner: &LeakScanner,
+) -> Option<std::collections::BTreeSet<String>> {
     let mut any_file = false;
-    let mut hits = 0;
+    let mut fields = std::collections::BTreeSet::new();
     for f in target_dbs {
         if let Ok(bytes) = tokio::fs::read(f).await {
             any_file = true;
-            hits += scanner.scan_hashes("db", &bytes).len();
+            fields.extend(
+                scanner
+                    .scan_hashes("db", &bytes)
+                    .into_iter()
+                    .map(|(f, _)| f),
+            );
         }
     }
-    any_file.then_some(hits)
+    any_file.then_some(fields)
 }
 
 async fn smtp_faults(s: &mut Session<'_>, ledger: &mut Ledger) {
@@ -1416,12 +1432,15 @@ async fn smtp_faults(s: &mut Session<'_>, ledger: &mut Ledger) {
                     &x.obs(b, &case.id, &scanner),
                     &s.ctx(s.crm_enabled(CrmMode::Created)),
                 ));
-                // Nothing recorded: no hash of this case's PII in the store.
-                let outcome = match store_hash_hits(&dbs, &scanner).await {
+                // Nothing recorded: no hand-off record of this case's PII in the store. A
+                // hand-off record holds the digests of several 🔒 fields together; an audit
+                // row of the failed attempt may hold one digest (seed 000: "PII is hashed in
+                // every audit/DB surface"), which is not a recorded hand-off.
+                let outcome = match store_hashed_fields(&dbs, &scanner).await {
                     None => Outcome::NotTested("the harness cannot see the target's database".into()),
                     Some(_) if !hashes_visible => Outcome::NotTested("accepted hand-offs are not visible as SHA-256 digests in the store, so absence proves nothing".into()),
-                    Some(0) => Outcome::Pass,
-                    Some(n) => Outcome::Fail(format!("{n} SHA-256 digest(s) of this call's PII were written to the store although the email failed")),
+                    Some(f) if f.len() <= 1 => Outcome::Pass,
+                    Some(f) => Outcome::Fail(format!("SHA-256 digests of this call's {} were written to the store although the email failed (a hand-off record)", f.into_iter().collect::<Vec<_>>().join(", "))),
                 };
                 ledger.push(Evaluation::new(
                     "DMC12-EMAIL-FAIL-002",

@@ -63,6 +63,8 @@ pub struct RunOptions {
     pub out_dir: Option<PathBuf>,
     /// Defect to inject into the embedded reference.
     pub defect: Option<Defect>,
+    /// Alternative reading of the seeds the embedded reference takes.
+    pub variant: Option<crate::reference::Variant>,
     /// Transports to test (None: every one the target offers).
     pub transports: Option<Vec<Binding>>,
     /// Serve MCP replies as SSE streams (embedded reference).
@@ -135,6 +137,7 @@ impl Default for RunOptions {
             clause_filter: None,
             out_dir: Some(PathBuf::from("reports")),
             defect: None,
+            variant: None,
             transports: None,
             mcp_sse: false,
             call_timeout: Duration::from_secs(10),
@@ -210,6 +213,9 @@ impl Ledger {
 pub async fn run(mut opts: RunOptions) -> Result<(Report, Option<PathBuf>), TckError> {
     if matches!(opts.target, TargetSpec::Embedded) && opts.desk.is_empty() {
         opts.desk = crate::reference::ReferenceConfig::default().desk;
+        if opts.variant == Some(crate::reference::Variant::SingleDeskRecipient) {
+            opts.desk.truncate(1);
+        }
     }
     let started = Instant::now();
     let started_at = chrono::Utc::now();
@@ -245,6 +251,7 @@ pub async fn run(mut opts: RunOptions) -> Result<(Report, Option<PathBuf>), TckE
         mock: &crm,
         store_id: &store_id,
         token: &crm_token,
+        forwarding_required: opts.codes.aap_forwards_leads,
     });
     let aap = aap::run_suites(&opts, &target, aap_crm, &mut ledger).await?;
     let mut skipped: Vec<crate::report::Skipped> = vec![];
@@ -348,6 +355,7 @@ pub async fn run(mut opts: RunOptions) -> Result<(Report, Option<PathBuf>), TckE
             kind: target_kind.into(),
             url,
             defect: opts.defect.map(|d| d.name().to_string()),
+            variant: opts.variant.map(|v| v.name().to_string()),
             transports: all_transports
                 .iter()
                 .map(|b| b.name().to_string())

@@ -56,9 +56,18 @@ pub struct AapSection {
     pub proposable_time: Option<String>,
     /// A time it cannot honour and has no alternative for (→ APPOINTMENT_TIME_UNAVAILABLE).
     pub unavailable_time: Option<String>,
-    /// Whether APPOINTMENT_TIME_UNAVAILABLE must leave the lead received (default true, per
-    /// BINDINGS.md §2); false also accepts a whole-lead rejection, which seed 002 allows.
+    /// Tighten how APPOINTMENT_TIME_UNAVAILABLE leaves the lead: true requires it received,
+    /// false requires it rejected; unset accepts both (seed 002: "The lead may still be
+    /// received even when the appointment portion fails").
     pub appointment_failure_keeps_lead: Option<bool>,
+    /// The same for VEHICLE_NOT_FOUND / VEHICLE_UNAVAILABLE with a test drive (unset: both).
+    pub vehicle_failure_keeps_lead: Option<bool>,
+    /// Require every received lead with a customer to be forwarded to the CRM as ADF (unset:
+    /// forwarding is not asserted, only what is forwarded is judged).
+    pub forwards_leads: Option<bool>,
+    /// Require lead.submit's data.dealer.phone to be E.164 (unset: not asserted; seed 002
+    /// gives no format).
+    pub submit_dealer_phone_e164: Option<bool>,
 }
 
 /// `[target]`.
@@ -476,8 +485,13 @@ impl Profile {
         if let Some(b) = self.codes.mcp_invalid_params_is_validation {
             opts.codes.mcp_invalid_params_is_validation = b;
         }
-        if let Some(b) = self.aap.appointment_failure_keeps_lead {
-            opts.codes.appointment_failure_keeps_lead = b;
+        opts.codes.appointment_failure_keeps_lead = self.aap.appointment_failure_keeps_lead;
+        opts.codes.vehicle_failure_keeps_lead = self.aap.vehicle_failure_keeps_lead;
+        if let Some(b) = self.aap.forwards_leads {
+            opts.codes.aap_forwards_leads = b;
+        }
+        if let Some(b) = self.aap.submit_dealer_phone_e164 {
+            opts.codes.submit_dealer_phone_e164 = b;
         }
         let tk = &self.tokens;
         if tk.agent_a_env.is_some() || tk.agent_b_env.is_some() || tk.unscoped_env.is_some() {
@@ -585,10 +599,11 @@ mod tests {
                 table = line.to_string();
             }
             let body = line.strip_prefix("# ").unwrap_or("");
-            let key = body
-                .split_once(" = ")
-                .map(|(k, _)| k)
-                .filter(|k| !k.is_empty() && k.chars().all(|c| c.is_ascii_lowercase() || c == '_'));
+            let key = body.split_once(" = ").map(|(k, _)| k).filter(|k| {
+                !k.is_empty()
+                    && k.chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+            });
             match key {
                 Some(k) if !skip.contains(&k) && seen.insert(format!("{table}.{k}")) => {
                     out.push_str(body);
@@ -644,7 +659,10 @@ mod tests {
         assert_eq!(o.codes.pointers, vec!["/error/code"]);
         assert_eq!(o.codes.validation_codes, vec!["VALIDATION_ERROR"]);
         assert!(!o.codes.mcp_invalid_params_is_validation);
-        assert!(o.codes.appointment_failure_keeps_lead);
+        assert_eq!(o.codes.appointment_failure_keeps_lead, Some(true));
+        assert_eq!(o.codes.vehicle_failure_keeps_lead, Some(false));
+        assert!(o.codes.aap_forwards_leads);
+        assert!(o.codes.submit_dealer_phone_e164);
         let t = o.tokens.as_ref().expect("tokens from the environment");
         assert_eq!(t.agent_a, "tok-a-from-env");
         assert_eq!(t.agent_b.as_deref(), Some("tok-b-from-env"));

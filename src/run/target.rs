@@ -336,6 +336,7 @@ impl Target {
                     store_id: w.store_id.to_string(),
                     db: DbLocation::File(db.clone()),
                     defect: opts.defect,
+                    variant: opts.variant,
                     sse: opts.mcp_sse,
                     crm_timeout: Duration::from_millis(500),
                     smtp_timeout: Duration::from_secs(5),

@@ -76,21 +76,44 @@ pub fn mask_email(addr: &str) -> String {
 }
 
 /// Whether `masked` is an acceptable masked form of `addr` (BINDINGS.md §5): *at most* the
-/// first two characters of the local part, then `****`, then `@domain` (the domain compared
-/// case-insensitively). `mask_email` produces the two-character form; `b****@x` and `****@x`
-/// are just as conforming.
+/// first two characters of the local part, then one or more `*`, then `@` and the domain
+/// either kept (compared case-insensitively) or masked: each run of `*` stands for one or more
+/// characters (`e***.com`, `***`), and a domain written `…` is hidden whole. The seed's
+/// `be****@markmillersubaru.com` is one example; `j***@…`, `***@example.com` and
+/// `j***@e***.com` mask as well.
 pub fn is_masked_form(masked: &str, addr: &str) -> bool {
     let (Some((local, domain)), Some((m_local, m_domain))) =
         (addr.trim().rsplit_once('@'), masked.trim().rsplit_once('@'))
     else {
         return false;
     };
-    let Some(prefix) = m_local.strip_suffix("****") else {
+    let prefix = m_local.trim_end_matches('*');
+    if prefix.len() == m_local.len() || prefix.chars().count() > 2 {
         return false;
-    };
-    prefix.chars().count() <= 2
-        && local.starts_with(prefix)
-        && m_domain.eq_ignore_ascii_case(domain)
+    }
+    let lower = |s: &str| s.to_lowercase();
+    lower(local).starts_with(&lower(prefix)) && masked_domain_matches(m_domain, domain)
+}
+
+/// Whether a (possibly masked) domain stands for `domain`.
+fn masked_domain_matches(masked: &str, domain: &str) -> bool {
+    let (masked, domain) = (masked.to_lowercase(), domain.to_lowercase());
+    if masked == domain || matches!(masked.as_str(), "…" | "...") {
+        return true;
+    }
+    if !masked.contains('*') {
+        return false;
+    }
+    // Each run of `*` matches one or more characters; the rest must match as written.
+    let mut pattern = String::from("^");
+    for (i, piece) in masked.split('*').enumerate() {
+        if i > 0 && !pattern.ends_with(".+") {
+            pattern.push_str(".+");
+        }
+        pattern.push_str(&regex::escape(piece));
+    }
+    pattern.push('$');
+    regex::Regex::new(&pattern).is_ok_and(|re| re.is_match(&domain))
 }
 
 /// The masked, comma-separated form of a recipient list, in the given order.
@@ -128,15 +151,24 @@ mod tests {
             "ja****@Example.com",
             "j****@example.com",
             "****@EXAMPLE.com",
+            // BINDINGS.md §5: any number of stars, the domain kept or masked.
+            "ja***@example.com",
+            "j*@example.com",
+            "j***@…",
+            "***@example.com",
+            "j***@e***.com",
+            "j***@e*****e.c*m",
         ] {
             assert!(is_masked_form(ok, a), "{ok}");
         }
         for bad in [
             "jan****@example.com",
             "jx****@example.com",
-            "ja***@example.com",
             "ja****@example.org",
+            "j***@x***.com",
+            "j***@e***.org",
             "jane@example.com",
+            "ja@example.com",
             "ja****",
         ] {
             assert!(!is_masked_form(bad, a), "{bad}");
