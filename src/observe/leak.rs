@@ -3,12 +3,36 @@
 //!
 //! Every needle is built once in [`LeakScanner::new`]: the canary itself, the strings common
 //! JSON and URL encoders make of it, the stable inner part of its base64 encoding at each of the
-//! three byte alignments, its quoted-printable encoding, its lowercase form and, for values with
-//! at least seven digits, a digit-sequence pattern. A scan makes one Aho-Corasick pass over the
-//! surface for the encoded forms, one over a lowercased copy, one over a copy without
-//! quoted-printable soft line breaks, and one regular-expression pass for digit sequences; the
-//! matches are mapped back to byte offsets of the surface. [`LeakScanner::scan_hashes`] finds the
-//! SHA-256 digests of the canaries (hex, any case, or raw bytes) instead.
+//! three byte alignments, its quoted-printable encoding, its lowercase form and, for a
+//! phone-shaped value with at least seven digits, the digit strings its number is written with.
+//! A scan makes one Aho-Corasick pass over the surface for the encoded forms, one over a
+//! lowercased copy, one over a copy without quoted-printable soft line breaks, and one pass for
+//! phone numbers; the matches are mapped back to byte offsets of the surface.
+//! [`LeakScanner::scan_hashes`] finds the SHA-256 digests of the canaries (hex, any case, or
+//! raw bytes) instead.
+//!
+//! # Digits-only phone numbers
+//!
+//! A phone number counts only where its digits stand as a phone number is written: one run of
+//! digits, or digit groups split by at most three of the separators people write in phone
+//! numbers (space, tab, `.`, `-`, parentheses), after an optional `+`. The pass does not search
+//! for each canary: it walks the surface once, cuts it into digit groups and runs of groups,
+//! and drops the groups that cannot belong to a phone number:
+//!
+//! - a group is matched whole, never as a piece of a longer digit run;
+//! - a group glued to an ASCII letter or `_` (directly or across `-`/`.`) is part of an identifier
+//!   (`lead_20261205_00842`, `trc_5f3a…`, a UUID, hex, `20261205T115803Z`, `12ms`), and so are
+//!   the groups chained to it without whitespace;
+//! - a group beside a `:` between digits is part of a time (`11:58:03.123`, `+05:30`);
+//! - chains shaped like dates (`2026-12-05`, `05.12.2026`, `20261205 115803`), dotted times
+//!   after a date, IPv4 addresses, all-digit UUIDs and decimal numbers are left out.
+//!
+//! In each remaining sequence of groups, the digits of every sequence of whole groups with as
+//! many digits as some canary's form are looked up in hash maps built once from the canaries'
+//! digit forms. A scan therefore costs time linear in the surface (at most a few lookups per
+//! digit group, bounded by the longest form) whatever the number of canaries, where a regular
+//! expression with one alternative per canary grew with the canaries and overflowed the lazy
+//! DFA's cache on runs with a thousand or more of them.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -59,7 +83,9 @@ pub enum LeakForm {
     QuotedPrintable,
     /// Base64 (standard and URL-safe alphabets, any byte alignment).
     Base64,
-    /// The value's digits, separated by spaces, dashes, dots or parentheses, `+` optional.
+    /// A phone-shaped value's number written with its digits alone or grouped by spaces, tabs,
+    /// dashes, dots or parentheses, `+` and country code optional (see the module
+    /// documentation); never across a timestamp, an identifier or a longer run of digits.
     DigitsOnly,
 }
 
@@ -138,8 +164,8 @@ impl LeakScanner {
             for v in qp_forms(value.as_bytes()) {
                 qp.push((v.into_bytes(), i, LeakForm::QuotedPrintable));
             }
-            if let Some(p) = phone_pattern(value) {
-                phones.push((p, i));
+            if let Some(keys) = phone_keys(value) {
+                phones.push((keys, i));
             }
             let mut forms = vec![c.value.clone()];
             let normalized = c.value.trim().to_lowercase();
@@ -546,32 +572,6 @@ fn qp_forms(bytes: &[u8]) -> Vec<String> {
     out
 }
 
-/// The digit-sequence pattern of a value with at least seven ASCII digits: the digits with up
-/// to three separators (space, tab, `.`, `-`, parentheses) between each. A national number may
-/// also appear with a `+` country code; an international one (`+…`) with or without its `+`,
-/// or without its country code (1 to 3 digits, then an optional trunk prefix `0`) if seven
-/// digits remain.
-fn phone_pattern(value: &str) -> Option<String> {
-    const SEP: &str = r"[ \t.()\-]{0,3}";
-    let digits: Vec<char> = value.chars().filter(char::is_ascii_digit).collect();
-    if digits.len() < 7 {
-        return None;
-    }
-    let join = |ds: &[char]| ds.iter().map(char::to_string).collect::<Vec<_>>().join(SEP);
-    if value.trim_start().starts_with('+') {
-        let mut alternatives = vec![format!(r"\+?{}", join(&digits))];
-        for cc in 1..=3 {
-            if digits.len() - cc >= 7 {
-                // The national number, possibly with a trunk prefix `0`.
-                alternatives.push(format!("(?:0{SEP})?{}", join(&digits[cc..])));
-            }
-        }
-        Some(format!("(?:{})", alternatives.join("|")))
-    } else {
-        Some(format!(r"(?:\+[0-9]{{1,3}}{SEP})?{}", join(&digits)))
-    }
-}
-
 // ---------------------------------------------------------------------------------------------
 // Searching
 // ---------------------------------------------------------------------------------------------
@@ -658,114 +658,490 @@ impl Searcher {
     }
 }
 
-/// The digit-sequence patterns of the phone-like canaries, as one regular expression.
+// ---------------------------------------------------------------------------------------------
+// Digits-only phone numbers
+// ---------------------------------------------------------------------------------------------
+
+/// Fewest digits a phone-shaped canary needs to get digits-only forms.
+const MIN_PHONE_DIGITS: usize = 7;
+
+/// Separator characters written between the digit groups of a phone number.
+const PHONE_SEPARATORS: &[u8] = b" \t.()-";
+
+/// At most this many separator characters stand between two digit groups of one number.
+const MAX_SEPARATOR_RUN: usize = 3;
+
+/// Country codes of two digits (ITU-T E.164 assignments); `1` and `7` have one digit and every
+/// other code three, so the country code of an international number is determined by its
+/// first digits.
+const TWO_DIGIT_COUNTRY_CODES: &[&[u8; 2]] = &[
+    b"20", b"27", b"30", b"31", b"32", b"33", b"34", b"36", b"39", b"40", b"41", b"43", b"44",
+    b"45", b"46", b"47", b"48", b"49", b"51", b"52", b"53", b"54", b"55", b"56", b"57", b"58",
+    b"60", b"61", b"62", b"63", b"64", b"65", b"66", b"81", b"82", b"84", b"86", b"90", b"91",
+    b"92", b"93", b"94", b"95", b"98",
+];
+
+/// Length of the country code at the start of the digits of an international number.
+fn country_code_len(digits: &[u8]) -> usize {
+    match digits {
+        [b'1' | b'7', ..] => 1,
+        [a, b, ..] if TWO_DIGIT_COUNTRY_CODES.contains(&&[*a, *b]) => 2,
+        _ => 3,
+    }
+}
+
+/// The digit strings a phone-shaped canary is recognised by in the surface.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct PhoneKeys {
+    /// Digit strings that are the number as written, wherever they stand.
+    plain: Vec<Vec<u8>>,
+    /// The digits of a national number (a value without `+`), also found after a `+` and a
+    /// country code of 1 to 3 digits.
+    after_country_code: Option<Vec<u8>>,
+}
+
+/// The digits-only forms of a phone-shaped value (ASCII digits and the characters phone numbers
+/// are written with: space, tab, `.`, `-`, `/`, parentheses and a leading `+`) with at least
+/// [`MIN_PHONE_DIGITS`] digits; `None` for anything else (a name or a note with a few digits
+/// in it is no phone number, and its digits alone would match unrelated numbers).
+///
+/// A national number is recognised by its digits, alone or after `+` and a country code. An
+/// international one (`+…`) by its digits with or without the `+` or an international prefix
+/// (`00`, `011`), and, if at least seven digits remain without its country code, by its
+/// national number alone, with a trunk prefix `0` (`020 7946 0958`) or with the country code
+/// and a trunk prefix (`+44 (0)20 7946 0958`).
+fn phone_keys(value: &str) -> Option<PhoneKeys> {
+    let value = value.trim();
+    let (international, body) = match value.strip_prefix('+') {
+        Some(rest) => (true, rest.replacen("(0)", "", 1)),
+        None => (false, value.to_owned()),
+    };
+    let phone_shaped = body
+        .bytes()
+        .all(|b| b.is_ascii_digit() || b == b'/' || PHONE_SEPARATORS.contains(&b));
+    let digits: Vec<u8> = body.bytes().filter(u8::is_ascii_digit).collect();
+    if !phone_shaped || digits.len() < MIN_PHONE_DIGITS {
+        return None;
+    }
+    if !international {
+        return Some(PhoneKeys {
+            plain: vec![digits.clone()],
+            after_country_code: Some(digits),
+        });
+    }
+    let join = |parts: &[&[u8]]| parts.concat();
+    let mut plain = vec![
+        digits.clone(),
+        join(&[b"00", &digits]),
+        join(&[b"011", &digits]),
+    ];
+    let (cc, national) = digits.split_at(country_code_len(&digits).min(digits.len()));
+    if national.len() >= MIN_PHONE_DIGITS {
+        plain.push(national.to_vec());
+        if national[0] != b'0' {
+            plain.push(join(&[b"0", national]));
+            plain.push(join(&[cc, b"0", national]));
+        }
+    }
+    Some(PhoneKeys {
+        plain,
+        after_country_code: None,
+    })
+}
+
+/// Work done by one digits-only scan, to show it does not grow with the number of canaries.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(not(test), allow(dead_code))]
+struct DigitScanCost {
+    /// Digit groups in the surface.
+    groups: usize,
+    /// Runs of groups with enough digits to hold a phone number.
+    runs: usize,
+    /// Group positions a number was looked for from.
+    starts: usize,
+    /// Hash-map lookups.
+    lookups: usize,
+}
+
+/// A maximal sequence of ASCII digits in the surface.
+#[derive(Debug, Clone, Copy)]
+struct Group {
+    start: usize,
+    end: usize,
+    /// Glued to an identifier (an ASCII letter or `_` on either side, directly or across `-`/`.`),
+    /// or a part of a time (`:` between it and another digit).
+    bad: bool,
+    /// The separators before it (inside a run) contain no space or tab.
+    tight: bool,
+    /// The separator before it (inside a run) when it is one byte, else 0.
+    gap: u8,
+}
+
+impl Group {
+    fn digits<'h>(&self, hay: &'h [u8]) -> &'h [u8] {
+        &hay[self.start..self.end]
+    }
+
+    fn len(&self) -> usize {
+        self.end - self.start
+    }
+
+    /// Its value, if it has at most nine digits.
+    fn value(&self, hay: &[u8]) -> Option<u32> {
+        (self.len() <= 9).then(|| {
+            self.digits(hay)
+                .iter()
+                .fold(0u32, |v, &d| v * 10 + u32::from(d - b'0'))
+        })
+    }
+}
+
+/// The digits-only forms of the phone-shaped canaries, in hash maps looked up by the digit
+/// groups of the surface.
 struct DigitMatcher {
-    /// One alternation with a capture group per distinct pattern.
-    combined: Option<regex::bytes::Regex>,
-    /// Group `i + 1` of `combined` ↔ `owners[i]`.
-    owners: Vec<Vec<usize>>,
-    /// Per-pattern expressions, used only if the combined one cannot be built.
-    singles: Vec<(regex::bytes::Regex, usize)>,
+    /// Digit string → canaries it stands for as written.
+    plain: HashMap<Box<[u8]>, Vec<usize>>,
+    /// National digit string → canaries, after a `+` and 1 to 3 digits of country code.
+    after_country_code: HashMap<Box<[u8]>, Vec<usize>>,
+    /// Fewest digits a candidate needs to be looked up.
+    min_len: usize,
+    /// Most digits a candidate can have (country code included).
+    max_len: usize,
 }
 
 impl DigitMatcher {
-    fn new(patterns: Vec<(String, usize)>) -> DigitMatcher {
-        let mut unique: Vec<String> = Vec::new();
-        let mut owners: Vec<Vec<usize>> = Vec::new();
-        for (p, canary) in patterns {
-            match unique.iter().position(|u| *u == p) {
-                Some(k) => owners[k].push(canary),
-                None => {
-                    unique.push(p);
-                    owners.push(vec![canary]);
-                }
+    fn new(keys: Vec<(PhoneKeys, usize)>) -> DigitMatcher {
+        let mut plain: HashMap<Box<[u8]>, Vec<usize>> = HashMap::new();
+        let mut after_country_code: HashMap<Box<[u8]>, Vec<usize>> = HashMap::new();
+        let add = |map: &mut HashMap<Box<[u8]>, Vec<usize>>, key: Vec<u8>, canary: usize| {
+            let owners = map.entry(key.into_boxed_slice()).or_default();
+            if !owners.contains(&canary) {
+                owners.push(canary);
+            }
+        };
+        for (k, canary) in keys {
+            for key in k.plain {
+                add(&mut plain, key, canary);
+            }
+            if let Some(key) = k.after_country_code {
+                add(&mut after_country_code, key, canary);
             }
         }
-        if unique.is_empty() {
-            return DigitMatcher {
-                combined: None,
-                owners,
-                singles: Vec::new(),
-            };
-        }
-        let alternation = unique
-            .iter()
-            .map(|p| format!("({p})"))
-            .collect::<Vec<_>>()
-            .join("|");
-        let combined = regex::bytes::RegexBuilder::new(&alternation)
-            .unicode(false)
-            .size_limit(64 << 20)
-            .build()
-            .ok();
-        let singles = if combined.is_some() {
-            Vec::new()
-        } else {
-            unique
-                .iter()
-                .enumerate()
-                .filter_map(|(k, p)| {
-                    let re = regex::bytes::RegexBuilder::new(p)
-                        .unicode(false)
-                        .build()
-                        .ok()?;
-                    Some((re, k))
-                })
-                .collect()
-        };
+        let lens = plain.keys().map(|k| (k.len(), k.len())).chain(
+            after_country_code
+                .keys()
+                .map(|k| (k.len() + 1, k.len() + 3)),
+        );
+        let (min_len, max_len) =
+            lens.fold((usize::MAX, 0), |(lo, hi), (a, b)| (lo.min(a), hi.max(b)));
         DigitMatcher {
-            combined,
-            owners,
-            singles,
+            plain,
+            after_country_code,
+            min_len,
+            max_len,
         }
     }
 
-    /// `(canary, start, end)` of every digit sequence not glued to further digits.
+    /// `(canary, start, end)` of every phone number written in `hay` that is a canary's.
     fn find(&self, hay: &[u8]) -> Vec<(usize, usize, usize)> {
+        self.find_counted(hay).0
+    }
+
+    /// [`find`](Self::find), with the work it took.
+    ///
+    /// One pass splits the surface into digit groups and collects runs of groups joined by at
+    /// most [`MAX_SEPARATOR_RUN`] phone separators (a `+` starts a new run); each run is
+    /// handed to [`scan_run`](Self::scan_run).
+    fn find_counted(&self, hay: &[u8]) -> (Vec<(usize, usize, usize)>, DigitScanCost) {
         let mut out = Vec::new();
-        let bounded = |s: usize, e: usize| {
-            (s == 0 || !hay[s - 1].is_ascii_digit()) && (e >= hay.len() || !hay[e].is_ascii_digit())
-        };
-        if let Some(re) = &self.combined {
-            let mut locs = re.capture_locations();
-            let mut pos = 0;
-            while pos <= hay.len() {
-                let Some(m) = re.captures_read_at(&mut locs, hay, pos) else {
-                    break;
-                };
-                let (s, e) = (m.start(), m.end());
-                if bounded(s, e) {
-                    if let Some(k) = (1..locs.len()).find(|&g| locs.get(g).is_some()) {
-                        for &canary in self.owners.get(k - 1).into_iter().flatten() {
-                            out.push((canary, s, e));
-                        }
-                    }
-                    pos = e.max(s + 1);
-                } else {
-                    pos = s + 1;
-                }
+        let mut cost = DigitScanCost::default();
+        if self.plain.is_empty() && self.after_country_code.is_empty() {
+            return (out, cost);
+        }
+        let mut run: Vec<Group> = Vec::new();
+        let mut run_plus = false;
+        let mut i = 0;
+        while i < hay.len() {
+            if !hay[i].is_ascii_digit() {
+                i += 1;
+                continue;
             }
-        } else {
-            for (re, k) in &self.singles {
-                let mut pos = 0;
-                while pos <= hay.len() {
-                    let Some(m) = re.find_at(hay, pos) else {
-                        break;
-                    };
-                    let (s, e) = (m.start(), m.end());
-                    if bounded(s, e) {
-                        for &canary in &self.owners[*k] {
-                            out.push((canary, s, e));
-                        }
-                        pos = e.max(s + 1);
-                    } else {
-                        pos = s + 1;
-                    }
+            let start = i;
+            while i < hay.len() && hay[i].is_ascii_digit() {
+                i += 1;
+            }
+            let end = i;
+            cost.groups += 1;
+            let plus = start > 0 && hay[start - 1] == b'+';
+            let gap = run.last().map(|prev| &hay[prev.end..start]).filter(|gap| {
+                !plus
+                    && gap.len() <= MAX_SEPARATOR_RUN
+                    && gap.iter().all(|b| PHONE_SEPARATORS.contains(b))
+            });
+            if gap.is_none() {
+                self.scan_run(hay, &run, run_plus, &mut out, &mut cost);
+                run.clear();
+                run_plus = plus;
+            }
+            run.push(Group {
+                start,
+                end,
+                bad: glued_to_identifier(hay, start, end) || part_of_time(hay, start, end),
+                tight: gap.is_some_and(|g| !g.iter().any(|&b| b == b' ' || b == b'\t')),
+                gap: match gap {
+                    Some(&[b]) => b,
+                    _ => 0,
+                },
+            });
+        }
+        self.scan_run(hay, &run, run_plus, &mut out, &mut cost);
+        (out, cost)
+    }
+
+    /// The phone numbers of one run of digit groups (`plus`: a `+` stands before the first).
+    ///
+    /// The run is cut into chains of groups joined without whitespace (`2026-12-05`,
+    /// `415-555-1234`, `10.0.0.1`). A chain is left out whole when one of its groups is glued to
+    /// an identifier or a time, or when it is shaped like a date, a UUID, an IPv4 address or a
+    /// decimal number; so is a compact time after a compact date and a dotted time after a date.
+    /// In what remains, numbers are looked for from each group on, leftmost first, the longest
+    /// at each start, over whole groups only.
+    fn scan_run(
+        &self,
+        hay: &[u8],
+        run: &[Group],
+        plus: bool,
+        out: &mut Vec<(usize, usize, usize)>,
+        cost: &mut DigitScanCost,
+    ) {
+        let total: usize = run.iter().map(Group::len).sum();
+        if total < self.min_len {
+            return;
+        }
+        cost.runs += 1;
+        // Chains as ranges of `run`.
+        let mut chains: Vec<(usize, usize)> = Vec::new();
+        for (k, g) in run.iter().enumerate() {
+            match chains.last_mut() {
+                Some(c) if g.tight => c.1 = k + 1,
+                _ => chains.push((k, k + 1)),
+            }
+        }
+        let mut bad: Vec<bool> = run.iter().map(|g| g.bad).collect();
+        let mut dated = vec![false; chains.len()];
+        for (c, &(a, b)) in chains.iter().enumerate() {
+            let chain = &run[a..b];
+            dated[c] = is_date_chain(hay, chain);
+            let shaped = dated[c]
+                || is_uuid_chain(chain)
+                || is_decimal_chain(chain)
+                || (is_ipv4_chain(hay, chain) && !(plus && c > 0))
+                || chain.iter().any(|g| is_compact_timestamp(g.digits(hay)));
+            if shaped || bad[a..b].contains(&true) {
+                bad[a..b].fill(true);
+            }
+        }
+        let chain_of = |k: usize| chains.partition_point(|&(_, b)| b <= k);
+        // A compact date then a compact time (`20261205 115803`, `20261205-1158`).
+        for k in 1..run.len() {
+            if is_compact_date(run[k - 1].digits(hay)) && is_compact_time(run[k].digits(hay)) {
+                for c in [chain_of(k - 1), chain_of(k)] {
+                    let (a, b) = chains[c];
+                    bad[a..b].fill(true);
                 }
             }
         }
-        out
+        // A dotted time after a date (`2026-12-05 11.58.03.123`).
+        for c in 1..chains.len() {
+            let (a, b) = chains[c];
+            if dated[c - 1] && starts_with_dotted_time(hay, &run[a..b]) {
+                bad[a..b].fill(true);
+            }
+        }
+        let mut k = 0;
+        while k < run.len() {
+            if bad[k] {
+                k += 1;
+                continue;
+            }
+            let from = k;
+            while k < run.len() && !bad[k] {
+                k += 1;
+            }
+            self.scan_segment(hay, &run[from..k], plus && from == 0, out, cost);
+        }
     }
+
+    /// The numbers in groups that may all belong to phone numbers: from each group on, every
+    /// sequence of whole groups is looked up; the longest found at the leftmost start is taken
+    /// and the search resumes after it.
+    fn scan_segment(
+        &self,
+        hay: &[u8],
+        groups: &[Group],
+        plus: bool,
+        out: &mut Vec<(usize, usize, usize)>,
+        cost: &mut DigitScanCost,
+    ) {
+        let mut digits: Vec<u8> = Vec::with_capacity(self.max_len + 1);
+        // (canary, last group) found from the current start.
+        let mut hits: Vec<(usize, usize)> = Vec::new();
+        let mut i = 0;
+        while i < groups.len() {
+            cost.starts += 1;
+            let plus_here = plus && i == 0;
+            digits.clear();
+            hits.clear();
+            for (j, g) in groups.iter().enumerate().skip(i) {
+                digits.extend_from_slice(g.digits(hay));
+                if digits.len() > self.max_len {
+                    break;
+                }
+                if digits.len() < self.min_len {
+                    continue;
+                }
+                cost.lookups += 1;
+                if let Some(owners) = self.plain.get(digits.as_slice()) {
+                    hits.extend(owners.iter().map(|&c| (c, j)));
+                }
+                if plus_here && !self.after_country_code.is_empty() {
+                    for cc in 1..=3.min(digits.len() - 1) {
+                        cost.lookups += 1;
+                        if let Some(owners) = self.after_country_code.get(&digits[cc..]) {
+                            hits.extend(owners.iter().map(|&c| (c, j)));
+                        }
+                    }
+                }
+            }
+            let Some(last) = hits.iter().map(|&(_, j)| j).max() else {
+                i += 1;
+                continue;
+            };
+            // Each canary once, with its longest number from this start.
+            hits.sort_unstable();
+            let start = if plus_here {
+                groups[i].start - 1
+            } else {
+                groups[i].start
+            };
+            for (n, &(canary, j)) in hits.iter().enumerate() {
+                if hits.get(n + 1).is_none_or(|&(next, _)| next != canary) {
+                    out.push((canary, start, groups[j].end));
+                }
+            }
+            i = last + 1;
+        }
+    }
+}
+
+/// Whether `b` belongs to an identifier: an ASCII letter or `_` (identifiers, UUIDs, hex and
+/// timestamps are ASCII; digits written beside other scripts' letters, as in
+/// `電話4155551234`, still count).
+fn is_identifier_byte(b: u8) -> bool {
+    b.is_ascii_alphabetic() || b == b'_'
+}
+
+/// Whether the digits `hay[start..end]` are glued to an identifier character, directly or
+/// across up to three `-`/`.` (`lead_2026`, `e89b-12d3`, `12ms`, `req-4155551234`).
+fn glued_to_identifier(hay: &[u8], start: usize, end: usize) -> bool {
+    let joiner = |b: u8| b == b'-' || b == b'.';
+    let mut before = start;
+    while before > 0 && start - before < MAX_SEPARATOR_RUN && joiner(hay[before - 1]) {
+        before -= 1;
+    }
+    let mut after = end;
+    while after < hay.len() && after - end < MAX_SEPARATOR_RUN && joiner(hay[after]) {
+        after += 1;
+    }
+    (before > 0 && is_identifier_byte(hay[before - 1]))
+        || hay.get(after).is_some_and(|&b| is_identifier_byte(b))
+}
+
+/// Whether the digits `hay[start..end]` are a part of a time (`11:58`, `:03`).
+fn part_of_time(hay: &[u8], start: usize, end: usize) -> bool {
+    (start >= 2 && hay[start - 1] == b':' && hay[start - 2].is_ascii_digit())
+        || (hay.get(end) == Some(&b':') && hay.get(end + 1).is_some_and(u8::is_ascii_digit))
+}
+
+fn valid_date(year: u32, month: u32, day: u32) -> bool {
+    (1900..=2099).contains(&year) && (1..=12).contains(&month) && (1..=31).contains(&day)
+}
+
+fn valid_time(hour: u32, minute: u32, second: u32) -> bool {
+    hour <= 23 && minute <= 59 && second <= 60
+}
+
+/// Whether a chain holds a date: three groups joined by the same `-` or `.`, as year-month-day,
+/// day-month-year or month-day-year with a four-digit year.
+fn is_date_chain(hay: &[u8], chain: &[Group]) -> bool {
+    chain.windows(3).any(|w| {
+        let [x, y, z] = w else { return false };
+        if !(y.gap == z.gap && matches!(y.gap, b'-' | b'.')) || y.len() > 2 {
+            return false;
+        }
+        let (Some(a), Some(b), Some(c)) = (x.value(hay), y.value(hay), z.value(hay)) else {
+            return false;
+        };
+        (x.len() == 4 && z.len() <= 2 && valid_date(a, b, c))
+            || (z.len() == 4 && x.len() <= 2 && (valid_date(c, b, a) || valid_date(c, a, b)))
+    })
+}
+
+/// `8-4-4-4-12` digit groups joined by `-`.
+fn is_uuid_chain(chain: &[Group]) -> bool {
+    chain.len() == 5
+        && chain.iter().map(Group::len).eq([8, 4, 4, 4, 12])
+        && chain[1..].iter().all(|g| g.gap == b'-')
+}
+
+/// Two groups joined by one `.`: a decimal number (`1234.567`).
+fn is_decimal_chain(chain: &[Group]) -> bool {
+    chain.len() == 2 && chain[1].gap == b'.'
+}
+
+/// A dotted-quad IPv4 address (`192.168.0.10`).
+fn is_ipv4_chain(hay: &[u8], chain: &[Group]) -> bool {
+    chain.len() == 4
+        && chain[1..].iter().all(|g| g.gap == b'.')
+        && chain.iter().all(|g| {
+            let d = g.digits(hay);
+            d.len() <= 3 && (d.len() == 1 || d[0] != b'0') && g.value(hay).is_some_and(|v| v <= 255)
+        })
+}
+
+fn number(digits: &[u8]) -> u32 {
+    digits.iter().fold(0u32, |v, &d| {
+        v.saturating_mul(10).saturating_add(u32::from(d - b'0'))
+    })
+}
+
+/// `YYYYMMDD`.
+fn is_compact_date(d: &[u8]) -> bool {
+    d.len() == 8 && valid_date(number(&d[..4]), number(&d[4..6]), number(&d[6..]))
+}
+
+/// `HHMM`, `HHMMSS` or `HHMMSSmmm`.
+fn is_compact_time(d: &[u8]) -> bool {
+    let second = |d: &[u8]| number(&d[4..6]);
+    match d.len() {
+        4 => valid_time(number(&d[..2]), number(&d[2..]), 0),
+        6 | 9 => valid_time(number(&d[..2]), number(&d[2..4]), second(d)),
+        _ => false,
+    }
+}
+
+/// `YYYYMMDDHHMMSS`, with or without milliseconds.
+fn is_compact_timestamp(d: &[u8]) -> bool {
+    matches!(d.len(), 14 | 17) && is_compact_date(&d[..8]) && is_compact_time(&d[8..14])
+}
+
+/// A chain starting with `H.MM` (`11.58.03`, `9.05`).
+fn starts_with_dotted_time(hay: &[u8], chain: &[Group]) -> bool {
+    let [h, m, ..] = chain else { return false };
+    h.len() <= 2
+        && m.len() == 2
+        && m.gap == b'.'
+        && valid_time(number(h.digits(hay)), number(m.digits(hay)), 0)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -915,6 +1291,7 @@ mod tests {
     use super::*;
     use base64::engine::general_purpose::{STANDARD, URL_SAFE};
     use proptest::prelude::*;
+    use std::collections::HashSet;
 
     fn canary(field: &str, value: &str) -> Canary {
         Canary {
@@ -1148,6 +1525,538 @@ mod tests {
             assert_eq!(f.len(), 1, "{hay}: {f:?}");
             assert_eq!(f[0].form, form, "{hay}");
         }
+    }
+
+    #[test]
+    fn digits_only_never_across_timestamps_ids_or_longer_runs() {
+        // Each canary's digits are those of a timestamp, an id or an address written nearby;
+        // the last haystack of each row writes the number as a phone and must be found.
+        let rows: &[(&str, &[&str], &str)] = &[
+            (
+                "+2026120511",
+                &[
+                    "at 2026-12-05T11:58:03.123Z ok",
+                    "at 2026-12-05 11:58:03 ok",
+                    "at 2026-12-05 11:58 ok",
+                    "at 2026.12.05 11:58:03,123 ok",
+                ],
+                "tel 20 2612 0511",
+            ),
+            (
+                "+20261205115803",
+                &[
+                    "2026-12-05 11:58:03",
+                    "20261205T115803Z",
+                    "20261205 115803",
+                    "20261205-115803",
+                    "20261205115803",
+                    "at 2026-12-05 11.58.03 ok",
+                ],
+                "+20 26 1205 1158 03",
+            ),
+            (
+                "+20261205",
+                &[
+                    "lead_20261205_00842",
+                    "2026-12-05",
+                    "05.12.2026",
+                    "x20261205",
+                ],
+                "call 20261205",
+            ),
+            (
+                "+2026120500842",
+                &[
+                    "lead_20261205_00842",
+                    "lead-20261205-00842",
+                    "2026-12-05 00842",
+                ],
+                "2026 1205 00842",
+            ),
+            (
+                "+426614174000",
+                &[
+                    "id=123e4567-e89b-12d3-a456-426614174000",
+                    "id=12345678-1234-1234-1234-426614174000",
+                    "trc_426614174000",
+                    "426614174000ms",
+                    "sha 5f3a426614174000",
+                ],
+                "+426 614 174 000",
+            ),
+            (
+                "+10203040",
+                &["from 10.20.30.40 ok", "10.20.30.40:8443"],
+                "+1 020 3040",
+            ),
+            ("+12345678", &["took 1234.5678 s"], "12-34-56-78"),
+            (
+                "+31234567",
+                &["11:58:03.1234567", "2026-12-05T11:58:03.1234567+01:00"],
+                "3123 4567",
+            ),
+            (
+                "+14155551234",
+                &[
+                    "914155551234",
+                    "141555512340",
+                    "1415555123.4",
+                    "v14155551234",
+                    "req-14155551234",
+                    "14155551234_x",
+                    "+1 4155551234z",
+                ],
+                "\u{96fb}\u{8a71}415 555-1234.",
+            ),
+        ];
+        for &(value, clean, leaked) in rows {
+            let s = LeakScanner::new(vec![canary("p", value)]);
+            for hay in clean {
+                assert_eq!(s.scan("t", hay.as_bytes()), vec![], "{value} in {hay}");
+            }
+            let f = s.scan("t", leaked.as_bytes());
+            assert_eq!(f.len(), 1, "{value} in {leaked}: {f:?}");
+            assert_eq!(f[0].form, "digits-only", "{leaked}");
+        }
+    }
+
+    #[test]
+    fn phone_keys_of_national_and_international_values() {
+        let keys = |v: &str| {
+            phone_keys(v).map(|k| {
+                let s = |d: Vec<u8>| String::from_utf8(d).expect("digits");
+                (
+                    k.plain.into_iter().map(s).collect::<Vec<_>>(),
+                    k.after_country_code.map(s),
+                )
+            })
+        };
+        let strs = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        assert_eq!(
+            keys("+44 (0)20 7946 0958"),
+            Some((
+                strs(&[
+                    "442079460958",
+                    "00442079460958",
+                    "011442079460958",
+                    "2079460958",
+                    "02079460958",
+                    "4402079460958",
+                ]),
+                None
+            ))
+        );
+        assert_eq!(
+            keys("+1 (555) 010-4477").map(|k| k.0[3].clone()),
+            Some("5550104477".to_owned())
+        );
+        assert_eq!(
+            keys("+3531234567").map(|k| k.0[3].clone()),
+            Some("1234567".to_owned())
+        );
+        assert_eq!(
+            keys(" (555) 010-4477 "),
+            Some((strs(&["5550104477"]), Some("5550104477".to_owned())))
+        );
+        // Not phone numbers: too few digits, or other text around the digits.
+        for v in [
+            "+1 555 01",
+            "Jane Doe a1234567",
+            "VIN 1HGCM82633A004352",
+            "12345 Main St",
+        ] {
+            assert_eq!(keys(v), None, "{v}");
+        }
+    }
+
+    /// SplitMix64: a small deterministic generator for the generated-surface tests.
+    struct Rng(u64);
+
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = self.0;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            z ^ (z >> 31)
+        }
+
+        fn below(&mut self, n: u64) -> u64 {
+            self.next() % n
+        }
+
+        fn digits(&mut self, n: usize) -> String {
+            (0..n)
+                .map(|_| char::from(b'0' + self.below(10) as u8))
+                .collect()
+        }
+
+        fn hex(&mut self, n: usize) -> String {
+            (0..n)
+                .map(|_| char::from(b"0123456789abcdef"[self.below(16) as usize]))
+                .collect()
+        }
+
+        fn uuid(&mut self) -> String {
+            format!(
+                "{}-{}-4{}-a{}-{}",
+                self.hex(8),
+                self.hex(4),
+                self.hex(3),
+                self.hex(3),
+                self.hex(12)
+            )
+        }
+
+        fn ipv4(&mut self) -> String {
+            format!(
+                "{}.{}.{}.{}",
+                1 + self.below(254),
+                self.below(256),
+                self.below(256),
+                1 + self.below(254)
+            )
+        }
+
+        /// `(date, time)` as `2026-12-05`, `11:58:03`.
+        fn date_time(&mut self) -> (String, String) {
+            (
+                format!(
+                    "20{:02}-{:02}-{:02}",
+                    20 + self.below(10),
+                    1 + self.below(12),
+                    1 + self.below(28)
+                ),
+                format!(
+                    "{:02}:{:02}:{:02}",
+                    self.below(24),
+                    self.below(60),
+                    self.below(60)
+                ),
+            )
+        }
+    }
+
+    /// A generated E.164 number: country code and national number.
+    struct Phone {
+        cc: &'static str,
+        national: String,
+    }
+
+    impl Phone {
+        fn e164(&self) -> String {
+            format!("+{}{}", self.cc, self.national)
+        }
+
+        /// The national number in three groups (3, 3, rest) joined by `sep`.
+        fn grouped(&self, sep: &str) -> String {
+            let n = &self.national;
+            format!("{}{sep}{}{sep}{}", &n[..3], &n[3..6], &n[6..])
+        }
+    }
+
+    fn generate_phones(rng: &mut Rng, n: usize, taken: &mut HashSet<String>) -> Vec<Phone> {
+        const CC: [&str; 8] = ["1", "44", "48", "49", "33", "61", "81", "353"];
+        let mut out = Vec::with_capacity(n);
+        while out.len() < n {
+            let cc = CC[rng.below(CC.len() as u64) as usize];
+            let len = match cc {
+                "1" | "44" => 10,
+                "49" => 10 + rng.below(2) as usize,
+                "81" => 9 + rng.below(2) as usize,
+                "353" => 7 + rng.below(3) as usize,
+                _ => 9,
+            };
+            let first = if cc == "1" {
+                2 + rng.below(8)
+            } else {
+                1 + rng.below(9)
+            };
+            let phone = Phone {
+                cc,
+                national: format!("{first}{}", rng.digits(len - 1)),
+            };
+            assert!((7..=15).contains(&(phone.e164().len() - 1)));
+            if taken.insert(phone.e164()) {
+                out.push(phone);
+            }
+        }
+        out
+    }
+
+    /// Log lines full of digits (timestamps in several formats, epoch millis, UUIDs, ids,
+    /// trace ids, byte counts, durations, ports, IPv4 addresses) and no phone number, among
+    /// them ids, timestamps and hex strings built around the digits of the given phones.
+    fn clean_log(rng: &mut Rng, phones: &[Phone], lines: usize) -> String {
+        let mut out = String::new();
+        for _ in 0..lines {
+            let (date, time) = rng.date_time();
+            let compact = format!("{}T{}Z", date.replace('-', ""), time.replace(':', ""));
+            let (ms, us) = (rng.digits(3), rng.digits(6));
+            let uuid = rng.uuid();
+            let ip = rng.ipv4();
+            let port = 1024 + rng.below(64_000);
+            let bytes = rng.below(1_000_000);
+            let dur = rng.below(30_000);
+            let epoch = 1_700_000_000_000 + rng.below(100_000_000_000);
+            let lead = format!("lead_{}_{}", date.replace('-', "_"), rng.digits(5));
+            let trace = rng.hex(16);
+            let line = match rng.below(8) {
+                0 => format!(
+                    "{date}T{time}.{ms}Z INFO lead.received lead_id={lead} request_id={uuid} \
+                     bytes={bytes} duration_ms={dur}"
+                ),
+                1 => format!(
+                    "{date}T{time}+05:30 WARN retry attempt=3 trace=trc_{trace} \
+                     client={ip}:{port} elapsed={dur}.{ms}ms"
+                ),
+                2 => format!(
+                    "{date} {time},{ms} DEBUG [worker-7] epoch_ms={epoch} span={} rows={}",
+                    rng.hex(8),
+                    rng.below(10_000)
+                ),
+                3 => format!(
+                    "{date}T{time}.{us}-08:00 ERROR upstream {ip} port {port} took {dur}.{ms} s \
+                     x-request-id: req_{} at {compact}",
+                    rng.hex(12)
+                ),
+                4 => format!(
+                    "{{\"ts\":\"{date}T{time}.{ms}Z\",\"level\":\"info\",\"lead\":\"{lead}\",\
+                     \"uuid\":\"{uuid}\",\"bytes\":{bytes},\"ms\":{dur},\"at\":{epoch}}}"
+                ),
+                5 => format!(
+                    "{ip} - - [{date} {time}] \"GET /leads/{dur}?page=2 HTTP/1.1\" 200 {bytes} \
+                     {dur}ms \"{uuid}\""
+                ),
+                6 => format!(
+                    "{} {} {date} {time} pid={} listen 0.0.0.0:{port} v1.{}.{}",
+                    &compact[..8],
+                    &compact[9..15],
+                    rng.below(99_999),
+                    rng.below(100),
+                    rng.below(1000)
+                ),
+                _ => {
+                    // The digits of a phone, glued into identifiers and timestamps.
+                    let p = &phones[rng.below(phones.len() as u64) as usize];
+                    let (full, nat) = (format!("{}{}", p.cc, p.national), &p.national);
+                    match rng.below(10) {
+                        0 => format!("{date} {time} INFO lead_id=lead_{full} ok"),
+                        1 => format!("{date} {time} INFO trace=trc_{}{nat}", rng.hex(4)),
+                        2 => format!("{date}T{time}.{nat}Z INFO took {nat}ms"),
+                        3 => format!("{date} {time}.{nat} INFO id={full}7 n=9{nat}"),
+                        4 => format!("{date} {time} INFO build v{nat} txn-{full}-a"),
+                        5 => format!("{date} {time} INFO sha=5f{full}ab"),
+                        6 => format!("{date} {time} INFO uuid=a1b2c3d4-e5f6-4a7b-8c9d-{full}"),
+                        7 => format!("{date} {time} INFO key={nat}_{}", rng.digits(4)),
+                        8 => format!("{date}T{time}.{nat}+01:00 INFO k=X{full}"),
+                        _ => format!("{date} {time} INFO ref={full}{}", rng.digits(2)),
+                    }
+                }
+            };
+            out.push_str(&line);
+            out.push('\n');
+        }
+        out
+    }
+
+    /// Canaries whose digits are exactly those of timestamps, ids and addresses in
+    /// [`CONTRIVED_LINES`].
+    const CONTRIVED_CANARIES: &[&str] = &[
+        "+2026120511",
+        "+20261205115803",
+        "+20261205",
+        "+2026120500842",
+        "+426614174000",
+        "+10203040",
+        "+102030408443",
+        "+12345678",
+        "+31234567",
+        "0512202611",
+        "+115803123",
+    ];
+
+    const CONTRIVED_LINES: &str = "2026-12-05T11:58:03.123Z INFO lead.received\n\
+        2026-12-05 11:58:03,123 INFO lead=lead_20261205_00842\n\
+        20261205T115803Z 20261205 115803 id=123e4567-e89b-12d3-a456-426614174000\n\
+        2026-12-05T11:58:03.1234567+01:00 from 10.20.30.40:8443 took 1234.5678 s\n\
+        05.12.2026 11.58.03 and 2026-12-05 11.58.03.123 done\n";
+
+    struct Fixture {
+        phones: Vec<Phone>,
+        scanner: LeakScanner,
+        clean: String,
+        leaked: String,
+        /// `(field, form, offset)` of every leak planted in `leaked`.
+        expected: Vec<(String, String, usize)>,
+    }
+
+    /// 10,000 generated phone canaries (`p0`…), two fixed ones (`us`, `uk`) and the contrived
+    /// ones (`c0`…); a clean log, and the same log with some of them leaked in every form.
+    fn fixture() -> &'static Fixture {
+        static FIXTURE: std::sync::OnceLock<Fixture> = std::sync::OnceLock::new();
+        FIXTURE.get_or_init(|| {
+            let mut rng = Rng(0x5EED_1EAC_2026_1205);
+            let mut taken: HashSet<String> = ["+14155551234", "+442079460958"]
+                .iter()
+                .map(|s| (*s).to_owned())
+                .collect();
+            let phones = generate_phones(&mut rng, 10_000, &mut taken);
+            let mut canaries: Vec<Canary> = phones
+                .iter()
+                .enumerate()
+                .map(|(i, p)| canary(&format!("p{i}"), &p.e164()))
+                .collect();
+            canaries.push(canary("us", "+14155551234"));
+            canaries.push(canary("uk", "+442079460958"));
+            for (i, v) in CONTRIVED_CANARIES.iter().enumerate() {
+                canaries.push(canary(&format!("c{i}"), v));
+            }
+            let mut clean = String::from(CONTRIVED_LINES);
+            clean.push_str(&clean_log(&mut rng, &phones, 3_000));
+
+            // (field, text): the text leaks the field's canary.
+            let mut leaks: Vec<(String, String)> = [
+                ("us", "+1 415-555-1234"),
+                ("us", "(415) 555 1234"),
+                ("us", "415.555.1234"),
+                ("us", "14155551234"),
+                ("us", "{\"lead\":{\"phone\":\"+1 415-555-1234\"}}"),
+                ("us", "phone=415.555.1234&x=1"),
+                (
+                    "us",
+                    "Subject: call back\r\n\r\nPlease call me on (415) 555-1234 after five.\r\n",
+                ),
+                ("uk", "0207 946 0958"),
+                ("uk", "020 7946 0958"),
+                ("uk", "+44 (0)20 7946 0958"),
+                ("uk", "tel:+44-20-7946-0958"),
+                ("uk", "seen +442079460958 raw"),
+            ]
+            .iter()
+            .map(|(f, t)| ((*f).to_owned(), (*t).to_owned()))
+            .collect();
+            for k in 0..60 {
+                let i = k * 163 % phones.len();
+                let p = &phones[i];
+                let (cc, n) = (p.cc, &p.national);
+                let text = match k % 10 {
+                    0 => format!("+{cc} {}", p.grouped("-")),
+                    1 => format!("phone: ({}) {} {}", &n[..3], &n[3..6], &n[6..]),
+                    2 => p.grouped("."),
+                    3 => format!("0{}", p.grouped(" ")),
+                    4 => format!("{cc}{n}"),
+                    5 => format!("{{\"lead\":{{\"phone\":\"+{cc} {n}\",\"id\":\"lead_01\"}}}}"),
+                    6 => format!("GET /lead?phone={n}&x=y"),
+                    7 => format!(
+                        "From: a@example.com\r\nSubject: call back\r\n\r\nPlease call me on \
+                         +{cc} (0){} {} {} after five.\r\n",
+                        &n[..2],
+                        &n[2..6],
+                        &n[6..]
+                    ),
+                    8 => format!("contact {} now", p.e164()),
+                    _ => format!("tel:+{cc}-{n}"),
+                };
+                leaks.push((format!("p{i}"), text));
+            }
+            let lines: Vec<&str> = clean.lines().collect();
+            let step = lines.len() / (leaks.len() + 1);
+            let mut leaked = String::new();
+            let mut expected = Vec::new();
+            let mut next = leaks.iter();
+            for (n, line) in lines.iter().enumerate() {
+                leaked.push_str(line);
+                leaked.push('\n');
+                if n % step == step - 1
+                    && let Some((field, text)) = next.next()
+                {
+                    let value = &canaries
+                        .iter()
+                        .find(|c| &c.field == field)
+                        .expect("canary")
+                        .value;
+                    let first = text
+                        .find(|c: char| c == '+' || c.is_ascii_digit())
+                        .expect("a number");
+                    let form = if text.contains(value.as_str()) {
+                        "raw"
+                    } else {
+                        "digits-only"
+                    };
+                    expected.push((field.clone(), form.to_owned(), leaked.len() + first));
+                    leaked.push_str(text);
+                    leaked.push('\n');
+                }
+            }
+            assert!(next.next().is_none(), "every leak planted");
+            expected.sort();
+            Fixture {
+                phones,
+                scanner: LeakScanner::new(canaries),
+                clean,
+                leaked,
+                expected,
+            }
+        })
+    }
+
+    #[test]
+    fn ten_thousand_phone_canaries_are_not_found_in_digit_heavy_logs() {
+        let fx = fixture();
+        assert_eq!(
+            fx.scanner.canaries().len(),
+            10_002 + CONTRIVED_CANARIES.len()
+        );
+        let digits = fx.clean.bytes().filter(u8::is_ascii_digit).count();
+        assert!(
+            digits > fx.clean.len() / 4,
+            "{digits} of {}",
+            fx.clean.len()
+        );
+        let f = fx.scanner.scan("log", fx.clean.as_bytes());
+        assert!(
+            f.is_empty(),
+            "{} findings, first: {:#?}",
+            f.len(),
+            &f[..f.len().min(5)]
+        );
+    }
+
+    #[test]
+    fn ten_thousand_phone_canaries_leaked_are_each_found() {
+        let fx = fixture();
+        let f = fx.scanner.scan("log", fx.leaked.as_bytes());
+        assert_masked(&fx.scanner, &f);
+        let mut got: Vec<(String, String, usize)> =
+            f.into_iter().map(|x| (x.field, x.form, x.offset)).collect();
+        got.sort();
+        assert_eq!(fx.expected.len(), 72);
+        assert_eq!(got, fx.expected);
+        assert!(fx.expected.iter().filter(|e| e.1 == "digits-only").count() >= 60);
+    }
+
+    #[test]
+    fn digit_scan_cost_does_not_grow_with_the_canaries() {
+        let fx = fixture();
+        let few = LeakScanner::new(
+            fx.phones[..100]
+                .iter()
+                .enumerate()
+                .map(|(i, p)| canary(&format!("p{i}"), &p.e164()))
+                .collect(),
+        );
+        let hay = fx.leaked.as_bytes();
+        let (found_few, small) = few.digits.find_counted(hay);
+        let (found_all, large) = fx.scanner.digits.find_counted(hay);
+        assert!(found_few.len() < found_all.len());
+        assert_eq!(small.groups, large.groups);
+        assert!(small.lookups > 1_000, "{small:?}");
+        let work = |c: DigitScanCost| c.runs + c.starts + c.lookups;
+        assert!(
+            work(large) < 2 * work(small),
+            "100 canaries: {small:?}, 10,000: {large:?}"
+        );
     }
 
     #[test]

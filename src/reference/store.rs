@@ -287,6 +287,19 @@ impl Store {
         .await
     }
 
+    /// Whether a hand-off was recorded for this reservation.
+    pub(crate) async fn handed_off(&self, reservation: String) -> Result<bool, StoreError> {
+        self.run(move |conn| {
+            let n: i64 = conn.query_row(
+                "SELECT COUNT(*) FROM deal_handoffs WHERE reservation_token = ?1",
+                params![reservation],
+                |row| row.get(0),
+            )?;
+            Ok(n > 0)
+        })
+        .await
+    }
+
     /// VINs with an active, unexpired hold.
     pub(crate) async fn held_vins(&self, now: DateTime<Utc>) -> Result<Vec<String>, StoreError> {
         self.run(move |conn| {

@@ -379,7 +379,17 @@ async fn release_reservation(app: &App, caller: &Caller, args: &Value) -> Result
             "the reservation is owned by another agent",
         ));
     }
-    if res.status != "active" || !app.store.release(token.clone()).await.map_err(internal)? {
+    // The `hold-kept-after-handoff` reading: a handed-off reservation stays held.
+    let kept = app.is(Variant::HoldKeptAfterHandoff)
+        && app
+            .store
+            .handed_off(token.clone())
+            .await
+            .map_err(internal)?;
+    if kept
+        || res.status != "active"
+        || !app.store.release(token.clone()).await.map_err(internal)?
+    {
         return Err(ToolError::new(
             RESERVATION_STATE,
             "the reservation is not active",

@@ -42,6 +42,8 @@ pub enum Variant {
     AuditRowOnFailure,
     /// A fractional `appraised_value_partner.amount` is refused with VALIDATION_ERROR.
     WholeMoneyAmounts,
+    /// The soft hold stays after a hand-off: releasing a handed-off reservation is refused.
+    HoldKeptAfterHandoff,
     /// MCP without sessions: `initialize` returns no `Mcp-Session-Id`.
     McpStateless,
     /// MCP answers every request with an SSE stream.
@@ -69,6 +71,7 @@ impl Variant {
         Variant::ConsentFalseIsConsentInvalid,
         Variant::AuditRowOnFailure,
         Variant::WholeMoneyAmounts,
+        Variant::HoldKeptAfterHandoff,
         Variant::McpStateless,
         Variant::McpSse,
         Variant::SingleDeskRecipient,
@@ -157,6 +160,11 @@ impl Variant {
                 "whole-money-amounts",
                 "seed 000: appraised_value_partner Money {amount≥0, currency} gives no type for amount",
                 "a fractional amount is refused with VALIDATION_ERROR",
+            ),
+            HoldKeptAfterHandoff => (
+                "hold-kept-after-handoff",
+                "seed 000: \"Not a sale. The reservation is still a soft hold\" (silent on releasing it afterwards)",
+                "releasing a handed-off reservation is refused with RESERVATION_STATE; the hold runs to its expiry",
             ),
             McpStateless => (
                 "mcp-stateless",

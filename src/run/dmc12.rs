@@ -65,7 +65,22 @@ struct Session<'a> {
     salt: String,
     card_skills: Vec<String>,
     fixture_error: Option<String>,
+    /// Holds this session could not release (the server keeps a soft hold after a hand-off,
+    /// or refuses a release: seed 000 says the reservation "is still a soft hold"), with the
+    /// expiry each one announced. Once one is seen, later holds are asked for
+    /// [`SHORT_HOLD_SECONDS`] so that the inventory comes back by itself.
+    stuck: Vec<(String, Option<DateTime<Utc>>)>,
+    /// Whether the target refused a release: later holds are short.
+    short_holds: bool,
+    /// The announced `expires_at` of every hold not yet released.
+    expiries: std::collections::HashMap<String, DateTime<Utc>>,
 }
+
+/// `hold_seconds` of every reservation after the target refused a release.
+const SHORT_HOLD_SECONDS: u64 = 8;
+
+/// The longest the runner waits for a stuck hold to expire before a case is NOT_TESTED.
+const MAX_HOLD_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// Whether a mail or CRM body that arrived while a call was in flight is that call's: it
 /// carries the call's canaries, or it carries none of an earlier case's (a side effect without
@@ -232,24 +247,48 @@ impl Session<'_> {
         if self.vins.is_empty() {
             return Err("the inventory fixture gave no VIN".into());
         }
+        let hold_seconds = hold_seconds.or(self.short_holds.then_some(SHORT_HOLD_SECONDS));
         let mut last = String::new();
-        for _ in 0..self.vins.len() {
-            let vin = self.vins[self.next_vin % self.vins.len()].clone();
-            self.next_vin += 1;
-            let mut args = json!({"vin": vin});
-            if let Some(h) = hold_seconds {
-                args["hold_seconds"] = json!(h);
+        let waited_from = std::time::Instant::now();
+        loop {
+            for _ in 0..self.vins.len() {
+                let vin = self.vins[self.next_vin % self.vins.len()].clone();
+                self.next_vin += 1;
+                let mut args = json!({"vin": vin});
+                if let Some(h) = hold_seconds {
+                    args["hold_seconds"] = json!(h);
+                }
+                let reserve = self.opts.fixture_tools[1].clone();
+                match self.tool(ledger, &reserve, args, token).await {
+                    Ok(d) => match d.get("reservation_token").and_then(Value::as_str) {
+                        Some(t) => {
+                            if let Some(e) = d
+                                .get("expires_at")
+                                .and_then(Value::as_str)
+                                .and_then(|e| DateTime::parse_from_rfc3339(e).ok())
+                            {
+                                self.expiries.insert(t.to_string(), e.with_timezone(&Utc));
+                            }
+                            return Ok((t.to_string(), d.clone()));
+                        }
+                        None => last = "create_reservation answered no reservation_token".into(),
+                    },
+                    Err(e) => last = e,
+                }
             }
-            let reserve = self.opts.fixture_tools[1].clone();
-            match self.tool(ledger, &reserve, args, token).await {
-                Ok(d) => match d.get("reservation_token").and_then(Value::as_str) {
-                    Some(t) => return Ok((t.to_string(), d.clone())),
-                    None => last = "create_reservation answered no reservation_token".into(),
-                },
-                Err(e) => last = e,
+            // Every vehicle refused: if holds this session could not release expire soon,
+            // wait for the first of them (bounded) and try again.
+            let now = Utc::now();
+            self.stuck.retain(|(_, exp)| exp.is_some_and(|e| e > now));
+            let next = self.stuck.iter().filter_map(|(_, e)| *e).min();
+            let wait = next.and_then(|e| (e - now).to_std().ok());
+            match wait {
+                Some(w) if waited_from.elapsed() + w <= MAX_HOLD_WAIT => {
+                    tokio::time::sleep(w + std::time::Duration::from_millis(250)).await;
+                }
+                _ => return Err(format!("no vehicle could be reserved ({last})")),
             }
         }
-        Err(format!("no vehicle could be reserved ({last})"))
     }
 
     /// Reserve a vehicle as agent A, or record `clause` NOT_TESTED for `case_id` with why.
@@ -275,15 +314,23 @@ impl Session<'_> {
         }
     }
 
-    async fn release(&self, ledger: &mut Ledger, rsv: &str, token: &str) {
-        let _ = self
+    /// Release a hold; one the target keeps is remembered until it expires.
+    async fn release(&mut self, ledger: &mut Ledger, rsv: &str, token: &str) {
+        let released = self
             .tool(
                 ledger,
                 &self.opts.fixture_tools[2],
                 json!({"reservation_token": rsv}),
                 token,
             )
-            .await;
+            .await
+            .is_ok();
+        // The expiry the target announced when the hold was created.
+        let expires = self.expiries.remove(rsv);
+        if !released {
+            self.short_holds = true;
+            self.stuck.push((rsv.to_string(), expires));
+        }
     }
 
     fn record(&self, ledger: &mut Ledger, id: &str, case: &Dmc12Case, accepted: bool) {
@@ -715,6 +762,9 @@ pub(super) async fn run_suite(
             salt: salt_src.salt(),
             card_skills: disc.advertised(*binding),
             fixture_error: None,
+            stuck: Vec::new(),
+            short_holds: false,
+            expiries: std::collections::HashMap::new(),
         };
         run_binding(&mut s, target, ledger).await?;
     }
@@ -749,6 +799,9 @@ pub(super) async fn run_suite(
                     salt: salt_src.salt(),
                     card_skills: disc.advertised(*binding),
                     fixture_error: None,
+                    stuck: Vec::new(),
+                    short_holds: false,
+                    expiries: std::collections::HashMap::new(),
                 };
                 crm_disabled(&mut s, ledger).await;
             }
