@@ -1702,6 +1702,9 @@ const CONTRACT: &[(&str, &str)] = &[
     ),
     ("aap-general-first-name-optional", "AAPD-CUSTOMER-001"),
     ("aap-general-duplicate-new-lead-id", "AAPD-LEADID-001"),
+    ("aap-last-name-optional", "AAP02-REQ-001"),
+    ("aap-general-submitted-at-unchecked", "AAPD-REQ-001"),
+    ("aap-general-channel-vocabulary-open", "AAPD-REQ-001"),
 ];
 
 /// A lead.submit answer as `status/appointment status/code`.
@@ -2066,6 +2069,24 @@ async fn probe(d: Defect, active: Option<Defect>, crm: &Arc<CrmMock>) -> (String
                 ),
                 "duplicate with the same id: true".into(),
             )
+        }
+        AapLastNameOptional => {
+            let mut r = p.submit();
+            r["customer"]
+                .as_object_mut()
+                .expect("customer")
+                .remove("last_name");
+            (outcome(&env, sub, &r).await, rejected("VALIDATION_ERROR"))
+        }
+        AapGeneralSubmittedAtUnchecked => {
+            let mut r = p.general("q");
+            r["submitted_at"] = json!("2026-13-45 25:61");
+            (outcome(&env, gen_, &r).await, rejected("VALIDATION_ERROR"))
+        }
+        AapGeneralChannelVocabularyOpen => {
+            let mut r = p.general("q");
+            r["consent"]["allowed_channels"] = json!(["email", "fax"]);
+            (outcome(&env, gen_, &r).await, rejected("VALIDATION_ERROR"))
         }
         other => panic!("{other} is not an AAP defect"),
     };

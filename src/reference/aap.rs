@@ -822,6 +822,11 @@ async fn lead_submit(app: &App, caller: &Caller, via: Via, mut data: Value) -> V
     if let Some(e) = condition_error(app, &data) {
         return rejected(app, lead, &e);
     }
+    if app.has(Defect::AapLastNameOptional)
+        && let Some(c) = data.get_mut("customer").and_then(Value::as_object_mut)
+    {
+        c.entry("last_name").or_insert(json!("Customer"));
+    }
     if app.has(Defect::AapTradeinYearOptional)
         && let Some(t) = data.get_mut("trade_in").and_then(Value::as_object_mut)
     {
@@ -1184,6 +1189,22 @@ async fn lead_general(app: &App, caller: &Caller, via: Via, mut data: Value) -> 
         && let Some(o) = data.as_object_mut()
     {
         o.remove("consent");
+    }
+    if app.has(Defect::AapGeneralSubmittedAtUnchecked)
+        && data
+            .get("submitted_at")
+            .and_then(Value::as_str)
+            .is_some_and(|t| chrono::DateTime::parse_from_rfc3339(t).is_err())
+        && let Some(o) = data.as_object_mut()
+    {
+        o.remove("submitted_at");
+    }
+    if app.has(Defect::AapGeneralChannelVocabularyOpen)
+        && let Some(list) = data
+            .pointer_mut("/consent/allowed_channels")
+            .and_then(Value::as_array_mut)
+    {
+        list.retain(|c| matches!(c.as_str(), Some("email" | "phone" | "sms")));
     }
     if app.has(Defect::AapGeneralFirstNameOptional)
         && let Some(c) = data.get_mut("customer").and_then(Value::as_object_mut)

@@ -167,6 +167,12 @@ pub enum Defect {
     AapGeneralFirstNameOptional,
     /// lead.general: a duplicate answer carries a new lead_id, not the first lead's.
     AapGeneralDuplicateNewLeadId,
+    /// lead.submit: a customer without last_name is accepted.
+    AapLastNameOptional,
+    /// lead.general: a submitted_at that is not a date-time is dropped, not refused.
+    AapGeneralSubmittedAtUnchecked,
+    /// lead.general: a channel outside email|phone|sms is dropped from allowed_channels.
+    AapGeneralChannelVocabularyOpen,
 }
 
 impl Defect {
@@ -251,6 +257,9 @@ impl Defect {
         Defect::AapGeneralConsentWithoutCustomerAccepted,
         Defect::AapGeneralFirstNameOptional,
         Defect::AapGeneralDuplicateNewLeadId,
+        Defect::AapLastNameOptional,
+        Defect::AapGeneralSubmittedAtUnchecked,
+        Defect::AapGeneralChannelVocabularyOpen,
     ];
 
     /// (name, clause broken, seed rule) for each defect.
@@ -646,6 +655,21 @@ impl Defect {
                 "aap-general-duplicate-new-lead-id",
                 "AAPD-LEADID-001",
                 "data.lead_id: a stable identifier the dealer assigned to this lead",
+            ),
+            AapLastNameOptional => (
+                "aap-last-name-optional",
+                "AAP02-REQ-001",
+                "Customer requires first_name and last_name",
+            ),
+            AapGeneralSubmittedAtUnchecked => (
+                "aap-general-submitted-at-unchecked",
+                "AAPD-REQ-001",
+                "submitted_at: date-time",
+            ),
+            AapGeneralChannelVocabularyOpen => (
+                "aap-general-channel-vocabulary-open",
+                "AAPD-REQ-001",
+                "consent.allowed_channels[] lists the channels (email, phone, sms)",
             ),
             AapDealerPhoneNumber => (
                 "aap-dealer-phone-number",
