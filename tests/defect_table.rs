@@ -12,8 +12,9 @@ use dealer_tck::reference::Defect;
 use dealer_tck::spec::catalogue::{Level, all_catalogues};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
-use std::process::Command;
-use std::sync::Mutex;
+
+mod tables;
+use tables::{results, tck};
 
 /// One line of `--list-defects`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,19 +22,6 @@ struct Listed {
     name: String,
     clause: String,
     rule: String,
-}
-
-fn tck(args: &[&str], cwd: &std::path::Path) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_dealer-tck"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .expect("the binary runs");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
 }
 
 fn listing() -> Vec<Listed> {
@@ -109,12 +97,7 @@ fn catch(l: &Listed, level: Level) -> Result<(), String> {
     let (code, stdout, stderr) = tck(&args, dir.path());
     let report: Value = serde_json::from_str(&stdout)
         .map_err(|e| format!("exit {code}, no JSON report ({e}): {stderr}"))?;
-    let results: Vec<&Value> = report["suites"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .flat_map(|s| s["results"].as_array().into_iter().flatten())
-        .collect();
+    let results: Vec<&Value> = results(&report);
     let not_passing: Vec<String> = results
         .iter()
         .filter(|r| r["verdict"] != "PASS" && r["verdict"] != "NOT_APPLICABLE")
@@ -155,24 +138,10 @@ fn catch(l: &Listed, level: Level) -> Result<(), String> {
 #[test]
 fn every_listed_defect_is_caught_by_the_binary_through_the_clause_it_breaks() {
     let levels = levels();
-    let queue = Mutex::new(listing());
-    let missed = Mutex::new(Vec::<String>::new());
-    // Each run is its own process (server, SMTP sink, CRM mock): four at a time on two cores.
-    std::thread::scope(|s| {
-        for _ in 0..4 {
-            s.spawn(|| {
-                loop {
-                    let next = queue.lock().expect("queue").pop();
-                    let Some(l) = next else { break };
-                    let level = levels.get(&l.clause).copied().unwrap_or(Level::Must);
-                    if let Err(why) = catch(&l, level) {
-                        missed.lock().expect("missed").push(why);
-                    }
-                }
-            });
-        }
+    let missed = tables::four_at_a_time(listing(), |l| {
+        let level = levels.get(&l.clause).copied().unwrap_or(Level::Must);
+        catch(&l, level)
     });
-    let missed = missed.into_inner().expect("missed");
     assert!(
         missed.is_empty(),
         "defects the binary did not catch by their clause:\n{}",

@@ -12,6 +12,8 @@ use chrono::{Datelike, Duration, NaiveTime, Utc, Weekday};
 use serde_json::Value;
 use std::process::Command;
 
+mod tables;
+
 fn python() -> bool {
     Command::new("python3")
         .arg("--version")
@@ -93,26 +95,7 @@ unavailable_time = "{unavailable}"
     let stderr = String::from_utf8_lossy(&output.stderr);
     let report: Value = serde_json::from_slice(&output.stdout)
         .unwrap_or_else(|e| panic!("exit {code}, no JSON report ({e}): {stderr}"));
-    let bad: Vec<String> = report["suites"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .flat_map(|s| s["results"].as_array().into_iter().flatten())
-        .filter(|r| {
-            r["verdict"] == "FAIL"
-                || r["verdict"] == "ERROR"
-                || (r["verdict"] == "NOT_TESTED" && r["level"] == "MUST")
-        })
-        .map(|r| {
-            format!(
-                "{}[{}]={}: {}",
-                r["clause"].as_str().unwrap_or("?"),
-                r["transport"].as_str().unwrap_or("?"),
-                r["verdict"].as_str().unwrap_or("?"),
-                r["details"][0]["detail"].as_str().unwrap_or("")
-            )
-        })
-        .collect();
+    let bad = tables::blocking(&report);
     assert!(
         bad.is_empty() && code == 0 && report["conformant"] == true,
         "the independent server is held to something the seeds do not say (exit {code}):\n{}",

@@ -8,21 +8,9 @@
 use dealer_tck::reference::Variant;
 use serde_json::Value;
 use std::collections::BTreeSet;
-use std::process::Command;
-use std::sync::Mutex;
 
-fn tck(args: &[&str], cwd: &std::path::Path) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_dealer-tck"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .expect("the binary runs");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+mod tables;
+use tables::tck;
 
 /// `(name, allowance, what)` per line of `--list-variants`.
 fn listing() -> Vec<(String, String, String)> {
@@ -105,26 +93,7 @@ fn green(name: &str) -> Result<(), String> {
     );
     let report: Value = serde_json::from_str(&stdout)
         .map_err(|e| format!("{name}: exit {code}, no JSON report ({e}): {stderr}"))?;
-    let bad: Vec<String> = report["suites"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .flat_map(|s| s["results"].as_array().into_iter().flatten())
-        .filter(|r| {
-            r["verdict"] == "FAIL"
-                || r["verdict"] == "ERROR"
-                || (r["verdict"] == "NOT_TESTED" && r["level"] == "MUST")
-        })
-        .map(|r| {
-            format!(
-                "{}[{}]={} ({})",
-                r["clause"].as_str().unwrap_or("?"),
-                r["transport"].as_str().unwrap_or("?"),
-                r["verdict"].as_str().unwrap_or("?"),
-                r["details"][0]["detail"].as_str().unwrap_or("")
-            )
-        })
-        .collect();
+    let bad = tables::blocking(&report);
     if code == 0
         && report["conformant"] == true
         && report["target"]["variant"] == name
@@ -138,23 +107,7 @@ fn green(name: &str) -> Result<(), String> {
 
 #[test]
 fn every_listed_variant_is_conformant() {
-    let queue = Mutex::new(listing());
-    let held = Mutex::new(Vec::<String>::new());
-    // Each run is its own process (server, SMTP sink, CRM mock): four at a time on two cores.
-    std::thread::scope(|s| {
-        for _ in 0..4 {
-            s.spawn(|| {
-                loop {
-                    let next = queue.lock().expect("queue").pop();
-                    let Some((name, _, _)) = next else { break };
-                    if let Err(why) = green(&name) {
-                        held.lock().expect("held").push(why);
-                    }
-                }
-            });
-        }
-    });
-    let held = held.into_inner().expect("held");
+    let held = tables::four_at_a_time(listing(), |(name, _, _)| green(&name));
     assert!(
         held.is_empty(),
         "legitimate readings of the seeds the harness failed:\n{}",
