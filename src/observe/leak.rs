@@ -2288,4 +2288,67 @@ mod tests {
             let _ = s.scan_hashes("t", &hay);
         }
     }
+
+    /// The phones a 10,000-case run really generates (`generate::valid_request`, the run's
+    /// default seed), as canaries, against a realistic log whose timestamps and ids carry their
+    /// digits: no digits-only finding. The same phones written into the log as phone numbers
+    /// are all found.
+    #[test]
+    fn the_phones_of_a_10000_case_run_are_not_found_in_timestamps_and_ids() {
+        let mut source = crate::generate::CaseSource::new(0x5eed_d3a1);
+        let phones: Vec<String> = (0..10_000)
+            .filter_map(|_| {
+                let req = source.draw(crate::generate::valid_request()).current();
+                req.pointer("/customer_contact/phone")
+                    .and_then(serde_json::Value::as_str)
+                    .map(str::to_owned)
+            })
+            .collect();
+        assert_eq!(phones.len(), 10_000);
+        let canaries: Vec<Canary> = phones
+            .iter()
+            .enumerate()
+            .map(|(i, p)| canary(&format!("g{i}"), p))
+            .collect();
+        let scanner = LeakScanner::new(canaries);
+        let mut rng = Rng(0x0D15_EA5E);
+        let mut taken = HashSet::new();
+        let others = generate_phones(&mut rng, 50, &mut taken);
+        let mut log = clean_log(&mut rng, &others, 2_000);
+        // The generated phones' digits glued into ids, timestamps and longer runs.
+        for (i, p) in phones.iter().enumerate().step_by(7) {
+            let d: String = p.chars().filter(char::is_ascii_digit).collect();
+            let (date, time) = rng.date_time();
+            log.push_str(&match i % 5 {
+                0 => format!("{date}T{time}.{d}Z INFO lead_id=lead_{d} ok\n"),
+                1 => format!(
+                    "{date} {time} INFO request=req_{d}x trace=trc_{}\n",
+                    rng.hex(6)
+                ),
+                2 => format!("{date} {time} INFO ref={d}{} n=9{d}\n", rng.digits(3)),
+                3 => format!("{date} {time} INFO uuid=a1b2c3d4-e5f6-4a7b-8c9d-{d}\n"),
+                _ => format!("{date} {time} INFO span=X{d} build v{d}\n"),
+            });
+        }
+        let found = scanner.scan("log", log.as_bytes());
+        assert!(
+            found.is_empty(),
+            "{} false leaks, e.g. {:?}",
+            found.len(),
+            found.first()
+        );
+        // Written as phone numbers, every one is found.
+        let mut leaked = String::new();
+        for p in phones.iter().step_by(37) {
+            leaked.push_str(&format!(
+                "2026-12-05T11:58:03Z INFO callback phone={p} queued\n"
+            ));
+        }
+        let hits: HashSet<String> = scanner
+            .scan("log", leaked.as_bytes())
+            .into_iter()
+            .map(|f| f.field)
+            .collect();
+        assert_eq!(hits.len(), phones.iter().step_by(37).count());
+    }
 }
