@@ -1153,28 +1153,26 @@ mod tests {
         assert_eq!(failed(&ev), vec!["AAP02-REQ-001"]);
         // A word in neither vocabulary: INVALID_CONDITION is as good as VALIDATION_ERROR
         // (BINDINGS.md §2), but another code is not.
-        let invalid = ex(
-            json!({"type": "lead.submit.response", "data": {"status": "rejected"},
-                                "error": {"code": "INVALID_CONDITION"}}),
+        let neither = |code: &str| -> Vec<String> {
+            let answer = ex(
+                json!({"type": "lead.submit.response", "data": {"status": "rejected"},
+                                   "error": {"code": code}}),
+            );
+            failed(&judge_rejected(
+                &obs(AapSuite::V02, &req, &answer),
+                &rules,
+                Role::ConditionNeither,
+                "VALIDATION_ERROR",
+            ))
+            .into_iter()
+            .map(str::to_string)
+            .collect()
+        };
+        assert!(neither("INVALID_CONDITION").is_empty());
+        assert_eq!(
+            neither("CONTACT_CONSENT_REQUIRED"),
+            vec!["AAP02-CONDITION-003"]
         );
-        let ev = judge_rejected(
-            &obs(AapSuite::V02, &req, &invalid),
-            &rules,
-            Role::ConditionNeither,
-            "VALIDATION_ERROR",
-        );
-        assert!(failed(&ev).is_empty(), "{ev:?}");
-        let other = ex(
-            json!({"type": "lead.submit.response", "data": {"status": "rejected"},
-                                "error": {"code": "CONTACT_CONSENT_REQUIRED"}}),
-        );
-        let ev = judge_rejected(
-            &obs(AapSuite::V02, &req, &other),
-            &rules,
-            Role::ConditionNeither,
-            "VALIDATION_ERROR",
-        );
-        assert_eq!(failed(&ev), vec!["AAP02-CONDITION-003"]);
         // The vehicle codes may keep the lead received (with a lead_id) unless the profile
         // requires the rejection.
         let kept = ex(
