@@ -1,5 +1,5 @@
 //! Differential test of [`dealer_tck::observe::adf::validate`] against libxml2:
-//! `xmllint --noout --dtdvalid shared/adf/adf-deterministic.dtd -` (exit 0 = valid, 3 = invalid).
+//! `xmllint --noout --dtdvalid fixtures/adf/adf-deterministic.dtd -` (exit 0 = valid, 3 = invalid).
 //!
 //! Documents are generated from the content models and attribute lists of the DTD file itself
 //! (parsed here, independently of the validator's table), then damaged by zero to three random
@@ -18,7 +18,7 @@ use proptest::test_runner::{Config, RngAlgorithm, TestError, TestRng, TestRunner
 
 const DTD: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../shared/adf/adf-deterministic.dtd"
+    "/fixtures/adf/adf-deterministic.dtd"
 );
 
 /// Number of generated documents checked against xmllint.

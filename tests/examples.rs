@@ -638,9 +638,23 @@ fn schema_export_validates_as_json_schema_2020_12() {
     }
 }
 
-/// The seeds sit beside the checkout (.ci/run requires ../shared).
+/// The seeds sit beside the checkout in `../shared/seeds`, when they do (`.ci/run` sets
+/// `DEALER_TCK_REQUIRE_SEEDS=1`, which makes their absence a failure).
 fn seeds_dir() -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/seeds"))
+}
+
+/// Whether the seed documents are here to compare with; says so in one line when not.
+fn seeds_present() -> bool {
+    if seeds_dir().is_dir() {
+        return true;
+    }
+    assert!(
+        std::env::var("DEALER_TCK_REQUIRE_SEEDS").as_deref() != Ok("1"),
+        "the seed documents must sit in ../shared/seeds (DEALER_TCK_REQUIRE_SEEDS=1)"
+    );
+    eprintln!("examples: ../shared/seeds not found, the fixtures are not compared with the seeds");
+    false
 }
 
 fn seed_lines(seed: &str) -> Vec<String> {
@@ -660,6 +674,9 @@ fn squash(s: &str) -> String {
 
 #[test]
 fn fixtures_are_byte_faithful_to_the_seeds_and_cover_every_block() {
+    if !seeds_present() {
+        return;
+    }
     let from = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/examples"));
     let set = ExampleSet::from_dir(&from).expect("fixtures on disk");
     let manifest: &Manifest = &set.manifest;

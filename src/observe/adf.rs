@@ -1,5 +1,5 @@
 //! ADF 1.0 validation in Rust ([`validate`]): the content models and attribute enumerations of
-//! `shared/adf/adf-deterministic.dtd`, plus extraction of what the checks need ([`AdfLead`]).
+//! `fixtures/adf/adf-deterministic.dtd` (the project's copy of the deterministic ADF DTD), plus extraction of what the checks need ([`AdfLead`]).
 //!
 //! The DTD is held as data ([`ELEMENTS`]: one [`ElementDecl`] per element, its content model as a
 //! [`Particle`] tree and its attributes as [`AttributeDecl`]s). Each content model is compiled
@@ -1781,9 +1781,9 @@ mod tests {
     fn table_matches_the_dtd_file() {
         let path = concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/../shared/adf/adf-deterministic.dtd"
+            "/fixtures/adf/adf-deterministic.dtd"
         );
-        let dtd = std::fs::read_to_string(path).expect("shared/adf/adf-deterministic.dtd");
+        let dtd = std::fs::read_to_string(path).expect("fixtures/adf/adf-deterministic.dtd");
         let squash = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>();
         let decl_re = regex::Regex::new(r"<!(ELEMENT|ATTLIST)\s+(\S+)\s+([^>]*)>").expect("re");
         let att_re =

@@ -19,9 +19,9 @@ pub const STORE: &str = "store-0042";
 /// The CRM bearer token.
 pub const CRM_TOKEN: &str = "tck-crm-token-for-tests";
 
-/// The DTD the ADF lead must validate against (a copy of shared/adf/adf-deterministic.dtd).
+/// The DTD the ADF lead must validate against (`fixtures/adf/`, the project's copy of the deterministic ADF DTD).
 pub fn adf_dtd() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/reference_support/adf-deterministic.dtd")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/adf/adf-deterministic.dtd")
 }
 
 /// How to start a server.
