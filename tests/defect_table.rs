@@ -25,20 +25,9 @@ struct Listed {
 }
 
 fn listing() -> Vec<Listed> {
-    let dir = tempfile::tempdir().expect("tmp");
-    let (code, stdout, stderr) = tck(&["serve-reference", "--list-defects"], dir.path());
-    assert_eq!(code, 0, "{stderr}");
-    stdout
-        .lines()
-        .map(|line| {
-            let fields: Vec<&str> = line.split('\t').collect();
-            assert_eq!(fields.len(), 3, "not name<TAB>clause<TAB>rule: {line:?}");
-            Listed {
-                name: fields[0].into(),
-                clause: fields[1].into(),
-                rule: fields[2].into(),
-            }
-        })
+    tables::listing("--list-defects")
+        .into_iter()
+        .map(|[name, clause, rule]| Listed { name, clause, rule })
         .collect()
 }
 

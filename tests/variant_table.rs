@@ -14,16 +14,9 @@ use tables::tck;
 
 /// `(name, allowance, what)` per line of `--list-variants`.
 fn listing() -> Vec<(String, String, String)> {
-    let dir = tempfile::tempdir().expect("tmp");
-    let (code, stdout, stderr) = tck(&["serve-reference", "--list-variants"], dir.path());
-    assert_eq!(code, 0, "{stderr}");
-    stdout
-        .lines()
-        .map(|line| {
-            let f: Vec<&str> = line.split('\t').collect();
-            assert_eq!(f.len(), 3, "not name<TAB>allowance<TAB>what: {line:?}");
-            (f[0].to_string(), f[1].to_string(), f[2].to_string())
-        })
+    tables::listing("--list-variants")
+        .into_iter()
+        .map(|[name, allowance, what]| (name, allowance, what))
         .collect()
 }
 

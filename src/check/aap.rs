@@ -6,9 +6,7 @@
 //! ADF documents the CRM mock received.
 
 use super::{CodeRules, Evaluation, Outcome};
-use crate::generate::aap::{
-    APPOINTMENT_TIME_UNAVAILABLE, AapSuite, INVALID_CONDITION, Role, TimeFixture,
-};
+use crate::generate::aap::{APPOINTMENT_TIME_UNAVAILABLE, AapSuite, Role, TimeFixture};
 use crate::observe::adf::{self, AdfLead};
 use crate::observe::crm::CrmRequest;
 use crate::transport::{Binding, Exchange, Reply};
@@ -188,39 +186,32 @@ pub fn judge_response(obs: &AapObs<'_>, rules: &CodeRules) -> Vec<Evaluation> {
         ));
     }
     out.verdict(Role::Status, f);
-    // Dealer phone, when given (lead.submit: only when the profile asks for E.164).
-    let dealer_phone = object
-        .pointer("/data/dealer/phone")
-        .filter(|p| !p.is_null());
-    if dealer_phone.is_none() {
-        out.push(
+    // Dealer phone, when given (optional); lead.submit's format only when the profile asks
+    // for E.164 (seed 002 gives none), lead.general's always (seed 003).
+    match object.pointer("/data/dealer/phone") {
+        None | Some(Value::Null) => out.push(
             Role::DealerPhone,
             Outcome::NotApplicable("no data.dealer.phone in this answer (it is optional)".into()),
-        );
-    }
-    if let Some(dealer) = object.pointer("/data/dealer").filter(|d| !d.is_null()) {
-        match dealer.get("phone") {
-            Some(Value::String(p))
-                if obs.suite == AapSuite::V02 && !rules.submit_dealer_phone_e164 && !is_e164(p) =>
-            {
-                out.push(
-                    Role::DealerPhone,
-                    Outcome::NotApplicable(
-                        "seed 002 gives data.dealer.phone no format; `[aap] submit_dealer_phone_e164 = true` asserts E.164".into(),
-                    ),
-                )
-            }
-            None | Some(Value::Null) => {}
-            Some(Value::String(p)) if is_e164(p) => out.verdict(Role::DealerPhone, vec![]),
-            Some(Value::String(p)) => out.verdict(
+        ),
+        Some(Value::String(p)) if is_e164(p) => out.verdict(Role::DealerPhone, vec![]),
+        Some(Value::String(_))
+            if obs.suite == AapSuite::V02 && !rules.submit_dealer_phone_e164 =>
+        {
+            out.push(
                 Role::DealerPhone,
-                vec![format!("data.dealer.phone {p:?} is not E.164")],
-            ),
-            Some(other) => out.verdict(
-                Role::DealerPhone,
-                vec![format!("data.dealer.phone is {other} (expected a string)")],
-            ),
+                Outcome::NotApplicable(
+                    "seed 002 gives data.dealer.phone no format; `[aap] submit_dealer_phone_e164 = true` asserts E.164".into(),
+                ),
+            )
         }
+        Some(Value::String(p)) => out.verdict(
+            Role::DealerPhone,
+            vec![format!("data.dealer.phone {p:?} is not E.164")],
+        ),
+        Some(other) => out.verdict(
+            Role::DealerPhone,
+            vec![format!("data.dealer.phone is {other} (expected a string)")],
+        ),
     }
     if obs.suite == AapSuite::V02 {
         let appointment = object.pointer("/data/appointment").filter(|a| !a.is_null());
@@ -346,13 +337,7 @@ pub fn judge_rejected(
     let mut out = Out::new(obs);
     let ex = obs.exchange;
     let found = rules.find(ex);
-    // A condition word in neither vocabulary: VALIDATION_ERROR or INVALID_CONDITION (seed 002
-    // names INVALID_CONDITION only across the vocabularies; BINDINGS.md §2 accepts both).
-    // `A|B`: the seeds name no code and either is reasonable.
-    let code_ok = |c: &str| {
-        code.split('|').any(|k| rules.matches(k, c))
-            || (role == Role::ConditionNeither && c == INVALID_CONDITION)
-    };
+    let code_ok = |c: &str| rules.matches(code, c);
     // The vehicle codes: seed 002 names only the code, so the lead may be rejected or kept
     // received (with a lead_id) unless the profile chose.
     let keeps = matches!(role, Role::VehicleNotFound | Role::VehicleUnavailable)
@@ -656,69 +641,6 @@ fn header<'h>(h: &'h [(String, String)], name: &str) -> Option<&'h str> {
     h.iter()
         .find(|(k, _)| k.eq_ignore_ascii_case(name))
         .map(|(_, v)| v.as_str())
-}
-
-/// `<name part="…">` texts of the first prospect's customer contact, as (part, text).
-pub fn contact_name_parts(xml: &str) -> Vec<(Option<String>, String)> {
-    use quick_xml::events::Event;
-    let mut reader = quick_xml::Reader::from_str(xml);
-    let mut stack: Vec<String> = vec![];
-    let mut prospects = 0usize;
-    let mut out: Vec<(Option<String>, String)> = vec![];
-    let mut current: Option<(Option<String>, String)> = None;
-    loop {
-        match reader.read_event() {
-            Ok(Event::Start(e)) => {
-                let name = e.name().0.to_string();
-                if name == "prospect" && stack.len() == 1 {
-                    prospects += 1;
-                }
-                stack.push(name);
-                let path: Vec<&str> = stack.iter().map(String::as_str).collect();
-                if prospects == 1 && path == ["adf", "prospect", "customer", "contact", "name"] {
-                    let part = e
-                        .attributes()
-                        .flatten()
-                        .find(|a| a.key.0 == "part")
-                        .map(|a| a.value.to_string());
-                    current = Some((part, String::new()));
-                }
-            }
-            Ok(Event::Text(t)) => {
-                if let Some((_, text)) = current.as_mut() {
-                    text.push_str(&t.xml10_content());
-                }
-            }
-            Ok(Event::GeneralRef(r)) => {
-                if let Some((_, text)) = current.as_mut() {
-                    match r.resolve_char_ref() {
-                        Ok(Some(c)) => text.push(c),
-                        _ => {
-                            if let Some(s) = quick_xml::escape::resolve_predefined_entity(&r) {
-                                text.push_str(s);
-                            }
-                        }
-                    }
-                }
-            }
-            Ok(Event::CData(c)) => {
-                if let Some((_, text)) = current.as_mut() {
-                    text.push_str(&c);
-                }
-            }
-            Ok(Event::End(_)) => {
-                if stack.last().map(String::as_str) == Some("name")
-                    && let Some(done) = current.take()
-                {
-                    out.push(done);
-                }
-                stack.pop();
-            }
-            Ok(Event::Eof) | Err(_) => break,
-            Ok(_) => {}
-        }
-    }
-    out
 }
 
 /// Judge the ADF documents forwarded for one received lead (already correlated by the runner):
@@ -1162,7 +1084,7 @@ mod tests {
                 &obs(AapSuite::V02, &req, &answer),
                 &rules,
                 Role::ConditionNeither,
-                "VALIDATION_ERROR",
+                "VALIDATION_ERROR|INVALID_CONDITION",
             ))
             .into_iter()
             .map(str::to_string)
@@ -1433,13 +1355,6 @@ mod tests {
         assert!(!doc.belongs_to(Some("lead_1"), Some("q@example.com"), None));
         assert!(doc.belongs_to(None, Some("P.X1@example.com"), None));
         assert!(!doc.belongs_to(Some("lead_2"), Some("q@example.com"), Some("+15555550000")));
-        assert_eq!(
-            contact_name_parts(&good.body),
-            vec![
-                (Some("first".into()), "Piotr".into()),
-                (Some("last".into()), "O'Brien".into())
-            ]
-        );
         let ev = judge_adf_received(AapSuite::V02, Binding::A2aRest, "c", &req, &[&doc], crm);
         assert_eq!(
             outcomes(&ev),

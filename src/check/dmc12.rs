@@ -811,15 +811,8 @@ pub fn judge_rejected(
     let mut out = Out { obs, evals: vec![] };
     judge_common(&mut out);
     let found = ctx.rules.find(obs.exchange);
-    // `customer_consent: false`: seed 000 says only "the validator rejects false"; CONSENT_INVALID
-    // is in the tool's own vocabulary and as reasonable as a validation code (BINDINGS.md §2).
-    let consent_false = clause == "DMC12-REQ-CONSENT-001"
-        && obs.request.get("customer_consent") == Some(&Value::Bool(false));
-    let code_ok = |c: &str| {
-        ctx.rules.matches(code, c) || (consent_false && c == crate::spec::codes::CONSENT_INVALID)
-    };
     let outcome = match (&found, &obs.exchange.reply) {
-        (Some(f), _) if code_ok(&f.code) => Outcome::Pass,
+        (Some(f), _) if ctx.rules.matches(code, &f.code) => Outcome::Pass,
         (_, Reply::Unparseable { reason }) => {
             Outcome::Error(format!("unparseable reply: {reason}"))
         }

@@ -433,13 +433,17 @@ impl CodeRules {
         }
     }
 
-    /// Whether `found` satisfies the expected code.
+    /// Whether `found` satisfies the expected code. `A|B` accepts either (a rule for which the
+    /// seeds name no code and both are reasonable); VALIDATION_ERROR stands for any of the
+    /// profile's validation codes.
     pub fn matches(&self, expected: &str, found: &str) -> bool {
-        if expected == crate::spec::codes::VALIDATION_ERROR {
-            self.validation_codes.iter().any(|c| c == found)
-        } else {
-            expected == found
-        }
+        expected.split('|').any(|want| {
+            if want == crate::spec::codes::VALIDATION_ERROR {
+                self.validation_codes.iter().any(|c| c == found)
+            } else {
+                want == found
+            }
+        })
     }
 }
 
@@ -504,6 +508,10 @@ mod tests {
         assert!(profile.matches("VALIDATION_ERROR", "INVALID_ARGUMENT"));
         // Another rule's code is never widened by the validation list.
         assert!(!profile.matches("CONSENT_INVALID", "INVALID_ARGUMENT"));
+        // `A|B`: either code, each read as above.
+        assert!(profile.matches("VALIDATION_ERROR|CONSENT_INVALID", "INVALID_ARGUMENT"));
+        assert!(profile.matches("VALIDATION_ERROR|CONSENT_INVALID", "CONSENT_INVALID"));
+        assert!(!profile.matches("VALIDATION_ERROR|CONSENT_INVALID", "NOT_AUTHORIZED"));
         let found = profile.find(&mcp).expect("-32602 counts on MCP");
         assert_eq!(found.code, "INVALID_ARGUMENT");
         assert!(profile.matches("VALIDATION_ERROR", &found.code));

@@ -659,6 +659,21 @@ fn consent_fields_missing(app: &App, data: &Value) -> Option<OpError> {
     ))
 }
 
+/// The paired `aap-channel-vocabulary-open` defects: a channel outside email|phone|sms is
+/// dropped from consent.allowed_channels instead of refused.
+fn drop_unknown_channels(app: &App, lead: Lead, data: &mut Value) {
+    if lead.has(
+        app,
+        Defect::AapChannelVocabularyOpen,
+        Defect::AapGeneralChannelVocabularyOpen,
+    ) && let Some(list) = data
+        .pointer_mut("/consent/allowed_channels")
+        .and_then(Value::as_array_mut)
+    {
+        list.retain(|c| matches!(c.as_str(), Some("email" | "phone" | "sms")));
+    }
+}
+
 fn channel_error() -> OpError {
     OpError::new(
         CONTACT_CONSENT_REQUIRED,
@@ -832,13 +847,7 @@ async fn lead_submit(app: &App, caller: &Caller, via: Via, mut data: Value) -> V
     {
         t.entry("year").or_insert(json!(2000));
     }
-    if app.has(Defect::AapChannelVocabularyOpen)
-        && let Some(list) = data
-            .pointer_mut("/consent/allowed_channels")
-            .and_then(Value::as_array_mut)
-    {
-        list.retain(|c| matches!(c.as_str(), Some("email" | "phone" | "sms")));
-    }
+    drop_unknown_channels(app, lead, &mut data);
     if app.has(Defect::AapUnknownConditionAccepted) {
         // The defect: a word in neither vocabulary is dropped instead of refused.
         for member in ["vehicle_of_interest", "trade_in"] {
@@ -1199,13 +1208,7 @@ async fn lead_general(app: &App, caller: &Caller, via: Via, mut data: Value) -> 
     {
         o.remove("submitted_at");
     }
-    if app.has(Defect::AapGeneralChannelVocabularyOpen)
-        && let Some(list) = data
-            .pointer_mut("/consent/allowed_channels")
-            .and_then(Value::as_array_mut)
-    {
-        list.retain(|c| matches!(c.as_str(), Some("email" | "phone" | "sms")));
-    }
+    drop_unknown_channels(app, lead, &mut data);
     if app.has(Defect::AapGeneralFirstNameOptional)
         && let Some(c) = data.get_mut("customer").and_then(Value::as_object_mut)
     {

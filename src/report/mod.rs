@@ -227,21 +227,22 @@ pub fn aggregate(
         }
         // The catalogue's `checks` list is enforced: an evaluation by a check the clause does
         // not list is a harness bug, reported as ERROR rather than silently counted.
-        let unlisted: Vec<Evaluation> = evals
+        let mine: Vec<std::borrow::Cow<'_, Evaluation>> = evals
             .iter()
-            .filter(|e| e.clause == clause.id && !clause.checks.iter().any(|c| c == e.check))
-            .map(|e| Evaluation {
-                outcome: Outcome::Error(format!(
-                    "harness: check {} is not listed under clause {} in the catalogue",
-                    e.check, clause.id
-                )),
-                ..e.clone()
+            .filter(|e| e.clause == clause.id)
+            .map(|e| {
+                if clause.checks.iter().any(|c| c == e.check) {
+                    std::borrow::Cow::Borrowed(e)
+                } else {
+                    std::borrow::Cow::Owned(Evaluation {
+                        outcome: Outcome::Error(format!(
+                            "harness: check {} is not listed under clause {} in the catalogue",
+                            e.check, clause.id
+                        )),
+                        ..e.clone()
+                    })
+                }
             })
-            .collect();
-        let mine: Vec<&Evaluation> = evals
-            .iter()
-            .filter(|e| e.clause == clause.id && clause.checks.iter().any(|c| c == e.check))
-            .chain(&unlisted)
             .collect();
         let target_wide = !mine.is_empty() && mine.iter().all(|e| e.binding.is_none());
         let columns: Vec<Option<Binding>> = if target_wide {
@@ -255,8 +256,9 @@ pub fn aggregate(
                 .collect()
         };
         for col in columns {
-            let es: Vec<&&Evaluation> = mine
+            let es: Vec<&Evaluation> = mine
                 .iter()
+                .map(|e| e.as_ref())
                 .filter(|e| col.is_none() || e.binding == col || e.binding.is_none())
                 .collect();
             let passed = es.iter().filter(|e| e.outcome == Outcome::Pass).count();
@@ -271,7 +273,7 @@ pub fn aggregate(
             let not_applicable = es
                 .iter()
                 .any(|e| matches!(e.outcome, Outcome::NotApplicable(_)));
-            let fails: Vec<&&&Evaluation> = es
+            let fails: Vec<&&Evaluation> = es
                 .iter()
                 .filter(|e| matches!(e.outcome, Outcome::Fail(_)))
                 .collect();

@@ -65,11 +65,11 @@ struct Session<'a> {
     salt: String,
     card_skills: Vec<String>,
     fixture_error: Option<String>,
-    /// Holds this session could not release (the server keeps a soft hold after a hand-off,
-    /// or refuses a release: seed 000 says the reservation "is still a soft hold"), with the
-    /// expiry each one announced. Once one is seen, later holds are asked for
-    /// [`SHORT_HOLD_SECONDS`] so that the inventory comes back by itself.
-    stuck: Vec<(String, Option<DateTime<Utc>>)>,
+    /// When the holds this session could not release expire (the server keeps a soft hold
+    /// after a hand-off, or refuses a release: seed 000 says the reservation "is still a soft
+    /// hold"). Once one is seen, later holds are asked for [`SHORT_HOLD_SECONDS`] so that the
+    /// inventory comes back by itself.
+    stuck: Vec<DateTime<Utc>>,
     /// Whether the target refused a release: later holds are short.
     short_holds: bool,
     /// The announced `expires_at` of every hold not yet released.
@@ -279,8 +279,8 @@ impl Session<'_> {
             // Every vehicle refused: if holds this session could not release expire soon,
             // wait for the first of them (bounded) and try again.
             let now = Utc::now();
-            self.stuck.retain(|(_, exp)| exp.is_some_and(|e| e > now));
-            let next = self.stuck.iter().filter_map(|(_, e)| *e).min();
+            self.stuck.retain(|e| *e > now);
+            let next = self.stuck.iter().min().copied();
             let wait = next.and_then(|e| (e - now).to_std().ok());
             match wait {
                 Some(w) if waited_from.elapsed() + w <= MAX_HOLD_WAIT => {
@@ -329,7 +329,7 @@ impl Session<'_> {
         let expires = self.expiries.remove(rsv);
         if !released {
             self.short_holds = true;
-            self.stuck.push((rsv.to_string(), expires));
+            self.stuck.extend(expires);
         }
     }
 
@@ -1419,15 +1419,6 @@ async fn state_scenarios(s: &mut Session<'_>, ledger: &mut Ledger) {
     }
 }
 
-async fn store_hash_hits(
-    target_dbs: &[std::path::PathBuf],
-    scanner: &LeakScanner,
-) -> Option<usize> {
-    store_hashed_fields(target_dbs, scanner)
-        .await
-        .map(|fields| fields.len())
-}
-
 /// The distinct 🔒 fields whose SHA-256 digests the target's database files hold (None: no
 /// file could be read).
 async fn store_hashed_fields(
@@ -1457,7 +1448,9 @@ async fn smtp_faults(s: &mut Session<'_>, ledger: &mut Ledger) {
     // Can the store show a recorded hand-off at all? (Hashes of accepted cases of this binding.)
     let accepted_scanner =
         scanner_for(ledger.cases.iter().filter(|c| c.binding == b && c.accepted));
-    let hashes_visible = store_hash_hits(&dbs, &accepted_scanner).await.unwrap_or(0) > 0;
+    let hashes_visible = store_hashed_fields(&dbs, &accepted_scanner)
+        .await
+        .is_some_and(|fields| !fields.is_empty());
     for (i, fault) in SmtpFault::FAULTS.into_iter().enumerate() {
         let mut case = generate::edge_cases(&format!("{}f{i}", s.salt)).remove(2);
         case.id = format!("smtp-{}", fault.name());

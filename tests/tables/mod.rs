@@ -1,6 +1,7 @@
-//! What the binary-level tables share (`defect_table`, `variant_table`, `independent_server`):
-//! running the `dealer-tck` binary, reading the verdicts that keep a run from being green out
-//! of its `--json` report, and running many such runs a few at a time.
+//! What the binary-level tests share (`defect_table`, `variant_table`, `independent_server`,
+//! `examples`): running the `dealer-tck` binary, its `--list-…` listings, reading the verdicts
+//! that keep a run from being green out of its `--json` report, running many such runs a few
+//! at a time, and the one-line skip of a test whose outside requirement is missing.
 
 #![allow(dead_code)]
 
@@ -76,4 +77,37 @@ pub fn four_at_a_time<T: Send>(
         }
     });
     errors.into_inner().expect("errors")
+}
+
+/// The `name<TAB>…<TAB>…` lines `dealer-tck serve-reference FLAG` prints (`--list-defects`,
+/// `--list-variants`), each split into its three fields.
+pub fn listing(flag: &str) -> Vec<[String; 3]> {
+    let dir = tempfile::tempdir().expect("tmp");
+    let (code, stdout, stderr) = tck(&["serve-reference", flag], dir.path());
+    assert_eq!(code, 0, "{stderr}");
+    stdout
+        .lines()
+        .map(|line| {
+            let f: Vec<&str> = line.split('\t').collect();
+            assert_eq!(f.len(), 3, "not three tab-separated fields: {line:?}");
+            [f[0].to_string(), f[1].to_string(), f[2].to_string()]
+        })
+        .collect()
+}
+
+/// Whether a test's outside requirement is `present`. Absent, the test says so in the one
+/// line `missing` (written past libtest's output capture, so that it shows in a passing run),
+/// unless the environment variable `require` is `1` (set by `.ci/run`): then the absence is a
+/// failure.
+pub fn available(present: bool, require: &str, missing: &str) -> bool {
+    if present {
+        return true;
+    }
+    assert!(
+        std::env::var(require).as_deref() != Ok("1"),
+        "{missing} ({require}=1 requires it)"
+    );
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "{missing}");
+    false
 }
