@@ -265,7 +265,7 @@ pub fn main() -> ExitCode {
             }
         }
         Command::Clauses => {
-            for cat in crate::spec::catalogue::all_catalogues() {
+            for cat in crate::suites::catalogues() {
                 println!("# {} ({})", cat.title, cat.suite);
                 for c in &cat.clauses {
                     println!("{:<34} {:<6} {}", c.id, c.level.as_str(), c.text);

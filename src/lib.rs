@@ -15,4 +15,5 @@ pub mod reference;
 pub mod report;
 pub mod run;
 pub mod spec;
+pub mod suites;
 pub mod transport;

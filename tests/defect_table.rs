@@ -9,7 +9,7 @@
 //! must break their clause and no other, so that the clause attribution is exact.
 
 use dealer_tck::reference::Defect;
-use dealer_tck::spec::catalogue::{Level, all_catalogues};
+use dealer_tck::spec::catalogue::Level;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -33,8 +33,7 @@ fn listing() -> Vec<Listed> {
 
 /// The level of every catalogue clause, by id.
 fn levels() -> BTreeMap<String, Level> {
-    all_catalogues()
-        .iter()
+    dealer_tck::suites::catalogues()
         .flat_map(|c| c.clauses.iter())
         .map(|c| (c.id.clone(), c.level))
         .collect()

@@ -15,7 +15,7 @@ use chrono::{DateTime, Datelike, Duration, NaiveTime, SecondsFormat, Utc, Weekda
 use dealer_tck::observe::crm::{CrmMock, CrmMode, CrmRequest};
 use dealer_tck::reference::aap::{IN_STOCK_STOCK, IN_STOCK_VIN, SOLD_VIN};
 use dealer_tck::reference::{DbLocation, Defect, ReferenceConfig, ReferenceServer, TOKEN_AGENT_A};
-use dealer_tck::spec::catalogue::{aap_draft_schemas, aap_v02_schemas};
+use dealer_tck::suites::aap::{aap_draft_schemas, aap_v02_schemas};
 use reference_support::{CRM_TOKEN, Client, STORE, adf_dtd, contains};
 use serde_json::{Value, json};
 

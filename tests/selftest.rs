@@ -7,7 +7,8 @@
 use dealer_tck::reference::Defect;
 use dealer_tck::report::{Report, Verdict};
 use dealer_tck::run::{RunOptions, run};
-use dealer_tck::spec::catalogue::{Level, dmc12};
+use dealer_tck::spec::catalogue::Level;
+use dealer_tck::suites::dmc12::catalogue as dmc12;
 use std::collections::BTreeSet;
 
 fn quick(defect: Option<Defect>) -> RunOptions {

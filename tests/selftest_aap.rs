@@ -9,7 +9,8 @@
 use dealer_tck::reference::Defect;
 use dealer_tck::report::{Report, Verdict};
 use dealer_tck::run::{AapTimes, AapVehicles, RunOptions, run};
-use dealer_tck::spec::catalogue::{Level, aap_draft, aap_v02};
+use dealer_tck::spec::catalogue::Level;
+use dealer_tck::suites::aap::{aap_draft, aap_v02};
 use dealer_tck::transport::Binding;
 use dealer_tck::transport::a2a::A2aProfile;
 use std::collections::BTreeSet;

@@ -8,7 +8,6 @@ use super::json::{Parsed, parse_example, placeholders};
 use super::manifest::{ExampleEntry, Fixture, Kind, Suite};
 use super::report::{Finding, Step};
 use super::rules;
-use crate::spec::catalogue;
 use crate::spec::model::{ModelKind, Timestamp, json_diff, round_trip};
 use crate::spec::{PII_FIELDS, codes, mask_email};
 use chrono::{DateTime, Utc};
@@ -74,7 +73,7 @@ pub fn schema_findings(
     value: &Value,
     pointer_base: &str,
 ) -> Vec<Finding> {
-    let Some(schema) = catalogue::schema(suite.name(), file) else {
+    let Some(schema) = crate::suites::schema(suite.name(), file) else {
         return vec![];
     };
     schema
@@ -107,13 +106,13 @@ pub fn schema_findings(
 /// The AAP clauses a schema cannot express, judged on an example without a target. A request:
 /// its follow-up channel (`customer.preferred_contact`) among `consent.allowed_channels`, else
 /// the dealer must answer CONTACT_CONSENT_REQUIRED. A response: the answer rules the suites hold
-/// every answer to ([`crate::check::aap::judge_response`]: the type, data.status with its
+/// every answer to ([`crate::suites::aap::judge::judge_response`]: the type, data.status with its
 /// lead_id, the dealer phone, each appointment status with its fields); whether
 /// data.appointment may be present needs the request, which is [`check_pair`]'s.
 pub fn aap_clauses(entry: &ExampleEntry, value: &Value) -> Vec<Finding> {
     use crate::check::Outcome as Judged;
-    use crate::check::aap::{AapObs, judge_response};
-    use crate::generate::aap::AapSuite;
+    use crate::suites::aap::AapSuite;
+    use crate::suites::aap::judge::{AapObs, judge_response};
     let suite = match entry.suite {
         Suite::AapV02 => AapSuite::V02,
         Suite::AapDraft => AapSuite::Draft,
@@ -124,7 +123,7 @@ pub fn aap_clauses(entry: &ExampleEntry, value: &Value) -> Vec<Finding> {
             return vec![];
         };
         let clause = suite
-            .clause(crate::generate::aap::Role::ConsentChannel)
+            .clause(crate::suites::aap::Role::ConsentChannel)
             .unwrap_or_default();
         return vec![Finding::new(
             clause,
@@ -201,7 +200,7 @@ fn channel_refusal(value: &Value) -> Option<String> {
 }
 
 /// The AAP error code for consent missing, a wrong scope or a channel not allowed.
-const CONTACT_CONSENT_REQUIRED: &str = crate::generate::aap::CONTACT_CONSENT_REQUIRED;
+const CONTACT_CONSENT_REQUIRED: &str = crate::suites::aap::CONTACT_CONSENT_REQUIRED;
 
 /// A value taken from a target's answer, as it may appear in a report: at most 40
 /// characters, quoted and escaped.

@@ -4,7 +4,8 @@
 
 use super::rules::{RULES, Rule};
 use crate::error::TckError;
-use crate::spec::catalogue::{Catalogue, SCHEMA_FILES, catalogues};
+use crate::spec::catalogue::Catalogue;
+use crate::suites::{catalogues, schema_files};
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -26,15 +27,14 @@ pub struct Bundle {
 /// The bundle. Errors only if a shipped schema is not JSON (a build defect).
 pub fn bundle() -> Result<Bundle, TckError> {
     let mut schemas = BTreeMap::new();
-    for (suite, file, src) in SCHEMA_FILES {
+    for (suite, file, src) in schema_files() {
         let v: Value = serde_json::from_str(src).map_err(|e| {
             TckError::Internal(format!("shipped schema {suite}/{file} is not JSON: {e}"))
         })?;
         schemas.insert(format!("{suite}/{file}"), v);
     }
     let catalogues = catalogues()
-        .into_iter()
-        .map(|(suite, cat)| (suite.to_string(), cat.clone()))
+        .map(|cat| (cat.suite.clone(), cat.clone()))
         .collect();
     Ok(Bundle {
         tool_version: env!("CARGO_PKG_VERSION").into(),
@@ -57,7 +57,7 @@ pub fn write(dir: &Path) -> Result<Vec<String>, TckError> {
     let b = bundle()?;
     let mut written = Vec::new();
     let mut index_schemas = Vec::new();
-    for (suite, file, src) in SCHEMA_FILES {
+    for (suite, file, src) in schema_files() {
         let rel = format!("{suite}/{file}");
         std::fs::create_dir_all(dir.join(suite))?;
         std::fs::write(dir.join(&rel), src)?;
@@ -104,7 +104,7 @@ mod tests {
     #[test]
     fn the_bundle_holds_every_schema_and_catalogue() {
         let b = bundle().expect("bundle");
-        assert_eq!(b.schemas.len(), SCHEMA_FILES.len());
+        assert_eq!(b.schemas.len(), schema_files().count());
         assert!(b.schemas.contains_key("aap-draft/request.json"));
         assert!(b.catalogues["dmc12"].get("DMC12-REQ-TOKEN-001").is_some());
         assert_eq!(b.example_rules.len(), RULES.len());
@@ -123,7 +123,7 @@ mod tests {
         .expect("json");
         assert_eq!(
             index["schemas"].as_array().map(Vec::len),
-            Some(SCHEMA_FILES.len())
+            Some(schema_files().count())
         );
     }
 }

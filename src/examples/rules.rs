@@ -3,7 +3,9 @@
 //! [`aap_clause`]) and, where no AAP clause owns a location, the schema rule itself, named
 //! `<suite> <file>: <location> <keyword>` (see [`schema_rule_name`]).
 
-use crate::spec::catalogue::{SchemaViolation, aap_draft, aap_v02, dmc12};
+use crate::spec::catalogue::SchemaViolation;
+use crate::suites::aap::{aap_draft, aap_v02};
+use crate::suites::dmc12::catalogue as dmc12;
 use serde::Serialize;
 
 /// One of the harness's example rules.
@@ -169,7 +171,7 @@ pub fn aap_clause(
     v: &SchemaViolation,
     value: &serde_json::Value,
 ) -> Option<&'static str> {
-    use crate::generate::aap::{SALE_CONDITIONS, TRADE_CONDITIONS};
+    use crate::suites::aap::{SALE_CONDITIONS, TRADE_CONDITIONS};
     let mut at = v.location.clone();
     if let Some(m) = &v.missing {
         at.push('/');
@@ -260,7 +262,7 @@ pub fn is_known_rule(name: &str) -> bool {
     let Some((suite, file)) = head.split_once(' ') else {
         return false;
     };
-    crate::spec::catalogue::schema(suite, file).is_some()
+    crate::suites::schema(suite, file).is_some()
         && tail.starts_with('/')
         && tail.split_once(' ').is_some_and(|(_, kw)| !kw.is_empty())
 }
@@ -268,7 +270,7 @@ pub fn is_known_rule(name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::spec::catalogue::dmc12_schemas;
+    use crate::suites::dmc12::schemas as dmc12_schemas;
     use serde_json::json;
 
     #[test]
@@ -304,7 +306,7 @@ mod tests {
 
     #[test]
     fn request_violations_map_to_the_field_table_clauses() {
-        let s = &dmc12_schemas().request;
+        let s = dmc12_schemas().request;
         let v = json!({
             "reservation_token": "rsv_Qh7m…",
             "customer_contact": {"phone": "5555551234", "email": "jane@example.com"},
@@ -335,7 +337,7 @@ mod tests {
 
     #[test]
     fn a_member_missing_from_the_receipt_breaks_the_schema_clause() {
-        let s = &dmc12_schemas().success;
+        let s = dmc12_schemas().success;
         let v = json!({
             "data": {"handoff_token": "h", "sent_to_masked": "be****@x.com", "sent_at": "2026-05-27T18:22:01Z",
                      "status": "queued", "crm_status": "sent"},
@@ -359,7 +361,7 @@ mod tests {
 
     #[test]
     fn aap_violations_map_to_their_clauses() {
-        use crate::spec::catalogue::{aap_draft_schemas, aap_v02_schemas};
+        use crate::suites::aap::{aap_draft_schemas, aap_v02_schemas};
         let map = |suite: &str, file: &str, v: &serde_json::Value| -> Vec<String> {
             let schemas = if suite == "aap-0.2" {
                 aap_v02_schemas()

@@ -23,9 +23,9 @@ use super::auth::Caller;
 use super::store::{AuditEntry, LeadInsert, LeadRecord};
 use super::validate::field_and_rule;
 use super::{App, DEALER_NAME, Defect, ReferenceError, Variant, aap_adf, inventory};
-use crate::spec::catalogue::{AAP_DRAFT_REQUEST_SCHEMA, AAP_V02_REQUEST_SCHEMA};
 use crate::spec::model::{AppointmentType, LeadGeneralRequest, LeadSubmitRequest, Vehicle};
 use crate::spec::sha256_hex;
+use crate::suites::aap::{DRAFT_REQUEST_SCHEMA, V02_REQUEST_SCHEMA};
 
 /// The AAP v0.2 unified lead skill.
 pub const LEAD_SUBMIT: &str = "lead.submit";
@@ -284,8 +284,8 @@ impl AapState {
     /// Compile the embedded AAP request schemas and seed the inventory.
     pub(crate) fn new() -> Result<AapState, ReferenceError> {
         Ok(AapState {
-            submit: compile(AAP_V02_REQUEST_SCHEMA, "AAP v0.2 request")?,
-            general: compile(AAP_DRAFT_REQUEST_SCHEMA, "AAP draft request")?,
+            submit: compile(V02_REQUEST_SCHEMA, "AAP v0.2 request")?,
+            general: compile(DRAFT_REQUEST_SCHEMA, "AAP draft request")?,
             inventory: aap_inventory(),
             counters: [AtomicU64::new(0), AtomicU64::new(0)],
         })

@@ -151,7 +151,7 @@ pub struct TargetInfo {
 }
 
 /// A transport (or suite) that was not tested, and why.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Skipped {
     /// Transport or suite name.
     pub name: String,

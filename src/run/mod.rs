@@ -4,12 +4,10 @@
 //! every surface it can see for leaked canaries, and folds the evaluations into a [`Report`].
 //! It talks to the target over the wire only.
 
-pub mod aap;
-mod dmc12;
 pub mod profile;
 mod target;
 
-pub use aap::{AapOutcome, AapSuiteRun, AapTimes, AapVehicles};
+pub use crate::suites::aap::scenarios::{AapTimes, AapVehicles};
 pub use target::{Target, TargetSpec, Tokens, Wiring};
 
 use crate::check::{CodeRules, Evaluation, Outcome};
@@ -19,9 +17,10 @@ use crate::observe::leak::{Canary, LeakScanner};
 use crate::observe::smtp::SmtpSink;
 use crate::reference::Defect;
 use crate::report::{Counterexample, Redactor, Report, Stats, TargetInfo};
-use crate::spec::catalogue;
+use crate::suites::Suite;
 use crate::transport::Binding;
-use std::collections::BTreeMap;
+use std::any::{Any, TypeId};
+use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -208,6 +207,68 @@ impl Ledger {
     }
 }
 
+/// What a suite works with while it runs ([`Suite::run`]): the options, the target, the
+/// observers, the ledger its evaluations go to, and a per-run cache that suites of one family
+/// share ([`RunCx::shared`]).
+pub struct RunCx<'a> {
+    /// What to run and how.
+    pub opts: &'a RunOptions,
+    /// The target (a suite that restarts it needs it mutably).
+    pub target: &'a mut Target,
+    /// The SMTP sink the target's mail goes to.
+    pub sink: &'a SmtpSink,
+    /// The CRM mock the target's leads go to.
+    pub crm: &'a CrmMock,
+    /// The store id the target posts leads for.
+    pub store_id: &'a str,
+    /// The CRM bearer token the target sends.
+    pub crm_token: &'a str,
+    /// Everything the run accumulates.
+    pub(crate) ledger: &'a mut Ledger,
+    /// Whether a suite that ran before this one was reported (a suite the target does not
+    /// offer is then skipped, not the run).
+    pub others_ran: bool,
+    shared: HashMap<TypeId, Box<dyn Any + Send + Sync>>,
+}
+
+impl RunCx<'_> {
+    /// The run's one value of type `T`, if a suite stored one ([`RunCx::share`]).
+    pub fn shared<T: Any + Send + Sync>(&self) -> Option<&T> {
+        self.shared.get(&TypeId::of::<T>())?.downcast_ref()
+    }
+
+    /// Keep `value` for the rest of the run (e.g. a discovery that several suites of one
+    /// family use).
+    pub fn share<T: Any + Send + Sync>(&mut self, value: T) {
+        self.shared.insert(TypeId::of::<T>(), Box::new(value));
+    }
+}
+
+/// What one suite's [`Suite::run`] did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SuiteRun {
+    /// Whether the suite has a section in the report (false: it was skipped as a whole).
+    pub reported: bool,
+    /// Bindings tested, in report order.
+    pub transports: Vec<Binding>,
+    /// What was skipped (the suite, or some of its transports), with why.
+    pub skipped: Vec<crate::report::Skipped>,
+}
+
+impl SuiteRun {
+    /// A suite skipped as a whole.
+    pub fn skipped(suite: &str, why: impl Into<String>) -> SuiteRun {
+        SuiteRun {
+            reported: false,
+            transports: vec![],
+            skipped: vec![crate::report::Skipped {
+                name: suite.to_string(),
+                reason: why.into(),
+            }],
+        }
+    }
+}
+
 /// Run the suites against the target `opts.target` describes — the AAP suites its agent card
 /// calls for and DMC-12 — and write the report.
 pub async fn run(mut opts: RunOptions) -> Result<(Report, Option<PathBuf>), TckError> {
@@ -245,65 +306,38 @@ pub async fn run(mut opts: RunOptions) -> Result<(Report, Option<PathBuf>), TckE
         db_files: target.db_files(),
         ..Ledger::default()
     };
-    // The AAP suites run first: the DMC-12 suite ends by restarting the target with the CRM
-    // sink off, and the AAP ADF clauses need it on.
-    let aap_crm = opts.crm_expected.then_some(aap::AapCrm {
-        mock: &crm,
-        store_id: &store_id,
-        token: &crm_token,
-        forwarding_required: opts.codes.aap_forwards_leads,
-    });
-    let aap = aap::run_suites(&opts, &target, aap_crm, &mut ledger).await?;
-    let mut skipped: Vec<crate::report::Skipped> = vec![];
-    // A suite none of whose clauses passes the clause filter is not run.
-    let dmc12_selected = opts
-        .clause_filter
-        .as_deref()
-        .is_none_or(|f| catalogue::dmc12().clauses.iter().any(|c| c.id.contains(f)));
-    let mut transports = vec![];
-    if dmc12_selected {
-        match dmc12::discover(&opts, &target, &mut ledger).await {
-            Ok(discovery) => {
-                transports = dmc12::run_suite(
-                    &opts,
-                    &mut target,
-                    &discovery,
-                    &sink,
-                    &crm,
-                    (&store_id, &crm_token),
-                    &mut ledger,
-                )
-                .await?;
-                dmc12::end_of_run_scans(&target, &sink, &crm, &transports, &mut ledger).await;
-                skipped.extend(
-                    discovery
-                        .missing
-                        .iter()
-                        .map(|(b, why)| crate::report::Skipped {
-                            name: b.name().to_string(),
-                            reason: why.clone(),
-                        }),
-                );
-            }
-            // A target that answered the AAP suites but offers no DMC-12: that suite is
-            // skipped, not the run.
-            Err(TckError::Unreachable(why)) if !aap.ran.is_empty() => {
-                skipped.push(crate::report::Skipped {
-                    name: catalogue::dmc12().suite.clone(),
-                    reason: why,
-                });
-            }
-            Err(e) => return Err(e),
+    // Every suite the clause filter keeps; those that restart the target run last, the
+    // report keeps registry order.
+    let selected: Vec<&'static dyn Suite> = crate::suites::all()
+        .iter()
+        .copied()
+        .filter(|s| s.selected(opts.clause_filter.as_deref()))
+        .collect();
+    let mut order = selected.clone();
+    order.sort_by_key(|s| s.restarts_target());
+    let mut runs: HashMap<&'static str, SuiteRun> = HashMap::new();
+    {
+        let mut cx = RunCx {
+            opts: &opts,
+            target: &mut target,
+            sink: &sink,
+            crm: &crm,
+            store_id: &store_id,
+            crm_token: &crm_token,
+            ledger: &mut ledger,
+            others_ran: false,
+            shared: HashMap::new(),
+        };
+        for suite in order {
+            let ran = suite.run(&mut cx).await?;
+            cx.others_ran |= ran.reported;
+            runs.insert(suite.id(), ran);
         }
     }
-    skipped.extend(
-        aap.skipped
-            .iter()
-            .map(|(name, why)| crate::report::Skipped {
-                name: name.clone(),
-                reason: why.clone(),
-            }),
-    );
+    let skipped: Vec<crate::report::Skipped> = selected
+        .iter()
+        .flat_map(|s| runs[s.id()].skipped.iter().cloned())
+        .collect();
     let crm_requests = crm.requests().await.len();
     let url = target.base_url();
     let target_kind = target.kind_name();
@@ -313,26 +347,20 @@ pub async fn run(mut opts: RunOptions) -> Result<(Report, Option<PathBuf>), TckE
     }
 
     let mut suites = vec![];
-    if dmc12_selected {
-        suites.push(crate::report::aggregate(
-            catalogue::dmc12(),
-            &ledger.evals,
-            &transports,
-            opts.clause_filter.as_deref(),
-            &ledger.counterexamples,
-        ));
+    let mut all_transports = vec![];
+    for s in &selected {
+        let ran = &runs[s.id()];
+        if ran.reported {
+            suites.push(crate::report::aggregate(
+                s.catalogue(),
+                &ledger.evals,
+                &ran.transports,
+                opts.clause_filter.as_deref(),
+                &ledger.counterexamples,
+            ));
+            all_transports.extend(ran.transports.iter().copied());
+        }
     }
-    for r in &aap.ran {
-        suites.push(crate::report::aggregate(
-            r.suite.catalogue(),
-            &ledger.evals,
-            &r.transports,
-            opts.clause_filter.as_deref(),
-            &ledger.counterexamples,
-        ));
-    }
-    let mut all_transports = transports.clone();
-    all_transports.extend(aap.ran.iter().flat_map(|r| r.transports.iter().copied()));
     all_transports.sort();
     all_transports.dedup();
     let seconds = started.elapsed().as_secs_f64();
@@ -444,7 +472,7 @@ mod tests {
                 "1.0".to_string()
             )]
         );
-        let endpoints = aap::a2a_endpoints(&card, None);
+        let endpoints = crate::suites::aap::scenarios::a2a_endpoints(&card, None);
         assert_eq!(
             endpoints,
             vec![(

@@ -79,23 +79,6 @@ impl Catalogue {
     }
 }
 
-/// The embedded DMC-12 catalogue source.
-pub const DMC12_CLAUSES_TOML: &str = include_str!("../../suites/dmc12/clauses.toml");
-/// DMC-12 request schema.
-pub const DMC12_REQUEST_SCHEMA: &str = include_str!("../../suites/dmc12/schemas/request.json");
-/// DMC-12 success envelope schema.
-pub const DMC12_SUCCESS_SCHEMA: &str = include_str!("../../suites/dmc12/schemas/success.json");
-/// DMC-12 error envelope schema.
-pub const DMC12_ERROR_SCHEMA: &str = include_str!("../../suites/dmc12/schemas/error.json");
-
-/// The DMC-12 catalogue (parsed once; the embedded file is checked by the tests).
-pub fn dmc12() -> &'static Catalogue {
-    static CAT: OnceLock<Catalogue> = OnceLock::new();
-    CAT.get_or_init(|| {
-        toml::from_str(DMC12_CLAUSES_TOML).expect("embedded suites/dmc12/clauses.toml parses")
-    })
-}
-
 /// A compiled schema with format assertion on.
 pub struct Schema {
     validator: jsonschema::Validator,
@@ -127,136 +110,62 @@ impl Schema {
     }
 }
 
-/// The DMC-12 schemas, compiled once.
-pub struct Dmc12Schemas {
-    /// Request.
-    pub request: Schema,
-    /// Success envelope.
-    pub success: Schema,
-    /// Error envelope.
-    pub error: Schema,
+/// What a suite ships in `suites/<id>/`: its clause catalogue and its JSON Schemas (2020-12),
+/// embedded at build time so the binary works from any directory, parsed and compiled once on
+/// first use. Each suite holds one in a `static` (see [`crate::suites::Suite::shipped`]).
+pub struct Shipped {
+    /// The suite id (`dmc12`), as in the catalogue.
+    pub suite: &'static str,
+    clauses_toml: &'static str,
+    /// The schema files, `(file name, source)`, in `dealer-tck schema` order.
+    pub schemas: &'static [(&'static str, &'static str)],
+    catalogue: OnceLock<Catalogue>,
+    compiled: OnceLock<Vec<Schema>>,
 }
 
-/// The compiled DMC-12 schemas.
-pub fn dmc12_schemas() -> &'static Dmc12Schemas {
-    static S: OnceLock<Dmc12Schemas> = OnceLock::new();
-    S.get_or_init(|| Dmc12Schemas {
-        request: Schema::compile(DMC12_REQUEST_SCHEMA),
-        success: Schema::compile(DMC12_SUCCESS_SCHEMA),
-        error: Schema::compile(DMC12_ERROR_SCHEMA),
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn catalogue_parses_and_ids_are_unique() {
-        let cat = dmc12();
-        let mut ids: Vec<&str> = cat.clauses.iter().map(|c| c.id.as_str()).collect();
-        let n = ids.len();
-        ids.sort();
-        ids.dedup();
-        assert_eq!(ids.len(), n, "duplicate clause ids");
-        assert!(n > 40);
+impl Shipped {
+    /// A suite's shipped data (`clauses_toml`: the catalogue's TOML source).
+    pub const fn new(
+        suite: &'static str,
+        clauses_toml: &'static str,
+        schemas: &'static [(&'static str, &'static str)],
+    ) -> Shipped {
+        Shipped {
+            suite,
+            clauses_toml,
+            schemas,
+            catalogue: OnceLock::new(),
+            compiled: OnceLock::new(),
+        }
     }
 
-    #[test]
-    fn seed_examples_shape_validates() {
-        let s = dmc12_schemas();
-        let ok = serde_json::json!({
-            "reservation_token": "rsv_Qh7m0000000",
-            "customer_contact": {"name": "Jane Doe", "phone": "+15555551234", "email": "jane@example.com"},
-            "customer_consent": true
-        });
-        assert!(s.request.violations(&ok).is_empty());
-        let bad = serde_json::json!({
-            "reservation_token": "rsv_Qh7m0000000",
-            "customer_contact": {"name": "Jane Doe", "phone": "5555551234", "email": "jane@example.com"},
-            "customer_consent": false,
-            "consent": {"expires_at": "2026-06-01T00:00:00"}
-        });
-        let v = s.request.violations(&bad);
-        assert_eq!(v.len(), 3, "{v:?}");
-        assert!(v.iter().all(|l| !l.contains("5555551234")));
+    /// The catalogue's TOML source, as shipped.
+    pub fn clauses_toml(&self) -> &'static str {
+        self.clauses_toml
     }
-}
 
-// ---------------------------------------------------------------------------------------------
-// Added for the worked examples (issue 6): the AAP schemas, the index of every shipped schema
-// and catalogue (for `dealer-tck schema`), and structured schema violations.
-// ---------------------------------------------------------------------------------------------
+    /// The clause catalogue (parsed once; every embedded file is checked by the tests).
+    pub fn catalogue(&self) -> &Catalogue {
+        self.catalogue.get_or_init(|| {
+            toml::from_str(self.clauses_toml).unwrap_or_else(|e| {
+                panic!(
+                    "embedded suites/{}/clauses.toml does not parse: {e}",
+                    self.suite
+                )
+            })
+        })
+    }
 
-/// AAP v0.2 `lead.submit` request schema (seed 002).
-pub const AAP_V02_REQUEST_SCHEMA: &str = include_str!("../../suites/aap-0.2/schemas/request.json");
-/// AAP v0.2 `lead.submit` response schema (seed 002).
-pub const AAP_V02_RESPONSE_SCHEMA: &str =
-    include_str!("../../suites/aap-0.2/schemas/response.json");
-/// AAP draft `lead.general` request schema (seed 003).
-pub const AAP_DRAFT_REQUEST_SCHEMA: &str =
-    include_str!("../../suites/aap-draft/schemas/request.json");
-/// AAP draft `lead.general` response schema (seed 003).
-pub const AAP_DRAFT_RESPONSE_SCHEMA: &str =
-    include_str!("../../suites/aap-draft/schemas/response.json");
-
-/// Every JSON Schema (2020-12) the harness ships, as `(suite, file name, source)`.
-pub const SCHEMA_FILES: &[(&str, &str, &str)] = &[
-    ("dmc12", "request.json", DMC12_REQUEST_SCHEMA),
-    ("dmc12", "success.json", DMC12_SUCCESS_SCHEMA),
-    ("dmc12", "error.json", DMC12_ERROR_SCHEMA),
-    ("aap-0.2", "request.json", AAP_V02_REQUEST_SCHEMA),
-    ("aap-0.2", "response.json", AAP_V02_RESPONSE_SCHEMA),
-    ("aap-draft", "request.json", AAP_DRAFT_REQUEST_SCHEMA),
-    ("aap-draft", "response.json", AAP_DRAFT_RESPONSE_SCHEMA),
-];
-
-/// Every clause catalogue the harness ships, as `(suite, parsed catalogue)`.
-pub fn catalogues() -> Vec<(&'static str, &'static Catalogue)> {
-    vec![
-        ("dmc12", dmc12()),
-        ("aap-0.2", aap_v02()),
-        ("aap-draft", aap_draft()),
-    ]
-}
-
-/// The request and response schemas of one AAP profile.
-pub struct AapSchemas {
-    /// Request.
-    pub request: Schema,
-    /// Response.
-    pub response: Schema,
-}
-
-/// The compiled AAP v0.2 (`lead.submit`) schemas.
-pub fn aap_v02_schemas() -> &'static AapSchemas {
-    static S: OnceLock<AapSchemas> = OnceLock::new();
-    S.get_or_init(|| AapSchemas {
-        request: Schema::compile(AAP_V02_REQUEST_SCHEMA),
-        response: Schema::compile(AAP_V02_RESPONSE_SCHEMA),
-    })
-}
-
-/// The compiled AAP draft (`lead.general`) schemas.
-pub fn aap_draft_schemas() -> &'static AapSchemas {
-    static S: OnceLock<AapSchemas> = OnceLock::new();
-    S.get_or_init(|| AapSchemas {
-        request: Schema::compile(AAP_DRAFT_REQUEST_SCHEMA),
-        response: Schema::compile(AAP_DRAFT_RESPONSE_SCHEMA),
-    })
-}
-
-/// A shipped schema by suite and file name (see [`SCHEMA_FILES`]), compiled once.
-pub fn schema(suite: &str, file: &str) -> Option<&'static Schema> {
-    match (suite, file) {
-        ("dmc12", "request.json") => Some(&dmc12_schemas().request),
-        ("dmc12", "success.json") => Some(&dmc12_schemas().success),
-        ("dmc12", "error.json") => Some(&dmc12_schemas().error),
-        ("aap-0.2", "request.json") => Some(&aap_v02_schemas().request),
-        ("aap-0.2", "response.json") => Some(&aap_v02_schemas().response),
-        ("aap-draft", "request.json") => Some(&aap_draft_schemas().request),
-        ("aap-draft", "response.json") => Some(&aap_draft_schemas().response),
-        _ => None,
+    /// A schema by file name (`request.json`), compiled once.
+    pub fn schema(&self, file: &str) -> Option<&Schema> {
+        let i = self.schemas.iter().position(|(name, _)| *name == file)?;
+        let compiled = self.compiled.get_or_init(|| {
+            self.schemas
+                .iter()
+                .map(|(_, src)| Schema::compile(src))
+                .collect()
+        });
+        compiled.get(i)
     }
 }
 
@@ -351,23 +260,12 @@ impl Schema {
 #[cfg(test)]
 mod added_tests {
     use super::*;
+    use crate::suites::aap::{aap_draft_schemas, aap_v02_schemas};
     use serde_json::json;
 
     #[test]
-    fn every_shipped_schema_is_valid_2020_12_and_compiles() {
-        for (suite, file, src) in SCHEMA_FILES {
-            let v: serde_json::Value = serde_json::from_str(src).expect("JSON");
-            assert!(
-                jsonschema::draft202012::meta::validate(&v).is_ok(),
-                "{suite}/{file}"
-            );
-            assert!(schema(suite, file).is_some(), "{suite}/{file} not indexed");
-        }
-    }
-
-    #[test]
     fn violations_name_their_rule_by_location_and_keyword() {
-        let s = &aap_v02_schemas().request;
+        let s = aap_v02_schemas().request;
         let v = json!({
             "type": "lead.submit.request",
             "customer": {"first_name": "A", "last_name": "B"},
@@ -399,7 +297,7 @@ mod added_tests {
             .filter_map(|x| x.missing)
             .collect();
         assert_eq!(missing, vec!["model".to_string()]);
-        let r = &aap_v02_schemas().response;
+        let r = aap_v02_schemas().response;
         let resp = json!({"type": "lead.submit.response",
             "data": {"lead_id": "l", "status": "received", "appointment": {"status": "proposed"}}});
         let rules: Vec<String> = r
@@ -412,7 +310,7 @@ mod added_tests {
 
     #[test]
     fn the_draft_ties_consent_to_the_customer_both_ways() {
-        let s = &aap_draft_schemas().request;
+        let s = aap_draft_schemas().request;
         let base = json!({"type": "lead.general.request", "message": "m", "source_agent": "s"});
         assert!(s.detailed(&base).is_empty());
         let mut with_customer = base.clone();
@@ -435,121 +333,5 @@ mod added_tests {
             .map(SchemaViolation::rule)
             .collect();
         assert_eq!(rules, vec!["/consent/scope contains"]);
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Added for the AAP suites (issue 5): the clause catalogues of suites/aap-0.2 and
-// suites/aap-draft.
-// ---------------------------------------------------------------------------------------------
-
-/// The embedded AAP v0.2 (`lead.submit`) catalogue source.
-pub const AAP_V02_CLAUSES_TOML: &str = include_str!("../../suites/aap-0.2/clauses.toml");
-/// The embedded AAP draft (`lead.general`) catalogue source.
-pub const AAP_DRAFT_CLAUSES_TOML: &str = include_str!("../../suites/aap-draft/clauses.toml");
-
-/// The AAP v0.2 (`lead.submit`) catalogue (parsed once; the embedded file is checked by the
-/// tests).
-pub fn aap_v02() -> &'static Catalogue {
-    static CAT: OnceLock<Catalogue> = OnceLock::new();
-    CAT.get_or_init(|| {
-        toml::from_str(AAP_V02_CLAUSES_TOML).expect("embedded suites/aap-0.2/clauses.toml parses")
-    })
-}
-
-/// The AAP draft (`lead.general`) catalogue (parsed once; the embedded file is checked by the
-/// tests).
-pub fn aap_draft() -> &'static Catalogue {
-    static CAT: OnceLock<Catalogue> = OnceLock::new();
-    CAT.get_or_init(|| {
-        toml::from_str(AAP_DRAFT_CLAUSES_TOML)
-            .expect("embedded suites/aap-draft/clauses.toml parses")
-    })
-}
-
-/// Every catalogue the runner can report (DMC-12, AAP v0.2, AAP draft), in report order.
-pub fn all_catalogues() -> [&'static Catalogue; 3] {
-    [dmc12(), aap_v02(), aap_draft()]
-}
-
-#[cfg(test)]
-mod aap_tests {
-    use super::*;
-
-    /// The clause ids shared with the reference (notes/aap-contract.md), exactly.
-    const V02_IDS: &[&str] = &[
-        "AAP02-ACCEPT-001",
-        "AAP02-REQ-001",
-        "AAP02-ONEVEHICLE-001",
-        "AAP02-CONSENT-MISSING-001",
-        "AAP02-CONSENT-SCOPE-001",
-        "AAP02-CONSENT-CHANNEL-001",
-        "AAP02-CONDITION-001",
-        "AAP02-CONDITION-002",
-        "AAP02-CONDITION-003",
-        "AAP02-VEHICLE-NOTFOUND-001",
-        "AAP02-VEHICLE-UNAVAILABLE-001",
-        "AAP02-VEHICLE-NOTESTDRIVE-001",
-        "AAP02-APPT-UNAVAILABLE-001",
-        "AAP02-APPT-CONFIRMED-001",
-        "AAP02-APPT-PROPOSED-001",
-        "AAP02-APPT-ABSENT-001",
-        "AAP02-DUPLICATE-001",
-        "AAP02-TYPE-001",
-        "AAP02-STATUS-001",
-        "AAP02-DEALER-PHONE-001",
-        "AAP02-LEADID-001",
-        "AAP02-ADF-001",
-        "AAP02-ADF-002",
-    ];
-    const DRAFT_IDS: &[&str] = &[
-        "AAPD-ACCEPT-001",
-        "AAPD-REQ-001",
-        "AAPD-CUSTOMER-001",
-        "AAPD-CONSENT-001",
-        "AAPD-CONSENT-SCOPE-001",
-        "AAPD-CONSENT-CHANNEL-001",
-        "AAPD-ANON-001",
-        "AAPD-TYPE-001",
-        "AAPD-STATUS-001",
-        "AAPD-DEALER-PHONE-001",
-        "AAPD-LEADID-001",
-        "AAPD-DUPLICATE-001",
-        "AAPD-ADF-001",
-    ];
-
-    #[test]
-    fn aap_catalogues_carry_exactly_the_contract_ids() {
-        for (cat, ids, suite) in [
-            (aap_v02(), V02_IDS, "aap-0.2"),
-            (aap_draft(), DRAFT_IDS, "aap-draft"),
-        ] {
-            assert_eq!(cat.suite, suite);
-            let got: Vec<&str> = cat.clauses.iter().map(|c| c.id.as_str()).collect();
-            assert_eq!(got, ids.to_vec(), "{suite}");
-        }
-    }
-
-    #[test]
-    fn only_duplicates_and_anonymous_are_should() {
-        for cat in [aap_v02(), aap_draft()] {
-            for c in &cat.clauses {
-                let should = c.id.contains("DUPLICATE") || c.id.contains("ANON");
-                let want = if should { Level::Should } else { Level::Must };
-                assert_eq!(c.level, want, "{}", c.id);
-            }
-        }
-    }
-
-    #[test]
-    fn clause_ids_are_unique_across_catalogues() {
-        let mut ids: Vec<&str> = all_catalogues()
-            .iter()
-            .flat_map(|c| c.clauses.iter().map(|c| c.id.as_str()))
-            .collect();
-        let n = ids.len();
-        ids.sort_unstable();
-        ids.dedup();
-        assert_eq!(ids.len(), n);
     }
 }

@@ -1012,7 +1012,7 @@ fn the_phones_of_a_10000_case_run_are_not_found_in_timestamps_and_ids() {
     let mut source = crate::generate::CaseSource::new(0x5eed_d3a1);
     let phones: Vec<String> = (0..10_000)
         .filter_map(|_| {
-            let req = source.draw(crate::generate::valid_request()).current();
+            let req = source.draw(crate::suites::dmc12::valid_request()).current();
             req.pointer("/customer_contact/phone")
                 .and_then(serde_json::Value::as_str)
                 .map(str::to_owned)

@@ -648,8 +648,9 @@ pub fn all() -> Vec<Mutation> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::generate::{CaseSource, valid_request};
-    use crate::spec::catalogue::{dmc12, dmc12_schemas};
+    use crate::generate::CaseSource;
+    use crate::suites::dmc12::valid_request;
+    use crate::suites::dmc12::{catalogue as dmc12, schemas as dmc12_schemas};
 
     #[test]
     fn each_mutation_breaks_exactly_its_rule() {

@@ -5,15 +5,15 @@
 //! [`AapSuite::clause`]). Judges look only at what crossed the wire: the skill's answer, and the
 //! ADF documents the CRM mock received.
 
-use super::{CodeRules, Evaluation, Outcome};
-use crate::generate::aap::{APPOINTMENT_TIME_UNAVAILABLE, AapSuite, Role, TimeFixture};
+use crate::check::{CodeRules, Evaluation, Outcome};
 use crate::observe::adf::{self, AdfLead};
 use crate::observe::crm::CrmRequest;
+use crate::suites::aap::{APPOINTMENT_TIME_UNAVAILABLE, AapSuite, Role, TimeFixture};
 use crate::transport::{Binding, Exchange, Reply};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
-/// The check id that judges a role (every id is in [`super::CHECKS`]).
+/// The check id that judges a role (every id is in [`crate::check::CHECKS`]).
 pub fn check_id(role: Role) -> &'static str {
     use Role::*;
     match role {
@@ -889,7 +889,7 @@ mod tests {
 
     #[test]
     fn every_role_check_is_registered() {
-        use crate::generate::aap::Role::*;
+        use crate::suites::aap::Role::*;
         for r in [
             Accept,
             Request,
@@ -918,7 +918,7 @@ mod tests {
             Anonymous,
         ] {
             assert!(
-                super::super::CHECKS.iter().any(|c| c.id == check_id(r)),
+                crate::check::CHECKS.iter().any(|c| c.id == check_id(r)),
                 "{r:?}"
             );
         }

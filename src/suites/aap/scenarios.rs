@@ -6,25 +6,27 @@
 //! [`AapTimes`]); every answer and the ADF documents the CRM mock received are judged, so that
 //! the report shows the AAP suites beside DMC-12.
 
-use super::{Ledger, RunOptions, Target};
-use crate::check::aap::{
+use crate::check::{Evaluation, Outcome};
+use crate::error::TckError;
+use crate::generate::CaseSource;
+use crate::observe::crm::CrmMock;
+use crate::observe::leak::mask_value;
+use crate::report::Counterexample;
+use crate::run::{Ledger, RunCx, RunOptions, SuiteRun};
+use crate::suites::Suite;
+use crate::suites::aap::judge::{
     AapObs, AdfDoc, CrmExpect, ReceivedLead, check_id, judge_adf_received, judge_adf_rejected,
     judge_appointment, judge_duplicate, judge_duplicate_id, judge_lead_ids, judge_received,
     judge_rejected, judge_response, lead_id, lead_status,
 };
-use crate::check::{Evaluation, Outcome};
-use crate::error::TckError;
-use crate::generate::CaseSource;
-use crate::generate::aap::{
+use crate::suites::aap::{
     AapCase, AapExpect, AapFixtures, AapSuite, FixtureVehicle, PlanSettings, Role, plan,
 };
-use crate::observe::crm::CrmMock;
-use crate::observe::leak::mask_value;
-use crate::report::Counterexample;
 use crate::transport::{Binding, Client, ClientConfig, Exchange, Reply, TransportError, a2a};
 use serde_json::{Value, json};
+use std::sync::Arc;
 
-pub use crate::generate::aap::AapTimes;
+pub use crate::suites::aap::AapTimes;
 
 /// The skill that lists the dealer's vehicles (the default source of the vehicle fixtures).
 pub const INVENTORY_SKILL: &str = "inventory.search";
@@ -39,20 +41,6 @@ pub struct AapVehicles {
     pub sold: Option<String>,
     /// A VIN the dealer does not have (→ VEHICLE_NOT_FOUND with a test drive).
     pub unknown: Option<String>,
-}
-
-/// One AAP suite that ran, and the transports it ran over.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AapSuiteRun {
-    /// The suite.
-    pub suite: AapSuite,
-    /// Bindings tested, in report order.
-    pub transports: Vec<Binding>,
-}
-
-/// Whether the clause filter keeps at least one clause of `suite`.
-pub fn suite_selected(suite: AapSuite, filter: Option<&str>) -> bool {
-    filter.is_none_or(|f| suite.catalogue().clauses.iter().any(|c| c.id.contains(f)))
 }
 
 /// The A2A endpoints of a card, `(binding, url)`, sorted, restricted to `only` when given.
@@ -102,49 +90,51 @@ fn client_cfg(opts: &RunOptions) -> ClientConfig {
     }
 }
 
-/// What [`run_suites`] did.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct AapOutcome {
-    /// The suites that ran.
-    pub ran: Vec<AapSuiteRun>,
-    /// Suites the target does not offer, with why: `(suite id, reason)`.
-    pub skipped: Vec<(String, String)>,
+/// What the AAP suites share in one run: the agent card, read once by the first of them to
+/// run, the A2A endpoints, the fixtures and the per-run salt; and per suite, whether the
+/// target offers it.
+struct Discovery {
+    /// Suites the target offers, in registry order (the index salts their cases).
+    offered: Vec<AapSuite>,
+    /// Suites the target does not offer, with why.
+    skipped: Vec<(AapSuite, String)>,
+    endpoints: Vec<(Binding, String)>,
+    fixtures: AapFixtures,
+    fixture_note: Option<String>,
+    salt: String,
 }
 
 /// Consecutive transport failures after which the target counts as gone (the run ends with
 /// exit 3, as in the DMC-12 suite).
 const BREAKER_LIMIT: usize = 3;
 
-/// Run every AAP suite the agent card calls for (and the clause filter keeps). `crm`: None
-/// when the harness does not see the target's CRM (the ADF clauses are then NOT_TESTED).
-pub(crate) async fn run_suites(
-    opts: &RunOptions,
-    target: &Target,
-    crm: Option<AapCrm<'_>>,
-    ledger: &mut Ledger,
-) -> Result<AapOutcome, TckError> {
+/// Read the agent card and the fixtures for every AAP suite the clause filter keeps.
+async fn discover(cx: &mut RunCx<'_>) -> Result<Discovery, TckError> {
+    let opts = cx.opts;
     let selected: Vec<AapSuite> = AapSuite::ALL
         .into_iter()
-        .filter(|s| suite_selected(*s, opts.clause_filter.as_deref()))
+        .filter(|s| Suite::selected(s, opts.clause_filter.as_deref()))
         .collect();
-    let skip_all = |why: &str| AapOutcome {
-        ran: vec![],
-        skipped: selected
-            .iter()
-            .map(|s| (s.id().to_string(), why.to_string()))
-            .collect(),
+    let mut d = Discovery {
+        offered: vec![],
+        skipped: vec![],
+        endpoints: vec![],
+        fixtures: AapFixtures::none(),
+        fixture_note: None,
+        salt: String::new(),
     };
-    if selected.is_empty() {
-        return Ok(AapOutcome::default());
-    }
+    let skip_all = |mut d: Discovery, why: &str| {
+        d.skipped = selected.iter().map(|s| (*s, why.to_string())).collect();
+        d
+    };
     if opts.a2a_enabled == Some(false) {
-        return Ok(skip_all("A2A is disabled in the target profile"));
+        return Ok(skip_all(d, "A2A is disabled in the target profile"));
     }
     let cfg = client_cfg(opts);
-    ledger.stats.exchanges += 1;
-    let card = match a2a::fetch_card(&target.card_location(), &cfg).await {
+    cx.ledger.stats.exchanges += 1;
+    let card = match a2a::fetch_card(&cx.target.card_location(), &cfg).await {
         Ok(mut c) => {
-            super::override_a2a_urls(&mut c, &opts.a2a_urls, &target.base_url());
+            crate::run::override_a2a_urls(&mut c, &opts.a2a_urls, &cx.target.base_url());
             c
         }
         Err(
@@ -155,7 +145,7 @@ pub(crate) async fn run_suites(
         Err(TransportError::Io { detail, .. })
             if detail.contains("HTTP 404") && opts.a2a_enabled.is_none() =>
         {
-            return Ok(skip_all("the target has no agent card"));
+            return Ok(skip_all(d, "the target has no agent card"));
         }
         Err(e) => {
             return Err(TckError::Unreachable(format!(
@@ -163,146 +153,171 @@ pub(crate) async fn run_suites(
             )));
         }
     };
-    let mut outcome = AapOutcome::default();
-    let mut suites = vec![];
     for s in selected {
         if card.skills.iter().any(|k| k == s.skill()) {
-            suites.push(s);
+            d.offered.push(s);
         } else {
-            outcome.skipped.push((
-                s.id().to_string(),
-                format!("the agent card lists no {} skill", s.skill()),
-            ));
+            d.skipped
+                .push((s, format!("the agent card lists no {} skill", s.skill())));
         }
     }
-    let endpoints = a2a_endpoints(&card, opts.transports.as_deref());
-    if endpoints.is_empty() {
-        for s in suites {
-            outcome.skipped.push((
-                s.id().to_string(),
+    d.endpoints = a2a_endpoints(&card, opts.transports.as_deref());
+    if d.endpoints.is_empty() {
+        for s in std::mem::take(&mut d.offered) {
+            d.skipped.push((
+                s,
                 "no A2A interface of the agent card is among the transports tested".into(),
             ));
         }
-        return Ok(outcome);
+        return Ok(d);
     }
-    if suites.is_empty() {
-        return Ok(outcome);
+    if d.offered.is_empty() {
+        return Ok(d);
     }
-    let token = target.tokens.agent_a.clone();
+    let token = cx.target.tokens.agent_a.clone();
     // A salt per run: the seed's part reproduces the cases, the nonce keeps customers unique
     // on a target that remembers leads across runs (duplicate detection).
     let seeded: String = CaseSource::new(opts.seed).salt().chars().take(4).collect();
-    let salt = format!("{seeded}{:06x}", super::rand_u32() & 0xff_ffff);
-    let (fixtures, fixture_note) =
-        load_fixtures(opts, &card, &endpoints, &cfg, &token, &salt, ledger).await;
-    for (k, suite) in suites.into_iter().enumerate() {
-        let mut sent: Vec<Sent> = vec![];
-        let mut received: Vec<ReceivedLead> = vec![];
-        for (i, (binding, url)) in endpoints.iter().enumerate() {
-            let client = Client::new(*binding, url, cfg.clone());
-            let settings = PlanSettings {
-                seed: opts.seed ^ (*binding as u64 + 1).wrapping_mul(0x9e37_79b9),
-                salt: format!("{salt}{k}{i}"),
-                ordinal: u8::try_from(k * endpoints.len() + i).unwrap_or(u8::MAX),
-                generated: opts.cases,
-                invalid_per_rule: opts.invalid_per_rule,
-            };
-            let p = plan(suite, &fixtures, &settings);
-            for u in &p.untested {
-                if let Some(clause) = suite.clause(u.role) {
-                    let why = match &fixture_note {
-                        Some(n) => format!("{} ({n})", u.why),
-                        None => u.why.clone(),
-                    };
-                    ledger.push(Evaluation::new(
-                        clause,
-                        check_id(u.role),
-                        Some(*binding),
-                        &u.case,
-                        Outcome::NotTested(why),
-                    ));
-                }
-            }
-            for case in p.cases {
-                let Some(exchange) = exec(&client, &case, &token, ledger).await else {
-                    continue;
+    d.salt = format!("{seeded}{:06x}", crate::run::rand_u32() & 0xff_ffff);
+    (d.fixtures, d.fixture_note) =
+        load_fixtures(opts, &card, &d.endpoints, &cfg, &token, &d.salt, cx.ledger).await;
+    Ok(d)
+}
+
+/// Run one AAP suite over every A2A binding of the agent card (the card and the fixtures are
+/// read once per run, by the first AAP suite to run). `cx.crm` is judged only when the harness
+/// sees the target's CRM (`crm_expected`; else the ADF clauses are NOT_TESTED).
+pub(crate) async fn run(suite: AapSuite, cx: &mut RunCx<'_>) -> Result<SuiteRun, TckError> {
+    let d = match cx.shared::<Arc<Discovery>>() {
+        Some(d) => d.clone(),
+        None => {
+            let d = Arc::new(discover(cx).await?);
+            cx.share(d.clone());
+            d
+        }
+    };
+    if let Some((_, why)) = d.skipped.iter().find(|(s, _)| *s == suite) {
+        return Ok(SuiteRun::skipped(suite.id(), why.clone()));
+    }
+    let k = d.offered.iter().position(|s| *s == suite).unwrap_or(0);
+    let opts = cx.opts;
+    let crm = opts.crm_expected.then_some(AapCrm {
+        mock: cx.crm,
+        store_id: cx.store_id,
+        token: cx.crm_token,
+        forwarding_required: opts.codes.aap_forwards_leads,
+    });
+    let cfg = client_cfg(opts);
+    let token = cx.target.tokens.agent_a.clone();
+    let (endpoints, fixtures, fixture_note, salt) =
+        (&d.endpoints, &d.fixtures, &d.fixture_note, &d.salt);
+    let ledger = &mut *cx.ledger;
+    let mut sent: Vec<Sent> = vec![];
+    let mut received: Vec<ReceivedLead> = vec![];
+    for (i, (binding, url)) in endpoints.iter().enumerate() {
+        let client = Client::new(*binding, url, cfg.clone());
+        let settings = PlanSettings {
+            seed: opts.seed ^ (*binding as u64 + 1).wrapping_mul(0x9e37_79b9),
+            salt: format!("{salt}{k}{i}"),
+            ordinal: u8::try_from(k * endpoints.len() + i).unwrap_or(u8::MAX),
+            generated: opts.cases,
+            invalid_per_rule: opts.invalid_per_rule,
+        };
+        let p = plan(suite, fixtures, &settings);
+        for u in &p.untested {
+            if let Some(clause) = suite.clause(u.role) {
+                let why = match &fixture_note {
+                    Some(n) => format!("{} ({n})", u.why),
+                    None => u.why.clone(),
                 };
-                let evals = judge_case(suite, *binding, &case, &exchange, opts);
-                record(ledger, opts, *binding, &case, &evals);
-                ledger.extend(evals);
-                if let Some(id) = received_id(&exchange) {
-                    received.push(ReceivedLead {
-                        binding: *binding,
-                        case: case.id.clone(),
-                        lead_id: id.to_string(),
-                    });
-                }
-                sent.push(Sent {
+                ledger.push(Evaluation::new(
+                    clause,
+                    check_id(u.role),
+                    Some(*binding),
+                    &u.case,
+                    Outcome::NotTested(why),
+                ));
+            }
+        }
+        for case in p.cases {
+            let Some(exchange) = exec(&client, &case, &token, ledger).await else {
+                continue;
+            };
+            let evals = judge_case(suite, *binding, &case, &exchange, opts);
+            record(ledger, opts, *binding, &case, &evals);
+            ledger.extend(evals);
+            if let Some(id) = received_id(&exchange) {
+                received.push(ReceivedLead {
                     binding: *binding,
-                    case,
-                    exchange,
+                    case: case.id.clone(),
+                    lead_id: id.to_string(),
                 });
             }
-            // The same lead twice.
-            let dup = &p.duplicate;
-            let first = exec(&client, dup, &token, ledger).await;
-            let second = exec(&client, dup, &token, ledger).await;
-            if let (Some(first), Some(second)) = (first, second) {
-                let mut evals = vec![];
-                for (n, ex) in [(1, &first), (2, &second)] {
-                    let id = format!("{}-{n}", dup.id);
-                    evals.extend(judge_response(
-                        &AapObs {
-                            suite,
-                            binding: *binding,
-                            case_id: &id,
-                            request: &dup.request,
-                            exchange: ex,
-                        },
-                        &opts.codes,
-                    ));
-                    if let Some(lid) = received_id(ex) {
-                        received.push(ReceivedLead {
-                            binding: *binding,
-                            case: id,
-                            lead_id: lid.to_string(),
-                        });
-                    }
-                }
-                evals.extend(judge_received(
+            sent.push(Sent {
+                binding: *binding,
+                case,
+                exchange,
+            });
+        }
+        // The same lead twice.
+        let dup = &p.duplicate;
+        let first = exec(&client, dup, &token, ledger).await;
+        let second = exec(&client, dup, &token, ledger).await;
+        if let (Some(first), Some(second)) = (first, second) {
+            let mut evals = vec![];
+            for (n, ex) in [(1, &first), (2, &second)] {
+                let id = format!("{}-{n}", dup.id);
+                evals.extend(judge_response(
                     &AapObs {
                         suite,
                         binding: *binding,
-                        case_id: &format!("{}-1", dup.id),
+                        case_id: &id,
                         request: &dup.request,
-                        exchange: &first,
+                        exchange: ex,
                     },
                     &opts.codes,
-                    Role::Accept,
                 ));
-                evals.push(judge_duplicate(
-                    suite,
-                    *binding,
-                    &dup.id,
-                    &first,
-                    &second,
-                    &opts.codes,
-                ));
-                evals.extend(judge_duplicate_id(
-                    suite, *binding, &dup.id, &first, &second,
-                ));
-                record(ledger, opts, *binding, dup, &evals);
-                ledger.extend(evals);
+                if let Some(lid) = received_id(ex) {
+                    received.push(ReceivedLead {
+                        binding: *binding,
+                        case: id,
+                        lead_id: lid.to_string(),
+                    });
+                }
             }
+            evals.extend(judge_received(
+                &AapObs {
+                    suite,
+                    binding: *binding,
+                    case_id: &format!("{}-1", dup.id),
+                    request: &dup.request,
+                    exchange: &first,
+                },
+                &opts.codes,
+                Role::Accept,
+            ));
+            evals.push(judge_duplicate(
+                suite,
+                *binding,
+                &dup.id,
+                &first,
+                &second,
+                &opts.codes,
+            ));
+            evals.extend(judge_duplicate_id(
+                suite, *binding, &dup.id, &first, &second,
+            ));
+            record(ledger, opts, *binding, dup, &evals);
+            ledger.extend(evals);
         }
-        ledger.push(judge_lead_ids(suite, &received));
-        judge_forwarded(suite, &sent, crm, &endpoints, ledger).await;
-        outcome.ran.push(AapSuiteRun {
-            suite,
-            transports: endpoints.iter().map(|(b, _)| *b).collect(),
-        });
     }
-    Ok(outcome)
+    ledger.push(judge_lead_ids(suite, &received));
+    judge_forwarded(suite, &sent, crm, endpoints, ledger).await;
+    Ok(SuiteRun {
+        reported: true,
+        transports: endpoints.iter().map(|(b, _)| *b).collect(),
+        skipped: vec![],
+    })
 }
 
 /// The fixtures: `inventory.search` when the card lists it, then the profile's values on top.
@@ -421,9 +436,9 @@ fn case_role(case: &AapCase) -> Role {
     match &case.expect {
         AapExpect::Received { role } | AapExpect::Rejected { role, .. } => *role,
         AapExpect::Appointment { fixture } => match fixture {
-            crate::generate::aap::TimeFixture::Confirmable => Role::ApptConfirmed,
-            crate::generate::aap::TimeFixture::Proposable => Role::ApptProposed,
-            crate::generate::aap::TimeFixture::Unavailable => Role::ApptUnavailable,
+            crate::suites::aap::TimeFixture::Confirmable => Role::ApptConfirmed,
+            crate::suites::aap::TimeFixture::Proposable => Role::ApptProposed,
+            crate::suites::aap::TimeFixture::Unavailable => Role::ApptUnavailable,
         },
     }
 }
@@ -629,10 +644,10 @@ mod tests {
             vec![(Binding::A2aRest, "http://h/rest".to_string())]
         );
         assert!(a2a_endpoints(&card, Some(&[Binding::Mcp])).is_empty());
-        assert!(suite_selected(AapSuite::V02, None));
-        assert!(suite_selected(AapSuite::V02, Some("AAP")));
-        assert!(!suite_selected(AapSuite::V02, Some("AAPD")));
-        assert!(suite_selected(AapSuite::Draft, Some("CONSENT")));
-        assert!(!suite_selected(AapSuite::Draft, Some("DMC12")));
+        assert!(AapSuite::V02.selected(None));
+        assert!(AapSuite::V02.selected(Some("AAP")));
+        assert!(!AapSuite::V02.selected(Some("AAPD")));
+        assert!(AapSuite::Draft.selected(Some("CONSENT")));
+        assert!(!AapSuite::Draft.selected(Some("DMC12")));
     }
 }

@@ -11,195 +11,13 @@
 //! are not generated: they are listed in [`AapPlan::untested`] so that their clause is reported
 //! NOT_TESTED, never passed.
 
-use crate::spec::catalogue::{Catalogue, aap_draft, aap_v02};
+use super::{AapSuite, CONTACT_CONSENT_REQUIRED, INVALID_CONDITION, Role};
 use crate::spec::codes::{VALIDATION_ERROR, VEHICLE_NOT_FOUND, VEHICLE_UNAVAILABLE};
 use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveTime, Utc, Weekday};
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use serde_json::{Map, Value, json};
-
-/// AAP error code: consent missing, wrong scope, or follow-up channel not allowed.
-pub const CONTACT_CONSENT_REQUIRED: &str = "CONTACT_CONSENT_REQUIRED";
-/// AAP error code: a condition word from the other vehicle's vocabulary.
-pub const INVALID_CONDITION: &str = "INVALID_CONDITION";
-/// AAP error code: the requested appointment time cannot be honoured (lead still received).
-pub const APPOINTMENT_TIME_UNAVAILABLE: &str = "APPOINTMENT_TIME_UNAVAILABLE";
-
-/// One of the two AAP suites.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum AapSuite {
-    /// AAP v0.2 `lead.submit` (seed 002), `suites/aap-0.2`.
-    V02,
-    /// AAP draft `lead.general` (seed 003), `suites/aap-draft`.
-    Draft,
-}
-
-/// The role a clause plays in a suite; [`AapSuite::clause`] maps it to the suite's clause id.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Role {
-    /// A valid lead is received.
-    Accept,
-    /// Request shape → VALIDATION_ERROR.
-    Request,
-    /// Customer shape → VALIDATION_ERROR (draft; part of [`Role::Request`] in v0.2).
-    Customer,
-    /// One vehicle of interest only (v0.2).
-    OneVehicle,
-    /// Consent missing → CONTACT_CONSENT_REQUIRED.
-    ConsentMissing,
-    /// Consent scope wrong → CONTACT_CONSENT_REQUIRED.
-    ConsentScope,
-    /// Follow-up channel not allowed → CONTACT_CONSENT_REQUIRED.
-    ConsentChannel,
-    /// Vehicle-of-interest condition from the trade vocabulary → INVALID_CONDITION (v0.2).
-    ConditionVoi,
-    /// Trade-in condition from the sale vocabulary → INVALID_CONDITION (v0.2).
-    ConditionTrade,
-    /// A condition in neither vocabulary → VALIDATION_ERROR (v0.2).
-    ConditionNeither,
-    /// Unknown vehicle with a test drive → VEHICLE_NOT_FOUND (v0.2).
-    VehicleNotFound,
-    /// Sold vehicle with a test drive → VEHICLE_UNAVAILABLE (v0.2).
-    VehicleUnavailable,
-    /// The same vehicles without a test drive → received (v0.2).
-    VehicleNoTestDrive,
-    /// APPOINTMENT_TIME_UNAVAILABLE, lead still received (v0.2).
-    ApptUnavailable,
-    /// confirmed ⇒ confirmed_at (v0.2).
-    ApptConfirmed,
-    /// proposed ⇒ proposed_times (v0.2).
-    ApptProposed,
-    /// No appointment requested ⇒ no data.appointment (v0.2).
-    ApptAbsent,
-    /// Resubmission → duplicate (SHOULD).
-    Duplicate,
-    /// Response type constant.
-    Type,
-    /// data.status enum, lead_id unless rejected.
-    Status,
-    /// dealer.phone E.164.
-    DealerPhone,
-    /// lead_id unique across received leads.
-    LeadId,
-    /// The forwarded ADF is valid (and a rejected lead is not forwarded).
-    Adf,
-    /// The ADF mapping (v0.2).
-    AdfMapping,
-    /// Anonymous lead.general → received (draft, SHOULD).
-    Anonymous,
-}
-
-impl AapSuite {
-    /// Both suites, in report order.
-    pub const ALL: [AapSuite; 2] = [AapSuite::V02, AapSuite::Draft];
-
-    /// The suite id (`aap-0.2`, `aap-draft`), as in the catalogue.
-    pub fn id(self) -> &'static str {
-        match self {
-            AapSuite::V02 => "aap-0.2",
-            AapSuite::Draft => "aap-draft",
-        }
-    }
-
-    /// The A2A skill id the suite tests (`lead.submit`, `lead.general`).
-    pub fn skill(self) -> &'static str {
-        match self {
-            AapSuite::V02 => "lead.submit",
-            AapSuite::Draft => "lead.general",
-        }
-    }
-
-    /// The request `type` constant.
-    pub fn request_type(self) -> &'static str {
-        match self {
-            AapSuite::V02 => "lead.submit.request",
-            AapSuite::Draft => "lead.general.request",
-        }
-    }
-
-    /// The response `type` constant.
-    pub fn response_type(self) -> &'static str {
-        match self {
-            AapSuite::V02 => "lead.submit.response",
-            AapSuite::Draft => "lead.general.response",
-        }
-    }
-
-    /// The suite's clause catalogue.
-    pub fn catalogue(self) -> &'static Catalogue {
-        match self {
-            AapSuite::V02 => aap_v02(),
-            AapSuite::Draft => aap_draft(),
-        }
-    }
-
-    /// The suites an agent card's skill list calls for: `lead.submit` → v0.2, `lead.general` →
-    /// draft, both → both (in report order).
-    pub fn for_skills<S: AsRef<str>>(skills: &[S]) -> Vec<AapSuite> {
-        AapSuite::ALL
-            .into_iter()
-            .filter(|s| skills.iter().any(|k| k.as_ref() == s.skill()))
-            .collect()
-    }
-
-    /// The clause id of `role` in this suite (None: the suite has no such clause).
-    pub fn clause(self, role: Role) -> Option<&'static str> {
-        use Role::*;
-        match self {
-            AapSuite::V02 => Some(match role {
-                Accept => "AAP02-ACCEPT-001",
-                Request | Customer => "AAP02-REQ-001",
-                OneVehicle => "AAP02-ONEVEHICLE-001",
-                ConsentMissing => "AAP02-CONSENT-MISSING-001",
-                ConsentScope => "AAP02-CONSENT-SCOPE-001",
-                ConsentChannel => "AAP02-CONSENT-CHANNEL-001",
-                ConditionVoi => "AAP02-CONDITION-001",
-                ConditionTrade => "AAP02-CONDITION-002",
-                ConditionNeither => "AAP02-CONDITION-003",
-                VehicleNotFound => "AAP02-VEHICLE-NOTFOUND-001",
-                VehicleUnavailable => "AAP02-VEHICLE-UNAVAILABLE-001",
-                VehicleNoTestDrive => "AAP02-VEHICLE-NOTESTDRIVE-001",
-                ApptUnavailable => "AAP02-APPT-UNAVAILABLE-001",
-                ApptConfirmed => "AAP02-APPT-CONFIRMED-001",
-                ApptProposed => "AAP02-APPT-PROPOSED-001",
-                ApptAbsent => "AAP02-APPT-ABSENT-001",
-                Duplicate => "AAP02-DUPLICATE-001",
-                Type => "AAP02-TYPE-001",
-                Status => "AAP02-STATUS-001",
-                DealerPhone => "AAP02-DEALER-PHONE-001",
-                LeadId => "AAP02-LEADID-001",
-                Adf => "AAP02-ADF-001",
-                AdfMapping => "AAP02-ADF-002",
-                Anonymous => return None,
-            }),
-            AapSuite::Draft => Some(match role {
-                Accept => "AAPD-ACCEPT-001",
-                Request => "AAPD-REQ-001",
-                Customer => "AAPD-CUSTOMER-001",
-                ConsentMissing => "AAPD-CONSENT-001",
-                ConsentScope => "AAPD-CONSENT-SCOPE-001",
-                ConsentChannel => "AAPD-CONSENT-CHANNEL-001",
-                Anonymous => "AAPD-ANON-001",
-                Type => "AAPD-TYPE-001",
-                Status => "AAPD-STATUS-001",
-                DealerPhone => "AAPD-DEALER-PHONE-001",
-                LeadId => "AAPD-LEADID-001",
-                Duplicate => "AAPD-DUPLICATE-001",
-                Adf => "AAPD-ADF-001",
-                OneVehicle | ConditionVoi | ConditionTrade | ConditionNeither | VehicleNotFound
-                | VehicleUnavailable | VehicleNoTestDrive | ApptUnavailable | ApptConfirmed
-                | ApptProposed | ApptAbsent | AdfMapping => return None,
-            }),
-        }
-    }
-}
-
-impl std::fmt::Display for AapSuite {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.id())
-    }
-}
 
 /// Appointment times the dealer answers in a known way (BINDINGS.md §3). `None` = the target
 /// profile gives none: the cases that need it are NOT_TESTED.
@@ -576,7 +394,7 @@ fn identity(salt: &str, ordinal: u8, n: usize, first: &str) -> (String, String) 
     let email = format!("{local}.{salt}{n}@example.com");
     // +4, seven digits of the salt, the plan's ordinal, the case number: 14 digits (E.164
     // allows 15), unique within a run by construction.
-    let digits = super::salt_digits(&format!("aap-phone:{salt}"), 7);
+    let digits = crate::generate::salt_digits(&format!("aap-phone:{salt}"), 7);
     (
         email,
         format!("+4{digits}{:02}{:04}", ordinal % 100, n % 10_000),
@@ -1087,7 +905,7 @@ struct Mutation {
 
 /// `n` digits derived from the request's customer (unique per case like the customer is).
 fn derived(o: &Map<String, Value>, n: usize) -> String {
-    super::salt_digits(
+    crate::generate::salt_digits(
         &o.get("customer").map(Value::to_string).unwrap_or_default(),
         n,
     )
@@ -2207,7 +2025,8 @@ pub fn plan(suite: AapSuite, fx: &AapFixtures, settings: &PlanSettings) -> AapPl
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::spec::catalogue::{SchemaViolation, aap_draft_schemas, aap_v02_schemas};
+    use crate::spec::catalogue::SchemaViolation;
+    use crate::suites::aap::{aap_draft_schemas, aap_v02_schemas};
 
     fn fixtures() -> AapFixtures {
         let inventory = vec![
@@ -2234,8 +2053,8 @@ mod tests {
 
     fn rules(suite: AapSuite, v: &Value) -> Vec<String> {
         let s = match suite {
-            AapSuite::V02 => &aap_v02_schemas().request,
-            AapSuite::Draft => &aap_draft_schemas().request,
+            AapSuite::V02 => aap_v02_schemas().request,
+            AapSuite::Draft => aap_draft_schemas().request,
         };
         s.detailed(v).iter().map(SchemaViolation::rule).collect()
     }
@@ -2455,7 +2274,7 @@ mod tests {
                     .filter_map(|c| c.phone().map(str::to_string)),
             );
         }
-        assert!(phones.iter().all(|p| crate::check::aap::is_e164(p)));
+        assert!(phones.iter().all(|p| crate::suites::aap::judge::is_e164(p)));
         let n = phones.len();
         phones.sort_unstable();
         phones.dedup();

@@ -2,19 +2,23 @@
 //! invalid cases (with shrinking), reservation state, SMTP and CRM faults, the CRM sink off,
 //! and the end-of-run scans of the log, the store, the mails and the CRM.
 
-use super::{CaseRecord, Ledger, RunOptions, Target, not_tested, scanner_for};
-use crate::check::dmc12::{
-    CaseObs, CrmSetup, JudgeCtx, judge_accepted, judge_crm_disabled, judge_crm_fault,
-    judge_rejected, judge_smtp_fault,
-};
+use super::mutations;
+use super::plan::{self as generate, Dmc12Case, Expect};
 use crate::check::{Evaluation, Outcome, bindings};
 use crate::error::TckError;
-use crate::generate::{self, CaseSource, Dmc12Case, Expect, mutations};
+use crate::generate::{CaseSource, CaseTree};
 use crate::observe::crm::{CrmMock, CrmMode};
 use crate::observe::leak::{LeakScanner, mask_value};
 use crate::observe::smtp::{SmtpFault, SmtpSink};
 use crate::report::Counterexample;
+use crate::run::{
+    CaseRecord, Ledger, RunCx, RunOptions, SuiteRun, Target, not_tested, scanner_for,
+};
 use crate::spec::{PII_FIELDS, codes, tools};
+use crate::suites::dmc12::judge::{
+    CaseObs, CrmSetup, JudgeCtx, judge_accepted, judge_crm_disabled, judge_crm_fault,
+    judge_rejected, judge_smtp_fault,
+};
 use crate::transport::{
     Binding, Client, ClientConfig, Exchange, RawRequest, Reply, TransportError, a2a,
 };
@@ -54,7 +58,7 @@ struct Session<'a> {
     opts: &'a RunOptions,
     binding: Binding,
     client: Client,
-    target_tokens: super::Tokens,
+    target_tokens: crate::run::Tokens,
     sink: &'a SmtpSink,
     crm: &'a CrmMock,
     store_id: String,
@@ -569,7 +573,7 @@ pub(crate) async fn discover(
         ledger.stats.exchanges += 1;
         match a2a::fetch_card(&target.card_location(), &cfg).await {
             Ok(mut c) => {
-                super::override_a2a_urls(&mut c, &opts.a2a_urls, &target.base_url());
+                crate::run::override_a2a_urls(&mut c, &opts.a2a_urls, &target.base_url());
                 Some(c)
             }
             Err(
@@ -726,7 +730,7 @@ pub(crate) async fn discover(
 }
 
 /// Run every scenario on each discovered binding. Returns the transports tested.
-pub(super) async fn run_suite(
+pub(crate) async fn run_suite(
     opts: &RunOptions,
     target: &mut Target,
     disc: &Discovery,
@@ -1034,13 +1038,13 @@ fn side_effect_free(
 ) {
     s.record(ledger, id, case, x.accepted());
     let scanner = LeakScanner::new(case.canaries());
-    let leaks = crate::check::dmc12::leak_findings(&x.obs(s.binding, id, &scanner));
+    let leaks = crate::suites::dmc12::judge::leak_findings(&x.obs(s.binding, id, &scanner));
     ledger.push(Evaluation::new(
         "DMC12-PII-RESPONSE-001",
         "leak-response",
         Some(s.binding),
         id,
-        crate::check::dmc12::leak_outcome(&leaks),
+        crate::suites::dmc12::judge::leak_outcome(&leaks),
     ));
     let mut f = vec![];
     if !x.mails.is_empty() {
@@ -1110,7 +1114,7 @@ impl Shrinking<'_> {
 async fn shrink(
     s: &mut Session<'_>,
     ledger: &mut Ledger,
-    tree: &mut generate::CaseTree,
+    tree: &mut CaseTree,
     failing: &[String],
     what: Shrinking<'_>,
     id: &str,
@@ -1649,7 +1653,7 @@ async fn crm_disabled(s: &mut Session<'_>, ledger: &mut Ledger) {
 
 /// Scans after every call has been made: the log, the store, and every mail and CRM body for
 /// canaries of rejected calls.
-pub(super) async fn end_of_run_scans(
+pub(crate) async fn end_of_run_scans(
     target: &Target,
     sink: &SmtpSink,
     crm: &CrmMock,
@@ -1665,7 +1669,7 @@ pub(super) async fn end_of_run_scans(
             None => Outcome::NotTested("the harness cannot see the target's log output".into()),
             Some(log) => {
                 let f = all.scan("server log", &log);
-                crate::check::dmc12::leak_outcome(&f)
+                crate::suites::dmc12::judge::leak_outcome(&f)
             }
         };
         ledger.push(Evaluation::new(
@@ -1696,7 +1700,7 @@ pub(super) async fn end_of_run_scans(
             (Outcome::NotTested(why.clone()), Outcome::NotTested(why))
         } else {
             (
-                crate::check::dmc12::leak_outcome(&findings),
+                crate::suites::dmc12::judge::leak_outcome(&findings),
                 if accepted.canaries().is_empty() {
                     Outcome::NotTested("no accepted hand-off with scannable PII".into())
                 } else if hash_hits > 0 {
@@ -1747,7 +1751,7 @@ pub(super) async fn end_of_run_scans(
             } else {
                 Outcome::Fail(format!(
                     "PII of rejected calls reached mail or CRM: {}",
-                    crate::check::dmc12::findings_text(&f)
+                    crate::suites::dmc12::judge::findings_text(&f)
                 ))
             },
         ));
@@ -1764,6 +1768,50 @@ fn card_skills(opts: &RunOptions) -> Vec<&str> {
         .map(|(_, t)| t.as_str())
         .chain([tools::INITIATE_DEAL_HANDOFF])
         .collect()
+}
+
+/// Run the suite: discover the transports the target offers, run every scenario over each,
+/// then scan every surface for leaked canaries. A target that answered another suite but
+/// offers no DMC-12 gets the suite skipped, not the run.
+pub(crate) async fn run(cx: &mut RunCx<'_>) -> Result<SuiteRun, TckError> {
+    let opts = cx.opts;
+    match discover(opts, cx.target, cx.ledger).await {
+        Ok(discovery) => {
+            let transports = run_suite(
+                opts,
+                cx.target,
+                &discovery,
+                cx.sink,
+                cx.crm,
+                (cx.store_id, cx.crm_token),
+                cx.ledger,
+            )
+            .await?;
+            end_of_run_scans(cx.target, cx.sink, cx.crm, &transports, cx.ledger).await;
+            let skipped = discovery
+                .missing
+                .iter()
+                .map(|(b, why)| crate::report::Skipped {
+                    name: b.name().to_string(),
+                    reason: why.clone(),
+                })
+                .collect();
+            Ok(SuiteRun {
+                reported: true,
+                transports,
+                skipped,
+            })
+        }
+        Err(TckError::Unreachable(why)) if cx.others_ran => Ok(SuiteRun {
+            reported: true,
+            transports: vec![],
+            skipped: vec![crate::report::Skipped {
+                name: super::SHIPPED.suite.to_string(),
+                reason: why,
+            }],
+        }),
+        Err(e) => Err(e),
+    }
 }
 
 #[cfg(test)]

@@ -2,12 +2,11 @@
 //! exchange, the mails and CRM requests it caused, the call window); the `judge_*` functions
 //! turn it into [`Evaluation`]s for the clauses of `suites/dmc12/clauses.toml`.
 
-use super::{CodeRules, Evaluation, Outcome, describe_reply};
+use crate::check::{CodeRules, Evaluation, Outcome, describe_reply};
 use crate::observe::adf;
 use crate::observe::crm::{CrmMode, CrmRequest};
 use crate::observe::leak::{LeakFinding, LeakScanner, mask_value};
 use crate::observe::smtp::CapturedMail;
-use crate::spec::catalogue::dmc12_schemas;
 use crate::spec::{is_masked_form, mask_email, tools};
 use crate::transport::{Binding, Exchange, Reply};
 use chrono::{DateTime, Utc};
@@ -250,7 +249,7 @@ fn judge_receipt(out: &mut Out<'_>, ctx: &JudgeCtx<'_>) {
     };
     let data = object.get("data").cloned().unwrap_or(Value::Null);
     // Shape.
-    let v = dmc12_schemas().success.violations(object);
+    let v = super::schemas().success.violations(object);
     out.verdict(
         "DMC12-RCPT-SCHEMA-001",
         "receipt-schema",
@@ -840,7 +839,7 @@ pub fn judge_rejected(
         // BINDINGS.md §2's envelope by default; with the profile's own code pointers the
         // envelope is the target's, and the rule is that the code is a string found there.
         let v = if ctx.rules.pointers == CodeRules::default().pointers {
-            dmc12_schemas().error.violations(object)
+            super::schemas().error.violations(object)
         } else if ctx.rules.find(obs.exchange).is_some() {
             vec![]
         } else {

@@ -6,14 +6,10 @@
 //! Cases are drawn from proptest `ValueTree`s so that a failing case can be shrunk by the
 //! runner ([`CaseTree`]); the seed and the case index reproduce it.
 
-pub mod aap;
-pub mod mutations;
-
+use crate::generate::{chars_from, salt_digits, tag};
 use crate::observe::leak::Canary;
 use crate::spec::PII_FIELDS;
 use proptest::prelude::*;
-use proptest::strategy::ValueTree;
-use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use serde_json::{Map, Value, json};
 
 /// Placeholder the runner replaces with a live reservation token.
@@ -92,17 +88,6 @@ pub fn is_canary(field: &str, value: &str) -> bool {
     }
 }
 
-/// Decimal digits derived from a salt (for unique phone numbers in fixed cases).
-pub fn salt_digits(salt: &str, n: usize) -> String {
-    let h = crate::spec::sha256_hex(salt);
-    let mut d: String = h.bytes().map(|b| char::from(b'0' + b % 10)).collect();
-    while d.len() < n {
-        d = d.clone() + &d;
-    }
-    d.truncate(n);
-    d
-}
-
 /// Every string 🔒 value of a request that is distinctive enough to scan for, as canaries.
 pub fn pii_values(req: &Value) -> Vec<Canary> {
     PII_FIELDS
@@ -159,20 +144,6 @@ const MAKES: &[(&str, &str)] = &[
     ("Ford", "F-150"),
     ("Mazda", "CX-5"),
 ];
-
-/// `n` characters drawn from `alphabet` (a Send-able stand-in for a regex strategy).
-fn chars_from(alphabet: &'static str, n: usize) -> impl Strategy<Value = String, Tree: Send> {
-    let chars: Vec<char> = alphabet.chars().collect();
-    prop::collection::vec(prop::sample::select(chars), n).prop_map(|v| v.into_iter().collect())
-}
-
-fn tag() -> impl Strategy<Value = String, Tree: Send> {
-    (
-        chars_from("abcdefghijklmnopqrstuvwxyz", 1),
-        chars_from("abcdefghijklmnopqrstuvwxyz0123456789", 7),
-    )
-        .prop_map(|(a, b)| a + &b)
-}
 
 fn vin() -> impl Strategy<Value = String, Tree: Send> {
     chars_from("ABCDEFGHJKLMNPRSTUVWXYZ0123456789", 17)
@@ -445,70 +416,11 @@ pub fn edge_cases(salt: &str) -> Vec<Dmc12Case> {
     cases
 }
 
-/// A seeded source of cases whose trees can be shrunk.
-pub struct CaseSource {
-    runner: TestRunner,
-}
-
-/// A generated value and its shrinkable tree.
-pub struct CaseTree {
-    tree: Box<dyn ValueTree<Value = Value> + Send>,
-}
-
-impl CaseTree {
-    /// The current (possibly shrunk) value.
-    pub fn current(&self) -> Value {
-        self.tree.current()
-    }
-    /// Try a simpler value; false when nothing simpler exists.
-    pub fn simplify(&mut self) -> bool {
-        self.tree.simplify()
-    }
-    /// Back off the last simplification; false when it cannot.
-    pub fn complicate(&mut self) -> bool {
-        self.tree.complicate()
-    }
-}
-
-impl CaseSource {
-    /// A source seeded with `seed` (the same seed gives the same cases).
-    pub fn new(seed: u64) -> CaseSource {
-        let mut bytes = [0u8; 32];
-        bytes[..8].copy_from_slice(&seed.to_le_bytes());
-        let rng = TestRng::from_seed(RngAlgorithm::ChaCha, &bytes);
-        CaseSource {
-            runner: TestRunner::new_with_rng(Config::default(), rng),
-        }
-    }
-
-    /// Draw a value tree from a strategy.
-    pub fn draw<S>(&mut self, strategy: S) -> CaseTree
-    where
-        S: Strategy<Value = Value> + 'static,
-        S::Tree: Send + 'static,
-    {
-        let tree = strategy
-            .new_tree(&mut self.runner)
-            .expect("strategies here never reject");
-        CaseTree {
-            tree: Box::new(tree),
-        }
-    }
-
-    /// A fresh lowercase salt for canaries.
-    pub fn salt(&mut self) -> String {
-        self.draw(tag().prop_map(Value::String))
-            .current()
-            .as_str()
-            .unwrap_or("salt0000")
-            .to_string()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::spec::catalogue::dmc12_schemas;
+    use crate::generate::CaseSource;
+    use crate::suites::dmc12::schemas as dmc12_schemas;
 
     #[test]
     fn valid_requests_validate_against_the_schema() {
