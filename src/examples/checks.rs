@@ -5,15 +5,13 @@
 //! table, and a response example against the requests it answers ([`check_pair`]).
 
 use super::json::{Parsed, parse_example, placeholders};
-use super::manifest::{ExampleEntry, Fixture, Kind, Suite};
+use super::manifest::{ExampleEntry, Fixture, Kind, SuiteRef};
 use super::report::{Finding, Step};
 use super::rules;
+use crate::spec::PII_FIELDS;
 use crate::spec::model::{ModelKind, Timestamp, json_diff, round_trip};
-use crate::spec::{PII_FIELDS, codes, mask_email};
 use chrono::{DateTime, Utc};
-use regex::Regex;
 use serde_json::Value;
-use std::sync::OnceLock;
 
 /// What a target must answer to a request example on the day it is checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,11 +29,10 @@ pub enum Outcome {
 
 impl Outcome {
     /// One line for the report.
-    pub fn describe(&self, suite: Suite) -> String {
-        match (self, suite) {
-            (Outcome::Accept, Suite::Dmc12) => "the success envelope (a hand-off)".into(),
-            (Outcome::Accept, _) => "the lead received (status received or duplicate)".into(),
-            (Outcome::Reject { code, why }, _) => format!("error {code} ({why})"),
+    pub fn describe(&self, suite: SuiteRef) -> String {
+        match self {
+            Outcome::Accept => suite.examples().accepted().into(),
+            Outcome::Reject { code, why } => format!("error {code} ({why})"),
         }
     }
 }
@@ -53,14 +50,12 @@ pub struct Checked {
     pub dated: Vec<String>,
 }
 
-/// The schema file that judges an example of `suite` and `kind` (DMC-12 responses: the error
-/// envelope when the value has an `error` member, else the success envelope).
-pub fn schema_file(suite: Suite, kind: Kind, value: &Value) -> &'static str {
-    match (suite, kind) {
-        (_, Kind::Request) => "request.json",
-        (Suite::Dmc12, Kind::Response) if value.get("error").is_some() => "error.json",
-        (Suite::Dmc12, Kind::Response) => "success.json",
-        (_, Kind::Response) => "response.json",
+/// The schema file that judges an example of `suite` and `kind` (a response: the suite's
+/// [`SuiteExamples::response_schema`]).
+pub fn schema_file(suite: SuiteRef, kind: Kind, value: &Value) -> &'static str {
+    match kind {
+        Kind::Request => "request.json",
+        Kind::Response => suite.examples().response_schema(value),
     }
 }
 
@@ -68,7 +63,7 @@ pub fn schema_file(suite: Suite, kind: Kind, value: &Value) -> &'static str {
 /// location (and carries the schema rule); an AAP response location no clause owns names the
 /// schema rule.
 pub fn schema_findings(
-    suite: Suite,
+    suite: SuiteRef,
     file: &str,
     value: &Value,
     pointer_base: &str,
@@ -91,10 +86,7 @@ pub fn schema_findings(
             if let Some(m) = &v.missing {
                 pointer = format!("{pointer}/{m}");
             }
-            let clause = match suite {
-                Suite::Dmc12 => Some(rules::dmc12_clause(file, &v)),
-                _ => rules::aap_clause(suite.name(), file, &v, value),
-            };
+            let clause = suite.examples().schema_clause(file, &v, value);
             match clause {
                 Some(c) => Finding::new(c, Step::Schema, pointer, detail).with_schema_rule(name),
                 None => Finding::new(name, Step::Schema, pointer, detail),
@@ -102,105 +94,6 @@ pub fn schema_findings(
         })
         .collect()
 }
-
-/// The AAP clauses a schema cannot express, judged on an example without a target. A request:
-/// its follow-up channel (`customer.preferred_contact`) among `consent.allowed_channels`, else
-/// the dealer must answer CONTACT_CONSENT_REQUIRED. A response: the answer rules the suites hold
-/// every answer to ([`crate::suites::aap::judge::judge_response`]: the type, data.status with its
-/// lead_id, the dealer phone, each appointment status with its fields); whether
-/// data.appointment may be present needs the request, which is [`check_pair`]'s.
-pub fn aap_clauses(entry: &ExampleEntry, value: &Value) -> Vec<Finding> {
-    use crate::check::Outcome as Judged;
-    use crate::suites::aap::AapSuite;
-    use crate::suites::aap::judge::{AapObs, judge_response};
-    let suite = match entry.suite {
-        Suite::AapV02 => AapSuite::V02,
-        Suite::AapDraft => AapSuite::Draft,
-        Suite::Dmc12 => return vec![],
-    };
-    if entry.kind == Kind::Request {
-        let Some(why) = channel_refusal(value) else {
-            return vec![];
-        };
-        let clause = suite
-            .clause(crate::suites::aap::Role::ConsentChannel)
-            .unwrap_or_default();
-        return vec![Finding::new(
-            clause,
-            Step::Clause,
-            "/customer/preferred_contact",
-            format!("{why}: a dealer must answer {CONTACT_CONSENT_REQUIRED}"),
-        )];
-    }
-    let exchange = crate::transport::Exchange {
-        binding: crate::transport::Binding::A2aJsonrpc,
-        url: String::new(),
-        request_body: Value::Null,
-        status: 200,
-        headers: vec![],
-        raw_body: String::new(),
-        reply: crate::transport::Reply::Op {
-            object: value.clone(),
-            is_error: None,
-            text: None,
-            where_found: "the example".into(),
-        },
-        elapsed: std::time::Duration::ZERO,
-    };
-    // The request is unknown here: one with an appointment keeps the absence rule out.
-    let request = serde_json::json!({"appointment": {}});
-    let evals = judge_response(
-        &AapObs {
-            suite,
-            binding: crate::transport::Binding::A2aJsonrpc,
-            case_id: &entry.id,
-            request: &request,
-            exchange: &exchange,
-        },
-        &crate::check::CodeRules {
-            submit_dealer_phone_e164: true,
-            ..crate::check::CodeRules::default()
-        },
-    );
-    evals
-        .into_iter()
-        .filter_map(|e| match e.outcome {
-            Judged::Fail(why) => {
-                let pointer = match e.clause.rsplit_once("-0").map(|(head, _)| head) {
-                    Some(h) if h.ends_with("-TYPE") => "/type",
-                    Some(h) if h.ends_with("-STATUS") => "/data/status",
-                    Some(h) if h.ends_with("-DEALER-PHONE") => "/data/dealer/phone",
-                    Some(h) if h.ends_with("-APPT-CONFIRMED") => "/data/appointment/confirmed_at",
-                    Some(h) if h.ends_with("-APPT-PROPOSED") => "/data/appointment/proposed_times",
-                    _ => "",
-                };
-                Some(Finding::new(e.clause, Step::Clause, pointer, why))
-            }
-            _ => None,
-        })
-        .collect()
-}
-
-/// Why an AAP request's follow-up channel is refused, if it is: `customer.preferred_contact`
-/// is not among `consent.allowed_channels`.
-fn channel_refusal(value: &Value) -> Option<String> {
-    let p = value
-        .pointer("/customer/preferred_contact")
-        .and_then(Value::as_str)?;
-    let list = value
-        .pointer("/consent/allowed_channels")
-        .and_then(Value::as_array)?;
-    (!list.iter().any(|c| c.as_str() == Some(p))).then(|| {
-        format!(
-            "preferred_contact {} is not in consent.allowed_channels {}",
-            quoted(p),
-            Value::Array(list.clone())
-        )
-    })
-}
-
-/// The AAP error code for consent missing, a wrong scope or a channel not allowed.
-const CONTACT_CONSENT_REQUIRED: &str = crate::suites::aap::CONTACT_CONSENT_REQUIRED;
 
 /// A value taken from a target's answer, as it may appear in a report: at most 40
 /// characters, quoted and escaped.
@@ -212,206 +105,11 @@ pub fn quoted(s: &str) -> String {
     format!("{cut:?}")
 }
 
-fn email_re() -> &'static Regex {
-    static RE: OnceLock<Regex> = OnceLock::new();
-    RE.get_or_init(|| {
-        Regex::new(r"[A-Za-z0-9._%+*\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+").expect("regex")
-    })
-}
-
-fn masked_re() -> &'static Regex {
-    static RE: OnceLock<Regex> = OnceLock::new();
-    RE.get_or_init(|| Regex::new(r"^[^@*\s]{0,2}\*\*\*\*@[^@\s]+$").expect("regex"))
-}
-
-/// The clauses of the DMC-12 receipt that a schema cannot express, judged on a success
-/// envelope: `sent_at` in UTC, `crm_lead_id` only with a created lead, `sent_to_masked` and
-/// `next_steps` masked, `_metadata.tool` (and, for an answer, `_metadata.protocol`).
-pub fn receipt_clauses(env: &Value, operation: &str, protocol: Option<&str>) -> Vec<Finding> {
-    let mut out = Vec::new();
-    let data = env.get("data").cloned().unwrap_or(Value::Null);
-    if let Some(t) = data.get("sent_at").and_then(Value::as_str)
-        && let Ok(ts) = Timestamp::parse(t)
-        && !ts.is_utc()
-    {
-        out.push(Finding::new(
-            "DMC12-RCPT-SENTAT-001",
-            Step::Clause,
-            "/data/sent_at",
-            "sent_at carries a non-UTC offset; the seed says ISO-8601 UTC",
-        ));
-    }
-    let crm = data.get("crm_status").and_then(Value::as_str);
-    if matches!(crm, Some("failed" | "disabled"))
-        && data.get("crm_lead_id").is_some_and(|v| !v.is_null())
-    {
-        out.push(Finding::new(
-            "DMC12-RCPT-CRMLEADID-001",
-            Step::Clause,
-            "/data/crm_lead_id",
-            format!(
-                "a CRM lead id beside crm_status {}; the seed says null/absent then",
-                crm.unwrap_or_default()
-            ),
-        ));
-    }
-    if let Some(list) = data.get("sent_to_masked").and_then(Value::as_str) {
-        for (i, entry) in list.split(',').map(str::trim).enumerate() {
-            if !masked_re().is_match(entry) {
-                out.push(Finding::new(
-                    "DMC12-RCPT-SENTTO-001",
-                    Step::Clause,
-                    "/data/sent_to_masked",
-                    format!(
-                        "recipient {} is not masked like be****@domain (at most two characters, then ****)",
-                        i + 1
-                    ),
-                ));
-            }
-        }
-    }
-    if let Some(text) = data.get("next_steps").and_then(Value::as_str) {
-        let unmasked = email_re()
-            .find_iter(text)
-            .filter(|m| !masked_re().is_match(m.as_str()))
-            .count();
-        if unmasked > 0 {
-            out.push(Finding::new(
-                "DMC12-RCPT-NEXTSTEPS-001",
-                Step::Clause,
-                "/data/next_steps",
-                format!("next_steps shows {unmasked} address(es) unmasked"),
-            ));
-        }
-    }
-    if let Some(meta) = env.get("_metadata") {
-        if let Some(tool) = meta.get("tool").and_then(Value::as_str)
-            && tool != operation
-        {
-            out.push(Finding::new(
-                "DMC12-RCPT-META-001",
-                Step::Clause,
-                "/_metadata/tool",
-                format!("_metadata.tool names another tool than {operation}"),
-            ));
-        }
-        if let Some(want) = protocol
-            && let Some(got) = meta.get("protocol").and_then(Value::as_str)
-            && got != want
-        {
-            out.push(Finding::new(
-                "DMC12-RCPT-META-001",
-                Step::Clause,
-                "/_metadata/protocol",
-                format!(
-                    "_metadata.protocol is {} over a binding whose protocol is \"{want}\"",
-                    quoted(got)
-                ),
-            ));
-        }
-    }
-    out
-}
-
-fn date_at(value: &Value, pointer: &str) -> Option<(String, DateTime<Utc>)> {
+/// A date of `value` at `pointer`, as written and as an instant.
+pub(crate) fn date_at(value: &Value, pointer: &str) -> Option<(String, DateTime<Utc>)> {
     let text = value.pointer(pointer)?.as_str()?;
     let ts = Timestamp::parse(text).ok()?;
     Some((text.to_string(), ts.at().with_timezone(&Utc)))
-}
-
-/// The date rules: a DMC-12 `consent.expires_at` (enforced: CONSENT_INVALID once past) and an
-/// AAP `appointment.appointment_at` (a past time cannot be booked) make a request's outcome
-/// depend on the day it is run.
-fn date_findings(
-    entry: &ExampleEntry,
-    value: &Value,
-    now: DateTime<Utc>,
-) -> (Vec<Finding>, Outcome, Vec<String>) {
-    let mut findings = Vec::new();
-    let mut outcome = Outcome::Accept;
-    let mut dated = Vec::new();
-    if entry.kind != Kind::Request {
-        return (findings, outcome, dated);
-    }
-    match entry.suite {
-        Suite::Dmc12 => {
-            let ptr = "/consent/expires_at";
-            if let Some((text, at)) = date_at(value, ptr) {
-                dated.push(ptr.to_string());
-                if at <= now {
-                    findings.push(Finding::new(
-                        "DMC12-CONSENT-EXPIRY-001",
-                        Step::Date,
-                        ptr,
-                        format!(
-                            "consent.expires_at {text} has passed, so this example's outcome depends on the day it is run: a hand-off before {text}, CONSENT_INVALID since — a target must now answer {}",
-                            codes::CONSENT_INVALID
-                        ),
-                    ));
-                    outcome = Outcome::Reject {
-                        code: codes::CONSENT_INVALID,
-                        why: format!("consent.expires_at {text} has passed"),
-                    };
-                } else {
-                    findings.push(Finding::new(
-                        "DMC12-CONSENT-EXPIRY-001",
-                        Step::Date,
-                        ptr,
-                        format!(
-                            "consent.expires_at {text} is still ahead, so this example's outcome depends on the day it is run: a hand-off until {text}, {} afterwards",
-                            codes::CONSENT_INVALID
-                        ),
-                    ));
-                }
-            }
-        }
-        Suite::AapV02 | Suite::AapDraft => {
-            let ptr = "/appointment/appointment_at";
-            if let Some((text, at)) = date_at(value, ptr) {
-                dated.push(ptr.to_string());
-                let sent_as = if entry.live.iter().any(|l| l.pointer == ptr) {
-                    "when the example is sent, a time the dealer can book replaces it"
-                } else {
-                    "when the example is sent, the appointment in the answer is not compared"
-                };
-                let detail = if at <= now {
-                    format!(
-                        "appointment.appointment_at {text} has passed, so this example's outcome depends on the day it is run: no dealer can book that time now, the seed names no outcome for a past time, and the appointment of its response example no longer follows ({sent_as})"
-                    )
-                } else {
-                    format!(
-                        "appointment.appointment_at {text} is still ahead, so this example's outcome depends on the day it is run: once it passes the time cannot be booked"
-                    )
-                };
-                findings.push(Finding::new(rules::DATE, Step::Date, ptr, detail));
-            }
-        }
-    }
-    (findings, outcome, dated)
-}
-
-/// The page's skill table: both AAP pages say "Consent required: yes" and "Anonymous allowed: no".
-fn prose_findings(entry: &ExampleEntry, value: &Value) -> Vec<Finding> {
-    if entry.kind != Kind::Request || entry.suite == Suite::Dmc12 {
-        return vec![];
-    }
-    if value.get("consent").is_some() {
-        return vec![];
-    }
-    let who = if value.get("customer").is_some() {
-        "a customer but no consent"
-    } else {
-        "neither a customer nor consent"
-    };
-    vec![Finding::new(
-        rules::PROSE,
-        Step::Prose,
-        "",
-        format!(
-            "the skill table of {} says \"Consent required: yes\" and \"Anonymous allowed: no\", but this request carries {who}",
-            entry.operation
-        ),
-    )]
 }
 
 fn model_findings(entry: &ExampleEntry, value: &Value) -> Vec<Finding> {
@@ -509,25 +207,18 @@ pub fn check_static(entry: &ExampleEntry, text: &str, now: DateTime<Utc>) -> Che
     };
     let file = schema_file(entry.suite, entry.kind, &value);
     findings.extend(schema_findings(entry.suite, file, &value, ""));
-    if entry.suite == Suite::Dmc12 && entry.kind == Kind::Response && file == "success.json" {
-        findings.extend(receipt_clauses(&value, &entry.operation, None));
-    }
-    // A clause the schema already named is not repeated.
-    let by_schema: Vec<String> = findings.iter().map(|f| f.rule.clone()).collect();
-    let beyond = aap_clauses(entry, &value);
-    findings.extend(beyond.into_iter().filter(|f| !by_schema.contains(&f.rule)));
-    let (dates, mut outcome, dated) = date_findings(entry, &value, now);
-    let refused = (entry.suite != Suite::Dmc12 && entry.kind == Kind::Request)
-        .then(|| channel_refusal(&value))
-        .flatten();
-    if let (Some(why), Outcome::Accept) = (refused, &outcome) {
-        outcome = Outcome::Reject {
-            code: CONTACT_CONSENT_REQUIRED,
-            why,
-        };
-    }
+    let rules = entry.suite.examples();
+    let beyond = rules.clauses(entry, file, &value, &findings);
+    findings.extend(beyond);
+    let (dates, outcome, dated) = if entry.kind == Kind::Request {
+        rules.due(entry, &value, now)
+    } else {
+        (vec![], Outcome::Accept, vec![])
+    };
     findings.extend(dates);
-    findings.extend(prose_findings(entry, &value));
+    if entry.kind == Kind::Request {
+        findings.extend(rules.prose(entry, &value));
+    }
     findings.extend(model_findings(entry, &value));
     findings.extend(placeholder_findings(entry, &value));
     Checked {
@@ -570,57 +261,7 @@ pub fn check_pair(
     response: &ExampleEntry,
     resp: &Value,
 ) -> Vec<Finding> {
-    let mut out = Vec::new();
-    match response.suite {
-        Suite::Dmc12 if resp.get("data").is_some() => {
-            let text = resp.to_string();
-            for field in leaked_fields(req, &text) {
-                out.push(Finding::new(
-                    "DMC12-PII-RESPONSE-001",
-                    Step::Pair,
-                    "",
-                    format!(
-                        "{field} of {} appears in plaintext in this response",
-                        request.id
-                    ),
-                ));
-            }
-            if let (Some(next), Some(email)) = (
-                resp.pointer("/data/next_steps").and_then(Value::as_str),
-                req.pointer("/customer_contact/email")
-                    .and_then(Value::as_str),
-            ) {
-                let shown: Vec<&str> = email_re().find_iter(next).map(|m| m.as_str()).collect();
-                let want = mask_email(email);
-                if !shown.is_empty() && !shown.contains(&want.as_str()) {
-                    out.push(Finding::new(
-                        rules::PAIR,
-                        Step::Pair,
-                        "/data/next_steps",
-                        format!(
-                            "next_steps shows an address that is not the masked customer email of {} ({want})",
-                            request.id
-                        ),
-                    ));
-                }
-            }
-        }
-        Suite::AapV02
-            if resp.pointer("/data/appointment").is_some() && req.get("appointment").is_none() =>
-        {
-            out.push(Finding::new(
-                rules::PAIR,
-                Step::Pair,
-                "/data/appointment",
-                format!(
-                    "data.appointment is present, but {} has no appointment (present iff the request had one)",
-                    request.id
-                ),
-            ));
-        }
-        _ => {}
-    }
-    out
+    response.suite.examples().pair(request, req, response, resp)
 }
 
 #[cfg(test)]
@@ -732,11 +373,14 @@ mod tests {
                      "next_steps": "We will contact jane@example.com and ja****@example.com"},
             "_metadata": {"trace_id": "t", "tool": "search_inventory", "protocol": "mcp"}
         });
-        let got: Vec<(String, String)> =
-            receipt_clauses(&env, "initiate_deal_handoff", Some("a2a"))
-                .into_iter()
-                .map(|f| (f.rule, f.pointer))
-                .collect();
+        let got: Vec<(String, String)> = crate::suites::dmc12::examples::receipt_clauses(
+            &env,
+            "initiate_deal_handoff",
+            Some("a2a"),
+        )
+        .into_iter()
+        .map(|f| (f.rule, f.pointer))
+        .collect();
         assert_eq!(
             got,
             vec![
@@ -804,7 +448,7 @@ mod tests {
             ]
         );
         assert!(
-            matches!(&c.outcome, Outcome::Reject { code, .. } if *code == CONTACT_CONSENT_REQUIRED),
+            matches!(&c.outcome, Outcome::Reject { code, .. } if *code == crate::suites::aap::CONTACT_CONSENT_REQUIRED),
             "{:?}",
             c.outcome
         );
@@ -832,7 +476,11 @@ mod tests {
         );
         // The suites' own answer rules judge the same example, clause by clause (the schema
         // names each first, so the report shows each once).
-        let mut beyond: Vec<String> = aap_clauses(&e, &v).into_iter().map(|f| f.rule).collect();
+        let mut beyond: Vec<String> =
+            crate::suites::aap::examples::clauses(crate::suites::aap::AapSuite::V02, &e, &v)
+                .into_iter()
+                .map(|f| f.rule)
+                .collect();
         beyond.sort();
         assert_eq!(
             beyond,

@@ -6,37 +6,83 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-/// The suite an example belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub enum Suite {
-    /// DMC-12 (seeds 000/001).
-    #[serde(rename = "dmc12")]
-    Dmc12,
-    /// AAP v0.2 (seed 002).
-    #[serde(rename = "aap-0.2")]
-    AapV02,
-    /// The AAP draft (seed 003).
-    #[serde(rename = "aap-draft")]
-    AapDraft,
-}
+/// The suite an example belongs to: a suite of [`crate::suites::REGISTRY`], named in the
+/// manifest by its id (`dmc12`, `aap-0.2`, `aap-draft`); ordered as the registry is.
+#[derive(Clone, Copy)]
+pub struct SuiteRef(pub &'static dyn crate::suites::Suite);
 
-impl Suite {
-    /// The suite id (`dmc12`, `aap-0.2`, `aap-draft`).
+impl SuiteRef {
+    /// The suite id.
     pub fn name(self) -> &'static str {
-        match self {
-            Suite::Dmc12 => "dmc12",
-            Suite::AapV02 => "aap-0.2",
-            Suite::AapDraft => "aap-draft",
-        }
+        self.0.id()
     }
 
     /// The one operation of the suite the seeds define.
     pub fn operation(self) -> &'static str {
-        match self {
-            Suite::Dmc12 => crate::spec::tools::INITIATE_DEAL_HANDOFF,
-            Suite::AapV02 => "lead.submit",
-            Suite::AapDraft => "lead.general",
-        }
+        self.0.operation()
+    }
+
+    /// How the suite's examples are judged and sent.
+    pub fn examples(self) -> &'static dyn crate::examples::SuiteExamples {
+        self.0.examples()
+    }
+
+    fn index(self) -> usize {
+        crate::suites::all()
+            .iter()
+            .position(|s| s.id() == self.0.id())
+            .unwrap_or(usize::MAX)
+    }
+}
+
+impl std::fmt::Debug for SuiteRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl PartialEq for SuiteRef {
+    fn eq(&self, other: &Self) -> bool {
+        self.name() == other.name()
+    }
+}
+
+impl Eq for SuiteRef {}
+
+impl std::hash::Hash for SuiteRef {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.name().hash(state);
+    }
+}
+
+impl PartialOrd for SuiteRef {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for SuiteRef {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.index().cmp(&other.index())
+    }
+}
+
+impl Serialize for SuiteRef {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
+    }
+}
+
+impl<'de> Deserialize<'de> for SuiteRef {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let id = String::deserialize(d)?;
+        crate::suites::by_id(&id).map(SuiteRef).ok_or_else(|| {
+            let known: Vec<&str> = crate::suites::all().iter().map(|s| s.id()).collect();
+            serde::de::Error::custom(format!(
+                "unknown suite `{id}`, expected one of {}",
+                known.join(", ")
+            ))
+        })
     }
 }
 
@@ -127,7 +173,7 @@ pub struct ExampleEntry {
     /// The seed's heading(s) above it.
     pub section: String,
     /// Suite.
-    pub suite: Suite,
+    pub suite: SuiteRef,
     /// Tool or skill id.
     pub operation: String,
     /// Request or response.
@@ -228,7 +274,7 @@ impl Manifest {
             if let Some(l) = e
                 .live
                 .iter()
-                .find(|l| (l.fixture == Fixture::Reservation) != (e.suite == Suite::Dmc12))
+                .find(|l| !e.suite.examples().fixtures().contains(&l.fixture))
             {
                 return Err(format!(
                     "{}: the {:?} fixture at {} does not belong to the {} suite",

@@ -20,7 +20,79 @@ pub mod report;
 pub mod rules;
 pub mod send;
 
-pub use manifest::{ExampleEntry, ExampleSet, Kind, Manifest, Suite};
+pub use manifest::{ExampleEntry, ExampleSet, Kind, Manifest, SuiteRef};
+
+use crate::spec::catalogue::SchemaViolation;
+use futures_util::future::BoxFuture;
+
+/// What a suite contributes to `dealer-tck examples` ([`crate::suites::Suite::examples`]):
+/// how its worked examples are judged without a target, and sent to one. The steps every
+/// example goes through (strict JSON, the schema, the typed model, placeholders, expected
+/// findings) stay here; each suite implements this in its `examples.rs`.
+pub trait SuiteExamples: Sync {
+    /// What a target must do with an accepted request example, in words.
+    fn accepted(&self) -> &'static str;
+
+    /// The live fixtures the suite's examples may name in `live`.
+    fn fixtures(&self) -> &'static [manifest::Fixture];
+
+    /// The schema file that judges a response example (`value`: the example).
+    fn response_schema(&self, _value: &Value) -> &'static str {
+        "response.json"
+    }
+
+    /// The clause that owns the location of a schema violation (None: the finding names the
+    /// schema rule).
+    fn schema_clause(&self, file: &str, v: &SchemaViolation, value: &Value)
+    -> Option<&'static str>;
+
+    /// The clauses a schema cannot express, on one example judged by `file`; `by_schema`: the
+    /// findings so far.
+    fn clauses(
+        &self,
+        entry: &ExampleEntry,
+        file: &str,
+        value: &Value,
+        by_schema: &[Finding],
+    ) -> Vec<Finding>;
+
+    /// For a request example: findings that make its answer depend on the day, the answer due
+    /// on `now`, and the pointers of the dated values.
+    fn due(
+        &self,
+        entry: &ExampleEntry,
+        value: &Value,
+        now: DateTime<Utc>,
+    ) -> (Vec<Finding>, checks::Outcome, Vec<String>);
+
+    /// For a request example: what the seed's prose says that the example contradicts.
+    fn prose(&self, _entry: &ExampleEntry, _value: &Value) -> Vec<Finding> {
+        vec![]
+    }
+
+    /// A response example against a request example it answers.
+    fn pair(
+        &self,
+        _request: &ExampleEntry,
+        _req: &Value,
+        _response: &ExampleEntry,
+        _resp: &Value,
+    ) -> Vec<Finding> {
+        vec![]
+    }
+
+    /// Send a request example to the target and judge the answer.
+    #[allow(clippy::too_many_arguments)]
+    fn send<'a, 's>(
+        &'a self,
+        sender: &'a mut send::Sender<'s>,
+        entry: &'a ExampleEntry,
+        value: &'a Value,
+        outcome: &'a checks::Outcome,
+        dated: &'a [String],
+        responses: &'a send::Responses<'a>,
+    ) -> BoxFuture<'a, (SendRecord, Vec<Finding>)>;
+}
 pub use report::{ExampleResult, ExamplesReport, Finding, SendRecord, SendStatus, Step, Verdict};
 
 use crate::error::TckError;

@@ -2,7 +2,7 @@
 //! [`Finding`]s (each naming its rule) and what sending it did ([`SendRecord`]); written as JSON,
 //! a short human report and Markdown.
 
-use super::manifest::{Excluded, Kind, Suite};
+use super::manifest::{Excluded, Kind, SuiteRef};
 use crate::error::{EXIT_CONFORMANT, EXIT_NOT_CONFORMANT, TckError};
 use serde::Serialize;
 use std::fmt::Write as _;
@@ -212,7 +212,7 @@ pub struct ExampleResult {
     /// Seed heading.
     pub section: String,
     /// Suite.
-    pub suite: Suite,
+    pub suite: SuiteRef,
     /// Tool or skill.
     pub operation: String,
     /// Request or response.

@@ -4,8 +4,6 @@
 //! `<suite> <file>: <location> <keyword>` (see [`schema_rule_name`]).
 
 use crate::spec::catalogue::SchemaViolation;
-use crate::suites::aap::{aap_draft, aap_v02};
-use crate::suites::dmc12::catalogue as dmc12;
 use serde::Serialize;
 
 /// One of the harness's example rules.
@@ -92,168 +90,10 @@ pub fn schema_rule_name(suite: &str, file: &str, v: &SchemaViolation) -> String 
     format!("{suite} {file}: {}", v.rule())
 }
 
-/// The DMC-12 clause a violation of `file` (request.json, success.json, error.json) breaks.
-/// In a request, the location of a `required` violation is extended by the missing member
-/// (each field's clause says it is required); a member missing from the receipt breaks
-/// DMC12-RCPT-SCHEMA-001 ("always"), or DMC12-RCPT-META-001 inside `_metadata`.
-pub fn dmc12_clause(file: &str, v: &SchemaViolation) -> &'static str {
-    let mut at = v.location.clone();
-    if let Some(m) = &v.missing {
-        if file == "success.json" {
-            return if at.starts_with("/_metadata") || m == "_metadata" {
-                "DMC12-RCPT-META-001"
-            } else {
-                "DMC12-RCPT-SCHEMA-001"
-            };
-        }
-        at.push('/');
-        at.push_str(m);
-    }
-    let table: &[(&str, &'static str)] = match file {
-        "request.json" => &[
-            ("/reservation_token", "DMC12-REQ-TOKEN-001"),
-            ("/customer_contact/name", "DMC12-REQ-NAME-001"),
-            ("/customer_contact/phone", "DMC12-REQ-PHONE-001"),
-            ("/customer_contact/email", "DMC12-REQ-EMAIL-001"),
-            ("/customer_contact", "DMC12-REQ-CONTACT-001"),
-            ("/customer_consent", "DMC12-REQ-CONSENT-001"),
-            ("/financing_preference", "DMC12-REQ-FINANCING-001"),
-            ("/notes", "DMC12-REQ-NOTES-001"),
-            ("/trade_in_disclosed", "DMC12-REQ-DISCLOSED-001"),
-            ("/trade_in/description", "DMC12-REQ-TRADEIN-DESC-001"),
-            (
-                "/trade_in/appraised_value_partner",
-                "DMC12-REQ-TRADEIN-MONEY-001",
-            ),
-            ("/trade_in/vin", "DMC12-REQ-TRADEIN-VIN-001"),
-            ("/trade_in/year", "DMC12-REQ-TRADEIN-YEAR-001"),
-            ("/trade_in/make", "DMC12-REQ-TRADEIN-MAKE-001"),
-            ("/trade_in/model", "DMC12-REQ-TRADEIN-MODEL-001"),
-            ("/trade_in/mileage", "DMC12-REQ-TRADEIN-MILEAGE-001"),
-            ("/trade_in/condition", "DMC12-REQ-TRADEIN-CONDITION-001"),
-            ("/trade_in", "DMC12-REQ-TRADEIN-001"),
-            ("/consent/allowed_channels", "DMC12-REQ-CHANNELS-001"),
-            ("/consent/expires_at", "DMC12-REQ-EXPIRES-001"),
-            ("/consent/consent_text", "DMC12-REQ-CONSENTTEXT-001"),
-            ("/consent", "DMC12-REQ-CONSENTOBJ-001"),
-            ("", "DMC12-REQ-ACCEPT-001"),
-        ],
-        "success.json" => &[
-            ("/data/status", "DMC12-RCPT-STATUS-001"),
-            ("/data/sent_at", "DMC12-RCPT-SENTAT-001"),
-            ("/data/crm_status", "DMC12-RCPT-CRMSTATUS-001"),
-            ("/data/crm_lead_id", "DMC12-RCPT-CRMLEADID-001"),
-            ("/data/sent_to_masked", "DMC12-RCPT-SENTTO-001"),
-            ("/data/next_steps", "DMC12-RCPT-NEXTSTEPS-001"),
-            ("/_metadata", "DMC12-RCPT-META-001"),
-            ("", "DMC12-RCPT-SCHEMA-001"),
-        ],
-        _ => &[("", "DMC12-ERR-ENVELOPE-001")],
-    };
-    table
-        .iter()
-        .find(|(prefix, _)| {
-            prefix.is_empty()
-                || at == *prefix
-                || at.strip_prefix(prefix).is_some_and(|r| r.starts_with('/'))
-        })
-        .map(|(_, c)| *c)
-        .unwrap_or("DMC12-REQ-ACCEPT-001")
-}
-
-/// The AAP clause a violation of `file` (request.json, response.json) of `suite` (aap-0.2,
-/// aap-draft) breaks; `value` is the example, to tell a condition word of the other vocabulary
-/// (INVALID_CONDITION) from a word of neither (VALIDATION_ERROR). None: no clause owns that
-/// location of a response (the finding then names the schema rule).
-pub fn aap_clause(
-    suite: &str,
-    file: &str,
-    v: &SchemaViolation,
-    value: &serde_json::Value,
-) -> Option<&'static str> {
-    use crate::suites::aap::{SALE_CONDITIONS, TRADE_CONDITIONS};
-    let mut at = v.location.clone();
-    if let Some(m) = &v.missing {
-        at.push('/');
-        at.push_str(m);
-    }
-    let under =
-        |prefix: &str| at == prefix || at.strip_prefix(prefix).is_some_and(|r| r.starts_with('/'));
-    let word = |ptr: &str| value.pointer(ptr).and_then(serde_json::Value::as_str);
-    let v02 = suite == "aap-0.2";
-    if file == "request.json" {
-        return Some(match () {
-            _ if at == "/consent" && v.missing.is_some() => {
-                if v02 {
-                    "AAP02-CONSENT-MISSING-001"
-                } else {
-                    "AAPD-CONSENT-001"
-                }
-            }
-            _ if under("/consent/scope") => {
-                if v02 {
-                    "AAP02-CONSENT-SCOPE-001"
-                } else {
-                    "AAPD-CONSENT-SCOPE-001"
-                }
-            }
-            _ if !v02 && under("/customer") => "AAPD-CUSTOMER-001",
-            _ if !v02 => "AAPD-REQ-001",
-            _ if at == "/vehicle_of_interest/condition" => {
-                match word("/vehicle_of_interest/condition") {
-                    Some(w) if TRADE_CONDITIONS.contains(&w) => "AAP02-CONDITION-001",
-                    _ => "AAP02-CONDITION-003",
-                }
-            }
-            _ if at == "/trade_in/condition" => match word("/trade_in/condition") {
-                Some(w) if SALE_CONDITIONS.contains(&w) => "AAP02-CONDITION-002",
-                _ => "AAP02-CONDITION-003",
-            },
-            _ if at == "/vehicle_of_interest"
-                && value
-                    .get("vehicle_of_interest")
-                    .is_some_and(serde_json::Value::is_array) =>
-            {
-                "AAP02-ONEVEHICLE-001"
-            }
-            _ => "AAP02-REQ-001",
-        });
-    }
-    let table: &[(&str, &'static str, &'static str)] = &[
-        ("/type", "AAP02-TYPE-001", "AAPD-TYPE-001"),
-        ("/data/status", "AAP02-STATUS-001", "AAPD-STATUS-001"),
-        ("/data/lead_id", "AAP02-STATUS-001", "AAPD-STATUS-001"),
-        (
-            "/data/dealer/phone",
-            "AAP02-DEALER-PHONE-001",
-            "AAPD-DEALER-PHONE-001",
-        ),
-        (
-            "/data/appointment/confirmed_at",
-            "AAP02-APPT-CONFIRMED-001",
-            "",
-        ),
-        (
-            "/data/appointment/proposed_times",
-            "AAP02-APPT-PROPOSED-001",
-            "",
-        ),
-    ];
-    table
-        .iter()
-        .find(|(prefix, _, _)| under(prefix))
-        .map(|(_, a, d)| if v02 { *a } else { *d })
-        .filter(|c| !c.is_empty())
-}
-
 /// Whether `name` is a rule this module can name: an `EX-` rule, a DMC-12 clause id, or a
 /// schema rule of a shipped schema (`<suite> <file>: /<location> <keyword>`).
 pub fn is_known_rule(name: &str) -> bool {
-    if rule(name).is_some()
-        || [dmc12(), aap_v02(), aap_draft()]
-            .iter()
-            .any(|c| c.get(name).is_some())
-    {
+    if rule(name).is_some() || crate::suites::catalogues().any(|c| c.get(name).is_some()) {
         return true;
     }
     let Some((head, tail)) = name.split_once(": ") else {
@@ -270,6 +110,8 @@ pub fn is_known_rule(name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::suites::aap::{aap_draft, aap_v02};
+    use crate::suites::dmc12::catalogue as dmc12;
     use crate::suites::dmc12::schemas as dmc12_schemas;
     use serde_json::json;
 
@@ -295,7 +137,7 @@ mod tests {
                     missing: None,
                     message: String::new(),
                 };
-                let c = dmc12_clause(file, &v);
+                let c = crate::suites::dmc12::examples::schema_clause(file, &v);
                 assert!(dmc12().get(c).is_some(), "{file} {loc} → {c}");
             }
         }
@@ -317,7 +159,7 @@ mod tests {
         let mut got: Vec<&str> = s
             .detailed(&v)
             .iter()
-            .map(|x| dmc12_clause("request.json", x))
+            .map(|x| crate::suites::dmc12::examples::schema_clause("request.json", x))
             .collect();
         got.sort();
         assert_eq!(
@@ -346,7 +188,7 @@ mod tests {
         let mut got: Vec<&str> = s
             .detailed(&v)
             .iter()
-            .map(|x| dmc12_clause("success.json", x))
+            .map(|x| crate::suites::dmc12::examples::schema_clause("success.json", x))
             .collect();
         got.sort();
         assert_eq!(
@@ -377,9 +219,18 @@ mod tests {
                 .detailed(v)
                 .iter()
                 .map(|x| {
-                    aap_clause(suite, file, x, v)
-                        .map(str::to_string)
-                        .unwrap_or_else(|| schema_rule_name(suite, file, x))
+                    crate::suites::aap::examples::schema_clause(
+                        if suite == "aap-0.2" {
+                            crate::suites::aap::AapSuite::V02
+                        } else {
+                            crate::suites::aap::AapSuite::Draft
+                        },
+                        file,
+                        x,
+                        v,
+                    )
+                    .map(str::to_string)
+                    .unwrap_or_else(|| schema_rule_name(suite, file, x))
                 })
                 .collect();
             got.sort();

@@ -5,14 +5,14 @@
 //! against the outcome due today, the suite's schema and clauses, and the shape of the matching
 //! response example.
 
-use super::checks::{Outcome, leaked_fields, quoted, receipt_clauses, schema_findings};
+use super::checks::Outcome;
 use super::json::shape_diff;
-use super::manifest::{ExampleEntry, Fixture, Suite};
-use super::report::{Finding, SendRecord, SendStatus, Step};
+use super::manifest::ExampleEntry;
+use super::report::{Finding, SendRecord, Step};
 use super::rules;
 use crate::check::{CodeRules, describe_reply};
 use crate::observe::smtp::SmtpSink;
-use crate::spec::{mask_email, tools};
+use crate::spec::tools;
 use crate::suites::aap::scenarios::INVENTORY_SKILL;
 use crate::suites::aap::{AapFixtures, AapTimes};
 use crate::transport::a2a::AgentCard;
@@ -23,11 +23,11 @@ use serde_json::{Value, json};
 pub type Responses<'a> = Vec<(&'a ExampleEntry, &'a Value)>;
 
 /// Inventory state for the reservation fixture.
-struct Fixtures {
-    vins: Option<Vec<String>>,
-    next_vin: usize,
+pub(crate) struct Fixtures {
+    pub(crate) vins: Option<Vec<String>>,
+    pub(crate) next_vin: usize,
     /// Tool names: inventory, reserve, release (BINDINGS.md §3; a profile may rename them).
-    tools: [String; 3],
+    pub(crate) tools: [String; 3],
 }
 
 /// How the target differs from BINDINGS.md's defaults (from a target profile): the MCP
@@ -68,19 +68,19 @@ impl Default for Dialect {
 
 /// Where and how to send.
 pub struct Sender<'a> {
-    binding: Binding,
-    dmc12: Result<Client, String>,
-    aap: Result<(Binding, Client), String>,
-    skills: Vec<String>,
-    token: String,
-    sink: Option<&'a SmtpSink>,
-    fixtures: Fixtures,
-    rules: CodeRules,
-    aap_vin: Option<String>,
-    aap_times: AapTimes,
+    pub(crate) binding: Binding,
+    pub(crate) dmc12: Result<Client, String>,
+    pub(crate) aap: Result<(Binding, Client), String>,
+    pub(crate) skills: Vec<String>,
+    pub(crate) token: String,
+    pub(crate) sink: Option<&'a SmtpSink>,
+    pub(crate) fixtures: Fixtures,
+    pub(crate) rules: CodeRules,
+    pub(crate) aap_vin: Option<String>,
+    pub(crate) aap_times: AapTimes,
 }
 
-fn endpoint(card: &AgentCard, binding: Binding) -> Option<String> {
+pub(crate) fn endpoint(card: &AgentCard, binding: Binding) -> Option<String> {
     let want = match binding {
         Binding::A2aJsonrpc => "JSONRPC",
         Binding::A2aRest => "HTTP+JSON",
@@ -92,7 +92,7 @@ fn endpoint(card: &AgentCard, binding: Binding) -> Option<String> {
         .map(|(_, url, _)| url.clone())
 }
 
-async fn tool(
+pub(crate) async fn tool(
     client: &Client,
     token: &str,
     rules: &CodeRules,
@@ -114,7 +114,7 @@ async fn tool(
 impl Fixtures {
     /// A fresh reservation as the token's agent: `search_inventory` once, then
     /// `create_reservation` on the vehicles in turn until one is reserved.
-    async fn reservation(
+    pub(crate) async fn reservation(
         &mut self,
         client: &Client,
         token: &str,
@@ -158,7 +158,7 @@ type Diffs = Vec<(String, String)>;
 
 /// Compare an answer with each response example (minus the `skip` members) and report the
 /// differences from the closest one. Returns the ids compared with and the findings.
-fn shape_against(
+pub(crate) fn shape_against(
     responses: &Responses<'_>,
     answer: &Value,
     skip: &[String],
@@ -203,7 +203,7 @@ fn shape_against(
     (names, findings)
 }
 
-fn remove_pointer(v: &mut Value, pointer: &str) {
+pub(crate) fn remove_pointer(v: &mut Value, pointer: &str) {
     if let Some((parent, last)) = pointer.rsplit_once('/')
         && let Some(Value::Object(map)) = v.pointer_mut(parent)
     {
@@ -213,7 +213,7 @@ fn remove_pointer(v: &mut Value, pointer: &str) {
 
 /// Set `pointer` of `request` to `new`; returns the example's value there as JSON text
 /// (`(absent)` if none), or None when the pointer cannot be set.
-fn replace_live(
+pub(crate) fn replace_live(
     request: &mut Value,
     example: &Value,
     pointer: &str,
@@ -226,7 +226,7 @@ fn replace_live(
     set_pointer(request, pointer, Value::String(new)).then_some(was)
 }
 
-fn set_pointer(v: &mut Value, pointer: &str, new: Value) -> bool {
+pub(crate) fn set_pointer(v: &mut Value, pointer: &str, new: Value) -> bool {
     match v.pointer_mut(pointer) {
         Some(slot) => {
             *slot = new;
@@ -237,7 +237,7 @@ fn set_pointer(v: &mut Value, pointer: &str, new: Value) -> bool {
 }
 
 /// Everything the answer's bytes carry (body and headers), for the plaintext-PII check.
-fn answer_text(ex: &Exchange) -> String {
+pub(crate) fn answer_text(ex: &Exchange) -> String {
     let mut s = ex.raw_body.clone();
     for (k, v) in &ex.headers {
         s.push('\n');
@@ -305,7 +305,7 @@ impl<'a> Sender<'a> {
 
     /// The in-stock VIN of the AAP examples: the profile's, else the first `available`
     /// vehicle of `inventory.search` (asked once).
-    async fn aap_in_stock_vin(
+    pub(crate) async fn aap_in_stock_vin(
         client: &Client,
         token: &str,
         skills: &[String],
@@ -342,7 +342,7 @@ impl<'a> Sender<'a> {
     /// The answer with its error code moved to where BINDINGS.md §2 puts it (`/error/code`),
     /// when a profile names other code pointers and the code was found at one of them: the
     /// envelope's location of the code is the target's, the rest of it is still the schema's.
-    fn bindings_envelope(&self, ex: &Exchange, object: &Value) -> Value {
+    pub(crate) fn bindings_envelope(&self, ex: &Exchange, object: &Value) -> Value {
         let mut v = object.clone();
         if self.rules.pointers == CodeRules::default().pointers || object.get("error").is_none() {
             return v;
@@ -390,390 +390,11 @@ impl<'a> Sender<'a> {
         if let Some(why) = self.missing_skill(&entry.operation) {
             return (SendRecord::not_tested(why), vec![]);
         }
-        match entry.suite {
-            Suite::Dmc12 => self.send_dmc12(entry, value, outcome, responses).await,
-            Suite::AapV02 | Suite::AapDraft => self.send_aap(entry, value, dated, responses).await,
-        }
-    }
-
-    async fn send_dmc12(
-        &mut self,
-        entry: &ExampleEntry,
-        value: &Value,
-        outcome: &Outcome,
-        responses: &Responses<'_>,
-    ) -> (SendRecord, Vec<Finding>) {
-        let client = match &self.dmc12 {
-            Ok(c) => c,
-            Err(why) => return (SendRecord::not_tested(why.clone()), vec![]),
-        };
-        // Replace the placeholders by live fixtures, and say so.
-        let mut request = value.clone();
-        let mut replaced = Vec::new();
-        let mut reservations = Vec::new();
-        for live in &entry.live {
-            match live.fixture {
-                Fixture::Reservation => {
-                    match self
-                        .fixtures
-                        .reservation(client, &self.token, &self.rules)
-                        .await
-                    {
-                        Ok(token) => {
-                            let Some(was) =
-                                replace_live(&mut request, value, &live.pointer, token.clone())
-                            else {
-                                return (
-                                    SendRecord::not_tested(format!(
-                                        "the example has no {} to replace",
-                                        live.pointer
-                                    )),
-                                    vec![],
-                                );
-                            };
-                            replaced.push(format!(
-                                "{} {was} replaced by a live reservation (search_inventory + create_reservation as agent A)",
-                                live.pointer
-                            ));
-                            reservations.push(token);
-                        }
-                        Err(why) => {
-                            return (
-                                SendRecord::not_tested(format!(
-                                    "the reservation fixture failed: {why}"
-                                )),
-                                vec![],
-                            );
-                        }
-                    }
-                }
-                Fixture::InStockVin | Fixture::ConfirmableTime => {
-                    return (
-                        SendRecord::not_tested(format!(
-                            "{} names an AAP fixture in a DMC-12 example",
-                            live.pointer
-                        )),
-                        vec![],
-                    );
-                }
-            }
-        }
-        let mark = self.sink.map(SmtpSink::mark);
-        let exchange = client
-            .call(&entry.operation, &request, Some(&self.token))
-            .await;
-        let mails = match (self.sink, mark) {
-            (Some(sink), Some(m)) => Some(sink.since(m)),
-            _ => None,
-        };
-        let mut record = SendRecord {
-            status: SendStatus::Sent,
-            binding: Some(self.binding.name().to_string()),
-            reason: None,
-            replaced,
-            expected: Some(outcome.describe(entry.suite)),
-            answer: None,
-            compared_with: vec![],
-        };
-        let ex = match exchange {
-            Ok(ex) => ex,
-            Err(e) => {
-                let rule = match outcome {
-                    Outcome::Accept => "DMC12-REQ-ACCEPT-001",
-                    Outcome::Reject { .. } => "DMC12-CONSENT-EXPIRY-001",
-                };
-                record.answer = Some("no answer".into());
-                return (
-                    record,
-                    vec![Finding::new(
-                        rule,
-                        Step::Send,
-                        "",
-                        format!("no answer: {e}"),
-                    )],
-                );
-            }
-        };
-        record.answer = Some(describe_reply(&ex, &self.rules));
-        let mut findings = Vec::new();
-        let code = self.rules.find(&ex).map(|f| f.code);
-        let object = match &ex.reply {
-            Reply::Op { object, .. } => Some(object.clone()),
-            _ => None,
-        };
-        let succeeded = code.is_none() && object.as_ref().is_some_and(|o| o.get("data").is_some());
-        match outcome {
-            Outcome::Accept => {
-                if !succeeded {
-                    findings.push(Finding::new(
-                        "DMC12-REQ-ACCEPT-001",
-                        Step::Send,
-                        "",
-                        format!(
-                            "the example was not accepted: {}",
-                            describe_reply(&ex, &self.rules)
-                        ),
-                    ));
-                }
-            }
-            Outcome::Reject { code: want, why } => match &code {
-                Some(got) if got == want => {}
-                _ if succeeded => findings.push(Finding::new(
-                    "DMC12-CONSENT-EXPIRY-001",
-                    Step::Send,
-                    "",
-                    format!("the example was accepted although {why}; expected {want}"),
-                )),
-                _ => findings.push(Finding::new(
-                    "DMC12-CONSENT-EXPIRY-001",
-                    Step::Send,
-                    "",
-                    format!(
-                        "answered {} where {want} was due ({why})",
-                        describe_reply(&ex, &self.rules)
-                    ),
-                )),
-            },
-        }
-        if let Some(object) = &object {
-            if succeeded {
-                findings.extend(schema_findings(Suite::Dmc12, "success.json", object, ""));
-                findings.extend(receipt_clauses(
-                    object,
-                    &entry.operation,
-                    Some(self.binding.protocol()),
-                ));
-                let (names, shape) = shape_against(responses, object, &[]);
-                record.compared_with = names;
-                findings.extend(shape);
-            } else if object.get("error").is_some() {
-                let object = self.bindings_envelope(&ex, object);
-                findings.extend(schema_findings(Suite::Dmc12, "error.json", &object, ""));
-                record.compared_with = vec!["dmc12 error.json".into()];
-            }
-        }
-        for field in leaked_fields(&request, &answer_text(&ex)) {
-            findings.push(Finding::new(
-                "DMC12-PII-RESPONSE-001",
-                Step::Send,
-                "",
-                format!("the answer carries {field} in plaintext"),
-            ));
-        }
-        if let Some(mails) = mails {
-            if succeeded {
-                match mails.first() {
-                    None => findings.push(Finding::new(
-                        "DMC12-EMAIL-SEND-001",
-                        Step::Send,
-                        "",
-                        "the target reported a hand-off but no dealer-desk email reached the SMTP sink",
-                    )),
-                    Some(mail) => {
-                        let mut want: Vec<String> =
-                            mail.rcpt_to.iter().map(|a| mask_email(a)).collect();
-                        want.sort();
-                        let mut got: Vec<String> = object
-                            .as_ref()
-                            .and_then(|o| o.pointer("/data/sent_to_masked"))
-                            .and_then(Value::as_str)
-                            .unwrap_or_default()
-                            .split(',')
-                            .map(|s| s.trim().to_string())
-                            .filter(|s| !s.is_empty())
-                            .collect();
-                        got.sort();
-                        if got != want {
-                            findings.push(Finding::new(
-                                "DMC12-RCPT-SENTTO-001",
-                                Step::Send,
-                                "/data/sent_to_masked",
-                                format!(
-                                    "sent_to_masked does not list the {} masked RCPT TO address(es) the sink received",
-                                    want.len()
-                                ),
-                            ));
-                        }
-                    }
-                }
-            } else if !mails.is_empty() {
-                findings.push(Finding::new(
-                    "DMC12-PII-REJECTED-001",
-                    Step::Send,
-                    "",
-                    format!(
-                        "a rejected call sent {} email(s) to the SMTP sink",
-                        mails.len()
-                    ),
-                ));
-            }
-        }
-        if !succeeded {
-            for r in reservations {
-                let _ = tool(
-                    client,
-                    &self.token,
-                    &self.rules,
-                    &self.fixtures.tools[2],
-                    json!({"reservation_token": r}),
-                )
-                .await;
-            }
-        }
-        (record, findings)
-    }
-
-    async fn send_aap(
-        &mut self,
-        entry: &ExampleEntry,
-        value: &Value,
-        dated: &[String],
-        responses: &Responses<'_>,
-    ) -> (SendRecord, Vec<Finding>) {
-        let (binding, client) = match &self.aap {
-            Ok((b, c)) => (*b, c),
-            Err(why) => return (SendRecord::not_tested(why.clone()), vec![]),
-        };
-        // Replace the live fixtures (a VIN the dealer has, a time it can book), and say so.
-        let mut request = value.clone();
-        let mut replaced = vec![];
-        let mut appointment_replaced = false;
-        for live in &entry.live {
-            let new = match live.fixture {
-                Fixture::InStockVin => {
-                    Self::aap_in_stock_vin(client, &self.token, &self.skills, &mut self.aap_vin)
-                        .await
-                        .map(|vin| (vin, "a VIN the dealer has"))
-                }
-                Fixture::ConfirmableTime => {
-                    appointment_replaced |= live.pointer.starts_with("/appointment");
-                    self.aap_times
-                        .confirmable
-                        .clone()
-                        .map(|t| (t, "an appointment time the dealer can book"))
-                        .ok_or_else(|| {
-                            "no confirmable appointment time (set [aap] confirmable_time)".into()
-                        })
-                }
-                Fixture::Reservation => Err("a reservation is a DMC-12 fixture".into()),
-            };
-            match new {
-                Ok((new, what)) => match replace_live(&mut request, value, &live.pointer, new) {
-                    Some(was) => {
-                        replaced.push(format!("{} {was} replaced by {what}", live.pointer))
-                    }
-                    None => {
-                        return (
-                            SendRecord::not_tested(format!(
-                                "the example has no {} to replace",
-                                live.pointer
-                            )),
-                            vec![],
-                        );
-                    }
-                },
-                // Without an inventory to pick from, the example's own VIN is sent.
-                Err(why) if live.fixture == Fixture::InStockVin => {
-                    replaced.push(format!("{} sent as written: {why}", live.pointer));
-                }
-                Err(why) => {
-                    return (
-                        SendRecord::not_tested(format!(
-                            "the {} fixture failed: {why}",
-                            live.pointer
-                        )),
-                        vec![],
-                    );
-                }
-            }
-        }
-        let mut record = SendRecord {
-            status: SendStatus::Sent,
-            binding: Some(binding.name().to_string()),
-            reason: None,
-            replaced,
-            expected: Some(Outcome::Accept.describe(entry.suite)),
-            answer: None,
-            compared_with: vec![],
-        };
-        let ex = match client
-            .call(&entry.operation, &request, Some(&self.token))
+        entry
+            .suite
+            .examples()
+            .send(self, entry, value, outcome, dated, responses)
             .await
-        {
-            Ok(ex) => ex,
-            Err(e) => {
-                record.answer = Some("no answer".into());
-                return (
-                    record,
-                    vec![Finding::new(
-                        rules::SEND,
-                        Step::Send,
-                        "",
-                        format!("no answer: {e}"),
-                    )],
-                );
-            }
-        };
-        record.answer = Some(describe_reply(&ex, &self.rules));
-        let mut findings = Vec::new();
-        let Reply::Op { object, .. } = &ex.reply else {
-            findings.push(Finding::new(
-                rules::SEND,
-                Step::Send,
-                "",
-                format!(
-                    "no {} result: {}",
-                    entry.operation,
-                    describe_reply(&ex, &self.rules)
-                ),
-            ));
-            return (record, findings);
-        };
-        let object = &self.bindings_envelope(&ex, object);
-        findings.extend(schema_findings(entry.suite, "response.json", object, ""));
-        let status = object.pointer("/data/status").and_then(Value::as_str);
-        let code = object.pointer("/error/code").and_then(Value::as_str);
-        if !matches!(status, Some("received" | "duplicate")) {
-            // Seed 003 asks an anonymous inquiry to be received only as a SHOULD.
-            let anonymous = entry.suite == Suite::AapDraft && request.get("customer").is_none();
-            let rule = match (entry.suite, anonymous) {
-                (Suite::AapDraft, true) => "AAPD-ANON-001",
-                (Suite::AapDraft, false) => "AAPD-ACCEPT-001",
-                _ => "AAP02-ACCEPT-001",
-            };
-            let f = Finding::new(
-                rule,
-                Step::Send,
-                "/data/status",
-                format!(
-                    "the lead was not received: status {}{}",
-                    status.map(quoted).unwrap_or_else(|| "absent".into()),
-                    code.map(|c| format!(", error {}", quoted(c)))
-                        .unwrap_or_default()
-                ),
-            );
-            findings.push(if anonymous { f.advisory() } else { f });
-        }
-        // A dated appointment cannot be expected to come back as the example shows it: once
-        // its date has passed, the seed's partial failure (APPOINTMENT_TIME_UNAVAILABLE beside a
-        // received lead) is the right answer, and its `error` member is not a shape finding.
-        let dated_appointment =
-            !appointment_replaced && dated.iter().any(|p| p.starts_with("/appointment"));
-        let mut skip: Vec<String> = vec![];
-        if dated_appointment {
-            skip.push("/data/appointment".to_string());
-            if code == Some("APPOINTMENT_TIME_UNAVAILABLE") {
-                skip.push("/error".to_string());
-            }
-        }
-        if !responses.is_empty() {
-            let (names, shape) = shape_against(responses, object, &skip);
-            record.compared_with = names;
-            findings.extend(shape);
-        } else {
-            record.compared_with = vec![format!("{} response.json", entry.suite.name())];
-        }
-        (record, findings)
     }
 }
 

@@ -12,6 +12,7 @@ pub mod aap;
 pub mod dmc12;
 
 use crate::error::TckError;
+use crate::examples::SuiteExamples;
 use crate::run::{RunCx, SuiteRun};
 use crate::spec::catalogue::{Catalogue, Schema, Shipped};
 use futures_util::future::BoxFuture;
@@ -34,6 +35,9 @@ pub trait Suite: Sync {
     /// Run the suite against the target in `cx`: its evaluations go to `cx.ledger`.
     /// `Err(TckError::Unreachable)` ends the run (exit 3).
     fn run<'a>(&'a self, cx: &'a mut RunCx<'_>) -> BoxFuture<'a, Result<SuiteRun, TckError>>;
+
+    /// How the suite's worked examples are judged and sent (`dealer-tck examples`).
+    fn examples(&self) -> &dyn SuiteExamples;
 
     /// The suite id (`dmc12`, `aap-0.2`), as in its catalogue and the manifest.
     fn id(&self) -> &'static str {

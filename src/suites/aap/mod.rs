@@ -3,6 +3,7 @@
 //! ([`plan`]), one set of judges ([`judge`]) and one runner ([`scenarios`]). A [`Role`] names
 //! what a case tests; each suite maps it to its own clause id.
 
+pub mod examples;
 pub mod judge;
 pub mod plan;
 pub mod scenarios;
@@ -28,6 +29,10 @@ impl super::Suite for AapSuite {
 
     fn run<'a>(&'a self, cx: &'a mut RunCx<'_>) -> BoxFuture<'a, Result<SuiteRun, TckError>> {
         Box::pin(scenarios::run(*self, cx))
+    }
+
+    fn examples(&self) -> &dyn crate::examples::SuiteExamples {
+        self
     }
 }
 

@@ -1,6 +1,7 @@
 //! The DMC-12 suite: `initiate_deal_handoff` (seeds 000/001) — its generated cases ([`plan`],
 //! [`mutations`]), its judges ([`judge`]) and its scenarios over every transport ([`scenarios`]).
 
+pub mod examples;
 pub mod judge;
 pub mod mutations;
 pub mod plan;
@@ -33,6 +34,10 @@ impl super::Suite for Dmc12 {
 
     fn run<'a>(&'a self, cx: &'a mut RunCx<'_>) -> BoxFuture<'a, Result<SuiteRun, TckError>> {
         Box::pin(scenarios::run(cx))
+    }
+
+    fn examples(&self) -> &dyn crate::examples::SuiteExamples {
+        self
     }
 }
 
