@@ -1,5 +1,7 @@
 use super::*;
 use crate::observe::leak::Canary;
+use crate::observe::leak::LeakScanner;
+use crate::run::CaseRecord;
 
 #[test]
 fn a_side_effect_is_the_calls_that_carries_its_canaries_not_an_earlier_cases() {

@@ -1,0 +1,224 @@
+//! Discovery ([`Discovery`]): which transports the target offers DMC-12 on (the agent card's interfaces, the MCP tool list), and why the others are skipped.
+
+use super::*;
+use crate::error::TckError;
+use crate::run::{Ledger, RunOptions, Target};
+use crate::spec::tools;
+use crate::transport::{Binding, Client, Exchange, Reply, TransportError, a2a};
+use serde_json::Value;
+
+/// What the target offers: its agent card (if it has one) and the endpoints of the bindings
+/// that answer.
+pub(crate) struct Discovery {
+    /// The agent card.
+    pub card: Option<a2a::AgentCard>,
+    /// (binding, endpoint URL), sorted.
+    pub endpoints: Vec<(Binding, String)>,
+    /// Bindings not tested, with why.
+    pub missing: Vec<(Binding, String)>,
+}
+
+impl Discovery {
+    /// The operations the agent card advertises, for an A2A binding. MCP's come from
+    /// tools/list, which `run_binding` reads.
+    pub(crate) fn advertised(&self, binding: Binding) -> Vec<String> {
+        match (binding, &self.card) {
+            (Binding::Mcp, _) | (_, None) => vec![],
+            (_, Some(c)) => c.skills.clone(),
+        }
+    }
+}
+
+/// The tool names of a tools/list answer.
+pub(crate) fn tool_names(ex: &Exchange) -> Vec<String> {
+    match &ex.reply {
+        Reply::Op { object, .. } => object
+            .get("tools")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|t| t.get("name").and_then(Value::as_str))
+            .map(str::to_string)
+            .collect(),
+        _ => vec![],
+    }
+}
+
+/// Read the agent card and probe MCP. Unreachable targets and cards that are not JSON end the
+/// run (exit 3); a binding the target does not offer is reported NOT_TESTED.
+pub(crate) async fn discover(
+    opts: &RunOptions,
+    target: &Target,
+    ledger: &mut Ledger,
+) -> Result<Discovery, TckError> {
+    let cfg = client_cfg(opts);
+    let mut missing = vec![];
+    let card = if opts.a2a_enabled == Some(false) {
+        missing.push((
+            Binding::A2aJsonrpc,
+            "A2A is disabled in the target profile".to_string(),
+        ));
+        missing.push((
+            Binding::A2aRest,
+            "A2A is disabled in the target profile".to_string(),
+        ));
+        None
+    } else {
+        ledger.stats.exchanges += 1;
+        match a2a::fetch_card(&target.card_location(), &cfg).await {
+            Ok(mut c) => {
+                crate::run::override_a2a_urls(&mut c, &opts.a2a_urls, &target.base_url());
+                Some(c)
+            }
+            Err(
+                e @ (TransportError::Connect { .. }
+                | TransportError::Timeout { .. }
+                | TransportError::TooLarge { .. }),
+            ) => {
+                return Err(TckError::Unreachable(e.to_string()));
+            }
+            Err(TransportError::Io { detail, .. })
+                if detail.contains("HTTP 404") && opts.a2a_enabled.is_none() =>
+            {
+                missing.push((
+                    Binding::A2aJsonrpc,
+                    "the target has no agent card".to_string(),
+                ));
+                missing.push((Binding::A2aRest, "the target has no agent card".to_string()));
+                None
+            }
+            Err(e) => {
+                return Err(TckError::Unreachable(format!(
+                    "cannot use the agent card: {e}"
+                )));
+            }
+        }
+    };
+    let mut endpoints: Vec<(Binding, String)> = vec![];
+    if let Some(card) = &card {
+        for (pb, url, _) in &card.interfaces {
+            let b = match pb.to_ascii_uppercase().as_str() {
+                "JSONRPC" => Binding::A2aJsonrpc,
+                "HTTP+JSON" => Binding::A2aRest,
+                _ => continue,
+            };
+            if !endpoints.iter().any(|(x, _)| *x == b) {
+                endpoints.push((b, url.clone()));
+            }
+        }
+        for b in [Binding::A2aJsonrpc, Binding::A2aRest] {
+            if !endpoints.iter().any(|(x, _)| *x == b) {
+                missing.push((
+                    b,
+                    format!(
+                        "the agent card lists no {} interface",
+                        if b == Binding::A2aJsonrpc {
+                            "JSONRPC"
+                        } else {
+                            "HTTP+JSON"
+                        }
+                    ),
+                ));
+            }
+        }
+        // The 0.3 profile is the AAP suites' (issue: A2A 0.3 as a transport profile of lead
+        // capture); BINDINGS.md binds the DMC-12 tools to A2A 1.0.
+        if opts.a2a_profile == crate::transport::a2a::A2aProfile::V0_3 {
+            for (b, _) in endpoints.drain(..) {
+                missing.push((
+                    b,
+                    "the A2A 0.3 profile applies to the AAP suites; BINDINGS.md carries DMC-12 on A2A 1.0 only".to_string(),
+                ));
+            }
+        }
+        if !card
+            .skills
+            .iter()
+            .any(|k| k == tools::INITIATE_DEAL_HANDOFF)
+        {
+            for (b, _) in endpoints.drain(..) {
+                missing.push((
+                    b,
+                    format!(
+                        "the agent card lists no {} skill",
+                        tools::INITIATE_DEAL_HANDOFF
+                    ),
+                ));
+            }
+        }
+    }
+    if opts.mcp_enabled != Some(false)
+        && let Some(url) = target.mcp_url()
+    {
+        let client = Client::new(Binding::Mcp, &url, cfg.clone());
+        let a = target.tokens.agent_a.clone();
+        ledger.stats.exchanges += 1;
+        let probe = match client.as_mcp() {
+            Some(m) => m.handshake(Some(&a)).await,
+            None => Err(TransportError::Io {
+                url: url.clone(),
+                detail: "not an MCP client".into(),
+            }),
+        };
+        match probe {
+            Ok(h) if h.protocol_version.is_some() => {
+                ledger.stats.exchanges += 1;
+                let names = match client.as_mcp() {
+                    Some(m) => match m.list_tools(Some(&a)).await {
+                        Ok(ex) => tool_names(&ex),
+                        Err(_) => vec![],
+                    },
+                    None => vec![],
+                };
+                if names.iter().any(|n| n == tools::INITIATE_DEAL_HANDOFF) {
+                    endpoints.push((Binding::Mcp, url));
+                } else {
+                    missing.push((
+                        Binding::Mcp,
+                        format!("MCP tools/list has no {}", tools::INITIATE_DEAL_HANDOFF),
+                    ));
+                }
+            }
+            Ok(_) | Err(TransportError::Io { .. }) if opts.mcp_enabled.is_none() => {
+                missing.push((
+                    Binding::Mcp,
+                    format!("no MCP endpoint answered initialize at {url}"),
+                ));
+            }
+            Ok(_) => {
+                return Err(TckError::Unreachable(format!(
+                    "the MCP endpoint {url} did not complete initialize"
+                )));
+            }
+            Err(e) => {
+                if opts.mcp_enabled == Some(true) || card.is_none() {
+                    return Err(TckError::Unreachable(e.to_string()));
+                }
+                missing.push((Binding::Mcp, format!("MCP did not answer: {e}")));
+            }
+        }
+    } else if opts.mcp_enabled == Some(false) {
+        missing.push((
+            Binding::Mcp,
+            "MCP is disabled in the target profile".to_string(),
+        ));
+    }
+    if let Some(only) = &opts.transports {
+        endpoints.retain(|(b, _)| only.contains(b));
+        missing.retain(|(b, _)| only.contains(b));
+    }
+    endpoints.sort();
+    if endpoints.is_empty() {
+        let why: Vec<String> = missing.iter().map(|(b, w)| format!("{b}: {w}")).collect();
+        return Err(TckError::Unreachable(format!(
+            "the target offers no transport with {} ({})",
+            tools::INITIATE_DEAL_HANDOFF,
+            why.join("; ")
+        )));
+    }
+    Ok(Discovery {
+        card,
+        endpoints,
+        missing,
+    })
+}

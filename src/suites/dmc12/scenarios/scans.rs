@@ -1,0 +1,114 @@
+//! The end-of-run scans: every surface the harness can see (mail, CRM requests, logs, database files) searched for canaries of rejected cases.
+
+use crate::check::{Evaluation, Outcome};
+use crate::observe::crm::CrmMock;
+use crate::observe::smtp::SmtpSink;
+use crate::run::{Ledger, Target, scanner_for};
+use crate::transport::Binding;
+
+/// Scans after every call has been made: the log, the store, and every mail and CRM body for
+/// canaries of rejected calls.
+pub(crate) async fn end_of_run_scans(
+    target: &Target,
+    sink: &SmtpSink,
+    crm: &CrmMock,
+    transports: &[Binding],
+    ledger: &mut Ledger,
+) {
+    let mails = sink.mails();
+    let crm_reqs = crm.requests().await;
+    for &b in transports {
+        let all = scanner_for(ledger.cases.iter().filter(|c| c.binding == b));
+        // Log.
+        let outcome = match target.log_bytes() {
+            None => Outcome::NotTested("the harness cannot see the target's log output".into()),
+            Some(log) => {
+                let f = all.scan("server log", &log);
+                crate::suites::dmc12::judge::leak_outcome(&f)
+            }
+        };
+        ledger.push(Evaluation::new(
+            "DMC12-PII-LOG-001",
+            "leak-log",
+            Some(b),
+            "end-of-run",
+            outcome,
+        ));
+        // Store: plaintext, and (SHOULD) hashes of accepted hand-offs.
+        let mut seen_file = false;
+        let mut findings = vec![];
+        let mut hash_hits = 0;
+        let accepted = scanner_for(ledger.cases.iter().filter(|c| c.binding == b && c.accepted));
+        for f in target.db_files() {
+            if let Ok(bytes) = tokio::fs::read(&f).await {
+                seen_file = true;
+                let name = f
+                    .file_name()
+                    .map(|n| n.to_string_lossy().to_string())
+                    .unwrap_or_default();
+                findings.extend(all.scan(&format!("db file {name}"), &bytes));
+                hash_hits += accepted.scan_hashes("db", &bytes).len();
+            }
+        }
+        let (o1, o2) = if !seen_file {
+            let why = "the harness cannot see the target's database".to_string();
+            (Outcome::NotTested(why.clone()), Outcome::NotTested(why))
+        } else {
+            (
+                crate::suites::dmc12::judge::leak_outcome(&findings),
+                if accepted.canaries().is_empty() {
+                    Outcome::NotTested("no accepted hand-off with scannable PII".into())
+                } else if hash_hits > 0 {
+                    Outcome::Pass
+                } else {
+                    Outcome::Fail(
+                        "no SHA-256 digest of any accepted hand-off's PII found in the store"
+                            .into(),
+                    )
+                },
+            )
+        };
+        ledger.push(Evaluation::new(
+            "DMC12-PII-STORE-001",
+            "leak-store",
+            Some(b),
+            "end-of-run",
+            o1,
+        ));
+        ledger.push(Evaluation::new(
+            "DMC12-PII-STORE-002",
+            "store-hashes",
+            Some(b),
+            "end-of-run",
+            o2,
+        ));
+        // Late side effects of rejected calls.
+        let rejected = scanner_for(
+            ledger
+                .cases
+                .iter()
+                .filter(|c| c.binding == b && !c.accepted),
+        );
+        let mut f = vec![];
+        for m in &mails {
+            f.extend(rejected.scan("mail", &m.raw));
+        }
+        for r in &crm_reqs {
+            f.extend(rejected.scan("CRM request", r.body.as_bytes()));
+        }
+        ledger.push(Evaluation::new(
+            "DMC12-PII-REJECTED-001",
+            "rejected-no-side-effects",
+            Some(b),
+            "end-of-run",
+            if f.is_empty() {
+                Outcome::Pass
+            } else {
+                Outcome::Fail(format!(
+                    "PII of rejected calls reached mail or CRM: {}",
+                    crate::suites::dmc12::judge::findings_text(&f)
+                ))
+            },
+        ));
+    }
+}
