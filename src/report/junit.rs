@@ -2,7 +2,11 @@
 //! `<failure>` when the server is wrong (FAIL), `<error>` when the harness could not tell
 //! (ERROR), `<skipped>` for NOT_TESTED and NOT_APPLICABLE (the message says which); WARN is a passing test case with a `<system-out>` note.
 //! A transport or suite the run skipped entirely is a `<skipped>` test case of a `skipped`
-//! test suite, so that CI shows what was never tested.
+//! test suite, so that CI shows what was never tested. Written by hand, not with the
+//! `quick-junit` crate (0.8): its serializer fixes a layout these reports do not have (4-space
+//! indent, every child of a `<testcase>` on a line of its own, attributes in the order
+//! `name classname` and `tests skipped failures errors`), so it cannot keep `junit.xml`'s
+//! bytes; the escaping is quick-xml's.
 
 use super::{Report, Verdict};
 use std::collections::BTreeMap;
