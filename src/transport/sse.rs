@@ -2,177 +2,77 @@
 //! events until the JSON-RPC message answering a given request id, skipping comments,
 //! empty-data events and notifications, never waiting for EOF.
 //!
-//! Parsing is split from I/O: [`SseParser`] turns bytes into [`SseEvent`]s following the
-//! WHATWG event-stream rules (LF, CR and CRLF line ends, a leading BOM, `:` comments,
-//! `data:` lines joined by `\n`, `event:`, `id:`, an event dispatched at a blank line, an
-//! unterminated event at EOF discarded), and [`SseReader::push`] picks the answer out of the
-//! events. Both work on chunks split anywhere. [`SseReader::read`] drives them over a
-//! `reqwest::Response` byte stream within the configured time bound.
+//! The event-stream rules (LF, CR and CRLF line ends, a leading BOM, `:` comments, `data:`
+//! lines joined by `\n`, an event dispatched at a blank line, an unterminated event at EOF
+//! discarded) are the `sse-stream` crate's. Two things stay here because the crate does not do
+//! them: the size bound (it caps no event, so `events` hands it only the first `max_body`
+//! bytes of the stream, which also bounds any one event), and the WHATWG decoding of the
+//! stream as UTF-8 with replacement (it ends the stream at an invalid byte, so `decode`
+//! hands it text). [`SseReader::read`] drives them over a `reqwest::Response` byte stream
+//! within the configured time bound.
+
+use std::convert::Infallible;
+use std::io::Cursor;
+use std::pin::pin;
+use std::task::{Poll, ready};
 
 use super::{ClientConfig, TransportError, ids_equal, map_reqwest_error};
-use futures_util::StreamExt;
+use futures_util::{Stream, StreamExt, future, stream};
 use serde_json::Value;
+use sse_stream::{Sse, SseByteStream};
 
-/// One dispatched event.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SseEvent {
-    /// The `event:` type (empty when none was given, which means `message`).
-    pub event: String,
-    /// The `data:` lines joined by `\n`.
-    pub data: String,
-    /// The last event id seen so far in the stream (`id:` persists across events).
-    pub id: Option<String>,
+/// `held` and the next chunk decoded as UTF-8 with replacement (as WHATWG decodes an event
+/// stream), except a character the chunk ends in the middle of: that stays in `held`.
+fn decode(held: &mut Vec<u8>, chunk: &[u8]) -> Vec<u8> {
+    held.extend_from_slice(chunk);
+    let end = held.len();
+    let cut = (end.saturating_sub(3)..end)
+        .find(|&i| {
+            std::str::from_utf8(&held[i..])
+                .is_err_and(|e| e.valid_up_to() == 0 && e.error_len().is_none())
+        })
+        .unwrap_or(end);
+    let text = String::from_utf8_lossy(&held[..cut]).into_owned();
+    held.drain(..cut);
+    text.into_bytes()
 }
 
-/// Why parsing stopped.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum SseError {
-    /// One event (its lines, including a line still being read) exceeded the limit.
-    #[error("one SSE event exceeded {limit} bytes")]
-    EventTooLarge {
-        /// The limit.
-        limit: usize,
-    },
-    /// The stream as a whole exceeded the limit before the answer came.
-    #[error("SSE stream exceeded {limit} bytes before the answer")]
-    StreamTooLarge {
-        /// The limit.
-        limit: usize,
-    },
-}
-
-const BOM: &[u8] = "\u{feff}".as_bytes();
-
-/// An incremental event-stream parser.
-#[derive(Debug)]
-pub struct SseParser {
-    max_event: usize,
-    /// Bytes of the line being read.
-    line: Vec<u8>,
-    /// Bytes of the event being built (all its lines so far).
-    event_bytes: usize,
-    data: String,
-    event: String,
-    last_id: Option<String>,
-    /// The previous byte was CR: an immediately following LF belongs to the same line end.
-    after_cr: bool,
-    /// Nothing but (a prefix of) the BOM has been seen yet.
-    at_start: bool,
-    /// Bytes of a possible BOM held back at the start of the stream.
-    start: Vec<u8>,
-}
-
-impl SseParser {
-    /// A parser that rejects any single event larger than `max_event` bytes.
-    pub fn new(max_event: usize) -> SseParser {
-        SseParser {
-            max_event,
-            line: Vec::new(),
-            event_bytes: 0,
-            data: String::new(),
-            event: String::new(),
-            last_id: None,
-            after_cr: false,
-            at_start: true,
-            start: Vec::new(),
+/// The events `sse-stream` parses out of the first `limit` bytes of `body` (copied into
+/// `raw`). A body error, or a byte past `limit`, ends the events and is left in `stop`
+/// (`Some(Some(error))`, `Some(None)`).
+fn events<'a, B: AsRef<[u8]>, E: 'a>(
+    body: impl Stream<Item = Result<B, E>> + 'a,
+    limit: usize,
+    raw: &'a mut Vec<u8>,
+    stop: &'a mut Option<Option<E>>,
+) -> impl Stream<Item = Sse> + 'a {
+    let mut body = Box::pin(body);
+    let mut held = Vec::new();
+    let input = stream::poll_fn(move |cx| {
+        if stop.is_some() {
+            return Poll::Ready(None);
         }
-    }
-
-    /// Feed the next chunk; events completed by it are appended to `out` (also when an error
-    /// is returned, the events before the failure are there).
-    pub fn feed(&mut self, chunk: &[u8], out: &mut Vec<SseEvent>) -> Result<(), SseError> {
-        let mut rest = chunk;
-        if self.at_start {
-            // Hold back bytes while they could still be a split BOM.
-            while let Some((&b, tail)) = rest.split_first() {
-                if self.start.len() < BOM.len() && BOM[self.start.len()] == b {
-                    self.start.push(b);
-                    rest = tail;
-                    if self.start.len() == BOM.len() {
-                        self.start.clear();
-                        self.at_start = false;
-                        break;
-                    }
-                } else {
-                    // Not a BOM: the held bytes are ordinary content.
-                    let held = std::mem::take(&mut self.start);
-                    self.at_start = false;
-                    self.bytes(&held, out)?;
-                    break;
-                }
+        let chunk = match ready!(body.as_mut().poll_next(cx)) {
+            Some(Ok(chunk)) => chunk,
+            Some(Err(e)) => {
+                *stop = Some(Some(e));
+                return Poll::Ready(None);
             }
-            if self.at_start {
-                return Ok(());
-            }
-        }
-        self.bytes(rest, out)
-    }
-
-    fn bytes(&mut self, bytes: &[u8], out: &mut Vec<SseEvent>) -> Result<(), SseError> {
-        for &b in bytes {
-            let after_cr = std::mem::replace(&mut self.after_cr, false);
-            match b {
-                b'\n' if after_cr => {}
-                b'\n' => self.end_line(out),
-                b'\r' => {
-                    self.after_cr = true;
-                    self.end_line(out);
-                }
-                _ => {
-                    self.line.push(b);
-                    if self.event_bytes + self.line.len() > self.max_event {
-                        return Err(SseError::EventTooLarge {
-                            limit: self.max_event,
-                        });
-                    }
-                }
-            }
-        }
-        Ok(())
-    }
-
-    fn end_line(&mut self, out: &mut Vec<SseEvent>) {
-        let line = std::mem::take(&mut self.line);
-        if line.is_empty() {
-            self.dispatch(out);
-            return;
-        }
-        self.event_bytes += line.len() + 1;
-        let line = String::from_utf8_lossy(&line);
-        if line.starts_with(':') {
-            return;
-        }
-        let (field, value) = match line.split_once(':') {
-            Some((f, v)) => (f, v.strip_prefix(' ').unwrap_or(v)),
-            None => (line.as_ref(), ""),
+            None => return Poll::Ready(None),
         };
-        match field {
-            "event" => self.event = value.to_string(),
-            "data" => {
-                self.data.push_str(value);
-                self.data.push('\n');
-            }
-            "id" if !value.contains('\0') => self.last_id = Some(value.to_string()),
-            _ => {} // `retry` and unknown fields do not affect the answer.
+        let chunk = chunk.as_ref();
+        let taken = &chunk[..chunk.len().min(limit - raw.len())];
+        if taken.len() < chunk.len() {
+            *stop = Some(None);
         }
-    }
-
-    fn dispatch(&mut self, out: &mut Vec<SseEvent>) {
-        self.event_bytes = 0;
-        let event = std::mem::take(&mut self.event);
-        if self.data.is_empty() {
-            return;
-        }
-        let mut data = std::mem::take(&mut self.data);
-        if data.ends_with('\n') {
-            data.pop();
-        }
-        out.push(SseEvent {
-            event,
-            data,
-            id: self.last_id.clone(),
-        });
-    }
+        raw.extend_from_slice(taken);
+        Poll::Ready(Some(Ok::<_, Infallible>(Cursor::new(decode(
+            &mut held, taken,
+        )))))
+    });
+    // The crate's errors, invalid UTF-8 and a failed input, cannot happen here (the input is
+    // text that never fails); after one it would end anyway.
+    SseByteStream::new(input).filter_map(|event| future::ready(event.ok()))
 }
 
 /// What [`SseReader`] saw of events that were not the answer (for a one-line reason when the
@@ -192,10 +92,8 @@ pub struct Skipped {
 /// Picks the JSON-RPC response to one request id out of an event stream.
 #[derive(Debug)]
 pub struct SseReader {
-    parser: SseParser,
     expected_id: Option<Value>,
-    max_total: usize,
-    raw: Vec<u8>,
+    max_body: usize,
     events: usize,
     skipped: Skipped,
 }
@@ -213,48 +111,14 @@ pub struct SseRead {
 
 impl SseReader {
     /// A reader for the answer to `expected_id` (`None`: the first response of any id),
-    /// with `max_body` bounding each event and the whole stream.
+    /// with `max_body` bounding the stream (and so each event).
     pub fn new(expected_id: Option<Value>, max_body: usize) -> SseReader {
         SseReader {
-            parser: SseParser::new(max_body),
             expected_id,
-            max_total: max_body,
-            raw: Vec::new(),
+            max_body,
             events: 0,
             skipped: Skipped::default(),
         }
-    }
-
-    /// Feed the next chunk of the stream. `Ok(Some(answer))` as soon as the answer is
-    /// complete (later bytes, even in the same chunk, are not looked at).
-    pub fn push(&mut self, chunk: &[u8]) -> Result<Option<Value>, SseError> {
-        let room = self.max_total.saturating_sub(self.raw.len());
-        let (taken, over) = if chunk.len() > room {
-            (&chunk[..room], true)
-        } else {
-            (chunk, false)
-        };
-        self.raw.extend_from_slice(taken);
-        let mut events = Vec::new();
-        let parsed = self.parser.feed(taken, &mut events);
-        for event in &events {
-            self.events += 1;
-            if let Some(answer) = self.answer_in(event) {
-                return Ok(Some(answer));
-            }
-        }
-        parsed?;
-        if over {
-            return Err(SseError::StreamTooLarge {
-                limit: self.max_total,
-            });
-        }
-        Ok(None)
-    }
-
-    /// The stream text read so far (lossy UTF-8).
-    pub fn raw_text(&self) -> String {
-        String::from_utf8_lossy(&self.raw).into_owned()
     }
 
     /// What was skipped so far.
@@ -275,12 +139,12 @@ impl SseReader {
         )
     }
 
-    fn answer_in(&mut self, event: &SseEvent) -> Option<Value> {
-        if event.data.trim().is_empty() {
+    fn answer_in(&mut self, data: &str) -> Option<Value> {
+        if data.trim().is_empty() {
             self.skipped.empty += 1;
             return None;
         }
-        let Ok(json) = serde_json::from_str::<Value>(&event.data) else {
+        let Ok(json) = serde_json::from_str::<Value>(data) else {
             self.skipped.not_json += 1;
             return None;
         };
@@ -328,38 +192,51 @@ impl SseReader {
         url: &str,
         cfg: &ClientConfig,
     ) -> Result<SseRead, TransportError> {
-        let mut stream = resp.bytes_stream();
-        let read = async {
-            while let Some(chunk) = stream.next().await {
-                let chunk = chunk.map_err(|e| map_reqwest_error(url, &e, cfg))?;
-                match self.push(&chunk) {
-                    Ok(Some(answer)) => {
-                        return Ok(SseRead {
-                            answer: Some(answer),
-                            reason: String::new(),
-                            raw: self.raw_text(),
-                        });
-                    }
-                    Ok(None) => {}
-                    Err(_) => {
-                        return Err(TransportError::TooLarge {
-                            url: url.to_string(),
-                            limit: cfg.max_body,
-                        });
-                    }
-                }
-            }
-            Ok(SseRead {
-                answer: None,
-                reason: self.no_answer_reason(),
-                raw: self.raw_text(),
-            })
-        };
-        match tokio::time::timeout(cfg.timeout, read).await {
-            Ok(result) => result,
+        match tokio::time::timeout(cfg.timeout, self.scan(resp.bytes_stream())).await {
+            Ok(Ok(read)) => Ok(read),
+            Ok(Err(Some(e))) => Err(map_reqwest_error(url, &e, cfg)),
+            Ok(Err(None)) => Err(TransportError::TooLarge {
+                url: url.to_string(),
+                limit: cfg.max_body,
+            }),
             Err(_) => Err(TransportError::Timeout {
                 url: url.to_string(),
                 secs: cfg.timeout.as_secs_f64(),
+            }),
+        }
+    }
+
+    /// [`read`](Self::read) without the time bound, over any byte stream. `Err(Some(e))`:
+    /// the body failed; `Err(None)`: it went past `max_body` before the answer. Bytes after
+    /// the answer, even in its chunk, are not looked at.
+    async fn scan<B: AsRef<[u8]>, E>(
+        &mut self,
+        body: impl Stream<Item = Result<B, E>>,
+    ) -> Result<SseRead, Option<E>> {
+        let (mut raw, mut stop) = (Vec::new(), None);
+        let mut answer = None;
+        {
+            let mut events = pin!(events(body, self.max_body, &mut raw, &mut stop));
+            while let Some(event) = events.next().await {
+                if let Some(data) = event.data {
+                    self.events += 1;
+                    answer = self.answer_in(&data);
+                    if answer.is_some() {
+                        break;
+                    }
+                }
+            }
+        }
+        let raw = String::from_utf8_lossy(&raw).into_owned();
+        match (answer, stop) {
+            (None, Some(stop)) => Err(stop),
+            (answer, _) => Ok(SseRead {
+                reason: match answer {
+                    Some(_) => String::new(),
+                    None => self.no_answer_reason(),
+                },
+                answer,
+                raw,
             }),
         }
     }
@@ -368,33 +245,29 @@ impl SseReader {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use futures_util::FutureExt;
     use serde_json::json;
 
-    fn parse_all(chunks: &[&[u8]]) -> Vec<SseEvent> {
-        let mut p = SseParser::new(1 << 20);
-        let mut out = Vec::new();
-        for c in chunks {
-            assert_eq!(p.feed(c, &mut out), Ok(()));
-        }
-        out
+    fn body<'a>(chunks: &'a [&'a [u8]]) -> impl Stream<Item = Result<&'a [u8], Infallible>> + 'a {
+        stream::iter(chunks.iter().map(|c| Ok(*c)))
     }
 
-    fn ev(event: &str, data: &str, id: Option<&str>) -> SseEvent {
-        SseEvent {
-            event: event.into(),
-            data: data.into(),
-            id: id.map(str::to_string),
-        }
+    /// The data of every event `chunks` carry (a stream of ready chunks needs no runtime).
+    fn parse_all(chunks: &[&[u8]]) -> Vec<String> {
+        let (mut raw, mut stop) = (Vec::new(), None);
+        let data = events(body(chunks), 1 << 20, &mut raw, &mut stop)
+            .filter_map(|e| future::ready(e.data))
+            .collect::<Vec<_>>()
+            .now_or_never()
+            .expect("ready");
+        assert!(stop.is_none());
+        data
     }
 
     const STREAM: &str = "\u{feff}: comment\r\nid: 7\r\ndata:\r\n\r\nevent: message\rdata: {\"a\":\rdata:  1}\r\r: x\n\ndata\nid: 9\nretry: 5\nunknown: q\n\ndata: tail-without-blank-line";
 
-    fn expected() -> Vec<SseEvent> {
-        vec![
-            ev("", "", Some("7")),
-            ev("message", "{\"a\":\n 1}", Some("7")),
-            ev("", "", Some("9")),
-        ]
+    fn expected() -> Vec<String> {
+        vec!["".into(), "{\"a\":\n 1}".into(), "".into()]
     }
 
     #[test]
@@ -420,36 +293,31 @@ mod tests {
     fn bom_only_stripped_at_start_and_partial_bom_is_content() {
         // A BOM later in the stream is content; a lone EF at the start is kept as content.
         let s = "data: \u{feff}x\n\n";
-        assert_eq!(parse_all(&[s.as_bytes()]), vec![ev("", "\u{feff}x", None)]);
+        assert_eq!(parse_all(&[s.as_bytes()]), vec!["\u{feff}x"]);
         let mut bytes = vec![0xEF];
         bytes.extend_from_slice(b"data: y\n\ndata: z\n\n");
         // The field name is "\u{fffd}data", unknown: the first event is ignored.
-        assert_eq!(parse_all(&[&bytes]), vec![ev("", "z", None)]);
+        assert_eq!(parse_all(&[&bytes]), vec!["z"]);
     }
 
     #[test]
     fn multibyte_utf8_split_inside_a_character() {
         let s = "data: käse €\n\n".as_bytes();
         for i in 0..=s.len() {
-            assert_eq!(parse_all(&[&s[..i], &s[i..]]), vec![ev("", "käse €", None)]);
+            assert_eq!(parse_all(&[&s[..i], &s[i..]]), vec!["käse €"]);
         }
     }
 
     #[test]
-    fn event_size_is_bounded_even_without_line_end() {
-        let mut p = SseParser::new(16);
-        let mut out = Vec::new();
-        assert_eq!(p.feed(b"data: 12345\n", &mut out), Ok(()));
-        assert_eq!(
-            p.feed(b"data: 1234567890", &mut out),
-            Err(SseError::EventTooLarge { limit: 16 })
-        );
-        // A new event starts the count again.
-        let mut p = SseParser::new(16);
-        for _ in 0..10 {
-            assert_eq!(p.feed(b"data: 12345\n\n", &mut out), Ok(()));
+    fn invalid_utf8_is_replaced_at_every_split() {
+        // Each maximal invalid sequence is one U+FFFD, as in WHATWG decoding; the stream goes on.
+        let s: &[u8] = b"data: a\xFFb\xE2\x82\ndata: \xF0\x9F\x98\x80\xC3\n\ndata: c\n\n";
+        let want = vec!["a\u{FFFD}b\u{FFFD}\n\u{1F600}\u{FFFD}", "c"];
+        for i in 0..=s.len() {
+            assert_eq!(parse_all(&[&s[..i], &s[i..]]), want, "split at {i}");
         }
-        assert_eq!(out.len(), 10);
+        let singles: Vec<&[u8]> = s.chunks(1).collect();
+        assert_eq!(parse_all(&singles), want);
     }
 
     const MCP_STREAM: &str = concat!(
@@ -463,16 +331,14 @@ mod tests {
         "data: {\"jsonrpc\":\"2.0\",\"id\":3,\"result\":{\"second\":true}}\n\n",
     );
 
+    fn scan(r: &mut SseReader, chunks: &[&[u8]]) -> Result<SseRead, Option<Infallible>> {
+        r.scan(body(chunks)).now_or_never().expect("ready")
+    }
+
     fn answer_from(chunks: &[&[u8]], id: Option<Value>) -> Option<Value> {
-        let mut r = SseReader::new(id, 1 << 20);
-        for c in chunks {
-            match r.push(c) {
-                Ok(Some(answer)) => return Some(answer),
-                Ok(None) => {}
-                Err(e) => panic!("unexpected {e}"),
-            }
-        }
-        None
+        scan(&mut SseReader::new(id, 1 << 20), chunks)
+            .expect("within the limit")
+            .answer
     }
 
     #[test]
@@ -498,7 +364,8 @@ mod tests {
         assert!(answer_from(&[s], Some(json!(3))).is_none());
 
         let mut r = SseReader::new(Some(json!(5)), 1 << 20);
-        assert_eq!(r.push(MCP_STREAM.as_bytes()), Ok(None));
+        let read = scan(&mut r, &[MCP_STREAM.as_bytes()]).expect("within the limit");
+        assert_eq!(read.answer, None);
         assert_eq!(
             r.skipped(),
             &Skipped {
@@ -508,8 +375,9 @@ mod tests {
                 other: 3
             }
         );
-        assert!(r.no_answer_reason().contains("id 5"));
-        assert_eq!(r.raw_text(), MCP_STREAM);
+        assert_eq!(read.reason, r.no_answer_reason());
+        assert!(read.reason.contains("id 5") && read.reason.contains("(6 events:"));
+        assert_eq!(read.raw, MCP_STREAM);
     }
 
     #[test]
@@ -533,12 +401,33 @@ mod tests {
         let mut r = SseReader::new(Some(json!(1)), answer.len());
         let mut bytes = answer.to_vec();
         bytes.extend_from_slice(b"data: more bytes past the limit\n\n");
-        assert!(matches!(r.push(&bytes), Ok(Some(_))));
+        let read = scan(&mut r, &[&bytes]).expect("the answer came first");
+        assert!(read.answer.is_some());
+        assert_eq!(read.raw.as_bytes(), answer);
 
+        let filler: &[u8] = b": comment comment\n\n";
         let mut r = SseReader::new(Some(json!(1)), 40);
-        let filler = b": comment comment\n\n";
-        assert_eq!(r.push(filler), Ok(None));
-        assert_eq!(r.push(filler), Ok(None));
-        assert_eq!(r.push(filler), Err(SseError::StreamTooLarge { limit: 40 }));
+        assert!(scan(&mut r, &[filler, filler]).is_ok());
+        let mut r = SseReader::new(Some(json!(1)), 40);
+        assert!(matches!(scan(&mut r, &[filler, filler, filler]), Err(None)));
+    }
+
+    #[test]
+    fn one_event_is_bounded_even_without_line_end() {
+        // The bytes past the limit never reach the parser: what it holds stays below it.
+        let mut r = SseReader::new(Some(json!(1)), 16);
+        let (mut raw, mut stop) = (Vec::new(), None);
+        let long = [b'x'; 1000];
+        let chunks: &[&[u8]] = &[b"data: ", &long, b"\n\n"];
+        let n = events(body(chunks), 16, &mut raw, &mut stop)
+            .count()
+            .now_or_never()
+            .expect("ready");
+        assert_eq!((n, raw.len(), stop.is_some()), (0, 16, true));
+        assert!(matches!(scan(&mut r, chunks), Err(None)));
+        let chunks: &[&[u8]] = &[b"data: 12345\n\n".as_slice(); 10];
+        let mut r = SseReader::new(None, 1 << 20);
+        assert!(scan(&mut r, chunks).is_ok());
+        assert_eq!(r.skipped().other, 10);
     }
 }
