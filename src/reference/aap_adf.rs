@@ -1,6 +1,8 @@
 //! The DriveCentric lead of an AAP lead as an ADF 1.0 document: [`submit_adf`] maps a
 //! `lead.submit.request` and [`general_adf`] a `lead.general.request` onto an [`AdfLead`],
-//! which [`AdfLead::to_xml`] writes in the element order of `shared/adf/adf-deterministic.dtd`.
+//! which [`AdfLead::to_xml`] writes in the element order of `shared/adf/adf-deterministic.dtd`
+//! with quick-xml's element writer, as [`super::adf`] does (its module doc says why not with
+//! quick-xml's serde serializer).
 //!
 //! Mapping (docs/serve-reference.md): prospect id = lead_id; the vehicle of interest as
 //! `<vehicle interest="test-drive">` when a test drive was requested, else `interest="buy"`,

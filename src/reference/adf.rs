@@ -2,7 +2,11 @@
 //! and attributes escaped, characters XML 1.0 forbids dropped) in the element order of
 //! `shared/adf/adf-deterministic.dtd`: the reserved vehicle, the trade-in as a second vehicle
 //! (when year, make and model are known), the customer, the vendor (the dealer desk) and the
-//! provider.
+//! provider. It uses quick-xml's element writer, not its serde serializer (the `serialize`
+//! feature is on): to keep these bytes that needs `QuoteLevel::Full`, expanded empty elements,
+//! `skip_serializing_if` on every optional element (it writes `None` as `<vin></vin>`), a
+//! struct per attribute set and an enum list for the `adf-phone-before-email` order, which is
+//! more code than the writer calls it would replace.
 
 use std::io;
 
