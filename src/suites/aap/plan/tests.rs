@@ -1,6 +1,9 @@
 use super::*;
 use crate::spec::catalogue::SchemaViolation;
+use crate::spec::codes::VALIDATION_ERROR;
+use crate::suites::aap::{CONTACT_CONSENT_REQUIRED, INVALID_CONDITION};
 use crate::suites::aap::{aap_draft_schemas, aap_v02_schemas};
+use chrono::{DateTime, Utc};
 
 fn fixtures() -> AapFixtures {
     let inventory = vec![
