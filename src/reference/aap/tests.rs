@@ -1,5 +1,6 @@
 use super::*;
 use chrono::TimeZone;
+use chrono::{DateTime, Utc};
 
 fn t(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s)
