@@ -1,0 +1,94 @@
+//! Searching: one Aho-Corasick automaton over every needle of every canary, built once per scanner.
+
+use super::*;
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use std::collections::HashMap;
+
+/// Unique byte needles, each with the (canary, form) pairs it stands for.
+pub(crate) struct Searcher {
+    pub(crate) patterns: Vec<Vec<u8>>,
+    pub(crate) owners: Vec<Vec<(usize, LeakForm)>>,
+    pub(crate) ac: Option<AhoCorasick>,
+    pub(crate) case_insensitive: bool,
+}
+
+impl Searcher {
+    pub(crate) fn new(
+        entries: Vec<(Vec<u8>, usize, LeakForm)>,
+        case_insensitive: bool,
+    ) -> Searcher {
+        let mut index: HashMap<Vec<u8>, usize> = HashMap::new();
+        let mut patterns: Vec<Vec<u8>> = Vec::new();
+        let mut owners: Vec<Vec<(usize, LeakForm)>> = Vec::new();
+        for (pattern, canary, form) in entries {
+            if pattern.is_empty() {
+                continue;
+            }
+            let key = if case_insensitive {
+                pattern.to_ascii_lowercase()
+            } else {
+                pattern
+            };
+            let k = *index.entry(key.clone()).or_insert_with(|| {
+                patterns.push(key);
+                owners.push(Vec::new());
+                patterns.len() - 1
+            });
+            if !owners[k].contains(&(canary, form)) {
+                owners[k].push((canary, form));
+            }
+        }
+        let ac = AhoCorasickBuilder::new()
+            .match_kind(MatchKind::Standard)
+            .ascii_case_insensitive(case_insensitive)
+            .build(&patterns)
+            .ok();
+        Searcher {
+            patterns,
+            owners,
+            ac,
+            case_insensitive,
+        }
+    }
+
+    /// Every (overlapping) occurrence: `(canary, form, start, end)`.
+    pub(crate) fn find(&self, hay: &[u8]) -> Vec<(usize, LeakForm, usize, usize)> {
+        let mut out = Vec::new();
+        if self.patterns.is_empty() {
+            return out;
+        }
+        let mut emit = |k: usize, start: usize, end: usize| {
+            for &(canary, form) in &self.owners[k] {
+                out.push((canary, form, start, end));
+            }
+        };
+        match self.ac.as_ref().map(|ac| ac.try_find_overlapping_iter(hay)) {
+            Some(Ok(iter)) => {
+                for m in iter {
+                    emit(m.pattern().as_usize(), m.start(), m.end());
+                }
+            }
+            // The automaton could not be built or run: search each needle directly.
+            _ => {
+                for (k, p) in self.patterns.iter().enumerate() {
+                    for start in 0..hay.len().saturating_sub(p.len() - 1) {
+                        let window = &hay[start..start + p.len()];
+                        let hit = if self.case_insensitive {
+                            window.eq_ignore_ascii_case(p)
+                        } else {
+                            window == p.as_slice()
+                        };
+                        if hit {
+                            emit(k, start, start + p.len());
+                        }
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Digits-only phone numbers
+// ---------------------------------------------------------------------------------------------
