@@ -1,4 +1,5 @@
 use super::*;
+use crate::observe::crm::CrmRequest;
 use serde_json::json;
 use std::time::Duration;
 
