@@ -8,7 +8,7 @@ mod tables;
 use dealer_tck::examples::manifest::{ExampleSet, Manifest};
 use dealer_tck::examples::rules::is_known_rule;
 use dealer_tck::examples::{
-    ExamplesOptions, ExamplesReport, SendStatus, Step, TargetChoice, Verdict, run,
+    ExampleVerdict, ExamplesOptions, ExamplesReport, SendStatus, Step, TargetChoice, run,
 };
 use dealer_tck::reference::Defect;
 use serde_json::{Value, json};
@@ -170,7 +170,7 @@ async fn defects_of_the_reference_break_the_examples_they_touch() {
         assert_eq!(report.exit_code, 1, "{defect:?}: {}", report.to_text());
         assert_every_finding_names_its_rule(&report);
         let e = example(&report, id);
-        assert_eq!(e.verdict, Verdict::Broken, "{defect:?}");
+        assert_eq!(e.verdict, ExampleVerdict::Broken, "{defect:?}");
         assert!(
             e.findings.iter().any(|f| !f.expected && f.rule == rule),
             "{defect:?}: no unexpected {rule} on {id}: {:?}",
@@ -264,7 +264,7 @@ async fn aap_examples_are_sent_when_the_card_lists_their_skill() {
     ] {
         let e = example(&report, id);
         assert_eq!(e.send.status, SendStatus::Sent, "{id}: {:?}", e.send);
-        assert_eq!(e.verdict, Verdict::Held, "{id}: {:?}", e.findings);
+        assert_eq!(e.verdict, ExampleVerdict::Held, "{id}: {:?}", e.findings);
     }
     // A member the seeds do not show is noted, and breaks nothing: their objects are open.
     let e = example(&report, "aap-0.2-full-request");

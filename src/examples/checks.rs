@@ -1,7 +1,7 @@
 //! The checks that need no target ([`check_static`]): strict JSON, the suite's schema (findings
 //! named by the clause that owns the location), the clauses beyond the schema (the DMC-12
 //! receipt, [`aap_clauses`]), the typed-model round trip,
-//! placeholders, dates that make the outcome depend on the day ([`Outcome`]), the page's skill
+//! placeholders, dates that make the outcome depend on the day ([`DueAnswer`]), the page's skill
 //! table, and a response example against the requests it answers ([`check_pair`]).
 
 use super::json::{Parsed, parse_example, placeholders};
@@ -15,7 +15,7 @@ use serde_json::Value;
 
 /// What a target must answer to a request example on the day it is checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Outcome {
+pub enum DueAnswer {
     /// Accepted (DMC-12: the success envelope; AAP: a lead received or duplicate).
     Accept,
     /// Rejected with this code, for this reason.
@@ -27,12 +27,12 @@ pub enum Outcome {
     },
 }
 
-impl Outcome {
+impl DueAnswer {
     /// One line for the report.
     pub fn describe(&self, suite: SuiteRef) -> String {
         match self {
-            Outcome::Accept => suite.examples().accepted().into(),
-            Outcome::Reject { code, why } => format!("error {code} ({why})"),
+            DueAnswer::Accept => suite.examples().accepted().into(),
+            DueAnswer::Reject { code, why } => format!("error {code} ({why})"),
         }
     }
 }
@@ -45,7 +45,7 @@ pub struct Checked {
     /// Findings, none yet marked expected.
     pub findings: Vec<Finding>,
     /// For a request: the outcome due today.
-    pub outcome: Outcome,
+    pub outcome: DueAnswer,
     /// Pointers whose value makes the outcome depend on the day.
     pub dated: Vec<String>,
 }
@@ -200,7 +200,7 @@ pub fn check_static(entry: &ExampleEntry, text: &str, now: DateTime<Utc>) -> Che
             return Checked {
                 value: None,
                 findings,
-                outcome: Outcome::Accept,
+                outcome: DueAnswer::Accept,
                 dated: vec![],
             };
         }
@@ -213,7 +213,7 @@ pub fn check_static(entry: &ExampleEntry, text: &str, now: DateTime<Utc>) -> Che
     let (dates, outcome, dated) = if entry.kind == Kind::Request {
         rules.due(entry, &value, now)
     } else {
-        (vec![], Outcome::Accept, vec![])
+        (vec![], DueAnswer::Accept, vec![])
     };
     findings.extend(dates);
     if entry.kind == Kind::Request {
@@ -311,18 +311,18 @@ mod tests {
             c.findings[0].schema_rule.as_deref(),
             Some("dmc12 request.json: /reservation_token minLength")
         );
-        assert_eq!(c.outcome, Outcome::Accept);
+        assert_eq!(c.outcome, DueAnswer::Accept);
     }
 
     #[test]
     fn consent_example_outcome_depends_on_the_day() {
         let (e, text) = entry("dmc12-consent");
         let before = check_static(&e, &text, day(2026, 5, 27));
-        assert_eq!(before.outcome, Outcome::Accept);
+        assert_eq!(before.outcome, DueAnswer::Accept);
         let after = check_static(&e, &text, day(2026, 11, 24));
         assert!(matches!(
             after.outcome,
-            Outcome::Reject {
+            DueAnswer::Reject {
                 code: "CONSENT_INVALID",
                 ..
             }
@@ -448,7 +448,7 @@ mod tests {
             ]
         );
         assert!(
-            matches!(&c.outcome, Outcome::Reject { code, .. } if *code == crate::suites::aap::CONTACT_CONSENT_REQUIRED),
+            matches!(&c.outcome, DueAnswer::Reject { code, .. } if *code == crate::suites::aap::CONTACT_CONSENT_REQUIRED),
             "{:?}",
             c.outcome
         );

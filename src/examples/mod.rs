@@ -63,7 +63,7 @@ pub trait SuiteExamples: Sync {
         entry: &ExampleEntry,
         value: &Value,
         now: DateTime<Utc>,
-    ) -> (Vec<Finding>, checks::Outcome, Vec<String>);
+    ) -> (Vec<Finding>, checks::DueAnswer, Vec<String>);
 
     /// For a request example: what the seed's prose says that the example contradicts.
     fn prose(&self, _entry: &ExampleEntry, _value: &Value) -> Vec<Finding> {
@@ -88,12 +88,14 @@ pub trait SuiteExamples: Sync {
         sender: &'a mut send::Sender<'s>,
         entry: &'a ExampleEntry,
         value: &'a Value,
-        outcome: &'a checks::Outcome,
+        outcome: &'a checks::DueAnswer,
         dated: &'a [String],
         responses: &'a send::Responses<'a>,
     ) -> BoxFuture<'a, (SendRecord, Vec<Finding>)>;
 }
-pub use report::{ExampleResult, ExamplesReport, Finding, SendRecord, SendStatus, Step, Verdict};
+pub use report::{
+    ExampleResult, ExampleVerdict, ExamplesReport, Finding, SendRecord, SendStatus, Step,
+};
 
 use crate::error::TckError;
 use crate::observe::crm::CrmMock;
@@ -465,7 +467,7 @@ pub async fn run_set(set: &ExampleSet, opts: &ExamplesOptions) -> Result<Example
         let mut c = checked.remove(&e.id).unwrap_or(Checked {
             value: None,
             findings: vec![],
-            outcome: checks::Outcome::Accept,
+            outcome: checks::DueAnswer::Accept,
             dated: vec![],
         });
         let send = match e.kind {
@@ -488,7 +490,7 @@ pub async fn run_set(set: &ExampleSet, opts: &ExamplesOptions) -> Result<Example
             suite: e.suite,
             operation: e.operation.clone(),
             kind: e.kind,
-            verdict: Verdict::Held,
+            verdict: ExampleVerdict::Held,
             findings: c.findings,
             send,
         });
@@ -570,7 +572,7 @@ mod tests {
         let broken: Vec<_> = r
             .examples
             .iter()
-            .filter(|e| e.verdict == Verdict::Broken)
+            .filter(|e| e.verdict == ExampleVerdict::Broken)
             .collect();
         assert_eq!(broken.len(), 1);
         assert_eq!(broken[0].findings[0].rule, "EX-MANIFEST-001");

@@ -119,19 +119,19 @@ impl Finding {
 /// Whether an example held.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum Verdict {
+pub enum ExampleVerdict {
     /// Every finding is expected.
     Held,
     /// At least one unexpected finding.
     Broken,
 }
 
-impl Verdict {
+impl ExampleVerdict {
     /// `HELD` or `BROKEN`.
     pub fn name(self) -> &'static str {
         match self {
-            Verdict::Held => "HELD",
-            Verdict::Broken => "BROKEN",
+            ExampleVerdict::Held => "HELD",
+            ExampleVerdict::Broken => "BROKEN",
         }
     }
 }
@@ -218,7 +218,7 @@ pub struct ExampleResult {
     /// Request or response.
     pub kind: Kind,
     /// HELD or BROKEN.
-    pub verdict: Verdict,
+    pub verdict: ExampleVerdict,
     /// Everything found, expected or not.
     pub findings: Vec<Finding>,
     /// Sending.
@@ -300,14 +300,14 @@ impl ExamplesReport {
                 .filter(|f| !f.expected && !f.advisory)
                 .count();
             ex.verdict = if unexpected == 0 {
-                Verdict::Held
+                ExampleVerdict::Held
             } else {
-                Verdict::Broken
+                ExampleVerdict::Broken
             };
             t.examples += 1;
             match ex.verdict {
-                Verdict::Held => t.held += 1,
-                Verdict::Broken => t.broken += 1,
+                ExampleVerdict::Held => t.held += 1,
+                ExampleVerdict::Broken => t.broken += 1,
             }
             t.findings += ex.findings.len();
             let advisory = ex.findings.iter().filter(|f| f.advisory).count();

@@ -5,7 +5,7 @@
 //! against the outcome due today, the suite's schema and clauses, and the shape of the matching
 //! response example.
 
-use super::checks::Outcome;
+use super::checks::DueAnswer;
 use super::json::shape_diff;
 use super::manifest::ExampleEntry;
 use super::report::{Finding, SendRecord, Step};
@@ -383,7 +383,7 @@ impl<'a> Sender<'a> {
         &mut self,
         entry: &ExampleEntry,
         value: &Value,
-        outcome: &Outcome,
+        outcome: &DueAnswer,
         dated: &[String],
         responses: &Responses<'_>,
     ) -> (SendRecord, Vec<Finding>) {

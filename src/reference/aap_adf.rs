@@ -1,6 +1,6 @@
 //! The DriveCentric lead of an AAP lead as an ADF 1.0 document: [`submit_adf`] maps a
-//! `lead.submit.request` and [`general_adf`] a `lead.general.request` onto an [`AdfLead`],
-//! which [`AdfLead::to_xml`] writes in the element order of `shared/adf/adf-deterministic.dtd`
+//! `lead.submit.request` and [`general_adf`] a `lead.general.request` onto an [`WrittenLead`],
+//! which [`WrittenLead::to_xml`] writes in the element order of `shared/adf/adf-deterministic.dtd`
 //! with quick-xml's element writer, as [`super::adf`] does (its module doc says why not with
 //! quick-xml's serde serializer).
 //!
@@ -72,10 +72,10 @@ impl AdfVehicle {
 
 /// Everything one ADF document carries.
 #[derive(Debug, Clone)]
-pub(crate) struct AdfLead<'a> {
+pub(crate) struct WrittenLead<'a> {
     pub(crate) lead_id: &'a str,
     pub(crate) request_date: String,
-    /// At least one (the caller guarantees it; [`AdfLead::to_xml`] adds the placeholder).
+    /// At least one (the caller guarantees it; [`WrittenLead::to_xml`] adds the placeholder).
     pub(crate) vehicles: Vec<AdfVehicle>,
     pub(crate) customer: &'a Customer,
     pub(crate) timeframe: Option<String>,
@@ -261,7 +261,7 @@ pub(crate) fn submit_adf(
             None => format!("appointment {kind} requested"),
         }
     });
-    AdfLead {
+    WrittenLead {
         lead_id,
         request_date: now.to_rfc3339_opts(SecondsFormat::Secs, true),
         vehicles,
@@ -321,7 +321,7 @@ pub(crate) fn general_adf(
         notes.push(format!("Intent: {}", parts.join(", ")));
     }
     Some(
-        AdfLead {
+        WrittenLead {
             lead_id,
             request_date: now.to_rfc3339_opts(SecondsFormat::Secs, true),
             vehicles: Vec::new(),
@@ -454,7 +454,7 @@ fn write_contact(w: &mut W, c: &Customer, phone_first: bool, full_name: bool) ->
     Ok(())
 }
 
-impl AdfLead<'_> {
+impl WrittenLead<'_> {
     fn write(&self, w: &mut W) -> io::Result<()> {
         w.create_element("adf").write_inner_content(|w| {
             w.create_element("prospect")

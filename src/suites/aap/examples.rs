@@ -7,7 +7,7 @@
 use super::AapSuite;
 use crate::check::describe_reply;
 use crate::examples::SuiteExamples;
-use crate::examples::checks::{Outcome, date_at, quoted, schema_findings};
+use crate::examples::checks::{DueAnswer, date_at, quoted, schema_findings};
 use crate::examples::manifest::{ExampleEntry, Fixture, Kind};
 use crate::examples::report::{Finding, SendRecord, SendStatus, Step};
 use crate::examples::rules;
@@ -57,9 +57,9 @@ impl SuiteExamples for AapSuite {
         entry: &ExampleEntry,
         value: &Value,
         now: DateTime<Utc>,
-    ) -> (Vec<Finding>, Outcome, Vec<String>) {
+    ) -> (Vec<Finding>, DueAnswer, Vec<String>) {
         let mut findings = Vec::new();
-        let mut outcome = Outcome::Accept;
+        let mut outcome = DueAnswer::Accept;
         let mut dated = Vec::new();
         let ptr = "/appointment/appointment_at";
         if let Some((text, at)) = date_at(value, ptr) {
@@ -81,7 +81,7 @@ impl SuiteExamples for AapSuite {
             findings.push(Finding::new(rules::DATE, Step::Date, ptr, detail));
         }
         if let Some(why) = channel_refusal(value) {
-            outcome = Outcome::Reject {
+            outcome = DueAnswer::Reject {
                 code: CONTACT_CONSENT_REQUIRED,
                 why,
             };
@@ -124,7 +124,7 @@ impl SuiteExamples for AapSuite {
         sender: &'a mut Sender<'s>,
         entry: &'a ExampleEntry,
         value: &'a Value,
-        _outcome: &'a Outcome,
+        _outcome: &'a DueAnswer,
         dated: &'a [String],
         responses: &'a Responses<'a>,
     ) -> BoxFuture<'a, (SendRecord, Vec<Finding>)> {
@@ -401,7 +401,7 @@ pub(crate) async fn send(
         binding: Some(binding.name().to_string()),
         reason: None,
         replaced,
-        expected: Some(Outcome::Accept.describe(entry.suite)),
+        expected: Some(DueAnswer::Accept.describe(entry.suite)),
         answer: None,
         compared_with: vec![],
     };

@@ -7,7 +7,7 @@
 use super::Dmc12;
 use crate::check::describe_reply;
 use crate::examples::SuiteExamples;
-use crate::examples::checks::{Outcome, date_at, leaked_fields, quoted, schema_findings};
+use crate::examples::checks::{DueAnswer, date_at, leaked_fields, quoted, schema_findings};
 use crate::examples::manifest::{ExampleEntry, Fixture};
 use crate::examples::report::{Finding, SendRecord, SendStatus, Step};
 use crate::examples::rules;
@@ -71,9 +71,9 @@ impl SuiteExamples for Dmc12 {
         _entry: &ExampleEntry,
         value: &Value,
         now: DateTime<Utc>,
-    ) -> (Vec<Finding>, Outcome, Vec<String>) {
+    ) -> (Vec<Finding>, DueAnswer, Vec<String>) {
         let mut findings = Vec::new();
-        let mut outcome = Outcome::Accept;
+        let mut outcome = DueAnswer::Accept;
         let mut dated = Vec::new();
         let ptr = "/consent/expires_at";
         if let Some((text, at)) = date_at(value, ptr) {
@@ -88,7 +88,7 @@ impl SuiteExamples for Dmc12 {
                             codes::CONSENT_INVALID
                         ),
                     ));
-                outcome = Outcome::Reject {
+                outcome = DueAnswer::Reject {
                     code: codes::CONSENT_INVALID,
                     why: format!("consent.expires_at {text} has passed"),
                 };
@@ -159,7 +159,7 @@ impl SuiteExamples for Dmc12 {
         sender: &'a mut Sender<'s>,
         entry: &'a ExampleEntry,
         value: &'a Value,
-        outcome: &'a Outcome,
+        outcome: &'a DueAnswer,
         _dated: &'a [String],
         responses: &'a Responses<'a>,
     ) -> BoxFuture<'a, (SendRecord, Vec<Finding>)> {
@@ -342,7 +342,7 @@ pub(crate) async fn send(
     sender: &mut Sender<'_>,
     entry: &ExampleEntry,
     value: &Value,
-    outcome: &Outcome,
+    outcome: &DueAnswer,
     responses: &Responses<'_>,
 ) -> (SendRecord, Vec<Finding>) {
     let client = match &sender.dmc12 {
@@ -421,8 +421,8 @@ pub(crate) async fn send(
         Ok(ex) => ex,
         Err(e) => {
             let rule = match outcome {
-                Outcome::Accept => "DMC12-REQ-ACCEPT-001",
-                Outcome::Reject { .. } => "DMC12-CONSENT-EXPIRY-001",
+                DueAnswer::Accept => "DMC12-REQ-ACCEPT-001",
+                DueAnswer::Reject { .. } => "DMC12-CONSENT-EXPIRY-001",
             };
             record.answer = Some("no answer".into());
             return (
@@ -445,7 +445,7 @@ pub(crate) async fn send(
     };
     let succeeded = code.is_none() && object.as_ref().is_some_and(|o| o.get("data").is_some());
     match outcome {
-        Outcome::Accept => {
+        DueAnswer::Accept => {
             if !succeeded {
                 findings.push(Finding::new(
                     "DMC12-REQ-ACCEPT-001",
@@ -458,7 +458,7 @@ pub(crate) async fn send(
                 ));
             }
         }
-        Outcome::Reject { code: want, why } => match &code {
+        DueAnswer::Reject { code: want, why } => match &code {
             Some(got) if got == want => {}
             _ if succeeded => findings.push(Finding::new(
                 "DMC12-CONSENT-EXPIRY-001",
