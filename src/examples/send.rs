@@ -203,11 +203,10 @@ pub(crate) fn shape_against(
     (names, findings)
 }
 
+/// Remove the member at `pointer` (RFC 6901, by `jsonptr`), if there is one.
 pub(crate) fn remove_pointer(v: &mut Value, pointer: &str) {
-    if let Some((parent, last)) = pointer.rsplit_once('/')
-        && let Some(Value::Object(map)) = v.pointer_mut(parent)
-    {
-        map.remove(&last.replace("~1", "/").replace("~0", "~"));
+    if let Ok(p) = jsonptr::Pointer::parse(pointer) {
+        p.delete(v);
     }
 }
 

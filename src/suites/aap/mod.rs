@@ -121,7 +121,9 @@ pub enum AapSuite {
 }
 
 /// The role a clause plays in a suite; [`AapSuite::clause`] maps it to the suite's clause id.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// The mutation tables name it in kebab case (`consent-channel`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Role {
     /// A valid lead is received.
     Accept,

@@ -510,11 +510,7 @@ pub fn plan(suite: AapSuite, fx: &AapFixtures, settings: &PlanSettings) -> AapPl
         }
     }
     // Invalid leads: each mutation on `invalid_per_rule` drawn bases.
-    let mutations = match suite {
-        AapSuite::V02 => submit_mutations(),
-        AapSuite::Draft => general_mutations(),
-    };
-    for m in &mutations {
+    for m in table(suite) {
         for k in 0..settings.invalid_per_rule.max(1) {
             let id = format!("invalid-{}-{k}", m.name);
             let base = match suite {
@@ -536,14 +532,14 @@ pub fn plan(suite: AapSuite, fx: &AapFixtures, settings: &PlanSettings) -> AapPl
                 }
             };
             let mut obj = base.as_object().cloned().unwrap_or_default();
-            match (m.apply)(&mut obj, fx) {
+            match m.apply(&mut obj, fx) {
                 Ok(()) => cases.push(AapCase {
                     id,
                     suite,
                     expect: AapExpect::Rejected {
                         role: m.role,
-                        rule: m.rule,
-                        code: m.code,
+                        rule: &m.rule,
+                        code: &m.code,
                     },
                     request: Value::Object(obj),
                 }),

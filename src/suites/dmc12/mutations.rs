@@ -1,36 +1,147 @@
 //! The invalid-request catalogue: [`Mutation`]s that each break exactly one rule of the seed's
 //! field table (or the consent expiry rule) in an otherwise valid request, labelled with the
-//! clause they break and the code a conforming server answers.
+//! clause they break and the code a conforming server answers. The table is data,
+//! `suites/dmc12/mutations.toml`, loaded and checked against the catalogue once ([`all`]); a
+//! break computed from the request's own values (a phone rewritten around its canary digits, a
+//! date in the past) is a named transform here ([`TRANSFORMS`]). Pointers are RFC 6901, read
+//! and applied with `jsonptr`.
 
 use super::{Dmc12Case, Expect, past_timestamp};
-use crate::spec::codes::{CONSENT_INVALID, VALIDATION_ERROR};
+use jsonptr::Pointer;
+use serde::Deserialize;
 use serde_json::{Map, Value, json};
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
-/// One single-rule break.
+/// The table, as shipped in `suites/dmc12/mutations.toml`.
+const TABLE: &str = include_str!("../../../suites/dmc12/mutations.toml");
+
+/// One single-rule break (a row of `suites/dmc12/mutations.toml`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Mutation {
     /// Short stable name (`phone-no-plus`).
-    pub name: &'static str,
+    pub name: String,
     /// Clause broken.
-    pub clause: &'static str,
+    pub clause: String,
     /// Rule broken, in words.
-    pub rule: &'static str,
-    /// Expected error code.
-    pub code: &'static str,
-    /// Applies the break to a valid request object.
-    pub apply: fn(&mut Map<String, Value>),
+    pub rule: String,
+    /// Expected error code (`A|B`: either).
+    pub code: String,
+    #[serde(flatten)]
+    op: Op,
+}
+
+/// What a mutation does to a valid request: exactly one operation.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum Op {
+    /// Remove the member at the pointer.
+    Remove(String),
+    /// Set members (pointer → value), creating missing parents.
+    Set(BTreeMap<String, Value>),
+    /// Cut or pad a string to `len` characters, keeping its start.
+    Resize(Resize),
+    /// A break computed from the request's own values ([`TRANSFORMS`]).
+    Transform(String),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Resize {
+    at: String,
+    len: usize,
+    fill: char,
+    default: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Table {
+    mutation: Vec<Mutation>,
+}
+
+/// A break computed from the request's own values.
+type Transform = fn(&mut Map<String, Value>);
+
+/// The breaks computed from the request's own values, by the name the table gives them.
+const TRANSFORMS: &[(&str, Transform)] = &[
+    ("phone-no-plus", phone_no_plus),
+    ("phone-leading-zero", phone_leading_zero),
+    ("phone-16-digits", phone_16_digits),
+    ("phone-spaces", phone_spaces),
+    ("email-no-at", email_no_at),
+    ("consent-expired", consent_expired),
+];
+
+/// Parse and check the table: every clause is in the DMC-12 catalogue, every transform is
+/// defined, names are unique. Err: one line saying what is wrong.
+fn load(table: &str) -> Result<Vec<Mutation>, String> {
+    let t: Table = toml::from_str(table).map_err(|e| format!("mutations.toml: {e}"))?;
+    let catalogue = super::catalogue();
+    let mut names = std::collections::BTreeSet::new();
+    for m in &t.mutation {
+        if catalogue.get(&m.clause).is_none() {
+            return Err(format!(
+                "mutation {}: clause {} is not in the catalogue",
+                m.name, m.clause
+            ));
+        }
+        if let Op::Transform(f) = &m.op
+            && !TRANSFORMS.iter().any(|(n, _)| n == f)
+        {
+            return Err(format!("mutation {}: no transform named {f}", m.name));
+        }
+        if !names.insert(m.name.as_str()) {
+            return Err(format!("mutation {} is listed twice", m.name));
+        }
+    }
+    Ok(t.mutation)
+}
+
+/// Every single-rule break the suite generates, in table order (loaded and checked once).
+pub fn all() -> &'static [Mutation] {
+    static ALL: OnceLock<Vec<Mutation>> = OnceLock::new();
+    ALL.get_or_init(|| load(TABLE).unwrap_or_else(|e| panic!("suites/dmc12/{e}")))
 }
 
 impl Mutation {
+    /// Apply the break to a valid request object.
+    pub fn apply(&self, o: &mut Map<String, Value>) {
+        match &self.op {
+            Op::Remove(at) => {
+                with_value(o, |v| {
+                    pointer(at).delete(v);
+                });
+            }
+            Op::Set(members) => {
+                for (at, v) in members {
+                    set(o, at, v.clone());
+                }
+            }
+            Op::Resize(r) => {
+                let current = with_value(o, |v| pointer(&r.at).resolve(v).ok().cloned())
+                    .unwrap_or_else(|| Value::String(r.default.clone()));
+                set(o, &r.at, resize(Some(&current), r.len, r.fill));
+            }
+            Op::Transform(f) => {
+                if let Some((_, apply)) = TRANSFORMS.iter().find(|(n, _)| n == f) {
+                    apply(o);
+                }
+            }
+        }
+    }
+
     /// Build the invalid case from a valid base request.
-    pub fn case(&self, base: &Value, n: usize) -> Dmc12Case {
+    pub fn case(&'static self, base: &Value, n: usize) -> Dmc12Case {
         let mut obj = base.as_object().cloned().unwrap_or_default();
-        (self.apply)(&mut obj);
+        self.apply(&mut obj);
         Dmc12Case {
             id: format!("invalid-{}-{n}", self.name),
             expect: Expect::Reject {
-                clause: self.clause,
-                rule: self.rule,
-                code: self.code,
+                clause: &self.clause,
+                rule: &self.rule,
+                code: &self.code,
             },
             request: Value::Object(obj),
         }
@@ -82,567 +193,92 @@ fn resize(current: Option<&Value>, len: usize, fill: char) -> Value {
     Value::String(s)
 }
 
-macro_rules! m {
-    ($name:literal, $clause:literal, $rule:literal, $code:expr, $f:expr) => {
-        Mutation {
-            name: $name,
-            clause: $clause,
-            rule: $rule,
-            code: $code,
-            apply: $f,
-        }
-    };
+/// `phone-no-plus`.
+fn phone_no_plus(o: &mut Map<String, Value>) {
+    let c = contact(o);
+    let p = c
+        .get("phone")
+        .and_then(Value::as_str)
+        .unwrap_or("+15555551234")
+        .trim_start_matches('+')
+        .to_string();
+    c.insert("phone".into(), json!(p));
 }
 
-/// Every single-rule break the suite generates.
-pub fn all() -> Vec<Mutation> {
-    const V: &str = VALIDATION_ERROR;
-    vec![
-        m!(
-            "token-missing",
-            "DMC12-REQ-TOKEN-001",
-            "reservation_token missing",
-            V,
-            |o| {
-                o.remove("reservation_token");
-            }
-        ),
-        m!(
-            "token-9-chars",
-            "DMC12-REQ-TOKEN-001",
-            "reservation_token shorter than 10",
-            V,
-            |o| {
-                o.insert("reservation_token".into(), json!("rsv_12345"));
-            }
-        ),
-        m!(
-            "token-81-chars",
-            "DMC12-REQ-TOKEN-001",
-            "reservation_token longer than 80",
-            V,
-            |o| {
-                o.insert(
-                    "reservation_token".into(),
-                    json!(format!("rsv_{}", "q".repeat(77))),
-                );
-            }
-        ),
-        m!(
-            "token-number",
-            "DMC12-REQ-TOKEN-001",
-            "reservation_token not a string",
-            V,
-            |o| {
-                o.insert("reservation_token".into(), json!(12345678901u64));
-            }
-        ),
-        m!(
-            "contact-missing",
-            "DMC12-REQ-CONTACT-001",
-            "customer_contact missing",
-            V,
-            |o| {
-                o.remove("customer_contact");
-            }
-        ),
-        m!(
-            "contact-string",
-            "DMC12-REQ-CONTACT-001",
-            "customer_contact not an object",
-            V,
-            |o| {
-                o.insert("customer_contact".into(), json!("call me maybe"));
-            }
-        ),
-        m!(
-            "name-missing",
-            "DMC12-REQ-NAME-001",
-            "name missing",
-            V,
-            |o| {
-                contact(o).remove("name");
-            }
-        ),
-        m!(
-            "name-empty",
-            "DMC12-REQ-NAME-001",
-            "name shorter than 1",
-            V,
-            |o| {
-                contact(o).insert("name".into(), json!(""));
-            }
-        ),
-        m!(
-            "name-121",
-            "DMC12-REQ-NAME-001",
-            "name longer than 120",
-            V,
-            |o| {
-                let c = contact(o);
-                let v = resize(c.get("name"), 121, 'é');
-                c.insert("name".into(), v);
-            }
-        ),
-        m!(
-            "phone-missing",
-            "DMC12-REQ-PHONE-001",
-            "phone missing",
-            V,
-            |o| {
-                contact(o).remove("phone");
-            }
-        ),
-        m!(
-            "phone-no-plus",
-            "DMC12-REQ-PHONE-001",
-            "phone without leading +",
-            V,
-            |o| {
-                let c = contact(o);
-                let p = c
-                    .get("phone")
-                    .and_then(Value::as_str)
-                    .unwrap_or("+15555551234")
-                    .trim_start_matches('+')
-                    .to_string();
-                c.insert("phone".into(), json!(p));
-            }
-        ),
-        m!(
-            "phone-leading-zero",
-            "DMC12-REQ-PHONE-001",
-            "phone country code starting with 0",
-            V,
-            |o| {
-                let c = contact(o);
-                let d = phone_digits(c);
-                c.insert("phone".into(), json!(format!("+0{}", &d[1..])));
-            }
-        ),
-        m!(
-            "phone-letters",
-            "DMC12-REQ-PHONE-001",
-            "phone with letters",
-            V,
-            |o| {
-                contact(o).insert("phone".into(), json!("+1555CALLNOW"));
-            }
-        ),
-        m!(
-            "phone-7-chars",
-            "DMC12-REQ-PHONE-001",
-            "phone shorter than 8 (6 digits)",
-            V,
-            |o| {
-                contact(o).insert("phone".into(), json!("+123456"));
-            }
-        ),
-        m!(
-            "phone-16-digits",
-            "DMC12-REQ-PHONE-001",
-            "phone with 16 digits (pattern allows 7–15)",
-            V,
-            |o| {
-                let c = contact(o);
-                let d = phone_digits(c);
-                let long: String = d
-                    .chars()
-                    .chain("9876543210123456".chars())
-                    .take(16)
-                    .collect();
-                c.insert("phone".into(), json!(format!("+{long}")));
-            }
-        ),
-        m!(
-            "phone-spaces",
-            "DMC12-REQ-PHONE-001",
-            "phone with spaces (not E.164)",
-            V,
-            |o| {
-                let c = contact(o);
-                let d = phone_digits(c);
-                let (a, b) = d.split_at(d.len().min(4));
-                c.insert("phone".into(), json!(format!("+{a} {b}")));
-            }
-        ),
-        m!(
-            "email-missing",
-            "DMC12-REQ-EMAIL-001",
-            "email missing",
-            V,
-            |o| {
-                contact(o).remove("email");
-            }
-        ),
-        m!(
-            "email-no-at",
-            "DMC12-REQ-EMAIL-001",
-            "email without @",
-            V,
-            |o| {
-                let c = contact(o);
-                let e = c
-                    .get("email")
-                    .and_then(Value::as_str)
-                    .unwrap_or("jane@example.com")
-                    .replace('@', ".at.");
-                c.insert("email".into(), json!(e));
-            }
-        ),
-        m!(
-            "email-4-chars",
-            "DMC12-REQ-EMAIL-001",
-            "email shorter than 5",
-            V,
-            |o| {
-                contact(o).insert("email".into(), json!("a@bc"));
-            }
-        ),
-        m!(
-            "email-321-chars",
-            "DMC12-REQ-EMAIL-001",
-            "email longer than 320",
-            V,
-            |o| {
-                let local = "x".repeat(64);
-                let domain = format!(
-                    "{}.{}.{}.{}.com",
-                    "a".repeat(63),
-                    "b".repeat(63),
-                    "c".repeat(63),
-                    "d".repeat(60)
-                );
-                contact(o).insert("email".into(), json!(format!("{local}@{domain}")));
-            }
-        ),
-        // Seed 000 says only "the validator rejects false": CONSENT_INVALID, in the tool's own
-        // vocabulary, is as reasonable as a validation code (BINDINGS.md §2).
-        m!(
-            "consent-false",
-            "DMC12-REQ-CONSENT-001",
-            "customer_consent false",
-            "VALIDATION_ERROR|CONSENT_INVALID",
-            |o| {
-                o.insert("customer_consent".into(), json!(false));
-            }
-        ),
-        m!(
-            "consent-missing",
-            "DMC12-REQ-CONSENT-001",
-            "customer_consent missing",
-            V,
-            |o| {
-                o.remove("customer_consent");
-            }
-        ),
-        m!(
-            "consent-string",
-            "DMC12-REQ-CONSENT-001",
-            "customer_consent the string \"yes\"",
-            V,
-            |o| {
-                o.insert("customer_consent".into(), json!("yes"));
-            }
-        ),
-        m!(
-            "financing-unknown-word",
-            "DMC12-REQ-FINANCING-001",
-            "financing_preference outside the enum",
-            V,
-            |o| {
-                o.insert("financing_preference".into(), json!("crypto"));
-            }
-        ),
-        m!(
-            "notes-501",
-            "DMC12-REQ-NOTES-001",
-            "notes longer than 500",
-            V,
-            |o| {
-                let v = resize(
-                    o.get("notes").or(Some(&json!("Notes about the buyer"))),
-                    501,
-                    'n',
-                );
-                o.insert("notes".into(), v);
-            }
-        ),
-        m!(
-            "notes-number",
-            "DMC12-REQ-NOTES-001",
-            "notes not a string",
-            V,
-            |o| {
-                o.insert("notes".into(), json!(42));
-            }
-        ),
-        m!(
-            "disclosed-string",
-            "DMC12-REQ-DISCLOSED-001",
-            "trade_in_disclosed not a boolean",
-            V,
-            |o| {
-                o.insert("trade_in_disclosed".into(), json!("maybe"));
-            }
-        ),
-        m!(
-            "tradein-extra-field",
-            "DMC12-REQ-TRADEIN-001",
-            "extra field in trade_in",
-            V,
-            |o| {
-                sub(o, "trade_in").insert("color".into(), json!("blue"));
-            }
-        ),
-        m!(
-            "tradein-string",
-            "DMC12-REQ-TRADEIN-001",
-            "trade_in not an object",
-            V,
-            |o| {
-                o.insert("trade_in".into(), json!("a 2019 Subaru"));
-            }
-        ),
-        m!(
-            "tradein-desc-501",
-            "DMC12-REQ-TRADEIN-DESC-001",
-            "trade_in.description longer than 500",
-            V,
-            |o| {
-                let t = sub(o, "trade_in");
-                let v = resize(
-                    t.get("description").or(Some(&json!("Single owner"))),
-                    501,
-                    'd',
-                );
-                t.insert("description".into(), v);
-            }
-        ),
-        m!(
-            "money-negative",
-            "DMC12-REQ-TRADEIN-MONEY-001",
-            "appraised amount below 0",
-            V,
-            |o| {
-                sub(o, "trade_in").insert(
-                    "appraised_value_partner".into(),
-                    json!({"amount": -1, "currency": "USD"}),
-                );
-            }
-        ),
-        m!(
-            "money-lowercase-currency",
-            "DMC12-REQ-TRADEIN-MONEY-001",
-            "currency not ^[A-Z]{3}$ (lower case)",
-            V,
-            |o| {
-                sub(o, "trade_in").insert(
-                    "appraised_value_partner".into(),
-                    json!({"amount": 100, "currency": "usd"}),
-                );
-            }
-        ),
-        m!(
-            "money-2-letter-currency",
-            "DMC12-REQ-TRADEIN-MONEY-001",
-            "currency not ^[A-Z]{3}$ (two letters)",
-            V,
-            |o| {
-                sub(o, "trade_in").insert(
-                    "appraised_value_partner".into(),
-                    json!({"amount": 100, "currency": "US"}),
-                );
-            }
-        ),
-        m!(
-            "vin-16",
-            "DMC12-REQ-TRADEIN-VIN-001",
-            "VIN of 16 characters",
-            V,
-            |o| {
-                sub(o, "trade_in").insert("vin".into(), json!("JF2GTACC4K820000"));
-            }
-        ),
-        m!(
-            "vin-letter-o",
-            "DMC12-REQ-TRADEIN-VIN-001",
-            "VIN containing O",
-            V,
-            |o| {
-                sub(o, "trade_in").insert("vin".into(), json!("JF2GTACC4K82O0000"));
-            }
-        ),
-        m!(
-            "vin-lowercase",
-            "DMC12-REQ-TRADEIN-VIN-001",
-            "VIN in lower case",
-            V,
-            |o| {
-                sub(o, "trade_in").insert("vin".into(), json!("jf2gtacc4k8200000"));
-            }
-        ),
-        m!(
-            "year-1899",
-            "DMC12-REQ-TRADEIN-YEAR-001",
-            "year below 1900",
-            V,
-            |o| {
-                sub(o, "trade_in").insert("year".into(), json!(1899));
-            }
-        ),
-        m!(
-            "year-2101",
-            "DMC12-REQ-TRADEIN-YEAR-001",
-            "year above 2100",
-            V,
-            |o| {
-                sub(o, "trade_in").insert("year".into(), json!(2101));
-            }
-        ),
-        m!(
-            "make-41",
-            "DMC12-REQ-TRADEIN-MAKE-001",
-            "make longer than 40",
-            V,
-            |o| {
-                sub(o, "trade_in").insert("make".into(), json!("M".repeat(41)));
-            }
-        ),
-        m!(
-            "model-81",
-            "DMC12-REQ-TRADEIN-MODEL-001",
-            "model longer than 80",
-            V,
-            |o| {
-                sub(o, "trade_in").insert("model".into(), json!("S".repeat(81)));
-            }
-        ),
-        m!(
-            "mileage-negative",
-            "DMC12-REQ-TRADEIN-MILEAGE-001",
-            "mileage below 0",
-            V,
-            |o| {
-                sub(o, "trade_in").insert("mileage".into(), json!(-1));
-            }
-        ),
-        m!(
-            "mileage-1000001",
-            "DMC12-REQ-TRADEIN-MILEAGE-001",
-            "mileage above 1,000,000",
-            V,
-            |o| {
-                sub(o, "trade_in").insert("mileage".into(), json!(1_000_001));
-            }
-        ),
-        m!(
-            "condition-mint",
-            "DMC12-REQ-TRADEIN-CONDITION-001",
-            "condition outside the enum",
-            V,
-            |o| {
-                sub(o, "trade_in").insert("condition".into(), json!("mint"));
-            }
-        ),
-        m!(
-            "condition-new",
-            "DMC12-REQ-TRADEIN-CONDITION-001",
-            "condition from the sale vocabulary (new)",
-            V,
-            |o| {
-                sub(o, "trade_in").insert("condition".into(), json!("new"));
-            }
-        ),
-        m!(
-            "consent-extra-field",
-            "DMC12-REQ-CONSENTOBJ-001",
-            "extra field in consent",
-            V,
-            |o| {
-                sub(o, "consent").insert("scope".into(), json!(["lead_submission"]));
-            }
-        ),
-        m!(
-            "consent-obj-string",
-            "DMC12-REQ-CONSENTOBJ-001",
-            "consent not an object",
-            V,
-            |o| {
-                o.insert("consent".into(), json!("granted"));
-            }
-        ),
-        m!(
-            "channels-empty",
-            "DMC12-REQ-CHANNELS-001",
-            "allowed_channels empty",
-            V,
-            |o| {
-                sub(o, "consent").insert("allowed_channels".into(), json!([]));
-            }
-        ),
-        m!(
-            "channels-duplicate",
-            "DMC12-REQ-CHANNELS-001",
-            "allowed_channels with a duplicate",
-            V,
-            |o| {
-                sub(o, "consent").insert("allowed_channels".into(), json!(["email", "email"]));
-            }
-        ),
-        m!(
-            "channels-fax",
-            "DMC12-REQ-CHANNELS-001",
-            "allowed_channels outside the enum",
-            V,
-            |o| {
-                sub(o, "consent").insert("allowed_channels".into(), json!(["fax"]));
-            }
-        ),
-        m!(
-            "expires-naive",
-            "DMC12-REQ-EXPIRES-001",
-            "expires_at without a time zone",
-            V,
-            |o| {
-                sub(o, "consent").insert("expires_at".into(), json!("2099-06-01T00:00:00"));
-            }
-        ),
-        m!(
-            "expires-not-a-date",
-            "DMC12-REQ-EXPIRES-001",
-            "expires_at not a date-time",
-            V,
-            |o| {
-                sub(o, "consent").insert("expires_at".into(), json!("next tuesday"));
-            }
-        ),
-        m!(
-            "consent-text-2001",
-            "DMC12-REQ-CONSENTTEXT-001",
-            "consent_text longer than 2000",
-            V,
-            |o| {
-                let c = sub(o, "consent");
-                let v = resize(
-                    c.get("consent_text")
-                        .or(Some(&json!("Customer authorized follow-up"))),
-                    2001,
-                    't',
-                );
-                c.insert("consent_text".into(), v);
-            }
-        ),
-        m!(
-            "consent-expired",
-            "DMC12-CONSENT-EXPIRY-001",
-            "consent.expires_at in the past",
-            CONSENT_INVALID,
-            |o| {
-                sub(o, "consent").insert("expires_at".into(), json!(past_timestamp(2)));
-            }
-        ),
-    ]
+/// `phone-leading-zero`.
+fn phone_leading_zero(o: &mut Map<String, Value>) {
+    let c = contact(o);
+    let d = phone_digits(c);
+    c.insert("phone".into(), json!(format!("+0{}", &d[1..])));
+}
+
+/// `phone-16-digits`.
+fn phone_16_digits(o: &mut Map<String, Value>) {
+    let c = contact(o);
+    let d = phone_digits(c);
+    let long: String = d
+        .chars()
+        .chain("9876543210123456".chars())
+        .take(16)
+        .collect();
+    c.insert("phone".into(), json!(format!("+{long}")));
+}
+
+/// `phone-spaces`.
+fn phone_spaces(o: &mut Map<String, Value>) {
+    let c = contact(o);
+    let d = phone_digits(c);
+    let (a, b) = d.split_at(d.len().min(4));
+    c.insert("phone".into(), json!(format!("+{a} {b}")));
+}
+
+/// `email-no-at`.
+fn email_no_at(o: &mut Map<String, Value>) {
+    let c = contact(o);
+    let e = c
+        .get("email")
+        .and_then(Value::as_str)
+        .unwrap_or("jane@example.com")
+        .replace('@', ".at.");
+    c.insert("email".into(), json!(e));
+}
+
+/// `consent-expired`.
+fn consent_expired(o: &mut Map<String, Value>) {
+    sub(o, "consent").insert("expires_at".into(), json!(past_timestamp(2)));
+}
+
+/// A pointer of the table (checked by [`load`]'s parse of every row in the tests).
+fn pointer(at: &str) -> &Pointer {
+    Pointer::parse(at)
+        .unwrap_or_else(|e| panic!("suites/dmc12/mutations.toml: bad pointer {at}: {e}"))
+}
+
+/// Run `f` on the request as a JSON value (what the pointer operations take).
+fn with_value<T>(o: &mut Map<String, Value>, f: impl FnOnce(&mut Value) -> T) -> T {
+    let mut v = Value::Object(std::mem::take(o));
+    let out = f(&mut v);
+    if let Value::Object(m) = v {
+        *o = m;
+    }
+    out
+}
+
+/// Set the member at `at`, making every parent an object (a parent of another type is replaced,
+/// as the break of a sibling rule would).
+fn set(o: &mut Map<String, Value>, at: &str, v: Value) {
+    let mut tokens: Vec<String> = pointer(at)
+        .tokens()
+        .map(|t| t.decoded().into_owned())
+        .collect();
+    let Some(last) = tokens.pop() else {
+        return;
+    };
+    let mut cur = o;
+    for t in tokens {
+        cur = sub(cur, &t);
+    }
+    cur.insert(last, v);
 }
 
 #[cfg(test)]

@@ -1,18 +1,189 @@
-//! The invalid leads: each [`AapMutation`] breaks exactly one rule of a valid lead, labelled with the role (clause) it tests and the answer due.
+//! The invalid leads: each [`AapMutation`] breaks exactly one rule of a valid lead, labelled with
+//! the role (clause) it tests and the answer due. The tables are data,
+//! `suites/aap-0.2/mutations.toml` and `suites/aap-draft/mutations.toml`, loaded and checked once
+//! ([`table`]); what a row cannot say as data (a fixture's VIN or time, a value derived from the
+//! lead's own customer) is a named transform here ([`TRANSFORMS`]).
 
 use super::*;
-use crate::spec::codes::{VALIDATION_ERROR, VEHICLE_NOT_FOUND, VEHICLE_UNAVAILABLE};
-use crate::suites::aap::{CONTACT_CONSENT_REQUIRED, INVALID_CONDITION, Role};
+use crate::suites::aap::Role;
+use jsonptr::Pointer;
+use serde::Deserialize;
 use serde_json::{Map, Value, json};
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
-/// One single-rule break of a valid lead.
+/// One single-rule break of a valid lead (a row of the suite's `mutations.toml`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub(crate) struct AapMutation {
-    pub(crate) name: &'static str,
+    pub(crate) name: String,
     pub(crate) role: Role,
-    pub(crate) rule: &'static str,
-    pub(crate) code: &'static str,
-    /// Applies the break; Err(why) when a fixture is missing.
-    pub(crate) apply: fn(&mut Map<String, Value>, &AapFixtures) -> Result<(), String>,
+    pub(crate) rule: String,
+    pub(crate) code: String,
+    #[serde(default)]
+    no_test_drive: bool,
+    ensure: Option<Ensure>,
+    transform: Option<String>,
+    #[serde(default)]
+    remove: Vec<String>,
+    #[serde(default)]
+    set: BTreeMap<String, Value>,
+    pad: Option<Pad>,
+}
+
+/// A default vehicle the break needs.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum Ensure {
+    VehicleOfInterest,
+    TradeIn,
+}
+
+/// A string of `len` characters: `text`, then `fill`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Pad {
+    at: String,
+    text: String,
+    len: usize,
+    fill: char,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Table {
+    mutation: Vec<AapMutation>,
+}
+
+/// A break computed from the fixtures or the lead's own values; Err(why) when a fixture is
+/// missing.
+type Transform = fn(&mut Map<String, Value>, &AapFixtures) -> Result<(), String>;
+
+/// The transforms the tables may name.
+const TRANSFORMS: &[(&str, Transform)] = &[
+    ("phone-without-plus", phone_without_plus),
+    ("phone-national-format", phone_national_format),
+    ("ensure-customer-phone", ensure_customer_phone),
+    (
+        "ensure-customer-phone-and-email",
+        ensure_customer_phone_and_email,
+    ),
+    ("appointment-valet", appointment_valet),
+    ("test-drive-unknown-vin", test_drive_unknown_vin),
+    ("test-drive-sold-vin", test_drive_sold_vin),
+];
+
+impl AapMutation {
+    /// Apply the break to a valid lead; Err(why) when a fixture it needs is missing.
+    pub(crate) fn apply(&self, o: &mut Map<String, Value>, fx: &AapFixtures) -> Result<(), String> {
+        if self.no_test_drive {
+            no_test_drive(o);
+        }
+        match self.ensure {
+            Some(Ensure::VehicleOfInterest) => {
+                ensure_voi(o);
+            }
+            Some(Ensure::TradeIn) => {
+                ensure_trade(o);
+            }
+            None => {}
+        }
+        if let Some(name) = &self.transform {
+            let (_, f) = TRANSFORMS
+                .iter()
+                .find(|(n, _)| n == name)
+                .ok_or_else(|| format!("no transform named {name}"))?;
+            f(o, fx)?;
+        }
+        for at in &self.remove {
+            let mut v = Value::Object(std::mem::take(o));
+            if let Ok(p) = Pointer::parse(at) {
+                p.delete(&mut v);
+            }
+            if let Value::Object(m) = v {
+                *o = m;
+            }
+        }
+        for (at, v) in &self.set {
+            set(o, at, v.clone());
+        }
+        if let Some(p) = &self.pad {
+            set(o, &p.at, json!(pad(&p.text, p.len, p.fill)));
+        }
+        Ok(())
+    }
+}
+
+/// Set the member at `at`, making every parent an object.
+fn set(o: &mut Map<String, Value>, at: &str, v: Value) {
+    let Ok(p) = Pointer::parse(at) else {
+        return;
+    };
+    let mut tokens: Vec<String> = p.tokens().map(|t| t.decoded().into_owned()).collect();
+    let Some(last) = tokens.pop() else {
+        return;
+    };
+    let mut cur = o;
+    for t in tokens {
+        cur = sub(cur, &t);
+    }
+    cur.insert(last, v);
+}
+
+/// Parse and check a table against its suite: every role has a clause in the catalogue, every
+/// transform and pointer is valid, names are unique. Err: one line saying what is wrong.
+pub(crate) fn load_table(suite: AapSuite, table: &str) -> Result<Vec<AapMutation>, String> {
+    let t: Table = toml::from_str(table).map_err(|e| format!("mutations.toml: {e}"))?;
+    let mut names = std::collections::BTreeSet::new();
+    for m in &t.mutation {
+        let Some(clause) = suite.clause(m.role) else {
+            return Err(format!(
+                "mutation {}: the suite has no {:?} clause",
+                m.name, m.role
+            ));
+        };
+        if suite.catalogue().get(clause).is_none() {
+            return Err(format!(
+                "mutation {}: clause {clause} is not in the catalogue",
+                m.name
+            ));
+        }
+        if let Some(f) = &m.transform
+            && !TRANSFORMS.iter().any(|(n, _)| n == f)
+        {
+            return Err(format!("mutation {}: no transform named {f}", m.name));
+        }
+        let pointers = m
+            .remove
+            .iter()
+            .chain(m.set.keys())
+            .chain(m.pad.iter().map(|p| &p.at));
+        for at in pointers {
+            Pointer::parse(at)
+                .map_err(|e| format!("mutation {}: bad pointer {at}: {e}", m.name))?;
+        }
+        if !names.insert(m.name.as_str()) {
+            return Err(format!("mutation {} is listed twice", m.name));
+        }
+    }
+    Ok(t.mutation)
+}
+
+/// The suite's invalid-lead table, in file order (loaded and checked once).
+pub(crate) fn table(suite: AapSuite) -> &'static [AapMutation] {
+    static V02: OnceLock<Vec<AapMutation>> = OnceLock::new();
+    static DRAFT: OnceLock<Vec<AapMutation>> = OnceLock::new();
+    let (cell, src) = match suite {
+        AapSuite::V02 => (
+            &V02,
+            include_str!("../../../../suites/aap-0.2/mutations.toml"),
+        ),
+        AapSuite::Draft => (
+            &DRAFT,
+            include_str!("../../../../suites/aap-draft/mutations.toml"),
+        ),
+    };
+    cell.get_or_init(|| load_table(suite, src).unwrap_or_else(|e| panic!("suites/{suite}/{e}")))
 }
 
 /// `n` digits derived from the request's customer (unique per case like the customer is).
@@ -102,636 +273,66 @@ pub(crate) fn sold(fx: &AapFixtures) -> Result<String, String> {
         .ok_or_else(|| "no sold or held VIN in the fixtures".into())
 }
 
-macro_rules! m {
-    ($name:literal, $role:expr, $rule:literal, $code:expr, $f:expr) => {
-        AapMutation {
-            name: $name,
-            role: $role,
-            rule: $rule,
-            code: $code,
-            apply: $f,
-        }
-    };
+/// v0.2: the customer's phone without its `+`.
+fn phone_without_plus(o: &mut Map<String, Value>, _: &AapFixtures) -> Result<(), String> {
+    let c = sub(o, "customer");
+    let p = c
+        .get("phone")
+        .and_then(Value::as_str)
+        .unwrap_or("+14155550100")
+        .trim_start_matches('+')
+        .to_string();
+    c.insert("phone".into(), json!(p));
+    Ok(())
 }
 
-/// A channel outside email|phone|sms in consent.allowed_channels (both suites): it breaks the
-/// ConsentGrant's vocabulary, and a dealer may call that a validation error or a consent it
-/// cannot act on.
-pub(crate) fn channel_outside_vocabulary() -> AapMutation {
-    m!(
-        "channel-outside-vocabulary",
-        Role::Request,
-        "consent.allowed_channels holds a channel outside email, phone, sms",
-        "VALIDATION_ERROR|CONTACT_CONSENT_REQUIRED",
-        |o, _| {
-            let c = sub(o, "consent");
-            c.insert("allowed_channels".into(), json!(["email", "fax"]));
-            Ok(())
-        }
-    )
+/// The draft: a national-format phone, derived from the customer.
+fn phone_national_format(o: &mut Map<String, Value>, _: &AapFixtures) -> Result<(), String> {
+    let p = format!("(415) 555-{}", derived(o, 4));
+    sub(o, "customer").insert("phone".into(), json!(p));
+    Ok(())
 }
 
-pub(crate) fn submit_mutations() -> Vec<AapMutation> {
-    use Role::*;
-    const V: &str = VALIDATION_ERROR;
-    const C: &str = CONTACT_CONSENT_REQUIRED;
-    const I: &str = INVALID_CONDITION;
-    // A condition word in neither vocabulary: seed 002 names INVALID_CONDITION only across
-    // the vocabularies, so either code is reasonable (BINDINGS.md §2).
-    const V_OR_I: &str = "VALIDATION_ERROR|INVALID_CONDITION";
-    vec![
-        m!(
-            "type-wrong",
-            Request,
-            "type is not lead.submit.request",
-            V,
-            |o, _| {
-                o.insert("type".into(), json!("lead.submit.req"));
-                Ok(())
-            }
-        ),
-        m!("type-missing", Request, "type missing", V, |o, _| {
-            o.remove("type");
-            Ok(())
-        }),
-        m!(
-            "customer-missing",
-            Request,
-            "customer missing",
-            V,
-            |o, _| {
-                o.remove("customer");
-                Ok(())
-            }
-        ),
-        m!(
-            "customer-no-first-name",
-            Request,
-            "customer.first_name missing",
-            V,
-            |o, _| {
-                sub(o, "customer").remove("first_name");
-                Ok(())
-            }
-        ),
-        m!(
-            "customer-no-contact",
-            Request,
-            "customer without email and phone",
-            V,
-            |o, _| {
-                let c = sub(o, "customer");
-                c.remove("email");
-                c.remove("phone");
-                c.remove("preferred_contact");
-                Ok(())
-            }
-        ),
-        m!(
-            "customer-phone-not-e164",
-            Request,
-            "customer.phone not E.164",
-            V,
-            |o, _| {
-                let c = sub(o, "customer");
-                let p = c
-                    .get("phone")
-                    .and_then(Value::as_str)
-                    .unwrap_or("+14155550100")
-                    .trim_start_matches('+')
-                    .to_string();
-                c.insert("phone".into(), json!(p));
-                Ok(())
-            }
-        ),
-        // No "email not an address" case: no seed gives an email format for AAP (seed 003 asks
-        // only for "email or phone (E.164 format)"), so a server that does not check one is
-        // not wrong.
-        m!(
-            "source-agent-missing",
-            Request,
-            "source_agent missing",
-            V,
-            |o, _| {
-                o.remove("source_agent");
-                Ok(())
-            }
-        ),
-        m!(
-            "message-4001",
-            Request,
-            "message longer than 4000 characters",
-            V,
-            |o, _| {
-                o.insert(
-                    "message".into(),
-                    json!(pad("Over-long note ", MAX_MESSAGE + 1, 'x')),
-                );
-                Ok(())
-            }
-        ),
-        m!(
-            "message-number",
-            Request,
-            "message not a string",
-            V,
-            |o, _| {
-                o.insert("message".into(), json!(4000));
-                Ok(())
-            }
-        ),
-        m!(
-            "trade-in-no-year",
-            Request,
-            "trade_in without year",
-            V,
-            |o, _| {
-                ensure_trade(o).remove("year");
-                Ok(())
-            }
-        ),
-        m!(
-            "trade-in-no-make",
-            Request,
-            "trade_in without make",
-            V,
-            |o, _| {
-                ensure_trade(o).remove("make");
-                Ok(())
-            }
-        ),
-        m!(
-            "customer-no-last-name",
-            Request,
-            "customer.last_name missing",
-            V,
-            |o, _| {
-                sub(o, "customer").remove("last_name");
-                Ok(())
-            }
-        ),
-        channel_outside_vocabulary(),
-        m!(
-            "trade-in-no-model",
-            Request,
-            "trade_in without model",
-            V,
-            |o, _| {
-                ensure_trade(o).remove("model");
-                Ok(())
-            }
-        ),
-        m!(
-            "vehicle-unidentifiable",
-            Request,
-            "vehicle_of_interest without vin, stock or year+make+model",
-            V,
-            |o, _| {
-                no_test_drive(o);
-                o.insert(
-                    "vehicle_of_interest".into(),
-                    json!({"make": "Subaru", "trim": "Premium"}),
-                );
-                Ok(())
-            }
-        ),
-        m!(
-            "appointment-type-unknown",
-            Request,
-            "appointment_type outside its enum",
-            V,
-            |o, fx| {
-                let at = time_of(fx)?;
-                o.insert(
-                    "appointment".into(),
-                    json!({"appointment_type": "valet", "appointment_at": at}),
-                );
-                Ok(())
-            }
-        ),
-        m!(
-            "appointment-at-not-date-time",
-            Request,
-            "appointment_at not an ISO-8601 date-time",
-            V,
-            |o, _| {
-                no_test_drive(o);
-                o.insert("appointment".into(), json!({"appointment_type": "sales", "appointment_at": "next tuesday afternoon"}));
-                Ok(())
-            }
-        ),
-        m!(
-            "submitted-at-not-date-time",
-            Request,
-            "submitted_at not an ISO-8601 date-time",
-            V,
-            |o, _| {
-                o.insert("submitted_at".into(), json!("2026-13-45 25:61"));
-                Ok(())
-            }
-        ),
-        m!(
-            "vehicles-array",
-            OneVehicle,
-            "vehicle_of_interest is a list of two vehicles",
-            V,
-            |o, _| {
-                no_test_drive(o);
-                o.insert(
-                    "vehicle_of_interest".into(),
-                    json!([{"year": 2024, "make": "Subaru", "model": "Outback"},
-                       {"year": 2024, "make": "Subaru", "model": "Forester"}]),
-                );
-                Ok(())
-            }
-        ),
-        m!(
-            "consent-missing",
-            ConsentMissing,
-            "consent missing",
-            C,
-            |o, _| {
-                o.remove("consent");
-                Ok(())
-            }
-        ),
-        m!(
-            "scope-extra",
-            ConsentScope,
-            "scope [lead_submission, marketing]",
-            C,
-            |o, _| {
-                sub(o, "consent").insert("scope".into(), json!(["lead_submission", "marketing"]));
-                Ok(())
-            }
-        ),
-        m!(
-            "scope-other",
-            ConsentScope,
-            "scope [marketing]",
-            C,
-            |o, _| {
-                sub(o, "consent").insert("scope".into(), json!(["marketing"]));
-                Ok(())
-            }
-        ),
-        m!(
-            "scope-general-inquiry",
-            ConsentScope,
-            "scope [general_inquiry]",
-            C,
-            |o, _| {
-                sub(o, "consent").insert("scope".into(), json!(["general_inquiry"]));
-                Ok(())
-            }
-        ),
-        m!("scope-empty", ConsentScope, "scope []", C, |o, _| {
-            sub(o, "consent").insert("scope".into(), json!([]));
-            Ok(())
-        }),
-        m!(
-            "scope-missing",
-            ConsentScope,
-            "consent without scope",
-            C,
-            |o, _| {
-                sub(o, "consent").remove("scope");
-                Ok(())
-            }
-        ),
-        m!(
-            "channel-sms-not-allowed",
-            ConsentChannel,
-            "preferred_contact sms, allowed_channels [email]",
-            C,
-            |o, _| {
-                let phone = format!("+1415{}", derived(o, 7));
-                let c = sub(o, "customer");
-                c.entry("phone").or_insert_with(|| json!(phone));
-                c.insert("preferred_contact".into(), json!("sms"));
-                sub(o, "consent").insert("allowed_channels".into(), json!(["email"]));
-                Ok(())
-            }
-        ),
-        m!(
-            "channel-phone-not-allowed",
-            ConsentChannel,
-            "preferred_contact phone, allowed_channels [email, sms]",
-            C,
-            |o, _| {
-                let phone = format!("+1415{}", derived(o, 7));
-                let c = sub(o, "customer");
-                c.entry("phone").or_insert_with(|| json!(phone));
-                c.insert("preferred_contact".into(), json!("phone"));
-                sub(o, "consent").insert("allowed_channels".into(), json!(["email", "sms"]));
-                Ok(())
-            }
-        ),
-        m!(
-            "voi-condition-excellent",
-            ConditionVoi,
-            "vehicle_of_interest.condition excellent",
-            I,
-            |o, _| {
-                ensure_voi(o).insert("condition".into(), json!("excellent"));
-                Ok(())
-            }
-        ),
-        m!(
-            "voi-condition-good",
-            ConditionVoi,
-            "vehicle_of_interest.condition good",
-            I,
-            |o, _| {
-                ensure_voi(o).insert("condition".into(), json!("good"));
-                Ok(())
-            }
-        ),
-        m!(
-            "voi-condition-fair",
-            ConditionVoi,
-            "vehicle_of_interest.condition fair",
-            I,
-            |o, _| {
-                ensure_voi(o).insert("condition".into(), json!("fair"));
-                Ok(())
-            }
-        ),
-        m!(
-            "voi-condition-poor",
-            ConditionVoi,
-            "vehicle_of_interest.condition poor",
-            I,
-            |o, _| {
-                ensure_voi(o).insert("condition".into(), json!("poor"));
-                Ok(())
-            }
-        ),
-        m!(
-            "trade-condition-new",
-            ConditionTrade,
-            "trade_in.condition new",
-            I,
-            |o, _| {
-                ensure_trade(o).insert("condition".into(), json!("new"));
-                Ok(())
-            }
-        ),
-        m!(
-            "trade-condition-used",
-            ConditionTrade,
-            "trade_in.condition used",
-            I,
-            |o, _| {
-                ensure_trade(o).insert("condition".into(), json!("used"));
-                Ok(())
-            }
-        ),
-        m!(
-            "trade-condition-cpo",
-            ConditionTrade,
-            "trade_in.condition cpo",
-            I,
-            |o, _| {
-                ensure_trade(o).insert("condition".into(), json!("cpo"));
-                Ok(())
-            }
-        ),
-        m!(
-            "voi-condition-mint",
-            ConditionNeither,
-            "vehicle_of_interest.condition mint (neither vocabulary)",
-            V_OR_I,
-            |o, _| {
-                ensure_voi(o).insert("condition".into(), json!("mint"));
-                Ok(())
-            }
-        ),
-        m!(
-            "trade-condition-salvage",
-            ConditionNeither,
-            "trade_in.condition salvage (neither vocabulary)",
-            V_OR_I,
-            |o, _| {
-                ensure_trade(o).insert("condition".into(), json!("salvage"));
-                Ok(())
-            }
-        ),
-        m!(
-            "test-drive-unknown-vin",
-            VehicleNotFound,
-            "test drive of a VIN the dealer does not have",
-            VEHICLE_NOT_FOUND,
-            |o, fx| {
-                let vin = unknown(fx)?;
-                test_drive_with(o, &vin, fx)
-            }
-        ),
-        m!(
-            "test-drive-sold-vin",
-            VehicleUnavailable,
-            "test drive of a sold vehicle",
-            VEHICLE_UNAVAILABLE,
-            |o, fx| {
-                let vin = sold(fx)?;
-                test_drive_with(o, &vin, fx)
-            }
-        ),
-    ]
+/// A customer phone (derived from the customer) when the lead has none.
+fn ensure_customer_phone(o: &mut Map<String, Value>, _: &AapFixtures) -> Result<(), String> {
+    let phone = format!("+1415{}", derived(o, 7));
+    sub(o, "customer")
+        .entry("phone")
+        .or_insert_with(|| json!(phone));
+    Ok(())
 }
 
-pub(crate) fn general_mutations() -> Vec<AapMutation> {
-    use Role::*;
-    const V: &str = VALIDATION_ERROR;
-    const C: &str = CONTACT_CONSENT_REQUIRED;
-    const V_OR_C: &str = "VALIDATION_ERROR|CONTACT_CONSENT_REQUIRED";
-    vec![
-        m!(
-            "type-wrong",
-            Request,
-            "type is not lead.general.request",
-            V,
-            |o, _| {
-                o.insert("type".into(), json!("lead.general.req"));
-                Ok(())
-            }
-        ),
-        m!("type-missing", Request, "type missing", V, |o, _| {
-            o.remove("type");
-            Ok(())
-        }),
-        m!(
-            "submitted-at-not-date-time",
-            Request,
-            "submitted_at not an ISO-8601 date-time",
-            V,
-            |o, _| {
-                o.insert("submitted_at".into(), json!("2026-13-45 25:61"));
-                Ok(())
-            }
-        ),
-        m!(
-            "customer-no-first-name",
-            Customer,
-            "customer.first_name missing",
-            V,
-            |o, _| {
-                sub(o, "customer").remove("first_name");
-                Ok(())
-            }
-        ),
-        // Seed 003: "In that case consent MUST be omitted as well." No code is named.
-        m!(
-            "consent-without-customer",
-            Request,
-            "consent present although customer is absent",
-            V_OR_C,
-            |o, _| {
-                o.remove("customer");
-                Ok(())
-            }
-        ),
-        channel_outside_vocabulary(),
-        m!("message-missing", Request, "message missing", V, |o, _| {
-            o.remove("message");
-            Ok(())
-        }),
-        m!(
-            "message-empty",
-            Request,
-            "message shorter than 1 character",
-            V,
-            |o, _| {
-                o.insert("message".into(), json!(""));
-                Ok(())
-            }
-        ),
-        m!(
-            "message-4001",
-            Request,
-            "message longer than 4000 characters",
-            V,
-            |o, _| {
-                o.insert(
-                    "message".into(),
-                    json!(pad("Over-long question ", MAX_MESSAGE + 1, 'x')),
-                );
-                Ok(())
-            }
-        ),
-        m!(
-            "source-agent-missing",
-            Request,
-            "source_agent missing",
-            V,
-            |o, _| {
-                o.remove("source_agent");
-                Ok(())
-            }
-        ),
-        m!(
-            "lead-intent-unknown",
-            Request,
-            "lead_intent outside its enum",
-            V,
-            |o, _| {
-                o.insert("lead_intent".into(), json!("price_check"));
-                Ok(())
-            }
-        ),
-        m!(
-            "timeline-unknown",
-            Request,
-            "intent.timeline outside its enum",
-            V,
-            |o, _| {
-                sub(o, "intent").insert("timeline".into(), json!("someday"));
-                Ok(())
-            }
-        ),
-        m!(
-            "customer-no-contact",
-            Customer,
-            "customer without email and phone",
-            V,
-            |o, _| {
-                let c = sub(o, "customer");
-                c.remove("email");
-                c.remove("phone");
-                c.remove("preferred_contact");
-                Ok(())
-            }
-        ),
-        m!(
-            "customer-no-last-name",
-            Customer,
-            "customer.last_name missing",
-            V,
-            |o, _| {
-                sub(o, "customer").remove("last_name");
-                Ok(())
-            }
-        ),
-        m!(
-            "customer-phone-not-e164",
-            Customer,
-            "customer.phone not E.164",
-            V,
-            |o, _| {
-                let p = format!("(415) 555-{}", derived(o, 4));
-                sub(o, "customer").insert("phone".into(), json!(p));
-                Ok(())
-            }
-        ),
-        m!(
-            "consent-missing",
-            ConsentMissing,
-            "customer without consent",
-            C,
-            |o, _| {
-                o.remove("consent");
-                Ok(())
-            }
-        ),
-        m!(
-            "scope-lead-submission",
-            ConsentScope,
-            "scope [lead_submission]",
-            C,
-            |o, _| {
-                sub(o, "consent").insert("scope".into(), json!(["lead_submission"]));
-                Ok(())
-            }
-        ),
-        m!("scope-empty", ConsentScope, "scope []", C, |o, _| {
-            sub(o, "consent").insert("scope".into(), json!([]));
-            Ok(())
-        }),
-        m!(
-            "scope-missing",
-            ConsentScope,
-            "consent without scope",
-            C,
-            |o, _| {
-                sub(o, "consent").remove("scope");
-                Ok(())
-            }
-        ),
-        m!(
-            "channel-phone-not-allowed",
-            ConsentChannel,
-            "preferred_contact phone, allowed_channels [email]",
-            C,
-            |o, _| {
-                let phone = format!("+1415{}", derived(o, 7));
-                let email = format!("channel.{}@example.com", derived(o, 8));
-                let c = sub(o, "customer");
-                c.entry("phone").or_insert_with(|| json!(phone));
-                c.entry("email").or_insert_with(|| json!(email));
-                c.insert("preferred_contact".into(), json!("phone"));
-                sub(o, "consent").insert("allowed_channels".into(), json!(["email"]));
-                Ok(())
-            }
-        ),
-    ]
+/// A customer phone and email (derived from the customer) when the lead has none.
+fn ensure_customer_phone_and_email(
+    o: &mut Map<String, Value>,
+    _: &AapFixtures,
+) -> Result<(), String> {
+    let phone = format!("+1415{}", derived(o, 7));
+    let email = format!("channel.{}@example.com", derived(o, 8));
+    let c = sub(o, "customer");
+    c.entry("phone").or_insert_with(|| json!(phone));
+    c.entry("email").or_insert_with(|| json!(email));
+    Ok(())
+}
+
+/// An appointment of a type outside the enum, at a fixture time.
+fn appointment_valet(o: &mut Map<String, Value>, fx: &AapFixtures) -> Result<(), String> {
+    let at = time_of(fx)?;
+    o.insert(
+        "appointment".into(),
+        json!({"appointment_type": "valet", "appointment_at": at}),
+    );
+    Ok(())
+}
+
+/// A test drive of a VIN the dealer does not have.
+fn test_drive_unknown_vin(o: &mut Map<String, Value>, fx: &AapFixtures) -> Result<(), String> {
+    let vin = unknown(fx)?;
+    test_drive_with(o, &vin, fx)
+}
+
+/// A test drive of a sold or held VIN.
+fn test_drive_sold_vin(o: &mut Map<String, Value>, fx: &AapFixtures) -> Result<(), String> {
+    let vin = sold(fx)?;
+    test_drive_with(o, &vin, fx)
 }

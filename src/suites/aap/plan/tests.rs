@@ -4,6 +4,7 @@ use crate::spec::codes::VALIDATION_ERROR;
 use crate::suites::aap::{CONTACT_CONSENT_REQUIRED, INVALID_CONDITION};
 use crate::suites::aap::{aap_draft_schemas, aap_v02_schemas};
 use chrono::{DateTime, Utc};
+use serde_json::Map;
 
 fn fixtures() -> AapFixtures {
     let inventory = vec![
@@ -343,4 +344,69 @@ fn same_seed_same_plan() {
             .collect()
     };
     assert_eq!(strip(&a), strip(&b));
+}
+
+#[test]
+fn the_tables_are_checked_against_their_suites_when_they_load() {
+    assert_eq!(table(AapSuite::V02).len(), 38);
+    assert_eq!(table(AapSuite::Draft).len(), 20);
+    let row = |role: &str, extra: &str| {
+        format!(
+            "[[mutation]]\nname = \"x\"\nrole = \"{role}\"\nrule = \"r\"\ncode = \"VALIDATION_ERROR\"\n{extra}\n"
+        )
+    };
+    assert!(load_table(AapSuite::V02, &row("one-vehicle", "remove = [\"/a\"]")).is_ok());
+    // The draft has no one-vehicle clause: a row for it is an error, not a silent skip.
+    let e = load_table(AapSuite::Draft, &row("one-vehicle", "remove = [\"/a\"]")).unwrap_err();
+    assert!(e.contains("has no OneVehicle clause"), "{e}");
+    let e = load_table(AapSuite::V02, &row("request", "transform = \"nope\"")).unwrap_err();
+    assert!(e.contains("no transform named nope"), "{e}");
+    let e = load_table(AapSuite::V02, &row("request", "remove = [\"a\"]")).unwrap_err();
+    assert!(e.contains("bad pointer a"), "{e}");
+    assert!(load_table(AapSuite::V02, &row("no-such-role", "")).is_err());
+}
+
+#[test]
+fn table_steps_run_in_their_documented_order() {
+    let fx = AapFixtures::none();
+    let by_name = |suite: AapSuite, n: &str| {
+        table(suite)
+            .iter()
+            .find(|m| m.name == n)
+            .unwrap_or_else(|| panic!("{n}"))
+    };
+    // ensure, then remove: a default trade-in is added, then its year removed.
+    let mut o = json!({"type": "lead.submit.request"})
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
+    by_name(AapSuite::V02, "trade-in-no-year")
+        .apply(&mut o, &fx)
+        .expect("no fixture needed");
+    let t = o.get("trade_in").expect("ensured");
+    assert!(t.get("year").is_none() && t.get("make").is_some());
+    // no_test_drive, then set.
+    let mut o = json!({"appointment": {"appointment_type": "test_drive"}})
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
+    by_name(AapSuite::V02, "vehicles-array")
+        .apply(&mut o, &fx)
+        .expect("no fixture needed");
+    assert_eq!(o["appointment"]["appointment_type"], "sales");
+    assert!(o["vehicle_of_interest"].is_array());
+    // A transform that needs a fixture the target did not give: Err, so the case is untested.
+    let mut o = Map::new();
+    let e = by_name(AapSuite::V02, "test-drive-sold-vin")
+        .apply(&mut o, &fx)
+        .unwrap_err();
+    assert!(e.contains("sold"), "{e}");
+    // pad: exactly the text, then the fill, to the length.
+    let mut o = Map::new();
+    by_name(AapSuite::Draft, "message-4001")
+        .apply(&mut o, &fx)
+        .expect("no fixture needed");
+    let m = o["message"].as_str().unwrap_or_default();
+    assert_eq!(m.chars().count(), 4001);
+    assert!(m.starts_with("Over-long question x"));
 }

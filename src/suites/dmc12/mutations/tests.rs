@@ -1,5 +1,6 @@
 use super::*;
 use crate::generate::CaseSource;
+use crate::spec::codes::VALIDATION_ERROR;
 use crate::suites::dmc12::valid_request;
 use crate::suites::dmc12::{catalogue as dmc12, schemas as dmc12_schemas};
 
@@ -9,7 +10,7 @@ fn each_mutation_breaks_exactly_its_rule() {
     let mut src = CaseSource::new(11);
     for m in all() {
         assert!(
-            dmc12().get(m.clause).is_some(),
+            dmc12().get(&m.clause).is_some(),
             "{} cites unknown clause {}",
             m.name,
             m.clause
@@ -98,4 +99,63 @@ fn the_field_helpers_find_one_member() {
     assert_eq!(common_prefix(&out), "/a");
     assert_eq!(common_prefix(&["/a/c".into(), "/d".into()]), "");
     assert!(under("/a", "/a/c") && !under("/a", "/ab"));
+}
+
+#[test]
+fn the_table_is_checked_against_the_catalogue_when_it_loads() {
+    assert_eq!(all().len(), 53);
+    let row = |extra: &str| {
+        format!(
+            "[[mutation]]\nname = \"x\"\nclause = \"DMC12-REQ-TOKEN-001\"\nrule = \"r\"\ncode = \"VALIDATION_ERROR\"\n{extra}\n"
+        )
+    };
+    assert!(load(&row("remove = \"/reservation_token\"")).is_ok());
+    let unknown_clause = row("remove = \"/a\"").replace("DMC12-REQ-TOKEN-001", "DMC12-NOPE-001");
+    assert!(
+        load(&unknown_clause)
+            .unwrap_err()
+            .contains("DMC12-NOPE-001 is not in the catalogue")
+    );
+    assert!(
+        load(&row("transform = \"nope\""))
+            .unwrap_err()
+            .contains("no transform named nope")
+    );
+    let twice = format!("{}\n{}", row("remove = \"/a\""), row("remove = \"/b\""));
+    assert!(load(&twice).unwrap_err().contains("listed twice"));
+    assert!(load(&row("")).is_err(), "a row with no operation");
+    assert!(
+        load(&row("remove = \"/a\"\nset = { \"/b\" = 1 }")).is_err(),
+        "two operations"
+    );
+}
+
+#[test]
+fn table_operations_edit_the_request_as_the_row_says() {
+    let base = json!({"customer_contact": {"name": "Zoë Tagabcdefgh", "phone": "+15555551234"}, "reservation_token": "rsv_0123456789"});
+    let by_name = |n: &str| all().iter().find(|m| m.name == n).expect(n);
+    let apply = |n: &str| {
+        let mut o = base.as_object().cloned().unwrap_or_default();
+        by_name(n).apply(&mut o);
+        Value::Object(o)
+    };
+    assert!(apply("token-missing").get("reservation_token").is_none());
+    assert_eq!(
+        apply("vin-16").pointer("/trade_in/vin"),
+        Some(&json!("JF2GTACC4K820000"))
+    );
+    let name = apply("name-121");
+    let name = name
+        .pointer("/customer_contact/name")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    assert_eq!(name.chars().count(), 121);
+    assert!(
+        name.starts_with("Zoë Tagabcdefgh"),
+        "the canary is kept: {name}"
+    );
+    assert_eq!(
+        apply("phone-no-plus").pointer("/customer_contact/phone"),
+        Some(&json!("15555551234"))
+    );
 }

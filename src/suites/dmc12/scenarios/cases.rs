@@ -71,12 +71,12 @@ pub(crate) async fn valid_cases(s: &mut Session<'_>, ledger: &mut Ledger) {
 /// What a shrink candidate is: a valid request, or the base of an invalid one (the mutation
 /// and its index applied to each candidate, so every candidate still breaks exactly one rule).
 #[derive(Clone, Copy)]
-pub(crate) enum Shrinking<'m> {
+pub(crate) enum Shrinking {
     Valid,
-    Invalid(&'m mutations::Mutation, usize),
+    Invalid(&'static mutations::Mutation, usize),
 }
 
-impl Shrinking<'_> {
+impl Shrinking {
     pub(crate) fn case(&self, id: String, base: Value) -> Dmc12Case {
         match self {
             Shrinking::Valid => Dmc12Case {
@@ -99,7 +99,7 @@ pub(crate) async fn shrink(
     ledger: &mut Ledger,
     tree: &mut CaseTree,
     failing: &[String],
-    what: Shrinking<'_>,
+    what: Shrinking,
     id: &str,
 ) -> (Value, usize) {
     let mut best = what.case(id.to_string(), tree.current()).request;
@@ -183,9 +183,9 @@ pub(crate) async fn invalid_cases(s: &mut Session<'_>, ledger: &mut Ledger) {
                             "reject-code"
                         };
                         ledger.extend(not_tested(
-                            &[(m.clause, check)],
+                            &[(&m.clause, check)],
                             Some(s.binding),
-                            m.name,
+                            &m.name,
                             &why,
                         ));
                         continue;
@@ -210,7 +210,7 @@ pub(crate) async fn invalid_cases(s: &mut Session<'_>, ledger: &mut Ledger) {
                     ledger,
                     &mut tree,
                     &failing,
-                    Shrinking::Invalid(&m, n),
+                    Shrinking::Invalid(m, n),
                     &id,
                 )
                 .await;
