@@ -6,7 +6,7 @@
 //! once into a small Thompson NFA over child element names; the document is read as a stream of
 //! quick-xml events with an explicit element stack, so no input (however deep) can exhaust the
 //! call stack. The verdict agrees with `xmllint --noout --dtdvalid adf-deterministic.dtd`
-//! (checked by `tests/adf_xmllint.rs`), with one deliberate addition: the root must be `adf`
+//! (checked by `tests/integration/adf_xmllint.rs`), with one deliberate addition: the root must be `adf`
 //! (xmllint's post-validation never checks the root's name).
 
 mod dtd;

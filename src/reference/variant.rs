@@ -2,7 +2,7 @@
 //! (`--variant NAME`). The mirror of [`super::Defect`]: a defect breaks exactly one seed rule
 //! and the run must FAIL on its clause; a variant makes a different choice where the seeds are
 //! silent, or takes the other of two readings they allow, and the run must stay CONFORMANT
-//! (`tests/variant_table.rs` runs every one). A check that fails a variant asserts something no
+//! (`tests/integration/variant_table.rs` runs every one). A check that fails a variant asserts something no
 //! seed sentence says.
 
 /// One alternative reading. [`Variant::allowance`] quotes the seed sentence (or its silence)

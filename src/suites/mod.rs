@@ -15,6 +15,7 @@ use crate::error::TckError;
 use crate::examples::SuiteExamples;
 use crate::run::{RunCx, SuiteRun};
 use crate::spec::catalogue::{Catalogue, Schema, Shipped};
+use crate::transport::Binding;
 use futures_util::future::BoxFuture;
 
 /// One certifiable protocol document.
@@ -25,6 +26,9 @@ pub trait Suite: Sync {
     /// The one operation of the suite the seeds define (`initiate_deal_handoff`,
     /// `lead.submit`).
     fn operation(&self) -> &'static str;
+
+    /// The transports the suite can run over (the target may offer fewer).
+    fn bindings(&self) -> &'static [Binding];
 
     /// Whether running the suite restarts the target (such suites run after the others, so
     /// that theirs see the target as it was launched). The report keeps registry order.

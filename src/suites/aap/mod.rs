@@ -27,6 +27,12 @@ impl super::Suite for AapSuite {
         self.skill()
     }
 
+    /// A2A skills: the two A2A bindings.
+    fn bindings(&self) -> &'static [crate::transport::Binding] {
+        use crate::transport::Binding;
+        &[Binding::A2aJsonrpc, Binding::A2aRest]
+    }
+
     fn run<'a>(&'a self, cx: &'a mut RunCx<'_>) -> BoxFuture<'a, Result<SuiteRun, TckError>> {
         Box::pin(scenarios::run(*self, cx))
     }

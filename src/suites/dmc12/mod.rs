@@ -26,6 +26,11 @@ impl super::Suite for Dmc12 {
         crate::spec::tools::INITIATE_DEAL_HANDOFF
     }
 
+    /// MCP and both A2A bindings.
+    fn bindings(&self) -> &'static [crate::transport::Binding] {
+        &crate::transport::Binding::ALL
+    }
+
     /// The suite ends by restarting the target with the CRM sink off (the AAP ADF clauses need
     /// it on, so the AAP suites run first).
     fn restarts_target(&self) -> bool {

@@ -3,36 +3,16 @@
 //! code, auth, protocol errors, and the side effects as the harness's own observers see them
 //! (the SMTP sink, the DriveCentric mock, the SQLite file, the captured log).
 
-mod reference_support;
-
 use std::time::Duration;
 
+use crate::support::reference::*;
+use crate::support::{xmllint_adf, xmllint_missing};
 use chrono::{DateTime, SecondsFormat, Utc};
 use dealer_tck::observe::crm::CrmMode;
 use dealer_tck::observe::smtp::SmtpFault;
 use dealer_tck::reference::{TOKEN_AGENT_A, TOKEN_AGENT_B, TOKEN_UNSCOPED};
 use dealer_tck::spec::{mask_email, mask_list, sha256_hex};
-use reference_support::*;
 use serde_json::{Value, json};
-
-const HANDOFF: &str = "initiate_deal_handoff";
-
-/// Call initiate_deal_handoff and return the envelope (panics on a transport failure).
-async fn handoff(env: &Env, binding: Binding, token: &str, args: Value) -> Value {
-    match env.client.call(binding, Some(token), HANDOFF, args).await {
-        Ok(e) => e,
-        Err(r) => panic!("{binding:?} hand-off: HTTP {} {}", r.status, r.text),
-    }
-}
-
-/// The error code of an envelope, or "ok".
-fn outcome(envelope: &Value) -> String {
-    envelope
-        .pointer("/error/code")
-        .and_then(Value::as_str)
-        .unwrap_or("ok")
-        .to_string()
-}
 
 fn assert_no_canary(surface: &str, bytes: &[u8], c: &Canaries) {
     for v in c.all() {
@@ -978,24 +958,6 @@ async fn crm_disabled_reports_disabled_and_posts_nothing() {
     assert_eq!(env.sink.mails().len(), 1);
 }
 
-/// Run xmllint --dtdvalid on a document; None when xmllint is not installed.
-fn xmllint(xml: &str) -> Option<(bool, String)> {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let file = dir.path().join("lead.xml");
-    std::fs::write(&file, xml).expect("write");
-    let out = std::process::Command::new("xmllint")
-        .arg("--noout")
-        .arg("--dtdvalid")
-        .arg(adf_dtd())
-        .arg(&file)
-        .output()
-        .ok()?;
-    Some((
-        out.status.success(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    ))
-}
-
 #[tokio::test]
 async fn adf_lead_passes_xmllint_dtd_validation() {
     let env = Env::start(Opts::default()).await;
@@ -1006,12 +968,8 @@ async fn adf_lead_passes_xmllint_dtd_validation() {
     let e = handoff(&env, Binding::JsonRpc, TOKEN_AGENT_A, c.full(&rsv)).await;
     assert_eq!(outcome(&e), "ok", "{e}");
     let body = env.crm_requests().await.pop().expect("lead").body;
-    let Some((valid, stderr)) = xmllint(&body) else {
-        assert!(
-            std::env::var_os("DEALER_TCK_REQUIRE_XMLLINT").is_none(),
-            "xmllint is not installed, and DEALER_TCK_REQUIRE_XMLLINT (set by .ci/run) requires it"
-        );
-        eprintln!("SKIPPED: xmllint is not installed (apt-get install -y libxml2-utils)");
+    let Some((valid, stderr)) = xmllint_adf(&body) else {
+        xmllint_missing();
         return;
     };
     assert!(valid, "xmllint rejects the lead: {stderr}\n{body}");
@@ -1025,7 +983,7 @@ async fn adf_lead_passes_xmllint_dtd_validation() {
     let email = body[email_el..email_end].to_string();
     let swapped = body.replacen(&format!("{email}{phone}"), &format!("{phone}{email}"), 1);
     assert_ne!(swapped, body);
-    let (valid, _) = xmllint(&swapped).expect("xmllint ran");
+    let (valid, _) = xmllint_adf(&swapped).expect("xmllint ran");
     assert!(!valid, "xmllint accepted phone before email");
 }
 

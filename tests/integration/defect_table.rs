@@ -13,8 +13,7 @@ use dealer_tck::spec::catalogue::Level;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 
-mod tables;
-use tables::{results, tck};
+use crate::support::{self, results, tck};
 
 /// One line of `--list-defects`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,7 +24,7 @@ struct Listed {
 }
 
 fn listing() -> Vec<Listed> {
-    tables::listing("--list-defects")
+    support::listing("--list-defects")
         .into_iter()
         .map(|[name, clause, rule]| Listed { name, clause, rule })
         .collect()
@@ -126,7 +125,7 @@ fn catch(l: &Listed, level: Level) -> Result<(), String> {
 #[test]
 fn every_listed_defect_is_caught_by_the_binary_through_the_clause_it_breaks() {
     let levels = levels();
-    let missed = tables::four_at_a_time(listing(), |l| {
+    let missed = support::four_at_a_time(listing(), |l| {
         let level = levels.get(&l.clause).copied().unwrap_or(Level::Must);
         catch(&l, level)
     });

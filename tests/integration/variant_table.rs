@@ -9,12 +9,11 @@ use dealer_tck::reference::Variant;
 use serde_json::Value;
 use std::collections::BTreeSet;
 
-mod tables;
-use tables::tck;
+use crate::support::{self, tck};
 
 /// `(name, allowance, what)` per line of `--list-variants`.
 fn listing() -> Vec<(String, String, String)> {
-    tables::listing("--list-variants")
+    support::listing("--list-variants")
         .into_iter()
         .map(|[name, allowance, what]| (name, allowance, what))
         .collect()
@@ -86,7 +85,7 @@ fn green(name: &str) -> Result<(), String> {
     );
     let report: Value = serde_json::from_str(&stdout)
         .map_err(|e| format!("{name}: exit {code}, no JSON report ({e}): {stderr}"))?;
-    let bad = tables::blocking(&report);
+    let bad = support::blocking(&report);
     if code == 0
         && report["conformant"] == true
         && report["target"]["variant"] == name
@@ -100,7 +99,7 @@ fn green(name: &str) -> Result<(), String> {
 
 #[test]
 fn every_listed_variant_is_conformant() {
-    let held = tables::four_at_a_time(listing(), |(name, _, _)| green(&name));
+    let held = support::four_at_a_time(listing(), |(name, _, _)| green(&name));
     assert!(
         held.is_empty(),
         "legitimate readings of the seeds the harness failed:\n{}",

@@ -12,7 +12,7 @@ use chrono::{Datelike, Duration, NaiveTime, Utc, Weekday};
 use serde_json::Value;
 use std::process::Command;
 
-mod tables;
+use crate::support::{self, tck_env};
 
 fn python() -> bool {
     Command::new("python3")
@@ -35,7 +35,7 @@ fn next(weekday: Weekday, days: i64, hour: u32) -> String {
 
 #[test]
 fn an_independently_written_conforming_server_is_conformant() {
-    if !tables::available(
+    if !support::available(
         python(),
         "DEALER_TCK_REQUIRE_PYTHON",
         "independent_server: python3 not found, the independent server is not run",
@@ -74,27 +74,34 @@ unavailable_time = "{unavailable}"
     );
     let path = dir.path().join("independent.toml");
     std::fs::write(&path, profile).expect("profile");
+    let path = path.to_str().expect("utf-8 path");
     let out = dir.path().join("reports");
-    let output = Command::new(env!("CARGO_BIN_EXE_dealer-tck"))
-        .args(["run", "--cases", "2", "--json", "--profile"])
-        .arg(&path)
-        .arg("--out")
-        .arg(&out)
-        .env("INDEP_TOKEN_A", "indep-agent-a-5b1c9e")
-        .env("INDEP_TOKEN_B", "indep-agent-b-88f2aa")
-        .env("INDEP_TOKEN_NO_HANDOFF", "indep-no-handoff-31d7c0")
-        // The server reads its tokens from these.
-        .env("DEALER_TOKEN_A", "indep-agent-a-5b1c9e")
-        .env("DEALER_TOKEN_B", "indep-agent-b-88f2aa")
-        .env("DEALER_TOKEN_NO_HANDOFF", "indep-no-handoff-31d7c0")
-        .current_dir(dir.path())
-        .output()
-        .expect("the binary runs");
-    let code = output.status.code().unwrap_or(-1);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    let report: Value = serde_json::from_slice(&output.stdout)
+    let out = out.to_str().expect("utf-8 path");
+    let (code, stdout, stderr) = tck_env(
+        &[
+            "run",
+            "--cases",
+            "2",
+            "--json",
+            "--profile",
+            path,
+            "--out",
+            out,
+        ],
+        dir.path(),
+        &[
+            ("INDEP_TOKEN_A", "indep-agent-a-5b1c9e"),
+            ("INDEP_TOKEN_B", "indep-agent-b-88f2aa"),
+            ("INDEP_TOKEN_NO_HANDOFF", "indep-no-handoff-31d7c0"),
+            // The server reads its tokens from these.
+            ("DEALER_TOKEN_A", "indep-agent-a-5b1c9e"),
+            ("DEALER_TOKEN_B", "indep-agent-b-88f2aa"),
+            ("DEALER_TOKEN_NO_HANDOFF", "indep-no-handoff-31d7c0"),
+        ],
+    );
+    let report: Value = serde_json::from_str(&stdout)
         .unwrap_or_else(|e| panic!("exit {code}, no JSON report ({e}): {stderr}"));
-    let bad = tables::blocking(&report);
+    let bad = support::blocking(&report);
     assert!(
         bad.is_empty() && code == 0 && report["conformant"] == true,
         "the independent server is held to something the seeds do not say (exit {code}):\n{}",

@@ -1,9 +1,18 @@
-//! Shared helpers of the reference-server integration tests: [`Env`] (a reference server wired
-//! to a real SMTP sink and the DriveCentric mock, with its store in a temp file and its log
-//! captured) and [`Client`] (raw reqwest calls over A2A JSON-RPC, A2A HTTP+JSON and MCP).
-#![allow(dead_code)]
+//! The reference-server tests' fixtures: [`Env`] (a reference server wired to a real SMTP
+//! sink and the DriveCentric mock, with its store in a temp file and its log captured),
+//! [`Canaries`] (unique plaintext values for every 🔒 field) and [`Client`].
+//!
+//! [`Client`] is a raw HTTP client on purpose, not the harness's `dealer_tck::transport`
+//! client: these tests send exact bytes and headers (malformed JSON, missing or wrong
+//! headers, no token), open a fresh MCP session per call, and require the reference's answer
+//! in exactly one place (`message.parts[0].data`; `structuredContent` equal to
+//! `content[0].text`) where the harness's client accepts every form a target may use. What it
+//! shares with the harness is the wire vocabulary: the A2A message
+//! ([`dealer_tck::transport::a2a::message`]), the SSE parser
+//! (`sse-stream`, as [`dealer_tck::transport::sse`] uses it) and the MCP protocol version and `Accept`
+//! header ([`dealer_tck::transport::mcp`]).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -12,17 +21,13 @@ use dealer_tck::observe::smtp::SmtpSink;
 use dealer_tck::reference::{
     DbLocation, Defect, LogCapture, ReferenceConfig, ReferenceServer, TOKEN_AGENT_A,
 };
+use dealer_tck::transport::mcp::{ACCEPT, PROTOCOL_VERSION};
 use serde_json::{Value, json};
 
 /// Store id and CRM token the tests configure.
 pub const STORE: &str = "store-0042";
 /// The CRM bearer token.
 pub const CRM_TOKEN: &str = "tck-crm-token-for-tests";
-
-/// The DTD the ADF lead must validate against (`fixtures/adf/`, the project's copy of the deterministic ADF DTD).
-pub fn adf_dtd() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/adf/adf-deterministic.dtd")
-}
 
 /// How to start a server.
 #[derive(Debug, Clone, Copy)]
@@ -209,20 +214,18 @@ impl Reply {
 
 /// Every JSON message of an SSE body (comments, empty data and ids skipped).
 pub fn sse_messages(text: &str) -> Vec<Value> {
-    text.split("\n\n")
-        .filter_map(|event| {
-            let data: Vec<&str> = event
-                .lines()
-                .filter_map(|l| l.strip_prefix("data:"))
-                .map(|d| d.strip_prefix(' ').unwrap_or(d))
-                .collect();
-            let data = data.join("\n");
-            if data.trim().is_empty() {
-                None
-            } else {
-                serde_json::from_str(&data).ok()
-            }
-        })
+    use futures_util::{FutureExt, StreamExt};
+    let input = futures_util::stream::iter([Ok::<_, std::convert::Infallible>(text.as_bytes())]);
+    let events: Vec<sse_stream::Sse> = sse_stream::SseByteStream::new(input)
+        .filter_map(|e| std::future::ready(e.ok()))
+        .collect()
+        .now_or_never()
+        .expect("a stream of ready chunks is ready");
+    events
+        .iter()
+        .filter_map(|e| e.data.as_deref())
+        .filter(|d| !d.trim().is_empty())
+        .filter_map(|d| serde_json::from_str(d).ok())
         .collect()
 }
 
@@ -233,14 +236,9 @@ pub struct Client {
     pub base: String,
 }
 
-/// A SendMessage message for `tool` with `args`.
+/// A SendMessage message for `tool` with `args` (the skill in `metadata.skill`).
 pub fn a2a_message(tool: &str, args: &Value) -> Value {
-    json!({
-        "messageId": uuid::Uuid::new_v4().to_string(),
-        "role": "ROLE_USER",
-        "parts": [{"data": args, "mediaType": "application/json"}],
-        "metadata": {"skill": tool},
-    })
+    dealer_tck::transport::a2a::message("skill", tool, args)
 }
 
 impl Client {
@@ -276,7 +274,7 @@ impl Client {
             token,
             None,
             &json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
-                "protocolVersion": "2025-11-25", "capabilities": {},
+                "protocolVersion": PROTOCOL_VERSION, "capabilities": {},
                 "clientInfo": {"name": "reference-tests", "version": "0"}}}),
         )
         .await
@@ -359,16 +357,13 @@ impl Client {
     /// MCP POST of one JSON-RPC message with optional session.
     pub async fn mcp_raw(&self, token: Option<&str>, sid: Option<&str>, msg: &Value) -> Reply {
         let auth = token.map(|t| format!("Bearer {t}"));
-        let mut headers = vec![
-            ("content-type", "application/json"),
-            ("accept", "application/json, text/event-stream"),
-        ];
+        let mut headers = vec![("content-type", "application/json"), ("accept", ACCEPT)];
         if let Some(a) = &auth {
             headers.push(("authorization", a.as_str()));
         }
         if let Some(s) = sid {
             headers.push(("mcp-session-id", s));
-            headers.push(("mcp-protocol-version", "2025-11-25"));
+            headers.push(("mcp-protocol-version", PROTOCOL_VERSION));
         }
         self.post("/mcp", &headers, msg.to_string().into_bytes())
             .await
@@ -462,6 +457,26 @@ impl Client {
         };
         env.ok_or(reply)
     }
+}
+
+/// The DMC-12 hand-off tool.
+pub const HANDOFF: &str = "initiate_deal_handoff";
+
+/// A hand-off over `binding` as `token`: the envelope (a non-200 answer fails the test).
+pub async fn handoff(env: &Env, binding: Binding, token: &str, args: Value) -> Value {
+    match env.client.call(binding, Some(token), HANDOFF, args).await {
+        Ok(e) => e,
+        Err(r) => panic!("{binding:?} hand-off: HTTP {} {}", r.status, r.text),
+    }
+}
+
+/// The error code of an envelope, or "ok".
+pub fn outcome(envelope: &Value) -> String {
+    envelope
+        .pointer("/error/code")
+        .and_then(Value::as_str)
+        .unwrap_or("ok")
+        .to_string()
 }
 
 /// Unique plaintext values for every 🔒 field of one request.

@@ -3,35 +3,16 @@
 //! show the conforming behaviour and the defective one must differ. Observers (SMTP sink,
 //! DriveCentric mock) are shared and the probes run one after another.
 
-mod reference_support;
-
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::support::reference::*;
 use chrono::{DateTime, Utc};
 use dealer_tck::observe::crm::{CrmMock, CrmMode};
 use dealer_tck::observe::smtp::{SmtpFault, SmtpSink};
 use dealer_tck::reference::{Defect, TOKEN_AGENT_A, TOKEN_AGENT_B, TOKEN_UNSCOPED};
 use dealer_tck::spec::mask_list;
-use reference_support::*;
-use serde_json::{Value, json};
-
-const HANDOFF: &str = "initiate_deal_handoff";
-
-async fn handoff(env: &Env, binding: Binding, token: &str, args: Value) -> Value {
-    match env.client.call(binding, Some(token), HANDOFF, args).await {
-        Ok(e) => e,
-        Err(r) => panic!("{binding:?} hand-off: HTTP {} {}", r.status, r.text),
-    }
-}
-
-fn outcome(envelope: &Value) -> String {
-    envelope
-        .pointer("/error/code")
-        .and_then(Value::as_str)
-        .unwrap_or("ok")
-        .to_string()
-}
+use serde_json::json;
 
 /// A reservation of agent A whose hold has already run out (waits for its own expires_at).
 async fn expired_reservation(env: &Env) -> String {
@@ -382,7 +363,7 @@ async fn probe(
                 .await;
             (format!("HTTP {}", r.status), "HTTP 401")
         }
-        // The AAP defects have their own table in tests/reference_aap.rs.
+        // The AAP defects have their own table in tests/integration/reference_aap.rs.
         _ => unreachable!("{d} is an AAP defect"),
     };
     env.server.stop().await;

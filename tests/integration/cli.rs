@@ -1,36 +1,13 @@
 //! The binary's exit codes and one-line errors.
 
-use std::process::Command;
-
-fn tck(args: &[&str]) -> (i32, String, String) {
-    let dir = tempfile::tempdir().expect("tmp");
-    let out = Command::new(env!("CARGO_BIN_EXE_dealer-tck"))
-        .args(args)
-        .current_dir(dir.path())
-        .output()
-        .expect("binary runs");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+use crate::support::tck_in_tmp;
 
 #[test]
 fn conformant_run_exits_0_and_writes_three_files() {
     let dir = tempfile::tempdir().expect("tmp");
-    let out = Command::new(env!("CARGO_BIN_EXE_dealer-tck"))
-        .args(["run", "--cases", "1", "--out"])
-        .arg(dir.path())
-        .output()
-        .expect("runs");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = dir.path().to_str().expect("utf-8 path");
+    let (code, stdout, stderr) = tck_in_tmp(&["run", "--cases", "1", "--out", out]);
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
     assert!(stdout.contains("CONFORMANT"), "{stdout}");
     let runs: Vec<_> = std::fs::read_dir(dir.path()).expect("dir").collect();
     assert_eq!(runs.len(), 1);
@@ -42,7 +19,7 @@ fn conformant_run_exits_0_and_writes_three_files() {
 
 #[test]
 fn a_defect_exits_1_and_names_its_clause() {
-    let (code, stdout, _) = tck(&["run", "--cases", "1", "--defect", "skip-ownership"]);
+    let (code, stdout, _) = tck_in_tmp(&["run", "--cases", "1", "--defect", "skip-ownership"]);
     assert_eq!(code, 1, "{stdout}");
     assert!(stdout.contains("FAIL DMC12-RES-OWNER-001"), "{stdout}");
     assert!(stdout.contains("NOT CONFORMANT"));
@@ -56,7 +33,7 @@ fn bad_usage_exits_2_with_one_line() {
         vec!["run", "--timeout", "0"],
         vec!["frobnicate"],
     ] {
-        let (code, _, stderr) = tck(&args);
+        let (code, _, stderr) = tck_in_tmp(&args);
         assert_eq!(code, 2, "{args:?}: {stderr}");
         assert!(!stderr.trim().is_empty(), "{args:?}: no error line");
         assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");

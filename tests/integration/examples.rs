@@ -4,7 +4,7 @@
 //! export validated as JSON Schema 2020-12, and the fixtures checked byte for byte against the
 //! seeds.
 
-mod tables;
+use crate::support::{self, launch_template, proc_state, tck_in_tmp};
 use dealer_tck::examples::manifest::{ExampleSet, Manifest};
 use dealer_tck::examples::rules::is_known_rule;
 use dealer_tck::examples::{
@@ -13,7 +13,6 @@ use dealer_tck::examples::{
 use dealer_tck::reference::Defect;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 fn insta_settings() -> insta::Settings {
     let mut s = insta::Settings::clone_current();
@@ -348,20 +347,6 @@ async fn aap_examples_are_sent_when_the_card_lists_their_skill() {
     );
 }
 
-fn tck(args: &[&str]) -> (i32, String, String) {
-    let dir = tempfile::tempdir().expect("tmp");
-    let out = Command::new(env!("CARGO_BIN_EXE_dealer-tck"))
-        .args(args)
-        .current_dir(dir.path())
-        .output()
-        .expect("binary runs");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
 fn copy_fixtures(to: &Path) {
     let from = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/examples"));
     let set = ExampleSet::from_dir(&from).expect("fixtures on disk");
@@ -382,7 +367,7 @@ fn the_binary_reports_and_exits_by_whether_every_example_held() {
     // The built-in examples against the embedded reference: exit 0, JSON on request, files.
     let out = tempfile::tempdir().expect("tmp");
     let out_dir = out.path().to_str().expect("utf-8 path");
-    let (code, stdout, stderr) = tck(&["examples", "--json", "--out", out_dir]);
+    let (code, stdout, stderr) = tck_in_tmp(&["examples", "--json", "--out", out_dir]);
     assert_eq!(code, 0, "{stdout}\n{stderr}");
     let v: Value = serde_json::from_str(&stdout).expect("JSON report on stdout");
     assert_eq!(v["held"], true);
@@ -407,7 +392,7 @@ fn the_binary_reports_and_exits_by_whether_every_example_held() {
     )
     .expect("write");
     let d = dir.path().to_str().expect("utf-8 path");
-    let (code, stdout, _) = tck(&["examples", "--no-send", "--examples", d]);
+    let (code, stdout, _) = tck_in_tmp(&["examples", "--no-send", "--examples", d]);
     assert_eq!(code, 1, "{stdout}");
     assert!(stdout.contains("BROKEN dmc12-trade-in"), "{stdout}");
     assert!(
@@ -423,7 +408,7 @@ fn the_binary_reports_and_exits_by_whether_every_example_held() {
     let dir = tempfile::tempdir().expect("tmp");
     copy_fixtures(dir.path());
     let d = dir.path().to_str().expect("utf-8 path");
-    let (code, stdout, _) = tck(&["examples", "--no-send", "--examples", d]);
+    let (code, stdout, _) = tck_in_tmp(&["examples", "--no-send", "--examples", d]);
     assert_eq!(code, 0, "{stdout}");
 }
 
@@ -447,7 +432,7 @@ fn usage_errors_exit_2_and_an_unreachable_target_exits_3() {
         vec!["examples", "--examples", "/nonexistent/dealer-tck/examples"],
         vec!["schema", "--frobnicate"],
     ] {
-        let (code, _, stderr) = tck(&args);
+        let (code, _, stderr) = tck_in_tmp(&args);
         assert_eq!(code, 2, "{args:?}: {stderr}");
         assert!(!stderr.trim().is_empty(), "{args:?}: no error line");
         assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
@@ -458,18 +443,9 @@ fn usage_errors_exit_2_and_an_unreachable_target_exits_3() {
         l.local_addr().expect("addr").port()
     };
     let url = format!("http://127.0.0.1:{port}");
-    let (code, _, stderr) = tck(&["examples", "--target", &url]);
+    let (code, _, stderr) = tck_in_tmp(&["examples", "--target", &url]);
     assert_eq!(code, 3, "{stderr}");
     assert!(stderr.contains("unreachable"), "{stderr}");
-}
-
-const BIN: &str = env!("CARGO_BIN_EXE_dealer-tck");
-
-/// The reference as an external process, the way a user launches their own server.
-fn launch_template(extra: &str) -> String {
-    format!(
-        "{BIN} serve-reference --port {{port}} --smtp {{smtp_host}}:{{smtp_port}} --crm-url '{{crm_url}}' --crm-token {{crm_token}} --store-id {{store_id}} --db {{db}} --crm-timeout-ms 500 {extra}"
-    )
 }
 
 #[test]
@@ -482,7 +458,7 @@ fn examples_against_a_launched_reference_hold_and_the_process_is_stopped() {
         pidfile.display(),
         launch_template("")
     );
-    let (code, stdout, stderr) = tck(&["examples", "--json", "--launch", &cmd]);
+    let (code, stdout, stderr) = tck_in_tmp(&["examples", "--json", "--launch", &cmd]);
     assert_eq!(code, 0, "{stdout}\n{stderr}");
     let v: Value = serde_json::from_str(&stdout).expect("JSON report on stdout");
     assert_eq!(v["held"], true);
@@ -500,14 +476,7 @@ fn examples_against_a_launched_reference_hold_and_the_process_is_stopped() {
         .expect("pid written")
         .trim()
         .to_string();
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    let state = stat
-        .rsplit(')')
-        .next()
-        .unwrap_or("")
-        .split_whitespace()
-        .next()
-        .unwrap_or("");
+    let state = proc_state(&pid);
     assert!(
         state.is_empty() || state == "Z" || state == "X",
         "the launched server outlived the harness (state {state})"
@@ -527,7 +496,7 @@ fn examples_honour_a_profile_that_moves_the_skill_and_the_error_code() {
         "both.toml",
         "[a2a]\nskill_path = \"message.metadata.operation\"\n\n[codes]\npointers = [\"/error/errorCode\"]\n",
     );
-    let (code, stdout, stderr) = tck(&["examples", "--profile", &both]);
+    let (code, stdout, stderr) = tck_in_tmp(&["examples", "--profile", &both]);
     assert_eq!(code, 0, "{stdout}\n{stderr}");
     assert!(stdout.contains("7 requests sent"), "{stdout}");
     // Without the pointer, the code is not found where the bindings put it: the expired
@@ -537,7 +506,7 @@ fn examples_honour_a_profile_that_moves_the_skill_and_the_error_code() {
         "skill.toml",
         "[a2a]\nskill_path = \"message.metadata.operation\"\n",
     );
-    let (code, stdout, stderr) = tck(&["examples", "--json", "--profile", &skill_only]);
+    let (code, stdout, stderr) = tck_in_tmp(&["examples", "--json", "--profile", &skill_only]);
     assert_eq!(code, 1, "{stdout}\n{stderr}");
     let v: Value = serde_json::from_str(&stdout).expect("JSON report on stdout");
     let broken: Vec<&str> = v["examples"]
@@ -550,7 +519,7 @@ fn examples_honour_a_profile_that_moves_the_skill_and_the_error_code() {
     assert_eq!(broken, ["dmc12-consent"], "{stdout}");
     // Without the skill selector, nothing the server is sent reaches an operation.
     let neither = write("neither.toml", "");
-    let (code, stdout, stderr) = tck(&["examples", "--profile", &neither]);
+    let (code, stdout, stderr) = tck_in_tmp(&["examples", "--profile", &neither]);
     assert_eq!(code, 1, "{stdout}\n{stderr}");
 }
 
@@ -571,7 +540,7 @@ fn assert_valid_2020_12(name: &str, schema: &Value) {
 fn schema_export_validates_as_json_schema_2020_12() {
     let out = tempfile::tempdir().expect("tmp");
     let d = out.path().to_str().expect("utf-8 path");
-    let (code, stdout, stderr) = tck(&["schema", "--out", d]);
+    let (code, stdout, stderr) = tck_in_tmp(&["schema", "--out", d]);
     assert_eq!(code, 0, "{stderr}");
     let index: Value = serde_json::from_str(
         &std::fs::read_to_string(out.path().join("index.json")).expect("index.json"),
@@ -605,7 +574,7 @@ fn schema_export_validates_as_json_schema_2020_12() {
     .expect("json");
     let v = jsonschema::draft202012::new(&request).expect("compiles");
     let seed_example: Value = serde_json::from_str(include_str!(
-        "../fixtures/examples/aap-0.2/general-inquiry.request.json"
+        "../../fixtures/examples/aap-0.2/general-inquiry.request.json"
     ))
     .expect("example");
     assert!(v.is_valid(&seed_example));
@@ -629,7 +598,7 @@ fn schema_export_validates_as_json_schema_2020_12() {
     );
 
     // Without --out: one bundle on stdout, its schemas valid too.
-    let (code, stdout, _) = tck(&["schema"]);
+    let (code, stdout, _) = tck_in_tmp(&["schema"]);
     assert_eq!(code, 0);
     let bundle: Value = serde_json::from_str(&stdout).expect("bundle is JSON");
     let map = bundle["schemas"].as_object().expect("schemas");
@@ -647,7 +616,7 @@ fn seeds_dir() -> PathBuf {
 
 /// Whether the seed documents are here to compare with; says so in one line when not.
 fn seeds_present() -> bool {
-    tables::available(
+    support::available(
         seeds_dir().is_dir(),
         "DEALER_TCK_REQUIRE_SEEDS",
         "examples: ../shared/seeds not found, the fixtures are not compared with the seeds",

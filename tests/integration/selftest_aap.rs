@@ -1,7 +1,8 @@
 //! Self-test of the AAP suites: the harness proven against its own reference. The reference
 //! passes every MUST clause of both AAP suites on both A2A bindings, and with the A2A 0.3
 //! profile; the report shows the AAP suites beside DMC-12. That every AAP defect is caught by
-//! the clause it breaks, and by no other, is `tests/defect_table.rs`, through the binary.
+//! the clause it breaks, and by no other, is `tests/integration/defect_table.rs`, through the
+//! binary.
 //!
 //! Runs are restricted to the AAP clauses (`clause_filter: "AAP"`, which also skips the DMC-12
 //! suite) and use few generated cases, to keep the runtime low.

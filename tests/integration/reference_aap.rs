@@ -5,18 +5,17 @@
 //! anonymous lead.general, the ADF lead the DriveCentric mock receives (checked with
 //! `xmllint --dtdvalid`), and the defect table: each AAP defect flips the behaviour it claims.
 
-mod reference_support;
-
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
+use crate::support::reference::{self, CRM_TOKEN, Client, STORE, contains};
+use crate::support::{xmllint_adf, xmllint_missing};
 use chrono::{DateTime, Datelike, Duration, NaiveTime, SecondsFormat, Utc, Weekday};
 use dealer_tck::observe::crm::{CrmMock, CrmMode, CrmRequest};
 use dealer_tck::reference::aap::{IN_STOCK_STOCK, IN_STOCK_VIN, SOLD_VIN};
 use dealer_tck::reference::{DbLocation, Defect, ReferenceConfig, ReferenceServer, TOKEN_AGENT_A};
 use dealer_tck::suites::aap::{aap_draft_schemas, aap_v02_schemas};
-use reference_support::{CRM_TOKEN, Client, STORE, adf_dtd, contains};
 use serde_json::{Value, json};
 
 /// A VIN the dealer does not have (valid shape and check digit).
@@ -81,12 +80,10 @@ impl Aap {
     }
 
     /// The raw HTTP exchange of one SendMessage carrying `data` for `skill`.
-    async fn exchange(&self, via: Via, skill: &str, data: &Value) -> reference_support::Reply {
+    async fn exchange(&self, via: Via, skill: &str, data: &Value) -> reference::Reply {
         let auth = format!("Bearer {TOKEN_AGENT_A}");
-        let id = uuid::Uuid::new_v4().to_string();
         if self.v03 {
-            let message = json!({"kind": "message", "messageId": id, "role": "user",
-                "parts": [{"kind": "data", "data": data}], "metadata": {"skill": skill}});
+            let message = dealer_tck::transport::a2a::message_v0_3("skill", skill, data);
             let headers = [
                 ("content-type", "application/json"),
                 ("authorization", auth.as_str()),
@@ -311,35 +308,11 @@ fn tuesday() -> chrono::NaiveDate {
 // ADF
 // ---------------------------------------------------------------------------------------------
 
-/// Run xmllint --dtdvalid on a document; None when xmllint is not installed.
-fn xmllint(xml: &str) -> Option<(bool, String)> {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let file = dir.path().join("lead.xml");
-    std::fs::write(&file, xml).expect("write lead");
-    let out = std::process::Command::new("xmllint")
-        .arg("--noout")
-        .arg("--dtdvalid")
-        .arg(adf_dtd())
-        .arg(&file)
-        .output()
-        .ok()?;
-    Some((
-        out.status.success(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    ))
-}
-
 /// Assert that xmllint accepts the lead (skipped, loudly, without xmllint).
 fn assert_adf_valid(xml: &str) {
-    match xmllint(xml) {
+    match xmllint_adf(xml) {
         Some((valid, stderr)) => assert!(valid, "xmllint rejects the lead: {stderr}\n{xml}"),
-        None => {
-            assert!(
-                std::env::var_os("DEALER_TCK_REQUIRE_XMLLINT").is_none(),
-                "xmllint is not installed, and DEALER_TCK_REQUIRE_XMLLINT (set by .ci/run) requires it"
-            );
-            eprintln!("SKIPPED xmllint: not installed (apt-get install -y libxml2-utils)")
-        }
+        None => xmllint_missing(),
     }
     assert!(
         dealer_tck::observe::adf::validate(xml).is_valid(),
@@ -1576,7 +1549,7 @@ async fn the_a2a_0_3_profile() {
         ("authorization", auth.as_str()),
     ];
     let body = json!({"jsonrpc": "2.0", "id": 9, "method": "SendMessage",
-        "params": {"message": reference_support::a2a_message("lead.submit", &Person::new().submit())}});
+        "params": {"message": reference::a2a_message("lead.submit", &Person::new().submit())}});
     let r = env
         .client
         .post("/a2a/jsonrpc", &headers, body.to_string().into_bytes())
@@ -1736,7 +1709,7 @@ async fn outcome(env: &Aap, skill: &str, req: &Value) -> String {
 
 /// Is the ADF valid (xmllint when installed, else the harness's validator)?
 fn adf_valid(xml: &str) -> bool {
-    match xmllint(xml) {
+    match xmllint_adf(xml) {
         Some((valid, _)) => valid,
         None => dealer_tck::observe::adf::validate(xml).is_valid(),
     }

@@ -11,50 +11,12 @@ use std::net::TcpListener;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_dealer-tck");
-
-fn launch_template(extra: &str) -> String {
-    format!(
-        "{BIN} serve-reference --port {{port}} --smtp {{smtp_host}}:{{smtp_port}} --crm-url '{{crm_url}}' --crm-token {{crm_token}} --store-id {{store_id}} --db {{db}} --crm-timeout-ms 500 {extra}"
-    )
-}
+use crate::support::{BIN, launch_template, proc_state, tck};
 
 fn verdicts(r: &dealer_tck::report::Report) -> BTreeMap<(String, String), Verdict> {
     r.results()
         .map(|x| ((x.clause.clone(), x.transport.clone()), x.verdict))
         .collect()
-}
-
-/// Run the binary with a hang guard (not a timing assertion: it only stops a hung test). The
-/// pipes are drained while it runs, so a long report cannot block it.
-fn tck(args: &[&str], dir: &std::path::Path) -> (i32, String, String) {
-    let child = Command::new(BIN)
-        .args(args)
-        .current_dir(dir)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("binary runs");
-    let pid = child.id();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = tx.send(child.wait_with_output());
-    });
-    let out = match rx.recv_timeout(Duration::from_secs(240)) {
-        Ok(out) => out.expect("output"),
-        Err(_) => {
-            // SAFETY: kills the harness process this test started.
-            unsafe {
-                libc::kill(pid as i32, libc::SIGKILL);
-            }
-            panic!("dealer-tck {args:?} hung");
-        }
-    };
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
 }
 
 /// What every bad input or bad target gets: the exit code, exactly one line on stderr (no
@@ -446,18 +408,6 @@ async fn dmc12_discovery_follows_the_card_and_flags_an_advertised_operation_that
             .filter_map(|r| serde_json::from_slice::<serde_json::Value>(&r.body).ok())
             .all(|p| p["params"]["message"]["metadata"]["skill"] != "initiate_deal_handoff")
     );
-}
-
-/// The state letter of /proc/PID/stat ("" when the process is gone).
-fn proc_state(pid: &str) -> String {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    stat.rsplit(')')
-        .next()
-        .unwrap_or("")
-        .split_whitespace()
-        .next()
-        .unwrap_or("")
-        .to_string()
 }
 
 /// Whether PID ends up gone (or a zombie waiting for a reaper that is not ours). SIGKILL is
