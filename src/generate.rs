@@ -5,7 +5,7 @@
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 /// Decimal digits derived from a salt (for unique phone numbers in fixed cases).
 pub fn salt_digits(salt: &str, n: usize) -> String {
@@ -91,4 +91,35 @@ impl CaseSource {
             .unwrap_or("salt0000")
             .to_string()
     }
+}
+
+/// The object at `key` of `o`, made an object when it is absent or of another type (a
+/// generated break edits a member of it, as a break of a sibling rule would leave it).
+pub fn object_at<'a>(o: &'a mut Map<String, Value>, key: &str) -> &'a mut Map<String, Value> {
+    let entry = o.entry(key).or_insert_with(|| Value::Object(Map::new()));
+    if !entry.is_object() {
+        *entry = Value::Object(Map::new());
+    }
+    match entry {
+        Value::Object(m) => m,
+        _ => unreachable!("replaced by an object above"),
+    }
+}
+
+/// Set the member at JSON pointer `at` (RFC 6901, parsed by `jsonptr`) of `o`, making every
+/// parent an object ([`object_at`]). Err: the pointer does not parse.
+pub fn set_at(o: &mut Map<String, Value>, at: &str, v: Value) -> Result<(), String> {
+    let p = jsonptr::Pointer::parse(at).map_err(|e| format!("bad pointer {at}: {e}"))?;
+    let mut tokens: Vec<String> = p.tokens().map(|t| t.decoded().into_owned()).collect();
+    let Some(last) = tokens.pop() else {
+        return Err(format!(
+            "pointer {at:?} names the whole request, not a member"
+        ));
+    };
+    let mut cur = o;
+    for t in tokens {
+        cur = object_at(cur, &t);
+    }
+    cur.insert(last, v);
+    Ok(())
 }

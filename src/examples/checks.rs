@@ -9,7 +9,7 @@ use super::manifest::{ExampleEntry, Fixture, Kind, SuiteRef};
 use super::report::{Finding, Step};
 use super::rules;
 use crate::spec::PII_FIELDS;
-use crate::spec::model::{ModelKind, Timestamp, json_diff, round_trip};
+use crate::spec::model::{Timestamp, json_diff, round_trip};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
@@ -113,9 +113,10 @@ pub(crate) fn date_at(value: &Value, pointer: &str) -> Option<(String, DateTime<
 }
 
 fn model_findings(entry: &ExampleEntry, value: &Value) -> Vec<Finding> {
-    let Some(kind) = ModelKind::for_operation(&entry.operation, entry.kind == Kind::Response)
-    else {
-        return vec![];
+    let [request, response] = entry.suite.examples().models();
+    let kind = match entry.kind {
+        Kind::Request => request,
+        Kind::Response => response,
     };
     match round_trip(kind, value) {
         Err(e) => vec![Finding::new(

@@ -36,6 +36,9 @@ pub trait SuiteExamples: Sync {
     /// The live fixtures the suite's examples may name in `live`.
     fn fixtures(&self) -> &'static [manifest::Fixture];
 
+    /// The typed models a request and a response example round-trip through.
+    fn models(&self) -> [crate::spec::model::ModelKind; 2];
+
     /// The schema file that judges a response example (`value`: the example).
     fn response_schema(&self, _value: &Value) -> &'static str {
         "response.json"

@@ -129,19 +129,6 @@ pub enum ModelKind {
 }
 
 impl ModelKind {
-    /// The model of an operation's request or response (`None`: no model for it).
-    pub fn for_operation(operation: &str, response: bool) -> Option<ModelKind> {
-        Some(match (operation, response) {
-            ("initiate_deal_handoff", false) => ModelKind::HandoffRequest,
-            ("initiate_deal_handoff", true) => ModelKind::HandoffEnvelope,
-            ("lead.submit", false) => ModelKind::LeadSubmitRequest,
-            ("lead.submit", true) => ModelKind::LeadSubmitResponse,
-            ("lead.general", false) => ModelKind::LeadGeneralRequest,
-            ("lead.general", true) => ModelKind::LeadGeneralResponse,
-            _ => return None,
-        })
-    }
-
     /// The Rust type's name.
     pub fn type_name(self) -> &'static str {
         match self {

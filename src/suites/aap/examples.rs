@@ -13,6 +13,7 @@ use crate::examples::report::{Finding, SendRecord, SendStatus, Step};
 use crate::examples::rules;
 use crate::examples::send::{Responses, Sender, replace_live, shape_against};
 use crate::spec::catalogue::SchemaViolation;
+use crate::spec::model::ModelKind;
 use crate::transport::Reply;
 use chrono::{DateTime, Utc};
 use futures_util::future::BoxFuture;
@@ -21,6 +22,16 @@ use serde_json::Value;
 impl SuiteExamples for AapSuite {
     fn accepted(&self) -> &'static str {
         "the lead received (status received or duplicate)"
+    }
+
+    fn models(&self) -> [ModelKind; 2] {
+        match self {
+            AapSuite::V02 => [ModelKind::LeadSubmitRequest, ModelKind::LeadSubmitResponse],
+            AapSuite::Draft => [
+                ModelKind::LeadGeneralRequest,
+                ModelKind::LeadGeneralResponse,
+            ],
+        }
     }
 
     fn fixtures(&self) -> &'static [Fixture] {

@@ -14,7 +14,7 @@ use crate::examples::rules;
 use crate::examples::send::{Responses, Sender, answer_text, replace_live, shape_against, tool};
 use crate::observe::smtp::SmtpSink;
 use crate::spec::catalogue::SchemaViolation;
-use crate::spec::model::Timestamp;
+use crate::spec::model::{ModelKind, Timestamp};
 use crate::spec::{codes, mask_email};
 use crate::transport::Reply;
 use chrono::{DateTime, Utc};
@@ -26,6 +26,10 @@ use std::sync::OnceLock;
 impl SuiteExamples for Dmc12 {
     fn accepted(&self) -> &'static str {
         "the success envelope (a hand-off)"
+    }
+
+    fn models(&self) -> [ModelKind; 2] {
+        [ModelKind::HandoffRequest, ModelKind::HandoffEnvelope]
     }
 
     fn fixtures(&self) -> &'static [Fixture] {

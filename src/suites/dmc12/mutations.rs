@@ -7,6 +7,7 @@
 //! and applied with `jsonptr`.
 
 use super::{Dmc12Case, Expect, past_timestamp};
+use crate::generate::{object_at, set_at};
 use jsonptr::Pointer;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
@@ -116,13 +117,13 @@ impl Mutation {
             }
             Op::Set(members) => {
                 for (at, v) in members {
-                    set(o, at, v.clone());
+                    let _ = set_at(o, at, v.clone());
                 }
             }
             Op::Resize(r) => {
                 let current = with_value(o, |v| pointer(&r.at).resolve(v).ok().cloned())
                     .unwrap_or_else(|| Value::String(r.default.clone()));
-                set(o, &r.at, resize(Some(&current), r.len, r.fill));
+                let _ = set_at(o, &r.at, resize(Some(&current), r.len, r.fill));
             }
             Op::Transform(f) => {
                 if let Some((_, apply)) = TRANSFORMS.iter().find(|(n, _)| n == f) {
@@ -152,14 +153,6 @@ fn contact(o: &mut Map<String, Value>) -> &mut Map<String, Value> {
     let entry = o.entry("customer_contact").or_insert_with(
         || json!({"name": "Jane Doe", "phone": "+15555551234", "email": "jane@example.com"}),
     );
-    if !entry.is_object() {
-        *entry = json!({});
-    }
-    entry.as_object_mut().expect("object")
-}
-
-fn sub<'a>(o: &'a mut Map<String, Value>, key: &str) -> &'a mut Map<String, Value> {
-    let entry = o.entry(key).or_insert_with(|| json!({}));
     if !entry.is_object() {
         *entry = json!({});
     }
@@ -245,7 +238,7 @@ fn email_no_at(o: &mut Map<String, Value>) {
 
 /// `consent-expired`.
 fn consent_expired(o: &mut Map<String, Value>) {
-    sub(o, "consent").insert("expires_at".into(), json!(past_timestamp(2)));
+    object_at(o, "consent").insert("expires_at".into(), json!(past_timestamp(2)));
 }
 
 /// A pointer of the table (checked by [`load`]'s parse of every row in the tests).
@@ -262,23 +255,6 @@ fn with_value<T>(o: &mut Map<String, Value>, f: impl FnOnce(&mut Value) -> T) ->
         *o = m;
     }
     out
-}
-
-/// Set the member at `at`, making every parent an object (a parent of another type is replaced,
-/// as the break of a sibling rule would).
-fn set(o: &mut Map<String, Value>, at: &str, v: Value) {
-    let mut tokens: Vec<String> = pointer(at)
-        .tokens()
-        .map(|t| t.decoded().into_owned())
-        .collect();
-    let Some(last) = tokens.pop() else {
-        return;
-    };
-    let mut cur = o;
-    for t in tokens {
-        cur = sub(cur, &t);
-    }
-    cur.insert(last, v);
 }
 
 #[cfg(test)]

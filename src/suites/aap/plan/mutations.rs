@@ -5,6 +5,7 @@
 //! lead's own customer) is a named transform here ([`TRANSFORMS`]).
 
 use super::*;
+use crate::generate::{object_at, set_at};
 use crate::suites::aap::Role;
 use jsonptr::Pointer;
 use serde::Deserialize;
@@ -105,29 +106,13 @@ impl AapMutation {
             }
         }
         for (at, v) in &self.set {
-            set(o, at, v.clone());
+            let _ = set_at(o, at, v.clone());
         }
         if let Some(p) = &self.pad {
-            set(o, &p.at, json!(pad(&p.text, p.len, p.fill)));
+            let _ = set_at(o, &p.at, json!(pad(&p.text, p.len, p.fill)));
         }
         Ok(())
     }
-}
-
-/// Set the member at `at`, making every parent an object.
-fn set(o: &mut Map<String, Value>, at: &str, v: Value) {
-    let Ok(p) = Pointer::parse(at) else {
-        return;
-    };
-    let mut tokens: Vec<String> = p.tokens().map(|t| t.decoded().into_owned()).collect();
-    let Some(last) = tokens.pop() else {
-        return;
-    };
-    let mut cur = o;
-    for t in tokens {
-        cur = sub(cur, &t);
-    }
-    cur.insert(last, v);
 }
 
 /// Parse and check a table against its suite: every role has a clause in the catalogue, every
@@ -194,17 +179,6 @@ pub(crate) fn derived(o: &Map<String, Value>, n: usize) -> String {
     )
 }
 
-pub(crate) fn sub<'a>(o: &'a mut Map<String, Value>, key: &str) -> &'a mut Map<String, Value> {
-    let entry = o.entry(key).or_insert_with(|| json!({}));
-    if !entry.is_object() {
-        *entry = json!({});
-    }
-    match entry {
-        Value::Object(m) => m,
-        _ => unreachable!("replaced by an object above"),
-    }
-}
-
 /// Ensure a vehicle of interest identified by year+make+model (no test drive).
 pub(crate) fn ensure_voi(o: &mut Map<String, Value>) -> &mut Map<String, Value> {
     if !o.get("vehicle_of_interest").is_some_and(Value::is_object) {
@@ -213,7 +187,7 @@ pub(crate) fn ensure_voi(o: &mut Map<String, Value>) -> &mut Map<String, Value> 
             json!({"year": 2024, "make": "Subaru", "model": "Outback"}),
         );
     }
-    sub(o, "vehicle_of_interest")
+    object_at(o, "vehicle_of_interest")
 }
 
 pub(crate) fn ensure_trade(o: &mut Map<String, Value>) -> &mut Map<String, Value> {
@@ -223,7 +197,7 @@ pub(crate) fn ensure_trade(o: &mut Map<String, Value>) -> &mut Map<String, Value
             json!({"year": 2020, "make": "Volkswagen", "model": "Passat", "mileage": 62000}),
         );
     }
-    sub(o, "trade_in")
+    object_at(o, "trade_in")
 }
 
 /// Never leave a test drive on a base whose vehicle a mutation replaces or removes.
@@ -233,7 +207,7 @@ pub(crate) fn no_test_drive(o: &mut Map<String, Value>) {
         .and_then(|a| a.get("appointment_type"))
         .and_then(Value::as_str);
     if kind == Some("test_drive") {
-        sub(o, "appointment").insert("appointment_type".into(), json!("sales"));
+        object_at(o, "appointment").insert("appointment_type".into(), json!("sales"));
     }
 }
 
@@ -275,7 +249,7 @@ pub(crate) fn sold(fx: &AapFixtures) -> Result<String, String> {
 
 /// v0.2: the customer's phone without its `+`.
 fn phone_without_plus(o: &mut Map<String, Value>, _: &AapFixtures) -> Result<(), String> {
-    let c = sub(o, "customer");
+    let c = object_at(o, "customer");
     let p = c
         .get("phone")
         .and_then(Value::as_str)
@@ -289,14 +263,14 @@ fn phone_without_plus(o: &mut Map<String, Value>, _: &AapFixtures) -> Result<(),
 /// The draft: a national-format phone, derived from the customer.
 fn phone_national_format(o: &mut Map<String, Value>, _: &AapFixtures) -> Result<(), String> {
     let p = format!("(415) 555-{}", derived(o, 4));
-    sub(o, "customer").insert("phone".into(), json!(p));
+    object_at(o, "customer").insert("phone".into(), json!(p));
     Ok(())
 }
 
 /// A customer phone (derived from the customer) when the lead has none.
 fn ensure_customer_phone(o: &mut Map<String, Value>, _: &AapFixtures) -> Result<(), String> {
     let phone = format!("+1415{}", derived(o, 7));
-    sub(o, "customer")
+    object_at(o, "customer")
         .entry("phone")
         .or_insert_with(|| json!(phone));
     Ok(())
@@ -309,7 +283,7 @@ fn ensure_customer_phone_and_email(
 ) -> Result<(), String> {
     let phone = format!("+1415{}", derived(o, 7));
     let email = format!("channel.{}@example.com", derived(o, 8));
-    let c = sub(o, "customer");
+    let c = object_at(o, "customer");
     c.entry("phone").or_insert_with(|| json!(phone));
     c.entry("email").or_insert_with(|| json!(email));
     Ok(())
