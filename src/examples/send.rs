@@ -122,16 +122,7 @@ impl Fixtures {
     ) -> Result<String, String> {
         if self.vins.is_none() {
             let data = tool(client, token, rules, &self.tools[0], json!({})).await?;
-            let vins: Vec<String> = data
-                .get("vehicles")
-                .and_then(Value::as_array)
-                .map(|vs| {
-                    vs.iter()
-                        .filter_map(|v| v.get("vin").and_then(Value::as_str).map(str::to_string))
-                        .collect()
-                })
-                .unwrap_or_default();
-            self.vins = Some(vins);
+            self.vins = Some(tools::vins(&data));
         }
         let vins = self.vins.clone().unwrap_or_default();
         if vins.is_empty() {

@@ -46,6 +46,19 @@ pub mod tools {
     pub const INITIATE_DEAL_HANDOFF: &str = "initiate_deal_handoff";
     /// The OAuth-style scope `initiate_deal_handoff` requires.
     pub const SCOPE_DEAL_HANDOFF: &str = "deal:handoff";
+
+    /// The VINs a `search_inventory` result lists (`vehicles[].vin`), in its order.
+    pub fn vins(data: &serde_json::Value) -> Vec<String> {
+        data.get("vehicles")
+            .and_then(serde_json::Value::as_array)
+            .map(|vs| {
+                vs.iter()
+                    .filter_map(|v| v.get("vin").and_then(serde_json::Value::as_str))
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
 }
 
 /// JSON paths (dotted) of the 🔒 fields of `initiate_deal_handoff` (BINDINGS §5).

@@ -10,7 +10,7 @@ use crate::observe::smtp::SmtpSink;
 use crate::run::{Ledger, RunCx, RunOptions, SuiteRun, Target, not_tested};
 use crate::spec::tools;
 use crate::transport::{Binding, Client};
-use serde_json::{Value, json};
+use serde_json::json;
 
 mod cases;
 mod discover;
@@ -120,15 +120,7 @@ async fn load_inventory(s: &mut Session<'_>, ledger: &mut Ledger) -> Result<(), 
     }
     let inventory_tool = s.opts.fixture_tools[0].clone();
     let d = s.tool(ledger, &inventory_tool, json!({}), &a).await?;
-    s.vins = d
-        .get("vehicles")
-        .and_then(Value::as_array)
-        .map(|vs| {
-            vs.iter()
-                .filter_map(|v| v.get("vin").and_then(Value::as_str).map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default();
+    s.vins = tools::vins(&d);
     if s.vins.is_empty() {
         return Err("search_inventory returned no vehicles".into());
     }
