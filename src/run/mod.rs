@@ -345,6 +345,7 @@ pub async fn run(mut opts: RunOptions) -> Result<(Report, Option<PathBuf>), TckE
     if let Some(why) = ledger.aborted.take() {
         return Err(TckError::Unreachable(why));
     }
+    unknown_clause(&ledger.evals)?;
 
     let mut suites = vec![];
     let mut all_transports = vec![];
@@ -411,6 +412,21 @@ pub async fn run(mut opts: RunOptions) -> Result<(Report, Option<PathBuf>), TckE
     Ok((report, dir))
 }
 
+/// A clause id a suite judged that no catalogue of the registry has (a typo in a judge would
+/// otherwise vanish from the report, since the report lists catalogue clauses only).
+fn unknown_clause(evals: &[Evaluation]) -> Result<(), TckError> {
+    let known: std::collections::HashSet<&str> = crate::suites::catalogues()
+        .flat_map(|c| c.clauses.iter().map(|c| c.id.as_str()))
+        .collect();
+    match evals.iter().find(|e| !known.contains(e.clause.as_str())) {
+        Some(e) => Err(TckError::Internal(format!(
+            "check {} judged clause {}, which no suite's catalogue has (case {})",
+            e.check, e.clause, e.case
+        ))),
+        None => Ok(()),
+    }
+}
+
 fn port_error(what: &str, port: u16, e: std::io::Error) -> TckError {
     if port != 0 && e.kind() == std::io::ErrorKind::AddrInUse {
         TckError::Config(format!(
@@ -450,6 +466,27 @@ pub(crate) fn scanner_for<'a>(cases: impl Iterator<Item = &'a CaseRecord>) -> Le
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_clause_no_catalogue_has_is_a_harness_error() {
+        let ok = Evaluation::new(
+            "DMC12-REQ-TOKEN-001",
+            "reject-code",
+            None,
+            "c",
+            Outcome::Pass,
+        );
+        assert!(unknown_clause(std::slice::from_ref(&ok)).is_ok());
+        let typo = Evaluation::new(
+            "DMC12-REQ-TOKEN-01",
+            "reject-code",
+            None,
+            "c",
+            Outcome::Pass,
+        );
+        let e = unknown_clause(&[ok, typo]).unwrap_err().to_string();
+        assert!(e.contains("DMC12-REQ-TOKEN-01,"), "{e}");
+    }
 
     #[test]
     fn the_profile_moves_only_the_interfaces_the_card_lists() {
