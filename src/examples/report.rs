@@ -4,6 +4,7 @@
 
 use super::manifest::{Excluded, Kind, SuiteRef};
 use crate::error::{EXIT_CONFORMANT, EXIT_NOT_CONFORMANT, TckError};
+use crate::report::inert::{markdown, visible};
 use serde::Serialize;
 use std::fmt::Write as _;
 use std::path::Path;
@@ -444,10 +445,15 @@ impl ExamplesReport {
                 } else {
                     format!(" at {}", f.pointer)
                 };
-                let _ = writeln!(s, "  {tag} {}{at}: {}", Self::finding_rule(f), f.detail);
+                let _ = writeln!(
+                    s,
+                    "  {tag} {}{at}: {}",
+                    Self::finding_rule(f),
+                    visible(&f.detail)
+                );
             }
             if let Some(line) = Self::send_line(&ex.send) {
-                let _ = writeln!(s, "  {line}");
+                let _ = writeln!(s, "  {}", visible(&line));
             }
         }
         let _ = writeln!(s, "\n{}", self.summary_line());
@@ -548,12 +554,12 @@ impl ExamplesReport {
                         s,
                         "| {tag} | `{}` | {at} | {} |",
                         esc(&Self::finding_rule(f)),
-                        esc(&f.detail)
+                        markdown(&f.detail)
                     );
                 }
             }
             if let Some(line) = Self::send_line(&ex.send) {
-                let _ = writeln!(s, "\n{}", esc(&line));
+                let _ = writeln!(s, "\n{}", markdown(&line));
             }
         }
         if !self.excluded.is_empty() {

@@ -1,6 +1,8 @@
 //! Markdown rendering: totals, then a table per suite with one row per clause and one column
-//! per transport, then the evidence (or the reason) of every verdict other than PASS.
+//! per transport, then the evidence (or the reason) of every verdict other than PASS. Text that
+//! came from the target (evidence, reasons, payloads, the URL) goes through [`super::inert`].
 
+use super::inert::{markdown, markdown_code};
 use super::{Report, Verdict};
 use std::collections::BTreeMap;
 
@@ -16,7 +18,7 @@ pub(super) fn render(r: &Report) -> String {
     ));
     m.push_str(&format!(
         "- Target: {} ({}{})\n- Started: {}\n- Seed: {} · {} generated valid cases per transport\n- Result: **{}** — {} pass, {} fail, {} warn, {} not tested, {} not applicable, {} error\n- {} cases, {} exchanges, {} mails, {} CRM requests, {:.1}s\n\n",
-        r.target.url,
+        markdown(&r.target.url),
         r.target.kind,
         r.target.defect.as_deref().map(|d| format!(", defect `{d}`")).unwrap_or_default(),
         r.started_at,
@@ -38,7 +40,7 @@ pub(super) fn render(r: &Report) -> String {
     if !r.target.skipped.is_empty() {
         m.push_str("Not tested at all (a transport or suite the target does not offer):\n\n");
         for sk in &r.target.skipped {
-            m.push_str(&format!("- `{}` — {}\n", sk.name, cell(&sk.reason)));
+            m.push_str(&format!("- `{}` — {}\n", sk.name, markdown(&sk.reason)));
         }
         m.push('\n');
     }
@@ -105,16 +107,19 @@ pub(super) fn render(r: &Report) -> String {
                 ));
                 for d in &c.details {
                     m.push_str(&format!(
-                        "  - `{}` ({}): {}\n",
-                        d.case,
+                        "  - {} ({}): {}\n",
+                        markdown_code(&d.case),
                         d.check,
-                        cell(&d.detail)
+                        markdown(&d.detail)
                     ));
                 }
                 if let Some(ce) = &c.counterexample {
                     m.push_str(&format!(
-                        "  - minimal counterexample (seed {}, case `{}`, {} shrink steps, 🔒 values masked): `{}`\n",
-                        ce.seed, ce.case, ce.shrink_steps, ce.payload
+                        "  - minimal counterexample (seed {}, case {}, {} shrink steps, 🔒 values masked): {}\n",
+                        ce.seed,
+                        markdown_code(&ce.case),
+                        ce.shrink_steps,
+                        markdown_code(&ce.payload.to_string())
                     ));
                 }
             }

@@ -4,6 +4,7 @@
 //! bearer tokens and other secrets never reach a file or the terminal; PII never enters the
 //! model in the first place (evidence carries masked snippets only).
 
+pub mod inert;
 mod junit;
 mod markdown;
 
@@ -398,7 +399,7 @@ impl Report {
         s.push_str(&format!(
             "dealer-tck {} — {} ({})\n",
             self.tool_version,
-            self.target.url,
+            inert::visible(&self.target.url),
             match (&self.target.defect, &self.target.variant) {
                 (Some(d), _) => format!("{}, defect {d}", self.target.kind),
                 (None, Some(v)) => format!("{}, variant {v}", self.target.kind),
@@ -421,7 +422,11 @@ impl Report {
             ));
         }
         for sk in &self.target.skipped {
-            s.push_str(&format!("  SKIPPED {} — {}\n", sk.name, sk.reason));
+            s.push_str(&format!(
+                "  SKIPPED {} — {}\n",
+                sk.name,
+                inert::visible(&sk.reason)
+            ));
         }
         for r in self
             .results()
@@ -430,7 +435,13 @@ impl Report {
             let d = r
                 .details
                 .first()
-                .map(|d| format!(" — {}: {}", d.case, d.detail))
+                .map(|d| {
+                    format!(
+                        " — {}: {}",
+                        inert::visible(&d.case),
+                        inert::visible(&d.detail)
+                    )
+                })
                 .unwrap_or_default();
             s.push_str(&format!(
                 "  {} {} [{}]{}\n",

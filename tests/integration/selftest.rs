@@ -147,7 +147,7 @@ async fn report_files_validate_and_snapshot() {
         r.details.push(dealer_tck::report::Detail {
             case: "case-\u{1}".into(),
             check: "check".into(),
-            detail: "a server said \u{1b}[31m<oops> & \u{0}\u{8}\"quoted\"\r\n\u{FFFF}".into(),
+            detail: "a server said \u{1b}[31m<oops> & \u{0}\u{8}\"quoted\"\r\n\u{FFFF} \u{202e}| `x` <script>alert(1)</script>".into(),
         });
     }
     every.target.skipped.push(dealer_tck::report::Skipped {
@@ -160,6 +160,26 @@ async fn report_files_validate_and_snapshot() {
         assert!(every_junit.contains(tag), "{tag} not rendered");
     }
     assert_junit_valid(&every_junit);
+    // The Markdown and the terminal summary show the same bytes inert: no raw control or
+    // bidirectional character, no tag, no table cell or code span from the server.
+    let md = every.to_markdown();
+    let summary = every.summary();
+    let raw = |c: char| {
+        (c.is_control() && c != '\n' && c != '\t') || ('\u{202a}'..='\u{202e}').contains(&c)
+    };
+    for (name, text) in [("report.md", &md), ("summary", &summary)] {
+        assert!(
+            !text.chars().any(raw),
+            "{name} carries a raw control character: {text:?}"
+        );
+    }
+    assert!(!md.contains("<oops>") && !md.contains("<script>"), "{md}");
+    assert!(
+        md.contains("&lt;oops&gt;") && md.contains("\\| \\`x\\`"),
+        "{md}"
+    );
+    assert!(md.contains(r"&lt;MCP&gt; endpoint &amp; \\u{1}"), "{md}");
+    assert!(summary.contains("\\u{1b}[31m"), "{summary}");
     // No secret in any file.
     for f in ["report.json", "report.md", "junit.xml"] {
         let text = std::fs::read_to_string(out.join(f)).expect("file");

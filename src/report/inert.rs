@@ -1,0 +1,135 @@
+//! Text that came from the target, made inert for the writer that prints it: [`visible`] for a
+//! terminal, [`markdown`] and [`markdown_code`] for `report.md` (JSON and JUnit escape at their
+//! own writer). A server under test is, by definition, not yet right: its error messages and
+//! echoed values must not recolour or retitle the reader's terminal, reorder a line, or put a
+//! tag, a link or a table cell into the page a CI step summary renders.
+//!
+//! Control characters (C0 but tab, DEL, C1) and the bidirectional formatting characters that
+//! can reorder what a line shows (U+061C, U+200E/F, U+202A–E, U+2066–9) are shown as `\u{…}`.
+//! Markdown also HTML-escapes `&`, `<` and `>` and backslash-escapes the characters that open
+//! inline syntax (`` ` ``, `*`, `_`, `[`, `]`, `|`, `\`), so the text renders as itself.
+
+/// Whether `c` must not reach a reader raw.
+fn hidden(c: char) -> bool {
+    (c.is_control() && c != '\t')
+        || matches!(
+            c,
+            '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'
+        )
+}
+
+/// `s` with every control and bidirectional formatting character shown as `\u{…}`: safe to
+/// print to a terminal, one line per line of `s`'s visible text.
+pub fn visible(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if hidden(c) {
+            out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// `s` as Markdown text that renders as itself: [`visible`], HTML-escaped, inline syntax
+/// escaped (table pipes included, so it is safe inside a table cell).
+pub fn markdown(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in visible(s).chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '`' | '*' | '_' | '[' | ']' | '|' | '\\' => {
+                out.push('\\');
+                out.push(c);
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// `s` as a Markdown code span that shows it verbatim ([`visible`] first): fenced by one more
+/// backtick than its longest backtick run, padded when it starts or ends with one. A pipe is
+/// escaped, since GitHub splits table rows on it even inside code.
+pub fn markdown_code(s: &str) -> String {
+    let body = visible(s).replace('|', "\\|");
+    let longest = body.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest + 1);
+    let pad = if body.starts_with('`') || body.ends_with('`') {
+        " "
+    } else {
+        ""
+    };
+    format!("{fence}{pad}{body}{pad}{fence}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Strings a hostile server sends back.
+    const HOSTILE: &[&str] = &[
+        "<script>alert(1)</script>",
+        "]]><!--",
+        "\"quoted\" 'single'",
+        "``code`` and `tick",
+        "a | b | c",
+        "nul\u{0}byte",
+        "\u{1b}[31mred\u{1b}[0m\u{1b}]0;title\u{7}",
+        "right\u{202e}to-left",
+        "[link](javascript:alert(1))",
+        "**bold** _em_",
+        "line\nbreak\r",
+        "\u{fffd}invalid\u{fffd}utf8",
+    ];
+
+    fn inert_for_terminal(s: &str) -> bool {
+        !s.chars().any(hidden)
+    }
+
+    #[test]
+    fn the_terminal_never_gets_a_control_or_bidi_character() {
+        for h in HOSTILE {
+            let v = visible(h);
+            assert!(inert_for_terminal(&v), "{v:?}");
+        }
+        assert_eq!(visible("a\u{1b}[31mb"), "a\\u{1b}[31mb");
+        assert_eq!(visible("tab\tkept"), "tab\tkept");
+        assert_eq!(visible("Zoë ✓"), "Zoë ✓");
+    }
+
+    #[test]
+    fn markdown_text_has_no_tag_link_emphasis_or_cell_break() {
+        for h in HOSTILE {
+            let m = markdown(h);
+            assert!(inert_for_terminal(&m), "{m:?}");
+            assert!(!m.contains('<') && !m.contains('>'), "{m}");
+            // Every pipe, backtick, bracket or emphasis mark is escaped.
+            let raw: Vec<char> = m.chars().collect();
+            for (i, c) in raw.iter().enumerate() {
+                if matches!(c, '|' | '`' | '[' | ']' | '*' | '_') {
+                    assert!(i > 0 && raw[i - 1] == '\\', "{c} unescaped in {m}");
+                }
+            }
+        }
+        assert_eq!(markdown("<b>x</b> | y"), "&lt;b&gt;x&lt;/b&gt; \\| y");
+    }
+
+    #[test]
+    fn markdown_code_spans_hold_any_backtick_run() {
+        assert_eq!(markdown_code("plain"), "`plain`");
+        assert_eq!(markdown_code("a`b"), "``a`b``");
+        assert_eq!(markdown_code("``x``"), "``` ``x`` ```");
+        assert_eq!(markdown_code("a|b"), "`a\\|b`");
+        for h in HOSTILE {
+            let m = markdown_code(h);
+            assert!(inert_for_terminal(&m), "{m:?}");
+            let fence = m.chars().take_while(|c| *c == '`').count();
+            let inner = &m[fence..m.len() - fence];
+            assert!(!inner.contains(&"`".repeat(fence)), "{m}");
+        }
+    }
+}
