@@ -53,6 +53,14 @@ fn protocol_code(ex: &Exchange) -> Option<i64> {
     }
 }
 
+/// The JSON-RPC error of an exchange, in words.
+fn jsonrpc_error(ex: &Exchange) -> String {
+    match protocol_code(ex) {
+        Some(c) => format!("JSON-RPC error {c}"),
+        None => "no JSON-RPC error".to_string(),
+    }
+}
+
 /// BIND-A2A-VERSION-001 for one exchange sent with an unsupported A2A-Version.
 pub fn judge_version(ex: &Exchange) -> Evaluation {
     let mut f = vec![];
@@ -60,9 +68,9 @@ pub fn judge_version(ex: &Exchange) -> Evaluation {
         Binding::A2aJsonrpc => {
             if protocol_code(ex) != Some(-32009) {
                 f.push(format!(
-                    "HTTP {} with {:?}; expected JSON-RPC error -32009",
+                    "HTTP {} with {}; expected JSON-RPC error -32009",
                     ex.status,
-                    protocol_code(ex)
+                    jsonrpc_error(ex)
                 ));
             }
         }
@@ -91,8 +99,8 @@ pub fn judge_protocol_error(ex: &Exchange, case: &str, expected: i64) -> Evaluat
         Binding::A2aJsonrpc | Binding::Mcp => {
             if protocol_code(ex) != Some(expected) {
                 f.push(format!(
-                    "got {:?} (HTTP {}); expected JSON-RPC error {expected}",
-                    protocol_code(ex),
+                    "got {} (HTTP {}); expected JSON-RPC error {expected}",
+                    jsonrpc_error(ex),
                     ex.status
                 ));
             }

@@ -334,6 +334,17 @@ impl Evaluation {
     }
 }
 
+/// A value the target sent, as a verdict's detail shows it: its JSON text (a string quoted), or
+/// `absent` (never Rust debug text such as `Some(String("x"))` or `None`).
+pub fn shown(v: Option<&Value>) -> String {
+    v.map_or_else(|| "absent".to_string(), Value::to_string)
+}
+
+/// [`shown`] for a string the target sent, or `absent`.
+pub fn shown_str(v: Option<&str>) -> String {
+    v.map_or_else(|| "absent".to_string(), |s| format!("{s:?}"))
+}
+
 /// Where to look for an operation's error code, and which codes mean "validation error".
 #[derive(Debug, Clone)]
 pub struct CodeRules {
@@ -487,6 +498,16 @@ mod tests {
             },
             elapsed: std::time::Duration::ZERO,
         }
+    }
+
+    #[test]
+    fn shown_values_are_json_or_absent_never_debug_text() {
+        use serde_json::json;
+        assert_eq!(shown(None), "absent");
+        assert_eq!(shown(Some(&json!("sent"))), "\"sent\"");
+        assert_eq!(shown(Some(&json!({"a": 1}))), "{\"a\":1}");
+        assert_eq!(shown_str(None), "absent");
+        assert_eq!(shown_str(Some("failed")), "\"failed\"");
     }
 
     #[test]

@@ -107,6 +107,27 @@ fn catch(l: &Listed, level: Level) -> Result<(), String> {
         .filter_map(|r| r["clause"].as_str())
         .collect();
     let exact = !aap || others.is_empty();
+    // The evidence is words and the server's own values, never Rust debug text.
+    let debug_text = [
+        "Some(",
+        "is None",
+        "with None",
+        "Unparseable {",
+        "String(\"",
+        "Number(",
+    ];
+    let debug: Vec<&str> = results
+        .iter()
+        .flat_map(|r| r["details"].as_array().into_iter().flatten())
+        .filter_map(|d| d["detail"].as_str())
+        .filter(|d| debug_text.iter().any(|t| d.contains(t)))
+        .collect();
+    if !debug.is_empty() {
+        return Err(format!(
+            "{}: Rust debug text in the evidence: {debug:?}",
+            l.name
+        ));
+    }
     if caught
         && exact
         && code == want_exit

@@ -2,7 +2,7 @@
 //! exchange, the mails and CRM requests it caused, the call window); the `judge_*` functions
 //! turn it into [`Evaluation`]s for the clauses of `suites/dmc12/clauses.toml`.
 
-use crate::check::{CodeRules, Evaluation, Outcome, describe_reply};
+use crate::check::{CodeRules, Evaluation, Outcome, describe_reply, shown};
 use crate::observe::crm::{CrmMode, CrmRequest};
 use crate::observe::leak::{LeakFinding, LeakScanner};
 use crate::observe::smtp::CapturedMail;
@@ -387,14 +387,14 @@ fn judge_receipt(out: &mut Out<'_>, ctx: &JudgeCtx<'_>) {
     let mut f = vec![];
     if str_at(object, "/_metadata/tool") != Some(tools::INITIATE_DEAL_HANDOFF) {
         f.push(format!(
-            "_metadata.tool is {:?}",
-            object.pointer("/_metadata/tool")
+            "_metadata.tool is {}",
+            shown(object.pointer("/_metadata/tool"))
         ));
     }
     if str_at(object, "/_metadata/protocol") != Some(obs.binding.protocol()) {
         f.push(format!(
-            "_metadata.protocol is {:?} over {}",
-            object.pointer("/_metadata/protocol"),
+            "_metadata.protocol is {} over {}",
+            shown(object.pointer("/_metadata/protocol")),
             obs.binding
         ));
     }

@@ -1,7 +1,7 @@
 //! The DriveCentric lead: the request shape the contract fixes and the ADF document it carries.
 
 use super::*;
-use crate::check::Outcome;
+use crate::check::{Outcome, shown_str};
 use crate::observe::adf;
 use crate::observe::crm::CrmMode;
 use serde_json::Value;
@@ -35,7 +35,8 @@ pub(crate) fn judge_crm(out: &mut Out<'_>, ctx: &JudgeCtx<'_>) {
             let mut f = vec![];
             if crm_status.as_deref() != Some("disabled") {
                 f.push(format!(
-                    "crm_status is {crm_status:?} with the CRM sink off"
+                    "crm_status is {} with the CRM sink off",
+                    shown_str(crm_status.as_deref())
                 ));
             }
             if !obs.crm.is_empty() {
@@ -179,15 +180,17 @@ pub(crate) fn judge_crm(out: &mut Out<'_>, ctx: &JudgeCtx<'_>) {
             match (created, crm_status.as_deref()) {
                 (true, Some("sent")) | (false, Some("failed")) => {}
                 (true, other) => f.push(format!(
-                    "the CRM accepted the lead but crm_status is {other:?}"
+                    "the CRM accepted the lead but crm_status is {}",
+                    shown_str(other)
                 )),
                 (false, other) => f.push(format!(
-                    "the CRM {} but crm_status is {other:?}",
+                    "the CRM {} but crm_status is {}",
                     if obs.crm.is_empty() {
                         "received no lead".to_string()
                     } else {
                         format!("answered {}", mode.name())
-                    }
+                    },
+                    shown_str(other)
                 )),
             }
             out.verdict("DMC12-RCPT-CRMSTATUS-001", "receipt-crm-status", f);
@@ -209,9 +212,10 @@ pub(crate) fn judge_crm(out: &mut Out<'_>, ctx: &JudgeCtx<'_>) {
                         f.push("crm_lead_id is neither the CRM's leadId, an ADF <id> of the posted lead, nor the hand-off token".into());
                     }
                 }
-                (Value::String(_), st) => {
-                    f.push(format!("crm_lead_id is set although crm_status is {st:?}"))
-                }
+                (Value::String(_), st) => f.push(format!(
+                    "crm_lead_id is set although crm_status is {}",
+                    shown_str(st)
+                )),
                 (other, _) => f.push(format!(
                     "crm_lead_id is {} (expected string or null)",
                     json_type(other)

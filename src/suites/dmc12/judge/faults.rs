@@ -1,7 +1,7 @@
 //! Side-effect faults: SMTP refused, the CRM failing, slow or turned off.
 
 use super::*;
-use crate::check::{Evaluation, Outcome, describe_reply};
+use crate::check::{Evaluation, Outcome, describe_reply, shown};
 use crate::observe::crm::CrmMode;
 use crate::transport::Reply;
 use serde_json::Value;
@@ -96,8 +96,8 @@ pub fn judge_crm_fault(obs: &CaseObs<'_>, ctx: &JudgeCtx<'_>) -> Vec<Evaluation>
         Some(d) => {
             if d.get("crm_status").and_then(Value::as_str) != Some("failed") {
                 f.push(format!(
-                    "crm_status is {:?} (expected failed)",
-                    d.get("crm_status")
+                    "crm_status is {} (expected failed)",
+                    shown(d.get("crm_status"))
                 ));
             }
         }

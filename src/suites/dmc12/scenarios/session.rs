@@ -230,10 +230,12 @@ impl Session<'_> {
                     .cloned()
                     .unwrap_or(Value::Null)
             )),
-            other => Err(format!("{tool} answered {other:?}")
-                .chars()
-                .take(200)
-                .collect()),
+            Reply::Protocol { code, .. } => Err(format!("{tool} answered protocol error {code}")),
+            Reply::Http { status } => Err(format!("{tool} answered HTTP {status} without a body")),
+            Reply::Unparseable { reason } => Err(format!(
+                "{tool} answered something unparseable: {}",
+                reason.chars().take(160).collect::<String>()
+            )),
         }
     }
 
