@@ -107,9 +107,65 @@ pub struct Wiring<'a> {
     pub store_id: &'a str,
 }
 
+/// How long a launched server has to exit after SIGTERM (sent to its whole process group)
+/// before the group gets SIGKILL.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
+/// A process in the server's group that kills the group when the harness dies: it blocks
+/// reading a pipe only the harness holds open, and a harness that is killed (SIGKILL, OOM, a
+/// cancelled CI job) closes it. Dropping it on a normal stop ends it the same way.
+struct Watchdog {
+    _child: tokio::process::Child,
+    _stdin: Option<tokio::process::ChildStdin>,
+}
+
+/// Start the [`Watchdog`] of process group `pgid` (None: it could not start; the group is
+/// then only stopped by a harness that lives to stop it).
+fn watchdog(pgid: i32) -> Option<Watchdog> {
+    let mut child = tokio::process::Command::new("sh")
+        .arg("-c")
+        .arg("read _; kill -9 0")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .process_group(pgid)
+        .kill_on_drop(false)
+        .spawn()
+        .ok()?;
+    let stdin = child.stdin.take();
+    Some(Watchdog {
+        _child: child,
+        _stdin: stdin,
+    })
+}
+
+/// Whether process group `pgid` has a live (not zombie) member.
+fn group_alive(pgid: i32) -> bool {
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        // SAFETY: signal 0 only checks that the group exists.
+        return unsafe { libc::killpg(pgid, 0) } == 0;
+    };
+    dir.filter_map(Result::ok)
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .bytes()
+                .all(|b| b.is_ascii_digit())
+        })
+        .filter_map(|e| std::fs::read_to_string(e.path().join("stat")).ok())
+        .any(|stat| {
+            // After the command name: state, ppid, pgrp, …
+            let mut f = stat.rsplit(')').next().unwrap_or("").split_whitespace();
+            let state = f.next().unwrap_or("Z");
+            let pgrp = f.nth(1).and_then(|p| p.parse::<i32>().ok());
+            state != "Z" && state != "X" && pgrp == Some(pgid)
+        })
+}
+
 struct Launched {
     child: tokio::process::Child,
     pgid: i32,
+    watchdog: Option<Watchdog>,
     command: String,
     command_crm_disabled: Option<String>,
     ready_timeout: Duration,
@@ -126,18 +182,24 @@ impl Launched {
         }
     }
 
+    /// SIGTERM to the whole group, [`SHUTDOWN_GRACE`] for every member to exit (a shell that
+    /// exits at once does not cut its server's grace short), then SIGKILL to what is left.
     async fn stop(&mut self) {
-        self.kill_group(libc::SIGTERM);
-        if tokio::time::timeout(Duration::from_secs(3), self.child.wait())
-            .await
-            .is_err()
-        {
-            self.kill_group(libc::SIGKILL);
-            let _ = self.child.wait().await;
+        if self.pgid > 0 {
+            self.kill_group(libc::SIGTERM);
+            let deadline = Instant::now() + SHUTDOWN_GRACE;
+            loop {
+                let _ = self.child.try_wait();
+                if !group_alive(self.pgid) || Instant::now() >= deadline {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(25)).await;
+            }
         }
-        // Children that ignored SIGTERM while the leader exited.
         self.kill_group(libc::SIGKILL);
+        let _ = self.child.wait().await;
         self.pgid = 0;
+        self.watchdog = None;
     }
 }
 
@@ -409,6 +471,7 @@ impl Target {
                 let mut launched = Box::new(Launched {
                     child,
                     pgid,
+                    watchdog: watchdog(pgid),
                     command: command.clone(),
                     command_crm_disabled: command_crm_disabled.clone(),
                     ready_timeout: *ready_timeout,
@@ -595,6 +658,7 @@ impl Target {
                 let (child, pgid, readers) = spawn(&fill(&template, &l.vars), &log).await?;
                 l.child = child;
                 l.pgid = pgid;
+                l.watchdog = watchdog(pgid);
                 wait_ready(
                     &base_url,
                     &mut l.child,

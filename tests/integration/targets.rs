@@ -804,3 +804,128 @@ async fn an_mcp_tool_that_tools_list_names_but_that_does_not_answer_is_flagged()
     );
     assert!(!report.conformant);
 }
+
+/// Live (not zombie) members of process group `pgid`, with their command lines.
+fn group_members(pgid: &str) -> Vec<String> {
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return vec![];
+    };
+    dir.filter_map(Result::ok)
+        .filter_map(|e| {
+            let stat = std::fs::read_to_string(e.path().join("stat")).ok()?;
+            let mut f = stat.rsplit(')').next()?.split_whitespace();
+            let state = f.next()?;
+            let pgrp = f.nth(1)?;
+            (pgrp == pgid && state != "Z" && state != "X").then(|| {
+                std::fs::read_to_string(e.path().join("cmdline"))
+                    .unwrap_or_default()
+                    .replace('\0', " ")
+            })
+        })
+        .collect()
+}
+
+/// The process group of a live process.
+fn pgid_of(pid: &str) -> String {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    stat.rsplit(')')
+        .next()
+        .unwrap_or("")
+        .split_whitespace()
+        .nth(2)
+        .unwrap_or("")
+        .to_string()
+}
+
+/// A launch command: the reference server in the foreground of a shell that dies at once on
+/// SIGTERM, beside a helper in the same process group that does what `helper` says.
+fn shell_with_helper(helper: &str) -> String {
+    format!("sh -c '{helper}' & {}", launch_template(""))
+}
+
+#[test]
+fn a_server_that_needs_a_second_to_shut_down_gets_it() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let done = dir.path().join("done");
+    // The helper takes a second after SIGTERM, then says it finished; the shell in front of the
+    // server exits at once, which used to cut the group's grace short.
+    let cmd = shell_with_helper(&format!(
+        "trap \"sleep 1; echo clean > {}; exit 0\" TERM; while :; do sleep 1; done",
+        done.display()
+    ));
+    let (code, _, err) = tck(
+        &[
+            "run",
+            "--launch",
+            &cmd,
+            "--cases",
+            "1",
+            "--clause",
+            "AAP02-ACCEPT",
+        ],
+        dir.path(),
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        std::fs::read_to_string(&done).unwrap_or_default(),
+        "clean\n",
+        "the launched group was killed before it finished shutting down"
+    );
+}
+
+#[test]
+fn a_server_that_ignores_sigterm_is_killed_after_the_grace() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let pidfile = dir.path().join("helper.pid");
+    let cmd = shell_with_helper(&format!(
+        "trap \"\" TERM; echo $$ > {}; while :; do sleep 1; done",
+        pidfile.display()
+    ));
+    let (code, _, err) = tck(
+        &[
+            "run",
+            "--launch",
+            &cmd,
+            "--cases",
+            "1",
+            "--clause",
+            "AAP02-ACCEPT",
+        ],
+        dir.path(),
+    );
+    assert_eq!(code, 0, "{err}");
+    let pid = std::fs::read_to_string(&pidfile).expect("pid written");
+    assert!(
+        ends_up_gone_now(pid.trim()),
+        "a member that ignored SIGTERM outlived the harness"
+    );
+}
+
+#[test]
+fn a_killed_harness_leaves_no_launched_process() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let pidfile = dir.path().join("child.pid");
+    // A server that never becomes ready, with a grandchild; the harness would wait 300 s.
+    let cmd = format!("sleep 300 & echo $! > {}; wait", pidfile.display());
+    let mut harness = Command::new(BIN)
+        .args(["run", "--launch", &cmd, "--ready-timeout", "300"])
+        .current_dir(dir.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("binary runs");
+    let grandchild = wait_for_file(&pidfile);
+    let pgid = pgid_of(&grandchild);
+    // The harness's watchdog has joined the group (correlated, not waited for by time).
+    let guard = Instant::now() + Duration::from_secs(60);
+    while !group_members(&pgid).iter().any(|c| c.contains("read _")) {
+        assert!(Instant::now() < guard, "no watchdog in the launched group");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    harness.kill().expect("SIGKILL the harness");
+    let _ = harness.wait();
+    assert!(
+        ends_up_gone(&grandchild),
+        "the launched process group survived a harness killed with SIGKILL"
+    );
+}
