@@ -18,6 +18,10 @@ pub enum TckError {
     /// The target could not be reached, launched, or stopped answering.
     #[error("target unreachable: {0}")]
     Unreachable(String),
+    /// The target answered, but not in a way the suites can test (a card that is not JSON, a
+    /// 401 or a redirect where the card should be, no transport offering the operation).
+    #[error("target answered but cannot be tested: {0}")]
+    Unusable(String),
     /// A local I/O failure (writing a report, binding a port).
     #[error("i/o error: {0}")]
     Io(#[from] std::io::Error),
@@ -31,7 +35,7 @@ impl TckError {
     pub fn exit_code(&self) -> u8 {
         match self {
             TckError::Config(_) => EXIT_USAGE,
-            TckError::Unreachable(_) => EXIT_UNREACHABLE,
+            TckError::Unreachable(_) | TckError::Unusable(_) => EXIT_UNREACHABLE,
             TckError::Io(_) | TckError::Internal(_) => EXIT_USAGE,
         }
     }

@@ -406,7 +406,7 @@ pub async fn run_set(set: &ExampleSet, opts: &ExamplesOptions) -> Result<Example
                 TransportError::Connect { .. } | TransportError::Timeout { .. } => {
                     TckError::Unreachable(e.to_string())
                 }
-                other => TckError::Unreachable(format!("cannot read the agent card: {other}")),
+                other => TckError::Unusable(format!("cannot read the agent card: {other}")),
             })?;
         target.skills = card.skills.clone();
         let sink = live.owned.as_ref().map(|(_, s, _)| s);

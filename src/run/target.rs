@@ -332,6 +332,16 @@ fn secret_list(t: &Tokens, crm_token: &str) -> Vec<String> {
 }
 
 /// Wait until `base_url` answers HTTP (any status) or the child exits or time runs out.
+/// The innermost cause of an HTTP client error (`connection refused`, `connection reset by
+/// peer`), which is what a reader needs, not the request wrapper around it.
+fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut cur = e;
+    while let Some(next) = cur.source() {
+        cur = next;
+    }
+    cur.to_string()
+}
+
 async fn wait_ready(
     base_url: &str,
     child: &mut tokio::process::Child,
@@ -340,12 +350,16 @@ async fn wait_ready(
     readers: Readers,
     redactor: &Redactor,
 ) -> Result<(), TckError> {
+    // Any HTTP answer means the server is up, a redirect too: it is not followed (a card that
+    // redirects to itself would otherwise be fetched until the timeout), discovery reports it.
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(2))
+        .redirect(reqwest::redirect::Policy::none())
         .build()
         .map_err(|e| TckError::Internal(e.to_string()))?;
     let url = format!("{base_url}/.well-known/agent-card.json");
     let start = Instant::now();
+    let mut last_error;
     loop {
         if let Ok(Some(status)) = child.try_wait() {
             // The pipes close with the process (or its last child): let the readers drain them
@@ -379,12 +393,13 @@ async fn wait_ready(
                 "the launch command exited with {status} before the server answered{tail}"
             )));
         }
-        if http.get(&url).send().await.is_ok() {
-            return Ok(());
+        match http.get(&url).send().await {
+            Ok(_) => return Ok(()),
+            Err(e) => last_error = root_cause(&e),
         }
         if start.elapsed() >= timeout {
             return Err(TckError::Unreachable(format!(
-                "the launched server did not answer at {base_url} within {:.0}s",
+                "the launched server did not answer at {base_url} within {:.0}s (last attempt: {last_error})",
                 timeout.as_secs_f64()
             )));
         }

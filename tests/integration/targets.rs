@@ -183,7 +183,11 @@ fn a_launch_that_never_becomes_ready_is_stopped_with_its_children() {
         dir.path(),
     );
     let err = assert_refused(3, got, dir.path());
-    assert!(err.contains("did not answer"), "{err}");
+    // The message names the cause the last attempt met, not only the silence.
+    assert!(
+        err.contains("did not answer") && err.contains("(last attempt: Connection refused"),
+        "{err}"
+    );
     let pid = std::fs::read_to_string(&pidfile)
         .expect("pid written")
         .trim()
@@ -927,5 +931,49 @@ fn a_killed_harness_leaves_no_launched_process() {
     assert!(
         ends_up_gone(&grandchild),
         "the launched process group survived a harness killed with SIGKILL"
+    );
+}
+
+/// A server, in Python, whose agent card redirects to itself.
+const REDIRECTING_SERVER: &str = r#"
+import http.server, sys
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(302)
+        self.send_header("Location", self.path)
+        self.end_headers()
+    do_POST = do_GET
+    def log_message(self, *a):
+        pass
+http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
+"#;
+
+#[test]
+fn a_card_that_redirects_to_itself_is_reported_as_a_redirect_not_as_silence() {
+    let python = Command::new("python3")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !crate::support::available(
+        python,
+        "DEALER_TCK_REQUIRE_PYTHON",
+        "targets: python3 not found, the redirecting server is not run",
+    ) {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tmp");
+    let script = dir.path().join("redirect.py");
+    std::fs::write(&script, REDIRECTING_SERVER).expect("write");
+    let cmd = format!("python3 {} {{port}}", script.display());
+    let (code, _, err) = tck(
+        &["run", "--launch", &cmd, "--ready-timeout", "20"],
+        dir.path(),
+    );
+    assert_eq!(code, 3, "{err}");
+    // Readiness saw an answer (a redirect) at once; what is wrong is named, not a silence.
+    assert!(!err.contains("did not answer"), "{err}");
+    assert!(
+        err.contains("target answered but cannot be tested") && err.contains("HTTP 302"),
+        "{err}"
     );
 }

@@ -148,7 +148,7 @@ async fn discover(cx: &mut RunCx<'_>) -> Result<Discovery, TckError> {
             return Ok(skip_all(d, "the target has no agent card"));
         }
         Err(e) => {
-            return Err(TckError::Unreachable(format!(
+            return Err(TckError::Unusable(format!(
                 "cannot use the agent card: {e}"
             )));
         }

@@ -222,14 +222,16 @@ pub(crate) async fn run(cx: &mut RunCx<'_>) -> Result<SuiteRun, TckError> {
                 skipped,
             })
         }
-        Err(TckError::Unreachable(why)) if cx.others_ran => Ok(SuiteRun {
-            reported: true,
-            transports: vec![],
-            skipped: vec![crate::report::Skipped {
-                name: super::SHIPPED.suite.to_string(),
-                reason: why,
-            }],
-        }),
+        Err(TckError::Unreachable(why) | TckError::Unusable(why)) if cx.others_ran => {
+            Ok(SuiteRun {
+                reported: true,
+                transports: vec![],
+                skipped: vec![crate::report::Skipped {
+                    name: super::SHIPPED.suite.to_string(),
+                    reason: why,
+                }],
+            })
+        }
         Err(e) => Err(e),
     }
 }

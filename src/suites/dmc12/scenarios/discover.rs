@@ -88,7 +88,7 @@ pub(crate) async fn discover(
                 None
             }
             Err(e) => {
-                return Err(TckError::Unreachable(format!(
+                return Err(TckError::Unusable(format!(
                     "cannot use the agent card: {e}"
                 )));
             }
@@ -186,7 +186,7 @@ pub(crate) async fn discover(
                 ));
             }
             Ok(_) => {
-                return Err(TckError::Unreachable(format!(
+                return Err(TckError::Unusable(format!(
                     "the MCP endpoint {url} did not complete initialize"
                 )));
             }
@@ -210,7 +210,7 @@ pub(crate) async fn discover(
     endpoints.sort();
     if endpoints.is_empty() {
         let why: Vec<String> = missing.iter().map(|(b, w)| format!("{b}: {w}")).collect();
-        return Err(TckError::Unreachable(format!(
+        return Err(TckError::Unusable(format!(
             "the target offers no transport with {} ({})",
             tools::INITIATE_DEAL_HANDOFF,
             why.join("; ")
