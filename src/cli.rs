@@ -225,6 +225,12 @@ fn run_command(args: &RunArgs) -> Result<u8, TckError> {
             );
         }
     }
+    if let Some(why) = &report.partial {
+        eprintln!(
+            "dealer-tck: {}; the report holds what was judged before",
+            TckError::Unreachable(why.clone())
+        );
+    }
     Ok(report.exit_code)
 }
 

@@ -37,6 +37,12 @@ pub(super) fn render(r: &Report) -> String {
         r.stats.crm_requests,
         r.stats.seconds
     ));
+    if let Some(why) = &r.partial {
+        m.push_str(&format!(
+            "**Partial report**: the run ended early ({}); every clause it did not judge is ERROR.\n\n",
+            markdown(why)
+        ));
+    }
     if !r.target.skipped.is_empty() {
         m.push_str("Not tested at all (a transport or suite the target does not offer):\n\n");
         for sk in &r.target.skipped {

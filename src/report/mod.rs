@@ -207,6 +207,10 @@ pub struct Report {
     pub conformant: bool,
     /// Process exit code of the run.
     pub exit_code: u8,
+    /// Why the run ended before every clause was judged (the target stopped answering): the
+    /// report holds what was judged, every clause left is ERROR, and the exit code is 3.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub partial: Option<String>,
     /// Per-suite results.
     pub suites: Vec<SuiteReport>,
     /// Statistics.
@@ -387,6 +391,25 @@ impl Report {
         self.totals = t;
     }
 
+    /// Mark the report partial: the run ended because `why`, so every clause it did not judge
+    /// (NOT_TESTED) is ERROR with that reason, the run is not conformant, and it exits 3.
+    pub fn mark_partial(&mut self, why: &str) {
+        for r in self.suites.iter_mut().flat_map(|s| s.results.iter_mut()) {
+            if r.verdict == Verdict::NotTested {
+                r.verdict = Verdict::Error;
+                r.details = vec![Detail {
+                    case: "run".into(),
+                    check: "breaker".into(),
+                    detail: format!("not judged: the run ended early ({why})"),
+                }];
+            }
+        }
+        self.finish(false);
+        self.partial = Some(why.to_string());
+        self.conformant = false;
+        self.exit_code = crate::error::EXIT_UNREACHABLE;
+    }
+
     /// All results, every suite.
     pub fn results(&self) -> impl Iterator<Item = &ClauseResult> {
         self.suites.iter().flat_map(|s| s.results.iter())
@@ -464,6 +487,8 @@ impl Report {
             "{}: {} pass, {} fail, {} warn, {} not tested, {} not applicable, {} error\n",
             if self.conformant {
                 "CONFORMANT"
+            } else if self.partial.is_some() {
+                "PARTIAL (the run ended early), NOT CONFORMANT"
             } else {
                 "NOT CONFORMANT"
             },
@@ -712,6 +737,7 @@ mod tests {
             totals: Totals::default(),
             conformant: false,
             exit_code: 0,
+            partial: None,
             suites: vec![aggregate(
                 &one_clause(&["a"]),
                 &[ev("a", Outcome::Pass)],

@@ -329,6 +329,10 @@ pub async fn run(mut opts: RunOptions) -> Result<(Report, Option<PathBuf>), TckE
             shared: HashMap::new(),
         };
         for suite in order {
+            // After the breaker tripped, no further suite (no discovery, no relaunch).
+            if cx.ledger.aborted.is_some() {
+                break;
+            }
             let ran = suite.run(&mut cx).await?;
             cx.others_ran |= ran.reported;
             runs.insert(suite.id(), ran);
@@ -336,21 +340,26 @@ pub async fn run(mut opts: RunOptions) -> Result<(Report, Option<PathBuf>), TckE
     }
     let skipped: Vec<crate::report::Skipped> = selected
         .iter()
-        .flat_map(|s| runs[s.id()].skipped.iter().cloned())
+        .filter_map(|s| runs.get(s.id()))
+        .flat_map(|r| r.skipped.iter().cloned())
         .collect();
     let crm_requests = crm.requests().await.len();
     let url = target.base_url();
     let target_kind = target.kind_name();
     target.stop().await;
-    if let Some(why) = ledger.aborted.take() {
-        return Err(TckError::Unreachable(why));
-    }
+    let aborted = ledger.aborted.take();
     unknown_clause(&ledger.evals)?;
 
     let mut suites = vec![];
     let mut all_transports = vec![];
     for s in &selected {
-        let ran = &runs[s.id()];
+        // A suite the breaker kept from running is reported too: its clauses are judged ERROR.
+        let never_ran = SuiteRun {
+            reported: aborted.is_some(),
+            transports: s.bindings().to_vec(),
+            skipped: vec![],
+        };
+        let ran = runs.get(s.id()).unwrap_or(&never_ran);
         if ran.reported {
             suites.push(crate::report::aggregate(
                 s.catalogue(),
@@ -397,10 +406,14 @@ pub async fn run(mut opts: RunOptions) -> Result<(Report, Option<PathBuf>), TckE
         totals: Default::default(),
         conformant: false,
         exit_code: 1,
+        partial: None,
         suites,
         stats,
     };
     report.finish(opts.allow_not_tested);
+    if let Some(why) = &aborted {
+        report.mark_partial(why);
+    }
     let dir = match &opts.out_dir {
         Some(out) => {
             let dir = out.join(&run_id);

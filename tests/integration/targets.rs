@@ -527,7 +527,7 @@ fn card_then_hang() -> u16 {
 }
 
 #[test]
-fn a_server_that_hangs_mid_run_exits_3_without_a_report() {
+fn a_server_that_hangs_mid_run_exits_3_with_a_partial_report() {
     let dir = tempfile::tempdir().expect("tmp");
     let port = card_then_hang();
     let (code, out, err) = run_external(
@@ -538,8 +538,50 @@ fn a_server_that_hangs_mid_run_exits_3_without_a_report() {
     assert_eq!(code, 3, "{out}\n{err}");
     assert!(err.contains("stopped answering"), "{err}");
     assert_eq!(err.trim().lines().count(), 1, "{err}");
-    assert!(!out.contains("CONFORMANT"), "{out}");
-    assert!(!dir.path().join("reports").exists(), "a report was written");
+    assert!(
+        out.contains("PARTIAL") && !out.contains("\nCONFORMANT"),
+        "{out}"
+    );
+    // The report CI keeps: what was judged, every clause left as ERROR with the reason.
+    let runs: Vec<_> = std::fs::read_dir(dir.path().join("reports"))
+        .expect("a report directory")
+        .filter_map(Result::ok)
+        .collect();
+    assert_eq!(runs.len(), 1);
+    let json: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(runs[0].path().join("report.json")).expect("report.json"),
+    )
+    .expect("json");
+    assert_eq!(json["exit_code"], 3);
+    assert!(
+        json["partial"]
+            .as_str()
+            .unwrap_or("")
+            .contains("stopped answering"),
+        "{json}"
+    );
+    let results = crate::support::results(&json);
+    assert!(!results.is_empty());
+    // What was judged before the loss stays (the card passed); nothing is left NOT_TESTED.
+    assert!(
+        results
+            .iter()
+            .any(|r| r["clause"] == "BIND-A2A-CARD-001" && r["verdict"] == "PASS"),
+        "{results:?}"
+    );
+    assert!(
+        results.iter().all(|r| r["verdict"] != "NOT_TESTED"),
+        "{results:?}"
+    );
+    assert!(
+        results.iter().any(|r| r["verdict"] == "ERROR"
+            && r["details"][0]["detail"]
+                .as_str()
+                .is_some_and(|d| d.contains("stopped answering"))),
+        "{results:?}"
+    );
+    let md = std::fs::read_to_string(runs[0].path().join("report.md")).expect("report.md");
+    assert!(md.contains("**Partial report**"), "{md}");
 }
 
 #[test]

@@ -44,6 +44,9 @@ pub(crate) async fn run_suite(
     let mut salt_src = CaseSource::new(opts.seed);
     let (store_id, crm_token) = (store_id.to_string(), crm_token.to_string());
     for (binding, url) in &endpoints {
+        if ledger.aborted.is_some() {
+            break;
+        }
         if *binding != Binding::Mcp
             && let Some(card) = &disc.card
         {
@@ -70,8 +73,12 @@ pub(crate) async fn run_suite(
         };
         run_binding(&mut s, target, ledger).await?;
     }
-    // The CRM sink off needs a restart with another configuration.
+    // The CRM sink off needs a restart with another configuration; not after the breaker
+    // tripped (the target is gone: no relaunch, the run ends with what it judged).
     let bindings_tested: Vec<Binding> = endpoints.iter().map(|(b, _)| *b).collect();
+    if ledger.aborted.is_some() {
+        return Ok(bindings_tested);
+    }
     match target.restart_crm_disabled().await? {
         None => {
             for b in &bindings_tested {
