@@ -73,11 +73,33 @@ pub(crate) struct AapCrm<'a> {
     pub forwarding_required: bool,
 }
 
-/// What one case produced, kept for the end-of-suite judgements.
+/// What one case produced, kept for the end-of-suite judgements: the case (our own request) and
+/// the few facts of the answer the CRM judgements need, never the answer's body (a hostile
+/// server can make every body megabytes long; the suite sends hundreds of cases).
 struct Sent {
     binding: Binding,
     case: AapCase,
-    exchange: Exchange,
+    answer: Answered,
+}
+
+/// The facts of an answer [`judge_forwarded`] reads.
+struct Answered {
+    /// `data.status`.
+    status: Option<String>,
+    /// `data.lead_id`.
+    lead_id: Option<String>,
+    /// A protocol error or a bare HTTP status instead of an operation result.
+    refused: bool,
+}
+
+impl Answered {
+    fn of(ex: &Exchange) -> Answered {
+        Answered {
+            status: lead_status(ex).map(str::to_string),
+            lead_id: lead_id(ex).map(str::to_string),
+            refused: matches!(ex.reply, Reply::Protocol { .. } | Reply::Http { .. }),
+        }
+    }
 }
 
 fn client_cfg(opts: &RunOptions) -> ClientConfig {
@@ -256,7 +278,7 @@ pub(crate) async fn run(suite: AapSuite, cx: &mut RunCx<'_>) -> Result<SuiteRun,
             sent.push(Sent {
                 binding: *binding,
                 case,
-                exchange,
+                answer: Answered::of(&exchange),
             });
         }
         // The same lead twice.
@@ -562,12 +584,8 @@ async fn judge_forwarded(
         // A lead that should have been refused but was received already fails its own clause;
         // what its (garbage-in) ADF looks like is not judged.
         let expected_rejected = matches!(s.case.expect, AapExpect::Rejected { .. });
-        let status = lead_status(&s.exchange);
-        let rejected = status == Some("rejected")
-            || matches!(
-                s.exchange.reply,
-                Reply::Protocol { .. } | Reply::Http { .. }
-            );
+        let status = s.answer.status.as_deref();
+        let rejected = status == Some("rejected") || s.answer.refused;
         let email = s.case.email();
         let phone = s.case.phone();
         if rejected {
@@ -583,7 +601,7 @@ async fn judge_forwarded(
             && !expected_rejected
             && s.case.request.get("customer").is_some()
         {
-            let id = lead_id(&s.exchange);
+            let id = s.answer.lead_id.as_deref();
             let mine: Vec<&AdfDoc<'_>> = docs
                 .iter()
                 .filter(|d| d.belongs_to(id, email, phone))
