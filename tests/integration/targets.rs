@@ -246,7 +246,27 @@ fn an_agent_card_that_is_not_json_exits_3() {
     let port = fake_server(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 9\r\nConnection: close\r\n\r\nnot json!", false);
     let got = run_external(&format!("http://127.0.0.1:{port}"), &[], dir.path());
     let err = assert_refused(3, got, dir.path());
-    assert!(err.contains("not JSON"), "{err}");
+    assert!(
+        err.contains("target answered but cannot be tested") && err.contains("not JSON"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_plain_web_server_is_named_as_answering_without_a2a_or_mcp() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let port = fake_server(
+        b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+        false,
+    );
+    let got = run_external(&format!("http://127.0.0.1:{port}"), &[], dir.path());
+    let err = assert_refused(3, got, dir.path());
+    assert!(
+        err.contains("target answered but cannot be tested")
+            && err.contains("no agent card")
+            && err.contains("no MCP endpoint"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -276,3 +276,44 @@ fn a_card_that_redirects_to_itself_is_reported_as_a_redirect_not_as_silence() {
         "{err}"
     );
 }
+
+/// A server, in Python, that accepts every connection and resets it.
+const RESETTING_SERVER: &str = r#"
+import socket, struct, sys
+s = socket.socket()
+s.bind(("127.0.0.1", int(sys.argv[1])))
+s.listen(16)
+while True:
+    c, _ = s.accept()
+    c.recv(4096)
+    c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    c.close()
+"#;
+
+#[test]
+fn a_server_that_resets_every_connection_is_named_as_such() {
+    let python = Command::new("python3")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !crate::support::available(
+        python,
+        "DEALER_TCK_REQUIRE_PYTHON",
+        "targets: python3 not found, the resetting server is not run",
+    ) {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tmp");
+    let script = dir.path().join("reset.py");
+    std::fs::write(&script, RESETTING_SERVER).expect("write");
+    let cmd = format!("python3 {} {{port}}", script.display());
+    let (code, _, err) = tck(
+        &["run", "--launch", &cmd, "--ready-timeout", "3"],
+        dir.path(),
+    );
+    assert_eq!(code, 3, "{err}");
+    assert!(
+        err.contains("did not answer") && err.contains("reset by peer"),
+        "{err}"
+    );
+}
