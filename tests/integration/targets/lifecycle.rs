@@ -140,10 +140,36 @@ fn pgid_of(pid: &str) -> String {
         .to_string()
 }
 
-/// A launch command: the reference server in the foreground of a shell that dies at once on
-/// SIGTERM, beside a helper in the same process group that does what `helper` says.
-fn shell_with_helper(helper: &str) -> String {
-    format!("sh -c '{helper}' & {}", launch_template(""))
+/// A short run (one AAP clause) of the reference launched in the foreground of a shell that
+/// dies at once on SIGTERM, beside a helper in the same process group that does what `helper`
+/// says: (exit code, stderr).
+fn run_beside_helper(helper: &str, dir: &std::path::Path) -> (i32, String) {
+    let cmd = format!("sh -c '{helper}' & {}", launch_template(""));
+    let args = [
+        "run",
+        "--launch",
+        &cmd,
+        "--cases",
+        "1",
+        "--clause",
+        "AAP02-ACCEPT",
+    ];
+    let (code, _, err) = tck(&args, dir);
+    (code, err)
+}
+
+/// Whether python3 runs here (a test that needs it says so in one line and passes without it,
+/// unless `DEALER_TCK_REQUIRE_PYTHON=1`).
+fn python(what: &str) -> bool {
+    let present = Command::new("python3")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    crate::support::available(
+        present,
+        "DEALER_TCK_REQUIRE_PYTHON",
+        &format!("targets: python3 not found, {what} is not run"),
+    )
 }
 
 #[test]
@@ -152,22 +178,11 @@ fn a_server_that_needs_a_second_to_shut_down_gets_it() {
     let done = dir.path().join("done");
     // The helper takes a second after SIGTERM, then says it finished; the shell in front of the
     // server exits at once, which used to cut the group's grace short.
-    let cmd = shell_with_helper(&format!(
+    let helper = format!(
         "trap \"sleep 1; echo clean > {}; exit 0\" TERM; while :; do sleep 1; done",
         done.display()
-    ));
-    let (code, _, err) = tck(
-        &[
-            "run",
-            "--launch",
-            &cmd,
-            "--cases",
-            "1",
-            "--clause",
-            "AAP02-ACCEPT",
-        ],
-        dir.path(),
     );
+    let (code, err) = run_beside_helper(&helper, dir.path());
     assert_eq!(code, 0, "{err}");
     assert_eq!(
         std::fs::read_to_string(&done).unwrap_or_default(),
@@ -180,22 +195,11 @@ fn a_server_that_needs_a_second_to_shut_down_gets_it() {
 fn a_server_that_ignores_sigterm_is_killed_after_the_grace() {
     let dir = tempfile::tempdir().expect("tmp");
     let pidfile = dir.path().join("helper.pid");
-    let cmd = shell_with_helper(&format!(
+    let helper = format!(
         "trap \"\" TERM; echo $$ > {}; while :; do sleep 1; done",
         pidfile.display()
-    ));
-    let (code, _, err) = tck(
-        &[
-            "run",
-            "--launch",
-            &cmd,
-            "--cases",
-            "1",
-            "--clause",
-            "AAP02-ACCEPT",
-        ],
-        dir.path(),
     );
+    let (code, err) = run_beside_helper(&helper, dir.path());
     assert_eq!(code, 0, "{err}");
     let pid = std::fs::read_to_string(&pidfile).expect("pid written");
     assert!(
@@ -249,15 +253,7 @@ http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_foreve
 
 #[test]
 fn a_card_that_redirects_to_itself_is_reported_as_a_redirect_not_as_silence() {
-    let python = Command::new("python3")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !crate::support::available(
-        python,
-        "DEALER_TCK_REQUIRE_PYTHON",
-        "targets: python3 not found, the redirecting server is not run",
-    ) {
+    if !python("the redirecting server") {
         return;
     }
     let dir = tempfile::tempdir().expect("tmp");
@@ -292,15 +288,7 @@ while True:
 
 #[test]
 fn a_server_that_resets_every_connection_is_named_as_such() {
-    let python = Command::new("python3")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !crate::support::available(
-        python,
-        "DEALER_TCK_REQUIRE_PYTHON",
-        "targets: python3 not found, the resetting server is not run",
-    ) {
+    if !python("the resetting server") {
         return;
     }
     let dir = tempfile::tempdir().expect("tmp");
