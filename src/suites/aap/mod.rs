@@ -183,17 +183,43 @@ pub enum Role {
     Anonymous,
 }
 
+impl Role {
+    /// Every role, in declaration order.
+    pub const ALL: [Role; 25] = {
+        use Role::*;
+        [
+            Accept,
+            Request,
+            Customer,
+            OneVehicle,
+            ConsentMissing,
+            ConsentScope,
+            ConsentChannel,
+            ConditionVoi,
+            ConditionTrade,
+            ConditionNeither,
+            VehicleNotFound,
+            VehicleUnavailable,
+            VehicleNoTestDrive,
+            ApptUnavailable,
+            ApptConfirmed,
+            ApptProposed,
+            ApptAbsent,
+            Duplicate,
+            Type,
+            Status,
+            DealerPhone,
+            LeadId,
+            Adf,
+            AdfMapping,
+            Anonymous,
+        ]
+    };
+}
+
 impl AapSuite {
     /// Both suites, in report order.
     pub const ALL: [AapSuite; 2] = [AapSuite::V02, AapSuite::Draft];
-
-    /// The suite id (`aap-0.2`, `aap-draft`), as in the catalogue.
-    pub fn id(self) -> &'static str {
-        match self {
-            AapSuite::V02 => "aap-0.2",
-            AapSuite::Draft => "aap-draft",
-        }
-    }
 
     /// The A2A skill id the suite tests (`lead.submit`, `lead.general`).
     pub fn skill(self) -> &'static str {
@@ -216,14 +242,6 @@ impl AapSuite {
         match self {
             AapSuite::V02 => "lead.submit.response",
             AapSuite::Draft => "lead.general.response",
-        }
-    }
-
-    /// The suite's clause catalogue.
-    pub fn catalogue(self) -> &'static Catalogue {
-        match self {
-            AapSuite::V02 => aap_v02(),
-            AapSuite::Draft => aap_draft(),
         }
     }
 
@@ -290,7 +308,7 @@ impl AapSuite {
 
 impl std::fmt::Display for AapSuite {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.id())
+        f.write_str(super::Suite::id(self))
     }
 }
 

@@ -202,8 +202,9 @@ fn a_server_that_ignores_sigterm_is_killed_after_the_grace() {
     let (code, err) = run_beside_helper(&helper, dir.path());
     assert_eq!(code, 0, "{err}");
     let pid = std::fs::read_to_string(&pidfile).expect("pid written");
+    // SIGKILL is delivered asynchronously: observed with a hang guard, no timing asserted.
     assert!(
-        ends_up_gone_now(pid.trim()),
+        ends_up_gone(pid.trim()),
         "a member that ignored SIGTERM outlived the harness"
     );
 }

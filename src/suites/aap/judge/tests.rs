@@ -48,34 +48,7 @@ fn failed(evals: &[Evaluation]) -> Vec<&str> {
 
 #[test]
 fn every_role_check_is_registered() {
-    use crate::suites::aap::Role::*;
-    for r in [
-        Accept,
-        Request,
-        Customer,
-        OneVehicle,
-        ConsentMissing,
-        ConsentScope,
-        ConsentChannel,
-        ConditionVoi,
-        ConditionTrade,
-        ConditionNeither,
-        VehicleNotFound,
-        VehicleUnavailable,
-        VehicleNoTestDrive,
-        ApptUnavailable,
-        ApptConfirmed,
-        ApptProposed,
-        ApptAbsent,
-        Duplicate,
-        Type,
-        Status,
-        DealerPhone,
-        LeadId,
-        Adf,
-        AdfMapping,
-        Anonymous,
-    ] {
+    for r in Role::ALL {
         assert!(
             crate::check::CHECKS.iter().any(|c| c.id == check_id(r)),
             "{r:?}"

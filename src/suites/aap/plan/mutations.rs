@@ -6,6 +6,7 @@
 
 use super::*;
 use crate::generate::{object_at, set_at};
+use crate::suites::Suite;
 use crate::suites::aap::Role;
 use jsonptr::Pointer;
 use serde::Deserialize;

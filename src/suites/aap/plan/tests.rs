@@ -1,6 +1,7 @@
 use super::*;
 use crate::spec::catalogue::SchemaViolation;
 use crate::spec::codes::VALIDATION_ERROR;
+use crate::suites::Suite;
 use crate::suites::aap::{CONTACT_CONSENT_REQUIRED, INVALID_CONDITION};
 use crate::suites::aap::{aap_draft_schemas, aap_v02_schemas};
 use chrono::{DateTime, Utc};
@@ -100,34 +101,7 @@ fn suites_follow_the_card_skills() {
 
 #[test]
 fn every_role_clause_is_in_the_suites_catalogue() {
-    use Role::*;
-    let roles = [
-        Accept,
-        Request,
-        Customer,
-        OneVehicle,
-        ConsentMissing,
-        ConsentScope,
-        ConsentChannel,
-        ConditionVoi,
-        ConditionTrade,
-        ConditionNeither,
-        VehicleNotFound,
-        VehicleUnavailable,
-        VehicleNoTestDrive,
-        ApptUnavailable,
-        ApptConfirmed,
-        ApptProposed,
-        ApptAbsent,
-        Duplicate,
-        Type,
-        Status,
-        DealerPhone,
-        LeadId,
-        Adf,
-        AdfMapping,
-        Anonymous,
-    ];
+    let roles = Role::ALL;
     for suite in AapSuite::ALL {
         let cat = suite.catalogue();
         let mapped: Vec<&str> = roles.iter().filter_map(|r| suite.clause(*r)).collect();
