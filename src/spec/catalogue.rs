@@ -139,11 +139,6 @@ impl Shipped {
         }
     }
 
-    /// The catalogue's TOML source, as shipped.
-    pub fn clauses_toml(&self) -> &'static str {
-        self.clauses_toml
-    }
-
     /// The clause catalogue (parsed once; every embedded file is checked by the tests).
     pub fn catalogue(&self) -> &Catalogue {
         self.catalogue.get_or_init(|| {
