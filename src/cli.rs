@@ -108,6 +108,10 @@ pub struct RunArgs {
     /// reference then serves 0.3 too; the DMC-12 suite's A2A client stays on 1.0.
     #[arg(long)]
     pub a2a_profile: Option<crate::transport::a2a::A2aProfile>,
+    /// Have the embedded reference pad every JSON answer with trailing whitespace to this many
+    /// bytes (at most 4190208): measures the harness's memory against answers near its cap.
+    #[arg(long, value_name = "BYTES")]
+    pub pad_answers: Option<usize>,
 }
 
 fn parse_binding(s: &str) -> Result<Binding, String> {
@@ -151,6 +155,19 @@ impl RunArgs {
                 "--defect applies to the embedded reference only".into(),
             ));
         }
+        if self.pad_answers.is_some() && !matches!(opts.target, crate::run::TargetSpec::Embedded) {
+            return Err(TckError::Config(
+                "--pad-answers applies to the embedded reference only".into(),
+            ));
+        }
+        if let Some(n) = self.pad_answers
+            && n > crate::reference::pad::MAX_PAD
+        {
+            return Err(TckError::Config(format!(
+                "--pad-answers must be at most {} bytes",
+                crate::reference::pad::MAX_PAD
+            )));
+        }
         if self.variant.is_some() && !matches!(opts.target, crate::run::TargetSpec::Embedded) {
             return Err(TckError::Config(
                 "--variant applies to the embedded reference only".into(),
@@ -172,6 +189,7 @@ impl RunArgs {
             transports: self.transport.clone().or(opts.transports.clone()),
             allow_not_tested: self.allow_not_tested,
             a2a_profile: self.a2a_profile.unwrap_or(opts.a2a_profile),
+            pad_answers: self.pad_answers,
             ..opts
         };
         crate::run::profile::validate_options(&opts)?;
@@ -227,8 +245,8 @@ fn run_command(args: &RunArgs) -> Result<u8, TckError> {
     }
     if let Some(why) = &report.partial {
         eprintln!(
-            "dealer-tck: {}; the report holds what was judged before",
-            TckError::Unreachable(why.clone())
+            "dealer-tck: run ended early: {}; the report holds what was judged before",
+            crate::report::inert::visible(why)
         );
     }
     Ok(report.exit_code)
@@ -285,7 +303,12 @@ pub fn main() -> ExitCode {
     match result {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            eprintln!("dealer-tck: {e}");
+            // The line may quote the target (a redirect's Location, a launched server's last
+            // output): its control characters are shown, never sent to the terminal.
+            eprintln!(
+                "dealer-tck: {}",
+                crate::report::inert::visible(&e.to_string())
+            );
             ExitCode::from(e.exit_code())
         }
     }

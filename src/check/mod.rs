@@ -327,6 +327,39 @@ impl Evaluation {
         }
     }
 
+    /// The same evaluation with its detail cut to at most `cap` bytes (at a character
+    /// boundary), ending with how many bytes were left out.
+    pub fn capped(mut self, cap: usize) -> Evaluation {
+        if let Outcome::Fail(d)
+        | Outcome::Error(d)
+        | Outcome::NotTested(d)
+        | Outcome::NotApplicable(d) = &mut self.outcome
+            && d.len() > cap
+        {
+            let mut end = cap;
+            while !d.is_char_boundary(end) {
+                end -= 1;
+            }
+            let left_out = d.len() - end;
+            // A new string: truncating would keep the long one's allocation.
+            *d = format!("{}… ({left_out} more bytes not kept)", &d[..end]);
+        }
+        self
+    }
+
+    /// The bytes its text holds allocated (clause, case and detail: capacities, not lengths, so
+    /// a cut string that kept its long allocation still counts whole).
+    pub fn text_bytes(&self) -> usize {
+        let detail = match &self.outcome {
+            Outcome::Pass => 0,
+            Outcome::Fail(d)
+            | Outcome::Error(d)
+            | Outcome::NotTested(d)
+            | Outcome::NotApplicable(d) => d.capacity(),
+        };
+        self.clause.capacity() + self.case.capacity() + detail
+    }
+
     /// The same evaluation, marked as the negative half of its clause.
     pub fn negative_half(mut self) -> Evaluation {
         self.negative = true;
@@ -483,6 +516,28 @@ pub fn describe_reply(ex: &Exchange, rules: &CodeRules) -> String {
 mod tests {
     use super::*;
 
+    #[test]
+    fn a_long_detail_is_cut_at_a_character_boundary_and_says_how_much_was_left_out() {
+        let long = format!("é{}", "x".repeat(10_000));
+        let fail = Evaluation::new("C-1", "c", None, "case", Outcome::Fail(long));
+        assert_eq!(
+            fail.clone().capped(3).outcome,
+            Outcome::Fail("éx… (9999 more bytes not kept)".into())
+        );
+        assert_eq!(
+            fail.capped(1).outcome,
+            Outcome::Fail("… (10002 more bytes not kept)".into()),
+            "never inside a character"
+        );
+        let short = Evaluation::new("C-1", "c", None, "case", Outcome::Error("short".into()));
+        assert_eq!(short.capped(4096).outcome, Outcome::Error("short".into()));
+        let long = Evaluation::new("C-1", "c", None, "case", Outcome::Fail("y".repeat(10_000)));
+        assert!(
+            long.capped(100).text_bytes() < 1000,
+            "the cut detail gives its long allocation back"
+        );
+    }
+
     fn protocol_error(binding: Binding, code: i64) -> Exchange {
         Exchange {
             binding,
@@ -497,6 +552,7 @@ mod tests {
                 data: None,
             },
             elapsed: std::time::Duration::ZERO,
+            held: crate::transport::held::Held::none(),
         }
     }
 

@@ -25,6 +25,7 @@ pub mod inventory;
 mod logging;
 mod mcp;
 mod model;
+pub mod pad;
 pub mod serve;
 mod store;
 mod tools;
@@ -139,6 +140,9 @@ pub struct ReferenceConfig {
     /// Serve the A2A 0.3 profile instead of 1.0: JSON-RPC `message/send`, kind-tagged parts,
     /// HTTP+JSON `POST /a2a/rest/v1/message:send`, no `A2A-Version` header, a 0.3 agent card.
     pub a2a_version_0_3: bool,
+    /// Pad every JSON answer with trailing whitespace to this many bytes (at most
+    /// [`pad::MAX_PAD`]): a mode for measuring the harness's memory against large answers.
+    pub pad_answers: Option<usize>,
 }
 
 impl Default for ReferenceConfig {
@@ -165,6 +169,7 @@ impl Default for ReferenceConfig {
             skill_path: "skill".into(),
             error_code_key: "code".into(),
             a2a_version_0_3: false,
+            pad_answers: None,
         }
     }
 }
@@ -215,6 +220,7 @@ pub(crate) struct App {
     pub(crate) skill_path: String,
     pub(crate) error_code_key: String,
     pub(crate) dispatch: Option<tracing::Dispatch>,
+    pub(crate) pad_answers: Option<usize>,
 }
 
 impl App {
@@ -269,6 +275,12 @@ impl ReferenceServer {
             return Err(ReferenceError::Config(
                 "at least one dealer-desk recipient is required".into(),
             ));
+        }
+        if cfg.pad_answers.is_some_and(|n| n > pad::MAX_PAD) {
+            return Err(ReferenceError::Config(format!(
+                "answers can be padded to at most {} bytes",
+                pad::MAX_PAD
+            )));
         }
         if cfg.tokens.is_empty() {
             return Err(ReferenceError::Config(
@@ -347,6 +359,7 @@ impl ReferenceServer {
             a2a_0_3: cfg.a2a_version_0_3,
             sessions: Mutex::new(HashMap::new()),
             dispatch: cfg.log.clone().map(logging::capture_dispatch),
+            pad_answers: cfg.pad_answers,
         });
 
         let rest_send_path = if cfg.a2a_version_0_3 {
@@ -361,6 +374,10 @@ impl ReferenceServer {
             .route("/a2a/rest/{*rest}", any(a2a::rest_not_found))
             .route("/mcp", any(mcp::handle))
             .fallback(http::not_found)
+            .layer(axum::middleware::from_fn_with_state(
+                app.clone(),
+                pad::pad_answers,
+            ))
             .layer(axum::middleware::from_fn_with_state(
                 app.clone(),
                 logging::log_requests,

@@ -80,6 +80,10 @@ pub struct ServeArgs {
     /// The key of the error code inside error envelopes (a mode for testing target profiles).
     #[arg(long, default_value = "code")]
     pub error_code_key: String,
+    /// Pad every JSON answer with trailing whitespace to this many bytes (a mode for
+    /// measuring a harness's memory against answers near its size cap).
+    #[arg(long, value_name = "BYTES")]
+    pub pad_answers: Option<usize>,
 }
 
 /// The `--tokens` file.
@@ -162,6 +166,7 @@ pub fn config_from_args(args: &ServeArgs) -> Result<ReferenceConfig, ReferenceEr
         error_code_key: args.error_code_key.clone(),
         smtp_timeout: Duration::from_millis(args.smtp_timeout_ms),
         a2a_version_0_3: args.a2a_0_3,
+        pad_answers: args.pad_answers,
         ..ReferenceConfig::default()
     })
 }
@@ -197,7 +202,7 @@ pub async fn serve(args: ServeArgs) -> Result<(), ReferenceError> {
     let cfg = config_from_args(&args)?;
     let _ = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
+        .with_ansi(std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none())
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),

@@ -32,6 +32,21 @@ pub fn visible(s: &str) -> String {
     out
 }
 
+/// Serialised JSON with the characters serde leaves raw that a terminal or a browser acts on
+/// (C1 controls, DEL, bidirectional formatting) written as `\uXXXX` escapes. They can only stand
+/// inside strings, where the escape means the same character, so the document is unchanged.
+pub fn json(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c != '\n' && hidden(c) {
+            out.push_str(&format!("\\u{:04x}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// `s` as Markdown text that renders as itself: [`visible`], HTML-escaped, inline syntax
 /// escaped (table pipes included, so it is safe inside a table cell).
 pub fn markdown(s: &str) -> String {
@@ -84,6 +99,7 @@ mod tests {
         "**bold** _em_",
         "line\nbreak\r",
         "\u{fffd}invalid\u{fffd}utf8",
+        "c1\u{85}del\u{7f}",
     ];
 
     fn inert_for_terminal(s: &str) -> bool {
@@ -99,6 +115,17 @@ mod tests {
         assert_eq!(visible("a\u{1b}[31mb"), "a\\u{1b}[31mb");
         assert_eq!(visible("tab\tkept"), "tab\tkept");
         assert_eq!(visible("Zoë ✓"), "Zoë ✓");
+    }
+
+    #[test]
+    fn json_keeps_its_meaning_and_shows_no_bidi_or_c1_character() {
+        for h in HOSTILE {
+            let doc = serde_json::json!({ "detail": h });
+            let text = json(&serde_json::to_string_pretty(&doc).expect("json"));
+            assert!(text.lines().all(inert_for_terminal), "{text:?}");
+            let back: serde_json::Value = serde_json::from_str(&text).expect("still JSON");
+            assert_eq!(back, doc, "the same document");
+        }
     }
 
     #[test]

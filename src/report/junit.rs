@@ -11,18 +11,21 @@
 use super::{Report, Verdict};
 use std::collections::BTreeMap;
 
-/// XML-escaped text with every character XML 1.0 forbids (C0 controls other than tab, line
-/// feed and carriage return; U+FFFE, U+FFFF) replaced by U+FFFD: a server's error message may
-/// carry any byte, and one control character would make the whole file unreadable to CI.
+/// XML-escaped text, inert: every control and bidirectional formatting character but tab, line
+/// feed and carriage return shown as `\u{…}` (as [`super::inert::visible`] does), U+FFFE and
+/// U+FFFF replaced by U+FFFD. A server's error message may carry any byte: one forbidden
+/// character would make the whole file unreadable to CI, and a right-to-left override would
+/// turn the text a CI page shows around.
 fn escape(s: &str) -> String {
-    let clean: String = s
-        .chars()
-        .map(|c| match c {
-            '\t' | '\n' | '\r' => c,
-            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => '\u{FFFD}',
-            c => c,
-        })
-        .collect();
+    let mut clean = String::with_capacity(s.len());
+    let mut buf = [0u8; 4];
+    for c in s.chars() {
+        match c {
+            '\t' | '\n' | '\r' => clean.push(c),
+            '\u{FFFE}' | '\u{FFFF}' => clean.push('\u{FFFD}'),
+            c => clean.push_str(&super::inert::visible(c.encode_utf8(&mut buf))),
+        }
+    }
     quick_xml::escape::escape(&clean).into_owned()
 }
 
@@ -119,8 +122,8 @@ mod tests {
     #[test]
     fn forbidden_characters_are_replaced_and_markup_escaped() {
         assert_eq!(
-            super::escape("a\u{1}b\u{1b}[31m\tc\n<&>\u{FFFF}"),
-            "a\u{FFFD}b\u{FFFD}[31m\tc\n&lt;&amp;&gt;\u{FFFD}"
+            super::escape("a\u{1}b\u{1b}[31m\tc\n<&>\u{FFFF}\u{202e}"),
+            "a\\u{1}b\\u{1b}[31m\tc\n&lt;&amp;&gt;\u{FFFD}\\u{202e}"
         );
     }
 }

@@ -175,6 +175,12 @@ pub struct Stats {
     pub seconds: f64,
     /// Cases per second.
     pub cases_per_second: f64,
+    /// The most bytes of the target's answers the harness held at once (bodies and headers of
+    /// the exchanges alive together): a few answers, whatever the number of exchanges.
+    pub peak_held_bytes: usize,
+    /// What the run kept to judge and report (evaluations with their capped evidence, the
+    /// cases' canaries, counterexamples), in bytes at the end of the run.
+    pub kept_bytes: usize,
 }
 
 /// The report of one run.
@@ -475,13 +481,15 @@ impl Report {
             ));
         }
         s.push_str(&format!(
-            "{} cases, {} exchanges, {} mails, {} CRM requests in {:.1}s ({:.0} cases/s)\n",
+            "{} cases, {} exchanges, {} mails, {} CRM requests in {:.1}s ({:.0} cases/s; held at most {} KiB of answers, kept {} KiB)\n",
             self.stats.cases,
             self.stats.exchanges,
             self.stats.mails,
             self.stats.crm_requests,
             self.stats.seconds,
-            self.stats.cases_per_second
+            self.stats.cases_per_second,
+            self.stats.peak_held_bytes / 1024,
+            self.stats.kept_bytes / 1024
         ));
         s.push_str(&format!(
             "{}: {} pass, {} fail, {} warn, {} not tested, {} not applicable, {} error\n",
@@ -504,8 +512,8 @@ impl Report {
 
     /// JSON rendering.
     pub fn to_json(&self) -> String {
-        self.redactor
-            .redact(&serde_json::to_string_pretty(self).expect("report serializes"))
+        let json = serde_json::to_string_pretty(self).expect("report serializes");
+        self.redactor.redact(&inert::json(&json))
     }
 
     /// Markdown rendering.

@@ -125,6 +125,11 @@ pub struct RunOptions {
     pub aap_times: AapTimes,
     /// AAP vehicle fixtures from the target profile (default none: `inventory.search`).
     pub aap_vehicles: AapVehicles,
+    /// Have the embedded reference pad every JSON answer to this many bytes (a memory test mode).
+    pub pad_answers: Option<usize>,
+    /// Where the run's clients count the answer bytes they hold; [`run`] starts every run with
+    /// a fresh one and reports its peak (`stats.peak_held_bytes`).
+    pub meter: crate::transport::held::Meter,
 }
 
 impl Default for RunOptions {
@@ -170,6 +175,8 @@ impl Default for RunOptions {
             a2a_profile: crate::transport::a2a::A2aProfile::default(),
             aap_times: AapTimes::default(),
             aap_vehicles: AapVehicles::default(),
+            pad_answers: None,
+            meter: crate::transport::held::Meter::new(),
         }
     }
 }
@@ -182,6 +189,9 @@ pub(crate) struct CaseRecord {
     /// The server accepted it (its plaintext may legitimately be in mail and CRM).
     pub accepted: bool,
 }
+
+/// Consecutive transport failures after which the target counts as gone (exit 3).
+pub(crate) const BREAKER_LIMIT: usize = 3;
 
 /// Everything a run accumulates.
 #[derive(Default)]
@@ -199,11 +209,56 @@ pub(crate) struct Ledger {
 }
 
 impl Ledger {
+    /// The most bytes of evidence one evaluation keeps: the rest of a longer detail (a server
+    /// can fail a check with a value megabytes long) is cut, saying how much was left out.
+    pub const DETAIL_CAP: usize = 4096;
+
     pub fn push(&mut self, e: Evaluation) {
-        self.evals.push(e);
+        self.evals.push(e.capped(Self::DETAIL_CAP));
     }
     pub fn extend(&mut self, es: Vec<Evaluation>) {
-        self.evals.extend(es);
+        self.evals
+            .extend(es.into_iter().map(|e| e.capped(Self::DETAIL_CAP)));
+    }
+
+    /// Count an exchange's outcome towards the breaker: [`BREAKER_LIMIT`] transport failures in
+    /// a row end the run (every later send is refused with the reason, and the run exits 3
+    /// with a partial report). The reason names the kind of the last failure.
+    pub fn note_transport<T>(&mut self, r: &Result<T, crate::transport::TransportError>) {
+        use crate::transport::TransportError;
+        match r {
+            Ok(_) => self.transport_failures = 0,
+            Err(e) => {
+                self.transport_failures += 1;
+                if self.transport_failures >= BREAKER_LIMIT && self.aborted.is_none() {
+                    let what = match e {
+                        TransportError::TooLarge { .. } => "the target's answers became unusable",
+                        _ => "the target stopped answering",
+                    };
+                    self.aborted = Some(format!(
+                        "{what} ({BREAKER_LIMIT} exchanges in a row failed; last: {e})"
+                    ));
+                }
+            }
+        }
+    }
+
+    /// The bytes the run keeps to judge and report: evaluations, case canaries and
+    /// counterexamples (their text; allocator overhead aside).
+    pub fn kept_bytes(&self) -> usize {
+        let evals: usize = self.evals.iter().map(Evaluation::text_bytes).sum();
+        let cases: usize = self
+            .cases
+            .iter()
+            .flat_map(|c| &c.canaries)
+            .map(|c| c.field.capacity() + c.value.capacity())
+            .sum();
+        let counterexamples: usize = self
+            .counterexamples
+            .iter()
+            .map(|(k, c)| k.len() + c.case.len() + c.payload.to_string().len())
+            .sum();
+        evals + cases + counterexamples
     }
 }
 
@@ -278,6 +333,7 @@ pub async fn run(mut opts: RunOptions) -> Result<(Report, Option<PathBuf>), TckE
             opts.desk.truncate(1);
         }
     }
+    opts.meter = crate::transport::held::Meter::new();
     let started = Instant::now();
     let started_at = chrono::Utc::now();
     let run_id = format!("{}-{:08x}", started_at.format("%Y%m%dT%H%M%SZ"), rand_u32());
@@ -378,6 +434,8 @@ pub async fn run(mut opts: RunOptions) -> Result<(Report, Option<PathBuf>), TckE
     stats.mails = sink.mails().len();
     stats.crm_requests = crm_requests;
     stats.seconds = seconds;
+    stats.peak_held_bytes = opts.meter.peak();
+    stats.kept_bytes = ledger.kept_bytes();
     stats.cases_per_second = if seconds > 0.0 {
         stats.cases as f64 / seconds
     } else {

@@ -342,6 +342,26 @@ fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
     cur.to_string()
 }
 
+/// Why a launched server was never ready, from the last attempt's cause: nothing listening,
+/// connections reset or closed unanswered, or requests accepted and never answered.
+fn not_ready(base_url: &str, timeout: Duration, last_error: &str) -> String {
+    let secs = timeout.as_secs_f64();
+    let e = last_error.to_ascii_lowercase();
+    if e.contains("reset") || e.contains("closed before message completed") {
+        format!(
+            "the launched server at {base_url} accepted connections but reset or closed every one unanswered for {secs:.0}s (last attempt: {last_error})"
+        )
+    } else if e.contains("timed out") {
+        format!(
+            "the launched server at {base_url} accepted connections but sent no answer to the agent card request for {secs:.0}s (last attempt: {last_error})"
+        )
+    } else {
+        format!(
+            "the launched server did not answer at {base_url} within {secs:.0}s (last attempt: {last_error})"
+        )
+    }
+}
+
 async fn wait_ready(
     base_url: &str,
     child: &mut tokio::process::Child,
@@ -398,9 +418,10 @@ async fn wait_ready(
             Err(e) => last_error = root_cause(&e),
         }
         if start.elapsed() >= timeout {
-            return Err(TckError::Unreachable(format!(
-                "the launched server did not answer at {base_url} within {:.0}s (last attempt: {last_error})",
-                timeout.as_secs_f64()
+            return Err(TckError::Unreachable(not_ready(
+                base_url,
+                timeout,
+                &last_error,
             )));
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -439,6 +460,7 @@ impl Target {
                     smtp_timeout: Duration::from_secs(5),
                     log: Some(log.clone()),
                     a2a_version_0_3: opts.a2a_profile == crate::transport::a2a::A2aProfile::V0_3,
+                    pad_answers: opts.pad_answers,
                     ..ReferenceConfig::default()
                 };
                 let crm_timeout = cfg.crm_timeout;

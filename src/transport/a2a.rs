@@ -11,6 +11,7 @@
 //! `message/send`, kind-tagged parts (`{"kind":"data","data":…}`), HTTP+JSON at
 //! `<base>/v1/message:send` with `application/json`, and no `A2A-Version` header.
 
+use super::held::Held;
 use super::{
     Binding, ClientConfig, Exchange, RawRequest, Reply, TransportError, bounded, header_list,
     http_client, integral, jsonrpc_error, map_reqwest_error, not_json_reason, read_body_capped,
@@ -253,7 +254,9 @@ impl A2aClient {
             raw_body: String::from_utf8_lossy(&bytes).into_owned(),
             reply,
             elapsed: start.elapsed(),
-        })
+            held: Held::none(),
+        }
+        .metered(&cfg.meter))
     }
 }
 
@@ -622,19 +625,46 @@ pub async fn fetch_card(
             .await
             .map_err(|e| map_reqwest_error(&url, &e, cfg))?;
         let status = resp.status().as_u16();
+        let header = |name| {
+            resp.headers().get(name).map(|v| {
+                String::from_utf8_lossy(v.as_bytes())
+                    .chars()
+                    .take(200)
+                    .collect()
+            })
+        };
+        let (location, content_type): (Option<String>, Option<String>) = (
+            header(reqwest::header::LOCATION),
+            header(reqwest::header::CONTENT_TYPE),
+        );
         let bytes = read_body_capped(resp, &url, cfg).await?;
-        Ok((status, bytes))
+        Ok((status, location, content_type, bytes))
     };
-    let (status, bytes) = bounded(cfg, &url, fetch).await?;
+    let (status, location, content_type, bytes) = bounded(cfg, &url, fetch).await?;
     let io = |detail: String| TransportError::Io {
         url: url.clone(),
         detail,
     };
+    if (300..400).contains(&status) {
+        return Err(io(format!(
+            "agent card request was redirected (HTTP {status} to {}); redirects are not followed, give the card's own URL",
+            location.as_deref().unwrap_or("no Location")
+        )));
+    }
+    if status == 401 || status == 403 {
+        return Err(io(format!(
+            "agent card request answered HTTP {status}: the card must be readable without credentials"
+        )));
+    }
     if !(200..300).contains(&status) {
         return Err(io(format!("agent card request answered HTTP {status}")));
     }
-    let card: Value =
-        serde_json::from_slice(&bytes).map_err(|e| io(format!("agent card is not JSON: {e}")))?;
+    let card: Value = serde_json::from_slice(&bytes).map_err(|e| {
+        io(format!(
+            "agent card is not JSON (Content-Type {}): {e}",
+            content_type.as_deref().unwrap_or("absent")
+        ))
+    })?;
     if !card.is_object() {
         return Err(io("agent card is not a JSON object".into()));
     }

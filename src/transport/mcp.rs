@@ -6,6 +6,7 @@
 //! 401/403 on `notifications/initialized`) is not cached: the refused exchange is what
 //! [`McpClient::call`] returns, so auth checks see its status and `WWW-Authenticate` header.
 
+use super::held::Held;
 use super::sse::SseReader;
 use super::{
     Binding, ClientConfig, Exchange, RawRequest, Reply, TransportError, bounded, header_list,
@@ -408,7 +409,9 @@ impl McpClient {
             raw_body,
             reply,
             elapsed: start.elapsed(),
-        })
+            held: Held::none(),
+        }
+        .metered(&cfg.meter))
     }
 }
 

@@ -5,6 +5,7 @@
 //! the checks need — status, headers, the raw body for the leak scan, and the decoded reply.
 
 pub mod a2a;
+pub mod held;
 pub mod mcp;
 pub mod sse;
 
@@ -66,6 +67,8 @@ pub struct ClientConfig {
     pub a2a_version: String,
     /// The A2A protocol version spoken on the A2A bindings (default 1.0).
     pub a2a_profile: a2a::A2aProfile,
+    /// Where the run counts the answer bytes it holds (clones share it).
+    pub meter: held::Meter,
 }
 
 impl Default for ClientConfig {
@@ -76,6 +79,7 @@ impl Default for ClientConfig {
             skill_key: "skill".into(),
             a2a_version: "1.0".into(),
             a2a_profile: a2a::A2aProfile::V1_0,
+            meter: held::Meter::new(),
         }
     }
 }
@@ -138,9 +142,27 @@ pub struct Exchange {
     pub reply: Reply,
     /// Wall time of the exchange.
     pub elapsed: Duration,
+    /// This exchange's share of the run's [`held::Meter`] (its body and headers).
+    pub held: held::Held,
 }
 
 impl Exchange {
+    /// The bytes of the target's answer this exchange holds: body and headers.
+    pub fn answer_bytes(&self) -> usize {
+        self.raw_body.len()
+            + self
+                .headers
+                .iter()
+                .map(|(k, v)| k.len() + v.len())
+                .sum::<usize>()
+    }
+
+    /// The exchange with its answer counted on `meter`.
+    pub fn metered(mut self, meter: &held::Meter) -> Exchange {
+        self.held = meter.hold(self.answer_bytes());
+        self
+    }
+
     /// A header value by lower-case name.
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers

@@ -1,9 +1,45 @@
 //! `cargo bench --bench run_speed`: wall time and cases per second of the default run
 //! (`dealer-tck run` against the embedded reference, all transports), measured over a few
-//! repetitions. The numbers go in the README; no test asserts a timing.
+//! repetitions; then the peak RSS of `dealer-tck run --cases 16` as a child process, plain and
+//! with every answer padded to near the 4 MiB cap (`--pad-answers`), read from `wait4`. The
+//! numbers go in the README; no test asserts a timing or an RSS.
 
 use dealer_tck::run::{RunOptions, run};
+use std::process::{Command, Stdio};
 use std::time::Instant;
+
+/// Run the binary with `args`; (exit code, peak RSS in MiB, wall seconds).
+#[expect(
+    clippy::zombie_processes,
+    reason = "the child is reaped by wait4, which also reads its peak RSS"
+)]
+fn child_peak_rss(args: &[&str]) -> (i32, f64, f64) {
+    let t = Instant::now();
+    let child = Command::new(env!("CARGO_BIN_EXE_dealer-tck"))
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the binary runs");
+    let mut status = 0;
+    // SAFETY: waits for the child this function started; `usage` is written by the kernel.
+    let usage = unsafe {
+        let mut usage: libc::rusage = std::mem::zeroed();
+        let pid = libc::wait4(child.id() as i32, &mut status, 0, &mut usage);
+        assert!(pid > 0, "wait4 failed");
+        usage
+    };
+    let code = if libc::WIFEXITED(status) {
+        libc::WEXITSTATUS(status)
+    } else {
+        -1
+    };
+    (
+        code,
+        usage.ru_maxrss as f64 / 1024.0,
+        t.elapsed().as_secs_f64(),
+    )
+}
 
 fn main() {
     let reps: usize = std::env::var("TCK_BENCH_REPS")
@@ -47,4 +83,14 @@ fn main() {
         walls[reps - 1],
         rates[reps / 2]
     );
+    let out = tempfile::tempdir().expect("tmp");
+    let out = out.path().to_str().expect("utf-8 path");
+    let pad = dealer_tck::reference::pad::MAX_PAD.to_string();
+    for (what, extra) in [("plain", vec![]), ("padded", vec!["--pad-answers", &pad])] {
+        let mut args = vec!["run", "--cases", "16", "--out", out];
+        args.extend(extra);
+        let (code, rss, wall) = child_peak_rss(&args);
+        assert_eq!(code, 0, "the {what} run must stay conformant");
+        println!("--cases 16, {what} answers: {rss:.0} MiB peak RSS, {wall:.1}s wall");
+    }
 }

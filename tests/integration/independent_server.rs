@@ -10,16 +10,8 @@
 
 use chrono::{Datelike, Duration, NaiveTime, Utc, Weekday};
 use serde_json::Value;
-use std::process::Command;
 
 use crate::support::{self, tck_env};
-
-fn python() -> bool {
-    Command::new("python3")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
 
 /// `YYYY-MM-DDTHH:MM:SSZ` of the first `weekday` at least `days` ahead, at `hour`:00 UTC.
 fn next(weekday: Weekday, days: i64, hour: u32) -> String {
@@ -35,11 +27,7 @@ fn next(weekday: Weekday, days: i64, hour: u32) -> String {
 
 #[test]
 fn an_independently_written_conforming_server_is_conformant() {
-    if !support::available(
-        python(),
-        "DEALER_TCK_REQUIRE_PYTHON",
-        "independent_server: python3 not found, the independent server is not run",
-    ) {
+    if !support::python3("the independent server") {
         return;
     }
     let server = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/independent/dealer.py");

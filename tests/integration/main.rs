@@ -11,6 +11,7 @@ mod adf_xmllint;
 mod cli;
 mod defect_table;
 mod examples;
+mod hostile;
 mod independent_server;
 mod observe_smtp_crm;
 mod reference_aap;

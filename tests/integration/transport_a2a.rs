@@ -569,7 +569,10 @@ async fn agent_card_is_fetched_from_the_well_known_path() {
         .expect_err("not JSON");
     match err {
         TransportError::Io { detail, url } => {
-            assert!(detail.starts_with("agent card is not JSON: "), "{detail}");
+            assert!(
+                detail.starts_with("agent card is not JSON (Content-Type "),
+                "{detail}"
+            );
             assert!(url.ends_with("/cards/broken.json"));
         }
         other => panic!("expected Io, got {other:?}"),

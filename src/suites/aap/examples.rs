@@ -265,6 +265,7 @@ pub fn clauses(suite: AapSuite, entry: &ExampleEntry, value: &Value) -> Vec<Find
             where_found: "the example".into(),
         },
         elapsed: std::time::Duration::ZERO,
+        held: crate::transport::held::Held::none(),
     };
     // The request is unknown here: one with an appointment keeps the absence rule out.
     let request = serde_json::json!({"appointment": {}});

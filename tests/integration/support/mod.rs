@@ -36,6 +36,17 @@ pub fn tck_in_tmp(args: &[&str]) -> (i32, String, String) {
 /// environment is never changed), with a hang guard (not a timing assertion: it only stops a
 /// hung test). The pipes are drained while it runs, so a long report cannot block it.
 pub fn tck_env(args: &[&str], cwd: &Path, env: &[(&str, &str)]) -> (i32, String, String) {
+    tck_within(args, cwd, env, Duration::from_secs(240))
+}
+
+/// [`tck_env`] with the hang guard at `bound`: a run still going then is killed and the test
+/// fails saying so.
+pub fn tck_within(
+    args: &[&str],
+    cwd: &Path,
+    env: &[(&str, &str)],
+    bound: Duration,
+) -> (i32, String, String) {
     let child = Command::new(BIN)
         .args(args)
         .envs(env.iter().copied())
@@ -50,14 +61,14 @@ pub fn tck_env(args: &[&str], cwd: &Path, env: &[(&str, &str)]) -> (i32, String,
     std::thread::spawn(move || {
         let _ = tx.send(child.wait_with_output());
     });
-    let out = match rx.recv_timeout(Duration::from_secs(240)) {
+    let out = match rx.recv_timeout(bound) {
         Ok(out) => out.expect("output"),
         Err(_) => {
             // SAFETY: kills the harness process this test started.
             unsafe {
                 libc::kill(pid as i32, libc::SIGKILL);
             }
-            panic!("dealer-tck {args:?} hung");
+            panic!("dealer-tck {args:?} did not end within {bound:?}");
         }
     };
     (
@@ -204,6 +215,20 @@ pub fn available(present: bool, require: &str, missing: &str) -> bool {
     use std::io::Write;
     let _ = writeln!(std::io::stderr(), "{missing}");
     false
+}
+
+/// Whether python3 runs here (a test that needs it says so in one line and passes without it,
+/// unless `DEALER_TCK_REQUIRE_PYTHON=1`, which `.ci/run` sets).
+pub fn python3(what: &str) -> bool {
+    let present = Command::new("python3")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    available(
+        present,
+        "DEALER_TCK_REQUIRE_PYTHON",
+        &format!("python3 not found, {what} is not run"),
+    )
 }
 
 /// The xmllint cross-checks' skip: xmllint is missing. A failure when

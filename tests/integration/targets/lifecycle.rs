@@ -1,6 +1,6 @@
-//! The launched server's lifecycle: readiness (a launch that never answers, a card that
-//! redirects to itself), a shutdown grace for the whole process group, and no process left
-//! behind when the harness is interrupted or killed.
+//! The launched server's lifecycle: readiness (a launch that never answers), a shutdown grace
+//! for the whole process group, and no process left behind when the harness is interrupted or
+//! killed. Servers that answer badly are the hostile suite's (`tests/integration/hostile.rs`).
 
 use super::*;
 
@@ -158,20 +158,6 @@ fn run_beside_helper(helper: &str, dir: &std::path::Path) -> (i32, String) {
     (code, err)
 }
 
-/// Whether python3 runs here (a test that needs it says so in one line and passes without it,
-/// unless `DEALER_TCK_REQUIRE_PYTHON=1`).
-fn python(what: &str) -> bool {
-    let present = Command::new("python3")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    crate::support::available(
-        present,
-        "DEALER_TCK_REQUIRE_PYTHON",
-        &format!("targets: python3 not found, {what} is not run"),
-    )
-}
-
 #[test]
 fn a_server_that_needs_a_second_to_shut_down_gets_it() {
     let dir = tempfile::tempdir().expect("tmp");
@@ -235,74 +221,5 @@ fn a_killed_harness_leaves_no_launched_process() {
     assert!(
         ends_up_gone(&grandchild),
         "the launched process group survived a harness killed with SIGKILL"
-    );
-}
-
-/// A server, in Python, whose agent card redirects to itself.
-const REDIRECTING_SERVER: &str = r#"
-import http.server, sys
-class H(http.server.BaseHTTPRequestHandler):
-    def do_GET(self):
-        self.send_response(302)
-        self.send_header("Location", self.path)
-        self.end_headers()
-    do_POST = do_GET
-    def log_message(self, *a):
-        pass
-http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
-"#;
-
-#[test]
-fn a_card_that_redirects_to_itself_is_reported_as_a_redirect_not_as_silence() {
-    if !python("the redirecting server") {
-        return;
-    }
-    let dir = tempfile::tempdir().expect("tmp");
-    let script = dir.path().join("redirect.py");
-    std::fs::write(&script, REDIRECTING_SERVER).expect("write");
-    let cmd = format!("python3 {} {{port}}", script.display());
-    let (code, _, err) = tck(
-        &["run", "--launch", &cmd, "--ready-timeout", "20"],
-        dir.path(),
-    );
-    assert_eq!(code, 3, "{err}");
-    // Readiness saw an answer (a redirect) at once; what is wrong is named, not a silence.
-    assert!(!err.contains("did not answer"), "{err}");
-    assert!(
-        err.contains("target answered but cannot be tested") && err.contains("HTTP 302"),
-        "{err}"
-    );
-}
-
-/// A server, in Python, that accepts every connection and resets it.
-const RESETTING_SERVER: &str = r#"
-import socket, struct, sys
-s = socket.socket()
-s.bind(("127.0.0.1", int(sys.argv[1])))
-s.listen(16)
-while True:
-    c, _ = s.accept()
-    c.recv(4096)
-    c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-    c.close()
-"#;
-
-#[test]
-fn a_server_that_resets_every_connection_is_named_as_such() {
-    if !python("the resetting server") {
-        return;
-    }
-    let dir = tempfile::tempdir().expect("tmp");
-    let script = dir.path().join("reset.py");
-    std::fs::write(&script, RESETTING_SERVER).expect("write");
-    let cmd = format!("python3 {} {{port}}", script.display());
-    let (code, _, err) = tck(
-        &["run", "--launch", &cmd, "--ready-timeout", "3"],
-        dir.path(),
-    );
-    assert_eq!(code, 3, "{err}");
-    assert!(
-        err.contains("did not answer") && err.contains("reset by peer"),
-        "{err}"
     );
 }

@@ -18,6 +18,7 @@ fn ex(object: Value) -> Exchange {
             where_found: "message.parts[0].data".into(),
         },
         elapsed: Duration::ZERO,
+        held: crate::transport::held::Held::none(),
     }
 }
 

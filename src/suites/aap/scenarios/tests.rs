@@ -51,3 +51,14 @@ fn endpoints_and_suite_selection() {
     assert!(AapSuite::Draft.selected(Some("CONSENT")));
     assert!(!AapSuite::Draft.selected(Some("DMC12")));
 }
+
+#[test]
+fn a_long_string_from_the_target_is_kept_as_its_start_and_a_digest() {
+    assert_eq!(kept("L-1"), "L-1");
+    let a = format!("é{}", "a".repeat(3_000_000));
+    let b = format!("é{}b", "a".repeat(2_999_999));
+    let (ka, kb) = (kept(&a), kept(&b));
+    assert!(ka.len() < 200 && ka.starts_with("éa"), "{ka}");
+    assert_ne!(ka, kb, "different long ids stay different");
+    assert_eq!(ka, kept(&a.clone()), "equal long ids stay equal");
+}

@@ -12,6 +12,7 @@ fn exchange(binding: Binding, reply: Reply, elapsed: Duration) -> Exchange {
         raw_body: String::new(),
         reply,
         elapsed,
+        held: crate::transport::held::Held::none(),
     }
 }
 

@@ -195,7 +195,7 @@ impl Session<'_> {
     }
 
     /// Send a hand-built request, through the same breaker as every other exchange: a target
-    /// that stops answering mid-run ends the run (exit 3) after `BREAKER_LIMIT` failures.
+    /// that stops answering mid-run ends the run (exit 3) after `crate::run::BREAKER_LIMIT` failures.
     pub(crate) async fn raw(
         &self,
         ledger: &mut Ledger,
@@ -442,11 +442,8 @@ impl Session<'_> {
     }
 }
 
-/// Consecutive transport failures after which the target counts as gone (exit 3).
-pub(crate) const BREAKER_LIMIT: usize = 3;
-
 /// Refuse to send once the target has stopped answering, so a hung server costs at most
-/// `BREAKER_LIMIT` timeouts.
+/// `crate::run::BREAKER_LIMIT` timeouts.
 pub(crate) fn breaker_check(ledger: &Ledger, client: &Client) -> Result<(), TransportError> {
     match &ledger.aborted {
         Some(why) => Err(TransportError::Io {
@@ -461,17 +458,7 @@ pub(crate) fn breaker_note(
     ledger: &mut Ledger,
     r: Result<Exchange, TransportError>,
 ) -> Result<Exchange, TransportError> {
-    match &r {
-        Ok(_) => ledger.transport_failures = 0,
-        Err(e) => {
-            ledger.transport_failures += 1;
-            if ledger.transport_failures >= BREAKER_LIMIT && ledger.aborted.is_none() {
-                ledger.aborted = Some(format!(
-                    "the target stopped answering ({BREAKER_LIMIT} exchanges in a row failed; last: {e})"
-                ));
-            }
-        }
-    }
+    ledger.note_transport(&r);
     r
 }
 
@@ -510,6 +497,7 @@ pub(crate) fn client_cfg(opts: &RunOptions) -> ClientConfig {
         timeout: opts.call_timeout,
         skill_key: opts.skill_key.clone(),
         a2a_version: opts.a2a_version.clone(),
+        meter: opts.meter.clone(),
         ..ClientConfig::default()
     }
 }
