@@ -7,8 +7,9 @@
 //! body so the harness can judge them ([`CrmMock::token`] is the token it was told to expect).
 //! Every request — lead posts, other paths (answered 404), requests answered with a fault — is
 //! logged by the mock's own responders, in arrival order, together with the leadId it was
-//! answered with. wiremock's `received_requests()` is only a safety net for a request that did
-//! not reach any responder.
+//! answered with. wiremock's `received_requests()` is only a safety net, read by
+//! [`CrmMock::requests`] at the end of a run, for a request that did not reach any responder;
+//! [`CrmMock::mark`] and [`CrmMock::since`], asked after every call, read the log by index.
 //!
 //! Mode switches do not re-mount mocks: three mocks are mounted once at start (the reset
 //! responder, the lead responder, a catch-all 404 recorder) and the mode lives in shared state.
@@ -342,14 +343,19 @@ impl CrmMock {
         log
     }
 
-    /// Number of requests received so far (a mark for [`CrmMock::since`]).
+    /// Number of requests the responders logged so far (a mark for [`CrmMock::since`]). Read
+    /// from the log alone, by index: a run asks after every call, so copying every request
+    /// seen (as [`CrmMock::requests`] does) would make the run quadratic in its cases.
     pub async fn mark(&self) -> usize {
-        self.requests().await.len()
+        lock(&self.state.log).len()
     }
 
-    /// Requests received after `mark`.
+    /// Requests the responders logged after `mark`, by index.
     pub async fn since(&self, mark: usize) -> Vec<CrmRequest> {
-        self.requests().await.into_iter().skip(mark).collect()
+        lock(&self.state.log)
+            .get(mark..)
+            .map(<[CrmRequest]>::to_vec)
+            .unwrap_or_default()
     }
 }
 

@@ -42,10 +42,12 @@ use sha2::{Digest, Sha256};
 mod digits;
 mod needles;
 mod searching;
+mod stack;
 mod views;
 use digits::*;
 use needles::*;
 use searching::*;
+pub use stack::ScannerStack;
 use views::*;
 
 /// A plaintext value that must not appear on a surface.

@@ -181,6 +181,32 @@ pub struct Stats {
     /// What the run kept to judge and report (evaluations with their capped evidence, the
     /// cases' canaries, counterexamples), in bytes at the end of the run.
     pub kept_bytes: usize,
+    /// Wall time per phase, in the order the phases first ran (a phase that runs once per
+    /// transport is summed): where the run's time goes.
+    pub phases: Vec<PhaseTime>,
+}
+
+/// The wall time of one phase of a run.
+#[derive(Debug, Clone, Serialize)]
+pub struct PhaseTime {
+    /// `discovery`, `generated`, `scenarios`, `faults`, `restart`, `aap-0.2`, `scans`, `reports`…
+    pub phase: String,
+    /// Seconds spent in it.
+    pub seconds: f64,
+}
+
+impl Stats {
+    /// Add the time since `since` to `phase`.
+    pub fn time_phase(&mut self, phase: &str, since: std::time::Instant) {
+        let secs = since.elapsed().as_secs_f64();
+        match self.phases.iter_mut().find(|p| p.phase == phase) {
+            Some(p) => p.seconds += secs,
+            None => self.phases.push(PhaseTime {
+                phase: phase.to_string(),
+                seconds: secs,
+            }),
+        }
+    }
 }
 
 /// The report of one run.
@@ -491,6 +517,16 @@ impl Report {
             self.stats.peak_held_bytes / 1024,
             self.stats.kept_bytes / 1024
         ));
+        let top: Vec<String> = self
+            .stats
+            .phases
+            .iter()
+            .filter(|p| !p.phase.contains('/'))
+            .map(|p| format!("{} {:.1}s", p.phase, p.seconds))
+            .collect();
+        if !top.is_empty() {
+            s.push_str(&format!("time: {}\n", top.join(" · ")));
+        }
         s.push_str(&format!(
             "{}: {} pass, {} fail, {} warn, {} not tested, {} not applicable, {} error\n",
             if self.conformant {

@@ -197,7 +197,11 @@ pub(crate) const BREAKER_LIMIT: usize = 3;
 #[derive(Default)]
 pub(crate) struct Ledger {
     pub evals: Vec<Evaluation>,
+    /// Every case sent, in order ([`Ledger::record_case`]).
     pub cases: Vec<CaseRecord>,
+    /// The canaries of every case sent so far, for "is this side effect an earlier case's?"
+    /// after each call, at a cost logarithmic in the cases.
+    pub earlier: crate::observe::leak::ScannerStack,
     pub counterexamples: BTreeMap<String, Counterexample>,
     pub stats: Stats,
     /// Database files of the target the harness may scan.
@@ -209,6 +213,12 @@ pub(crate) struct Ledger {
 }
 
 impl Ledger {
+    /// Record a case sent: kept for the end-of-run scans and added to [`Ledger::earlier`].
+    pub fn record_case(&mut self, case: CaseRecord) {
+        self.earlier.push(case.canaries.clone());
+        self.cases.push(case);
+    }
+
     /// The most bytes of evidence one evaluation keeps: the rest of a longer detail (a server
     /// can fail a check with a value megabytes long) is cut, saying how much was left out.
     pub const DETAIL_CAP: usize = 4096;
@@ -362,6 +372,7 @@ pub async fn run(mut opts: RunOptions) -> Result<(Report, Option<PathBuf>), TckE
         db_files: target.db_files(),
         ..Ledger::default()
     };
+    ledger.stats.time_phase("start", started);
     // Every suite the clause filter keeps; those that restart the target run last, the
     // report keeps registry order.
     let selected: Vec<&'static dyn Suite> = crate::suites::all()
@@ -389,7 +400,9 @@ pub async fn run(mut opts: RunOptions) -> Result<(Report, Option<PathBuf>), TckE
             if cx.ledger.aborted.is_some() {
                 break;
             }
+            let t = Instant::now();
             let ran = suite.run(&mut cx).await?;
+            cx.ledger.stats.time_phase(suite.id(), t);
             cx.others_ran |= ran.reported;
             runs.insert(suite.id(), ran);
         }
@@ -399,6 +412,7 @@ pub async fn run(mut opts: RunOptions) -> Result<(Report, Option<PathBuf>), TckE
         .filter_map(|s| runs.get(s.id()))
         .flat_map(|r| r.skipped.iter().cloned())
         .collect();
+    let t = Instant::now();
     let crm_requests = crm.requests().await.len();
     let url = target.base_url();
     let target_kind = target.kind_name();
@@ -429,6 +443,7 @@ pub async fn run(mut opts: RunOptions) -> Result<(Report, Option<PathBuf>), TckE
     }
     all_transports.sort();
     all_transports.dedup();
+    ledger.stats.time_phase("report", t);
     let seconds = started.elapsed().as_secs_f64();
     let mut stats = ledger.stats.clone();
     stats.mails = sink.mails().len();

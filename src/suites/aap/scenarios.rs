@@ -15,9 +15,9 @@ use crate::report::Counterexample;
 use crate::run::{Ledger, RunCx, RunOptions, SuiteRun};
 use crate::suites::Suite;
 use crate::suites::aap::judge::{
-    AapObs, AdfDoc, CrmExpect, ReceivedLead, check_id, judge_adf_received, judge_adf_rejected,
-    judge_appointment, judge_duplicate, judge_duplicate_id, judge_lead_ids, judge_received,
-    judge_rejected, judge_response, lead_id, lead_status,
+    AapObs, AdfDoc, CrmExpect, DocIndex, ReceivedLead, check_id, judge_adf_received,
+    judge_adf_rejected, judge_appointment, judge_duplicate, judge_duplicate_id, judge_lead_ids,
+    judge_received, judge_rejected, judge_response, lead_id, lead_status,
 };
 use crate::suites::aap::{
     AapCase, AapExpect, AapFixtures, AapSuite, FixtureVehicle, PlanSettings, Role, plan,
@@ -582,6 +582,7 @@ async fn judge_forwarded(
     };
     let requests = crm.mock.requests().await;
     let docs: Vec<AdfDoc<'_>> = requests.iter().map(AdfDoc::parse).collect();
+    let index = DocIndex::new(&docs);
     let expect = CrmExpect {
         store_id: crm.store_id,
         token: crm.token,
@@ -599,20 +600,14 @@ async fn judge_forwarded(
             if email.is_none() && phone.is_none() {
                 continue;
             }
-            let n = docs
-                .iter()
-                .filter(|d| d.belongs_to(None, email, phone))
-                .count();
+            let n = index.belonging(None, email, phone).len();
             ledger.push(judge_adf_rejected(suite, s.binding, &s.case.id, n));
         } else if status == Some("received")
             && !expected_rejected
             && s.case.request.get("customer").is_some()
         {
             let id = s.answer.lead_id.as_deref();
-            let mine: Vec<&AdfDoc<'_>> = docs
-                .iter()
-                .filter(|d| d.belongs_to(id, email, phone))
-                .collect();
+            let mine: Vec<&AdfDoc<'_>> = index.belonging(id, email, phone);
             let evals =
                 judge_adf_received(suite, s.binding, &s.case.id, &s.case.request, &mine, expect);
             ledger.extend(evals);

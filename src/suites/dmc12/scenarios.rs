@@ -11,6 +11,7 @@ use crate::run::{Ledger, RunCx, RunOptions, SuiteRun, Target, not_tested};
 use crate::spec::tools;
 use crate::transport::{Binding, Client};
 use serde_json::json;
+use std::time::Instant;
 
 mod cases;
 mod discover;
@@ -91,6 +92,7 @@ pub(crate) async fn run_suite(
             }
         }
         Some(new_base) => {
+            let t = Instant::now();
             for (binding, url) in &endpoints {
                 let url = url.replace(&base, &new_base);
                 let mut s = Session {
@@ -114,6 +116,7 @@ pub(crate) async fn run_suite(
                 };
                 crm_disabled(&mut s, ledger).await;
             }
+            ledger.stats.time_phase("dmc12/restart", t);
         }
     }
     Ok(bindings_tested)
@@ -140,6 +143,7 @@ async fn run_binding(
     ledger: &mut Ledger,
 ) -> Result<(), TckError> {
     let b = s.binding;
+    let t = Instant::now();
     // Binding-level checks.
     match b {
         Binding::Mcp => {
@@ -176,12 +180,23 @@ async fn run_binding(
         // Every case that needs a reservation is NOT_TESTED with this reason.
         s.fixture_error = Some(format!("the inventory fixture failed: {why}"));
     }
+    ledger.stats.time_phase("dmc12/discovery", t);
+    let t = Instant::now();
     auth(s, ledger).await;
+    ledger.stats.time_phase("dmc12/auth", t);
+    let t = Instant::now();
     valid_cases(s, ledger).await;
+    ledger.stats.time_phase("dmc12/generated", t);
+    let t = Instant::now();
     invalid_cases(s, ledger).await;
+    ledger.stats.time_phase("dmc12/rules", t);
+    let t = Instant::now();
     state_scenarios(s, ledger).await;
+    ledger.stats.time_phase("dmc12/scenarios", t);
+    let t = Instant::now();
     smtp_faults(s, ledger).await;
     crm_faults(s, _target, ledger).await;
+    ledger.stats.time_phase("dmc12/faults", t);
     Ok(())
 }
 
@@ -202,7 +217,10 @@ fn card_skills(opts: &RunOptions) -> Vec<&str> {
 /// offers no DMC-12 gets the suite skipped, not the run.
 pub(crate) async fn run(cx: &mut RunCx<'_>) -> Result<SuiteRun, TckError> {
     let opts = cx.opts;
-    match discover(opts, cx.target, cx.ledger).await {
+    let t = Instant::now();
+    let found = discover(opts, cx.target, cx.ledger).await;
+    cx.ledger.stats.time_phase("dmc12/discovery", t);
+    match found {
         Ok(discovery) => {
             let transports = run_suite(
                 opts,
@@ -214,7 +232,9 @@ pub(crate) async fn run(cx: &mut RunCx<'_>) -> Result<SuiteRun, TckError> {
                 cx.ledger,
             )
             .await?;
+            let t = Instant::now();
             end_of_run_scans(cx.target, cx.sink, cx.crm, &transports, cx.ledger).await;
+            cx.ledger.stats.time_phase("dmc12/scans", t);
             let skipped = discovery
                 .missing
                 .iter()

@@ -62,6 +62,73 @@ impl AdfDoc<'_> {
     }
 }
 
+/// The CRM documents of a run indexed by the keys [`AdfDoc::belongs_to`] matches on (email,
+/// phone digits, lead id), so that finding one case's documents asks a few map entries, not
+/// every document: judging every case against every document made the AAP suites quadratic
+/// in their cases (issue 15). Documents whose ADF did not parse are matched on their raw body
+/// and are always candidates.
+pub struct DocIndex<'a> {
+    docs: &'a [AdfDoc<'a>],
+    by_key: std::collections::HashMap<String, Vec<usize>>,
+    unparsed: Vec<usize>,
+}
+
+impl<'a> DocIndex<'a> {
+    /// Index `docs`.
+    pub fn new(docs: &'a [AdfDoc<'a>]) -> DocIndex<'a> {
+        let mut by_key: std::collections::HashMap<String, Vec<usize>> = Default::default();
+        let mut unparsed = vec![];
+        for (i, d) in docs.iter().enumerate() {
+            let Some(lead) = &d.report.lead else {
+                unparsed.push(i);
+                continue;
+            };
+            let keys = lead
+                .emails
+                .iter()
+                .map(|e| format!("e:{}", e.trim().to_lowercase()))
+                .chain(lead.phones.iter().map(|p| format!("p:{}", digits(p))))
+                .chain(lead.ids.iter().map(|x| format!("i:{}", x.trim())));
+            for k in keys {
+                let v = by_key.entry(k).or_default();
+                if v.last() != Some(&i) {
+                    v.push(i);
+                }
+            }
+        }
+        DocIndex {
+            docs,
+            by_key,
+            unparsed,
+        }
+    }
+
+    /// The documents [`AdfDoc::belongs_to`] accepts for these keys, in arrival order.
+    pub fn belonging(
+        &self,
+        lead_id: Option<&str>,
+        email: Option<&str>,
+        phone: Option<&str>,
+    ) -> Vec<&'a AdfDoc<'a>> {
+        let mut candidates = self.unparsed.clone();
+        let keys = [
+            email.map(|e| format!("e:{}", e.to_lowercase())),
+            phone.map(|p| format!("p:{}", digits(p))),
+            lead_id.map(|x| format!("i:{x}")),
+        ];
+        for k in keys.into_iter().flatten() {
+            candidates.extend(self.by_key.get(&k).into_iter().flatten());
+        }
+        candidates.sort_unstable();
+        candidates.dedup();
+        candidates
+            .into_iter()
+            .map(|i| &self.docs[i])
+            .filter(|d| d.belongs_to(lead_id, email, phone))
+            .collect()
+    }
+}
+
 pub(crate) fn digits(s: &str) -> String {
     s.chars().filter(char::is_ascii_digit).collect()
 }

@@ -569,3 +569,50 @@ fn adf_mapping_is_judged_from_the_document() {
         Outcome::Pass
     );
 }
+
+#[test]
+fn the_document_index_finds_exactly_what_belongs_to_finds() {
+    let contact = |i: usize| {
+        format!(
+            "<name part=\"full\">P {i}</name><email>P.X{i}@example.com</email><phone>+1801555{i:04}</phone>"
+        )
+    };
+    let mut bodies: Vec<String> = (0..40).map(|i| adf_doc(&contact(i), "", "")).collect();
+    bodies.push("not an ADF document at all: p.x7@example.com".into());
+    let requests: Vec<CrmRequest> = bodies.iter().map(|b| crm_request(b)).collect();
+    let docs: Vec<AdfDoc<'_>> = requests.iter().map(AdfDoc::parse).collect();
+    let index = DocIndex::new(&docs);
+    // Which documents, by their request's position.
+    let ptrs = |v: Vec<&AdfDoc<'_>>| {
+        v.iter()
+            .map(|d| requests.iter().position(|r| std::ptr::eq(r, d.request)))
+            .collect::<Vec<_>>()
+    };
+    let queries: Vec<(Option<&str>, Option<String>, Option<String>)> = vec![
+        (None, Some("p.x7@EXAMPLE.com".into()), None),
+        (None, None, Some("+1 (801) 555-0012".into())),
+        (Some("lead_1"), None, None),
+        (Some("lead_1"), Some("nobody@example.com".into()), None),
+        (
+            None,
+            Some("nobody@example.com".into()),
+            Some("+18015559999".into()),
+        ),
+    ];
+    for (id, email, phone) in queries {
+        let (email, phone) = (email.as_deref(), phone.as_deref());
+        let scanned: Vec<&AdfDoc<'_>> = docs
+            .iter()
+            .filter(|d| d.belongs_to(id, email, phone))
+            .collect();
+        assert_eq!(
+            ptrs(index.belonging(id, email, phone)),
+            ptrs(scanned),
+            "{id:?} {email:?} {phone:?}"
+        );
+    }
+    assert_eq!(
+        index.belonging(None, Some("p.x7@example.com"), None).len(),
+        2
+    );
+}

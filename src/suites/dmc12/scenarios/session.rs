@@ -5,7 +5,7 @@ use crate::generate::CaseSource;
 use crate::observe::crm::{CrmMock, CrmMode};
 use crate::observe::leak::{LeakScanner, mask_value};
 use crate::observe::smtp::SmtpSink;
-use crate::run::{CaseRecord, Ledger, RunOptions, not_tested, scanner_for};
+use crate::run::{CaseRecord, Ledger, RunOptions, not_tested};
 use crate::spec::{PII_FIELDS, tools};
 use crate::suites::dmc12::judge::{CaseObs, CrmSetup, JudgeCtx, judge_accepted, judge_rejected};
 use crate::suites::dmc12::plan::{self as generate, Dmc12Case, Expect};
@@ -89,10 +89,7 @@ pub(crate) fn is_this_calls(own: &LeakScanner, ledger: &Ledger, body: &[u8]) -> 
     if !own.scan("side effect", body).is_empty() {
         return true;
     }
-    ledger.cases.is_empty()
-        || scanner_for(ledger.cases.iter())
-            .scan("side effect", body)
-            .is_empty()
+    !ledger.earlier.carries_any("side effect", body)
 }
 
 impl Session<'_> {
@@ -162,7 +159,7 @@ impl Session<'_> {
     ) -> Result<Executed, TransportError> {
         breaker_check(ledger, &self.client)?;
         let mark = self.sink.mark();
-        let crm_mark = self.crm.requests().await.len();
+        let crm_mark = self.crm.mark().await;
         let t0 = Utc::now();
         let exchange = self
             .client
@@ -176,13 +173,7 @@ impl Session<'_> {
         let own = LeakScanner::new(generate::pii_values(&request));
         let mut mails = self.sink.since(mark);
         mails.retain(|m| is_this_calls(&own, ledger, &m.raw));
-        let mut crm: Vec<_> = self
-            .crm
-            .requests()
-            .await
-            .into_iter()
-            .skip(crm_mark)
-            .collect();
+        let mut crm = self.crm.since(crm_mark).await;
         crm.retain(|r| is_this_calls(&own, ledger, r.body.as_bytes()));
         Ok(Executed {
             request,
@@ -340,7 +331,7 @@ impl Session<'_> {
 
     pub(crate) fn record(&self, ledger: &mut Ledger, id: &str, case: &Dmc12Case, accepted: bool) {
         let _ = id;
-        ledger.cases.push(CaseRecord {
+        ledger.record_case(CaseRecord {
             binding: self.binding,
             canaries: case.canaries(),
             accepted,

@@ -12,7 +12,7 @@ fn a_side_effect_is_the_calls_that_carries_its_canaries_not_an_earlier_cases() {
     let own = LeakScanner::new(vec![canary("mine.person.q7@example.com")]);
     let mut ledger = Ledger::default();
     assert!(is_this_calls(&own, &ledger, b"no customer data at all"));
-    ledger.cases.push(CaseRecord {
+    ledger.record_case(CaseRecord {
         binding: Binding::A2aJsonrpc,
         canaries: vec![canary("earlier.person.k2@example.com")],
         accepted: true,
