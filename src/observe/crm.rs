@@ -7,14 +7,14 @@
 //! body so the harness can judge them ([`CrmMock::token`] is the token it was told to expect).
 //! Every request — lead posts, other paths (answered 404), requests answered with a fault — is
 //! logged by the mock's own responders, in arrival order, together with the leadId it was
-//! answered with. wiremock's `received_requests()` is only a safety net, read by
-//! [`CrmMock::requests`] at the end of a run, for a request that did not reach any responder;
-//! [`CrmMock::mark`] and [`CrmMock::since`], asked after every call, read the log by index.
+//! answered with; wiremock's own request record is off (every request reaches a responder, the
+//! catch-all included). [`CrmMock::mark`] and [`CrmMock::since`], asked after every call, read
+//! the log by index.
 //!
 //! Mode switches do not re-mount mocks: three mocks are mounted once at start (the reset
 //! responder, the lead responder, a catch-all 404 recorder) and the mode lives in shared state.
-//! `MockServer::reset()` would also wipe wiremock's request record and leave a gap between reset
-//! and re-mount in which a request would get an unrecorded 404.
+//! `MockServer::reset()` would leave a gap between reset and re-mount in which a request would
+//! get an unrecorded 404.
 
 use std::net::{Ipv4Addr, SocketAddr, TcpListener};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -246,7 +246,8 @@ pub struct CrmMock {
     store_id: String,
     token: String,
     state: Arc<CrmState>,
-    server: MockServer,
+    /// Serves while held; dropping it stops the mock.
+    _server: MockServer,
 }
 
 impl CrmMock {
@@ -264,7 +265,13 @@ impl CrmMock {
             leads: AtomicUsize::new(0),
             log: Mutex::new(Vec::new()),
         });
-        let server = MockServer::builder().listener(listener).start().await;
+        // wiremock's own record of every request is off: the responders log every request
+        // (the catch-all included), and a second full copy of each grew with the run.
+        let server = MockServer::builder()
+            .listener(listener)
+            .disable_request_recording()
+            .start()
+            .await;
         Mock::given(ResetGate(Arc::clone(&state)))
             .respond_with_err(reset_responder(Arc::clone(&state)))
             .with_priority(1)
@@ -289,7 +296,7 @@ impl CrmMock {
             store_id: store_id.to_string(),
             token: token.to_string(),
             state,
-            server,
+            _server: server,
         })
     }
 
@@ -330,17 +337,7 @@ impl CrmMock {
 
     /// Every request received so far, in order.
     pub async fn requests(&self) -> Vec<CrmRequest> {
-        // wiremock pushes to its record and calls the responder under one lock, so once its
-        // record has been read, our log holds at least as many entries; anything wiremock saw
-        // beyond our log did not reach a responder and is appended without a leadId.
-        let received = self.server.received_requests().await.unwrap_or_default();
-        let mut log = lock(&self.state.log).clone();
-        let known = log.len();
-        for request in received.iter().skip(known) {
-            let seq = log.len();
-            log.push(to_crm_request(seq, request, None));
-        }
-        log
+        lock(&self.state.log).clone()
     }
 
     /// Number of requests the responders logged so far (a mark for [`CrmMock::since`]). Read

@@ -32,7 +32,7 @@ impl ScannerStack {
     pub fn push(&mut self, canaries: Vec<Canary>) {
         let mut block = Block {
             cases: 1,
-            scanner: LeakScanner::new(canaries.clone()),
+            scanner: LeakScanner::plaintext(canaries.clone()),
             canaries,
         };
         self.built += block.canaries.len();
@@ -45,7 +45,7 @@ impl ScannerStack {
             self.built += canaries.len();
             block = Block {
                 cases: last.cases + block.cases,
-                scanner: LeakScanner::new(canaries.clone()),
+                scanner: LeakScanner::plaintext(canaries.clone()),
                 canaries,
             };
         }
@@ -100,6 +100,17 @@ mod tests {
         }
         assert!(!s.carries_any("mail", b"person.37.q7@example.com"));
         assert!(!s.carries_any("mail", b"no customer data"));
+    }
+
+    #[test]
+    fn a_plaintext_scanner_finds_what_a_full_one_finds_and_no_digest() {
+        let c = vec![email(3)];
+        let body =
+            b"PERSON.3.Q7@example.com cGVyc29uLjMucTdAZXhhbXBsZS5jb20= person.3.q7%40example.com";
+        let (full, plain) = (LeakScanner::new(c.clone()), LeakScanner::plaintext(c));
+        assert_eq!(plain.scan("mail", body), full.scan("mail", body));
+        assert_eq!(plain.scan("mail", body).len(), 3);
+        assert!(plain.hashes().is_empty() && !full.hashes().is_empty());
     }
 
     #[test]

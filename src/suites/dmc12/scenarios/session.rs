@@ -170,7 +170,7 @@ impl Session<'_> {
         ledger.stats.cases += 1;
         let exchange = breaker_note(ledger, exchange)?;
         self.advertised_but_silent(ledger, tools::INITIATE_DEAL_HANDOFF, &exchange);
-        let own = LeakScanner::new(generate::pii_values(&request));
+        let own = LeakScanner::plaintext(generate::pii_values(&request));
         let mut mails = self.sink.since(mark);
         mails.retain(|m| is_this_calls(&own, ledger, &m.raw));
         let mut crm = self.crm.since(crm_mark).await;
