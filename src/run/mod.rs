@@ -231,6 +231,30 @@ impl Ledger {
             .extend(es.into_iter().map(|e| e.capped(Self::DETAIL_CAP)));
     }
 
+    /// Refuse to send once the breaker tripped, with its reason, so a hung server costs at most
+    /// [`BREAKER_LIMIT`] timeouts.
+    pub fn breaker_check(
+        &self,
+        binding: crate::transport::Binding,
+    ) -> Result<(), crate::transport::TransportError> {
+        match &self.aborted {
+            Some(why) => Err(crate::transport::TransportError::Io {
+                url: binding.to_string(),
+                detail: why.clone(),
+            }),
+            None => Ok(()),
+        }
+    }
+
+    /// [`Ledger::note_transport`], handing the result on.
+    pub fn noted<T>(
+        &mut self,
+        r: Result<T, crate::transport::TransportError>,
+    ) -> Result<T, crate::transport::TransportError> {
+        self.note_transport(&r);
+        r
+    }
+
     /// Count an exchange's outcome towards the breaker: [`BREAKER_LIMIT`] transport failures in
     /// a row end the run (every later send is refused with the reason, and the run exits 3
     /// with a partial report). The reason names the kind of the last failure.

@@ -426,20 +426,16 @@ async fn exec(
     token: &str,
     ledger: &mut Ledger,
 ) -> Option<Exchange> {
-    let result = match &ledger.aborted {
-        // The target stopped answering: send nothing more.
-        Some(why) => Err(TransportError::Io {
-            url: client.binding().to_string(),
-            detail: why.clone(),
-        }),
-        None => {
+    // Once the target stopped answering, nothing more is sent.
+    let result = match ledger.breaker_check(client.binding()) {
+        Err(e) => Err(e),
+        Ok(()) => {
             ledger.stats.exchanges += 1;
             ledger.stats.cases += 1;
             let r = client
                 .call(case.suite.skill(), &case.request, Some(token))
                 .await;
-            ledger.note_transport(&r);
-            r
+            ledger.noted(r)
         }
     };
     match result {

@@ -157,7 +157,7 @@ impl Session<'_> {
         request: Value,
         token: Option<&str>,
     ) -> Result<Executed, TransportError> {
-        breaker_check(ledger, &self.client)?;
+        ledger.breaker_check(self.binding)?;
         let mark = self.sink.mark();
         let crm_mark = self.crm.mark().await;
         let t0 = Utc::now();
@@ -168,7 +168,7 @@ impl Session<'_> {
         let t1 = Utc::now();
         ledger.stats.exchanges += 1;
         ledger.stats.cases += 1;
-        let exchange = breaker_note(ledger, exchange)?;
+        let exchange = ledger.noted(exchange)?;
         self.advertised_but_silent(ledger, tools::INITIATE_DEAL_HANDOFF, &exchange);
         let own = LeakScanner::plaintext(generate::pii_values(&request));
         let mut mails = self.sink.since(mark);
@@ -192,10 +192,10 @@ impl Session<'_> {
         ledger: &mut Ledger,
         req: RawRequest,
     ) -> Result<Exchange, TransportError> {
-        breaker_check(ledger, &self.client)?;
+        ledger.breaker_check(self.binding)?;
         ledger.stats.exchanges += 1;
         let ex = self.client.raw(req).await;
-        breaker_note(ledger, ex)
+        ledger.noted(ex)
     }
 
     pub(crate) async fn tool(
@@ -205,10 +205,12 @@ impl Session<'_> {
         args: Value,
         token: &str,
     ) -> Result<Value, String> {
-        breaker_check(ledger, &self.client).map_err(|e| e.to_string())?;
+        ledger
+            .breaker_check(self.binding)
+            .map_err(|e| e.to_string())?;
         ledger.stats.exchanges += 1;
         let ex = self.client.call(tool, &args, Some(token)).await;
-        let ex = breaker_note(ledger, ex).map_err(|e| e.to_string())?;
+        let ex = ledger.noted(ex).map_err(|e| e.to_string())?;
         self.advertised_but_silent(ledger, tool, &ex);
         match ex.reply {
             Reply::Op { object, .. } if object.get("error").is_none() => {
@@ -431,26 +433,6 @@ impl Session<'_> {
             }
         }
     }
-}
-
-/// Refuse to send once the target has stopped answering, so a hung server costs at most
-/// `crate::run::BREAKER_LIMIT` timeouts.
-pub(crate) fn breaker_check(ledger: &Ledger, client: &Client) -> Result<(), TransportError> {
-    match &ledger.aborted {
-        Some(why) => Err(TransportError::Io {
-            url: client.binding().to_string(),
-            detail: why.clone(),
-        }),
-        None => Ok(()),
-    }
-}
-
-pub(crate) fn breaker_note(
-    ledger: &mut Ledger,
-    r: Result<Exchange, TransportError>,
-) -> Result<Exchange, TransportError> {
-    ledger.note_transport(&r);
-    r
 }
 
 pub(crate) fn failing_clauses(evals: &[Evaluation]) -> Vec<String> {
