@@ -42,6 +42,48 @@ pub enum Command {
     Examples(crate::examples::cli::ExamplesArgs),
     /// Export the JSON Schemas and the clause catalogues for spec tooling.
     Schema(crate::examples::cli::SchemaArgs),
+    /// Join the reports of every share of a partitioned run (`run --partition K/N`) into the
+    /// report of the whole run (report.json, report.md, junit.xml); exit code as for `run`.
+    Merge(MergeArgs),
+}
+
+/// `dealer-tck merge` options.
+#[derive(Debug, clap::Args)]
+pub struct MergeArgs {
+    /// The shares' report.json files (or the run directories holding them), 1/N … N/N in any
+    /// order.
+    #[arg(required = true, value_name = "REPORT")]
+    pub reports: Vec<PathBuf>,
+    /// Directory the merged report directory `<run-id>-merged/` is written into.
+    #[arg(long, default_value = "reports")]
+    pub out: PathBuf,
+    /// Print the merged JSON report to stdout instead of the summary.
+    #[arg(long)]
+    pub json: bool,
+    /// Exit 0 even if some MUST clause could not be tested.
+    #[arg(long)]
+    pub allow_not_tested: bool,
+}
+
+fn merge_command(args: &MergeArgs) -> Result<u8, TckError> {
+    let shares = args
+        .reports
+        .iter()
+        .map(|p| crate::report::merge::load(p))
+        .collect::<Result<Vec<_>, _>>()?;
+    let report = crate::report::merge::merge(shares, args.allow_not_tested)?;
+    let dir = args.out.join(&report.run_id);
+    report.write(&dir, &report.redactor)?;
+    if args.json {
+        println!("{}", report.to_json());
+    } else {
+        print!("{}", report.summary());
+        println!(
+            "reports: {}/{{report.json,report.md,junit.xml}}",
+            dir.display()
+        );
+    }
+    Ok(report.exit_code)
 }
 
 /// `dealer-tck run` options.
@@ -112,6 +154,16 @@ pub struct RunArgs {
     /// bytes (at most 4190208): measures the harness's memory against answers near its cap.
     #[arg(long, value_name = "BYTES")]
     pub pad_answers: Option<usize>,
+    /// Most requests in flight to the target, 1 to 64 (default: twice the CPUs). The DMC-12
+    /// transports run side by side; 1 runs them one after another. The report is the same at
+    /// any value, apart from timings.
+    #[arg(long, value_name = "N")]
+    pub concurrency: Option<usize>,
+    /// Run share K of N of the cases (e.g. 2/3), for a CI matrix of N jobs; `dealer-tck merge`
+    /// joins the N reports into the whole run's. Clauses with no case in this share are
+    /// NOT_APPLICABLE here.
+    #[arg(long, value_name = "K/N")]
+    pub partition: Option<String>,
 }
 
 fn parse_binding(s: &str) -> Result<Binding, String> {
@@ -190,6 +242,12 @@ impl RunArgs {
             allow_not_tested: self.allow_not_tested,
             a2a_profile: self.a2a_profile.unwrap_or(opts.a2a_profile),
             pad_answers: self.pad_answers,
+            concurrency: self.concurrency.unwrap_or(opts.concurrency),
+            partition: self
+                .partition
+                .as_deref()
+                .map(crate::run::Partition::parse)
+                .transpose()?,
             ..opts
         };
         crate::run::profile::validate_options(&opts)?;
@@ -299,6 +357,7 @@ pub fn main() -> ExitCode {
         }
         Command::Examples(args) => crate::examples::cli::examples_command(args),
         Command::Schema(args) => crate::examples::cli::schema_command(args),
+        Command::Merge(args) => merge_command(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

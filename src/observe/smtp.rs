@@ -517,6 +517,49 @@ fn accept_loop(
     }
 }
 
+/// Copy `from` to `to` until EOF, acknowledging every read at once.
+///
+/// SMTP is lock-step and most clients (lettre included) leave Nagle's algorithm on: a client
+/// that writes the message and then `.` in two writes holds the second back until the first is
+/// acknowledged, and a receiver that has nothing to answer yet delays that acknowledgement by
+/// up to 40 ms. Asking the kernel for an immediate ACK after each read (Linux `TCP_QUICKACK`,
+/// which the kernel clears again by itself) takes that stall out of every mail: the sink, not
+/// the server under test, was the one waiting.
+fn pipe(from: &mut TcpStream, to: &mut TcpStream) -> io::Result<()> {
+    use std::io::{Read, Write};
+    let mut buf = [0u8; 16 * 1024];
+    loop {
+        quick_ack(from);
+        let n = match from.read(&mut buf) {
+            Ok(0) => return Ok(()),
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        quick_ack(from);
+        to.write_all(&buf[..n])?;
+    }
+}
+
+#[cfg(target_os = "linux")]
+fn quick_ack(s: &TcpStream) {
+    use std::os::fd::AsRawFd;
+    let on: libc::c_int = 1;
+    // SAFETY: a valid socket descriptor and a pointer to a c_int of the given length.
+    unsafe {
+        libc::setsockopt(
+            s.as_raw_fd(),
+            libc::IPPROTO_TCP,
+            libc::TCP_QUICKACK,
+            (&on as *const libc::c_int).cast(),
+            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+        );
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn quick_ack(_: &TcpStream) {}
+
 /// Pipe one client connection to the internal mailin server, both ways, until either closes.
 fn forward(client: TcpStream, internal: SocketAddr) {
     let server = match TcpStream::connect(internal) {
@@ -541,13 +584,13 @@ fn forward(client: TcpStream, internal: SocketAddr) {
         .name("smtp-sink-up".into())
         .spawn(move || {
             // Client → server. On client EOF pass the half-close on; mailin then ends the session.
-            let _ = io::copy(&mut client_read, &mut server_write);
+            let _ = pipe(&mut client_read, &mut server_write);
             let _ = server_write.shutdown(Shutdown::Write);
         });
     // Server → client. When mailin closes (QUIT, 421), the session is over: close the client
     // completely, which also ends the upstream copy.
     let (mut server_read, mut client_write) = (server, client);
-    let _ = io::copy(&mut server_read, &mut client_write);
+    let _ = pipe(&mut server_read, &mut client_write);
     let _ = client_write.shutdown(Shutdown::Both);
     match upstream {
         Ok(handle) => {

@@ -7,11 +7,12 @@
 pub mod inert;
 mod junit;
 mod markdown;
+pub mod merge;
 
 use crate::check::{Evaluation, Outcome};
 use crate::spec::catalogue::{Catalogue, Level};
 use crate::transport::Binding;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -19,7 +20,7 @@ use std::path::{Path, PathBuf};
 pub const REPORT_SCHEMA_VERSION: &str = "1.0";
 
 /// Verdict of one clause on one transport.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Verdict {
     /// Every evaluation held.
@@ -52,7 +53,7 @@ impl Verdict {
 }
 
 /// One piece of evidence (a failed, errored or untested evaluation).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Detail {
     /// Case or scenario.
     pub case: String,
@@ -63,7 +64,7 @@ pub struct Detail {
 }
 
 /// A reproducible failing input.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Counterexample {
     /// `--seed` that regenerates it.
     pub seed: u64,
@@ -76,7 +77,7 @@ pub struct Counterexample {
 }
 
 /// The result of one clause on one transport.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ClauseResult {
     /// Clause id.
     pub clause: String,
@@ -99,10 +100,60 @@ pub struct ClauseResult {
     /// Minimal failing input, when the clause failed on a generated case.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub counterexample: Option<Counterexample>,
+    /// What the verdict was computed from, kept in a share's report (`--partition`) so that
+    /// `dealer-tck merge` computes the whole run's verdict exactly as [`aggregate`] does.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tally: Option<Tally>,
+}
+
+/// The counts a clause × transport verdict is computed from ([`Tally::verdict`]); tallies of
+/// disjoint sets of evaluations add up ([`Tally::add`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tally {
+    /// Failing evaluations.
+    pub fails: usize,
+    /// Evaluations that ended in a harness or transport error.
+    pub errors: usize,
+    /// Passing evaluations of the clause's positive half.
+    pub positive_passes: usize,
+    /// Whether any evaluation was NOT_TESTED.
+    pub not_tested: bool,
+    /// Whether any evaluation was NOT_APPLICABLE.
+    pub not_applicable: bool,
+}
+
+impl Tally {
+    /// The verdict of a clause of `level` with these counts.
+    pub fn verdict(&self, level: Level) -> Verdict {
+        if self.fails > 0 {
+            match level {
+                Level::Must => Verdict::Fail,
+                Level::Should => Verdict::Warn,
+                Level::May => Verdict::Pass,
+            }
+        } else if self.errors > 0 {
+            Verdict::Error
+        } else if self.positive_passes > 0 {
+            Verdict::Pass
+        } else if self.not_applicable && !self.not_tested {
+            Verdict::NotApplicable
+        } else {
+            Verdict::NotTested
+        }
+    }
+
+    /// The tally of both sets of evaluations.
+    pub fn add(&mut self, other: &Tally) {
+        self.fails += other.fails;
+        self.errors += other.errors;
+        self.positive_passes += other.positive_passes;
+        self.not_tested |= other.not_tested;
+        self.not_applicable |= other.not_applicable;
+    }
 }
 
 /// One suite's results.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SuiteReport {
     /// Suite id.
     pub suite: String,
@@ -115,7 +166,7 @@ pub struct SuiteReport {
 }
 
 /// Counts by verdict.
-#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq, Deserialize)]
 pub struct Totals {
     /// PASS.
     pub pass: usize,
@@ -132,7 +183,7 @@ pub struct Totals {
 }
 
 /// What was tested.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TargetInfo {
     /// `embedded-reference`, `launched` or `external`.
     pub kind: String,
@@ -147,12 +198,12 @@ pub struct TargetInfo {
     /// Transports tested.
     pub transports: Vec<String>,
     /// Transports not tested, with why.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub skipped: Vec<Skipped>,
 }
 
 /// A transport (or suite) that was not tested, and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Skipped {
     /// Transport or suite name.
     pub name: String,
@@ -161,7 +212,8 @@ pub struct Skipped {
 }
 
 /// Run statistics.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Stats {
     /// Generated and scenario cases sent.
     pub cases: usize,
@@ -181,13 +233,18 @@ pub struct Stats {
     /// What the run kept to judge and report (evaluations with their capped evidence, the
     /// cases' canaries, counterexamples), in bytes at the end of the run.
     pub kept_bytes: usize,
+    /// CPU time (user + system) of the dealer-tck process during the run, in seconds: the
+    /// harness alone for a launched or already running target, the harness and the reference
+    /// together for the embedded one.
+    pub cpu_seconds: f64,
     /// Wall time per phase, in the order the phases first ran (a phase that runs once per
-    /// transport is summed): where the run's time goes.
+    /// transport is summed, so with transports side by side the phases add up to more than
+    /// the run's wall time): where the run's time goes.
     pub phases: Vec<PhaseTime>,
 }
 
 /// The wall time of one phase of a run.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PhaseTime {
     /// `discovery`, `generated`, `scenarios`, `faults`, `restart`, `aap-0.2`, `scans`, `reports`…
     pub phase: String,
@@ -210,7 +267,7 @@ impl Stats {
 }
 
 /// The report of one run.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Report {
     /// The run's secrets (bearer and CRM tokens): every rendering redacts them, so neither the
     /// files nor what is printed to stdout can carry a token. Not serialised.
@@ -241,8 +298,11 @@ pub struct Report {
     pub exit_code: u8,
     /// Why the run ended before every clause was judged (the target stopped answering): the
     /// report holds what was judged, every clause left is ERROR, and the exit code is 3.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub partial: Option<String>,
+    /// `K/N` when this run was one share of a partitioned run (`--partition`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partition: Option<String>,
     /// Per-suite results.
     pub suites: Vec<SuiteReport>,
     /// Statistics.
@@ -318,21 +378,14 @@ pub fn aggregate(
                 .iter()
                 .filter(|e| matches!(e.outcome, Outcome::Error(_)))
                 .count();
-            let verdict = if !fails.is_empty() {
-                match clause.level {
-                    Level::Must => Verdict::Fail,
-                    Level::Should => Verdict::Warn,
-                    Level::May => Verdict::Pass,
-                }
-            } else if errors > 0 {
-                Verdict::Error
-            } else if positive_passes > 0 {
-                Verdict::Pass
-            } else if not_applicable && !not_tested {
-                Verdict::NotApplicable
-            } else {
-                Verdict::NotTested
+            let tally = Tally {
+                fails: fails.len(),
+                errors,
+                positive_passes,
+                not_tested,
+                not_applicable,
             };
+            let verdict = tally.verdict(clause.level);
             let details: Vec<Detail> = es
                 .iter()
                 .filter_map(|e| match &e.outcome {
@@ -384,6 +437,7 @@ pub fn aggregate(
                 passed,
                 details,
                 counterexample,
+                tally: Some(tally),
             });
         }
     }
@@ -507,13 +561,14 @@ impl Report {
             ));
         }
         s.push_str(&format!(
-            "{} cases, {} exchanges, {} mails, {} CRM requests in {:.1}s ({:.0} cases/s; held at most {} KiB of answers, kept {} KiB)\n",
+            "{} cases, {} exchanges, {} mails, {} CRM requests in {:.1}s ({:.0} cases/s, {:.2} ms CPU per case; held at most {} KiB of answers, kept {} KiB)\n",
             self.stats.cases,
             self.stats.exchanges,
             self.stats.mails,
             self.stats.crm_requests,
             self.stats.seconds,
             self.stats.cases_per_second,
+            self.stats.cpu_seconds * 1000.0 / self.stats.cases.max(1) as f64,
             self.stats.peak_held_bytes / 1024,
             self.stats.kept_bytes / 1024
         ));
@@ -782,6 +837,7 @@ mod tests {
             conformant: false,
             exit_code: 0,
             partial: None,
+            partition: None,
             suites: vec![aggregate(
                 &one_clause(&["a"]),
                 &[ev("a", Outcome::Pass)],

@@ -4,10 +4,12 @@
 //! every surface it can see for leaked canaries, and folds the evaluations into a [`Report`].
 //! It talks to the target over the wire only.
 
+pub mod partition;
 pub mod profile;
 mod target;
 
 pub use crate::suites::aap::scenarios::{AapTimes, AapVehicles};
+pub use partition::{Partition, Units};
 pub use target::{Target, TargetSpec, Tokens, Wiring};
 
 use crate::check::{CodeRules, Evaluation, Outcome};
@@ -125,6 +127,12 @@ pub struct RunOptions {
     pub aap_times: AapTimes,
     /// AAP vehicle fixtures from the target profile (default none: `inventory.search`).
     pub aap_vehicles: AapVehicles,
+    /// At most this many requests in flight to the target: the DMC-12 transports run side by
+    /// side, up to this many at once (1: one after another, today's order, for debugging).
+    /// Reports are the same at any value, apart from timings.
+    pub concurrency: usize,
+    /// Run only this share of the cases (`--partition K/N`); None runs them all.
+    pub partition: Option<Partition>,
     /// Have the embedded reference pad every JSON answer to this many bytes (a memory test mode).
     pub pad_answers: Option<usize>,
     /// Where the run's clients count the answer bytes they hold; [`run`] starts every run with
@@ -177,8 +185,30 @@ impl Default for RunOptions {
             aap_vehicles: AapVehicles::default(),
             pad_answers: None,
             meter: crate::transport::held::Meter::new(),
+            concurrency: default_concurrency(),
+            partition: None,
         }
     }
+}
+
+/// User and system CPU time of this process so far, in seconds (0 where unknown).
+pub fn process_cpu_seconds() -> f64 {
+    // SAFETY: getrusage fills the zeroed struct it is given.
+    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+    if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut ru) } != 0 {
+        return 0.0;
+    }
+    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    secs(ru.ru_utime) + secs(ru.ru_stime)
+}
+
+/// `--concurrency`'s default: two requests in flight per CPU (the harness mostly waits on the
+/// target), at least two.
+pub fn default_concurrency() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get() * 2)
+        .unwrap_or(2)
+        .max(2)
 }
 
 /// A case whose canaries the end-of-run scans look for.
@@ -193,15 +223,28 @@ pub(crate) struct CaseRecord {
 /// Consecutive transport failures after which the target counts as gone (exit 3).
 pub(crate) const BREAKER_LIMIT: usize = 3;
 
+/// What the ledgers of one run share when transports run side by side ([`Ledger::fork`]): the
+/// canaries of every case sent so far, and whether the target is gone.
+#[derive(Default)]
+pub(crate) struct RunShared {
+    earlier: std::sync::Mutex<crate::observe::leak::ScannerStack>,
+    gone: std::sync::Mutex<Option<String>>,
+}
+
+fn locked<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// Everything a run accumulates.
 #[derive(Default)]
 pub(crate) struct Ledger {
     pub evals: Vec<Evaluation>,
     /// Every case sent, in order ([`Ledger::record_case`]).
     pub cases: Vec<CaseRecord>,
-    /// The canaries of every case sent so far, for "is this side effect an earlier case's?"
-    /// after each call, at a cost logarithmic in the cases.
-    pub earlier: crate::observe::leak::ScannerStack,
+    /// What this ledger shares with its forks: the canaries of every case sent so far (for
+    /// "is this side effect an earlier case's?", at a cost logarithmic in the cases) and the
+    /// breaker's verdict.
+    shared: std::sync::Arc<RunShared>,
     pub counterexamples: BTreeMap<String, Counterexample>,
     pub stats: Stats,
     /// Database files of the target the harness may scan.
@@ -215,8 +258,45 @@ pub(crate) struct Ledger {
 impl Ledger {
     /// Record a case sent: kept for the end-of-run scans and added to [`Ledger::earlier`].
     pub fn record_case(&mut self, case: CaseRecord) {
-        self.earlier.push(case.canaries.clone());
+        locked(&self.shared.earlier).push(case.canaries.clone());
         self.cases.push(case);
+    }
+
+    /// Whether `body` carries a canary of a case any ledger of this run recorded.
+    pub fn earlier_carries(&self, surface: &str, body: &[u8]) -> bool {
+        locked(&self.shared.earlier).carries_any(surface, body)
+    }
+
+    /// A ledger for work that runs beside this one's (one transport's scenarios): it starts
+    /// empty, and shares the earlier cases and the breaker. [`Ledger::join`] folds it back.
+    pub fn fork(&self) -> Ledger {
+        Ledger {
+            shared: self.shared.clone(),
+            db_files: self.db_files.clone(),
+            aborted: self.aborted.clone(),
+            ..Ledger::default()
+        }
+    }
+
+    /// Fold a fork back in. Joining forks in a fixed order gives the same ledger whatever
+    /// order their work interleaved in.
+    pub fn join(&mut self, fork: Ledger) {
+        self.evals.extend(fork.evals);
+        self.cases.extend(fork.cases);
+        for (k, c) in fork.counterexamples {
+            self.counterexamples.entry(k).or_insert(c);
+        }
+        self.stats.cases += fork.stats.cases;
+        self.stats.exchanges += fork.stats.exchanges;
+        for p in fork.stats.phases {
+            match self.stats.phases.iter_mut().find(|q| q.phase == p.phase) {
+                Some(q) => q.seconds += p.seconds,
+                None => self.stats.phases.push(p),
+            }
+        }
+        if self.aborted.is_none() {
+            self.aborted = fork.aborted.or_else(|| locked(&self.shared.gone).clone());
+        }
     }
 
     /// The most bytes of evidence one evaluation keeps: the rest of a longer detail (a server
@@ -237,10 +317,14 @@ impl Ledger {
         &self,
         binding: crate::transport::Binding,
     ) -> Result<(), crate::transport::TransportError> {
-        match &self.aborted {
+        let gone = self
+            .aborted
+            .clone()
+            .or_else(|| locked(&self.shared.gone).clone());
+        match gone {
             Some(why) => Err(crate::transport::TransportError::Io {
                 url: binding.to_string(),
-                detail: why.clone(),
+                detail: why,
             }),
             None => Ok(()),
         }
@@ -269,9 +353,10 @@ impl Ledger {
                         TransportError::TooLarge { .. } => "the target's answers became unusable",
                         _ => "the target stopped answering",
                     };
-                    self.aborted = Some(format!(
-                        "{what} ({BREAKER_LIMIT} exchanges in a row failed; last: {e})"
-                    ));
+                    let why =
+                        format!("{what} ({BREAKER_LIMIT} exchanges in a row failed; last: {e})");
+                    locked(&self.shared.gone).get_or_insert_with(|| why.clone());
+                    self.aborted = Some(why);
                 }
             }
         }
@@ -369,6 +454,7 @@ pub async fn run(mut opts: RunOptions) -> Result<(Report, Option<PathBuf>), TckE
     }
     opts.meter = crate::transport::held::Meter::new();
     let started = Instant::now();
+    let cpu_before = process_cpu_seconds();
     let started_at = chrono::Utc::now();
     let run_id = format!("{}-{:08x}", started_at.format("%Y%m%dT%H%M%SZ"), rand_u32());
     let sink =
@@ -467,12 +553,14 @@ pub async fn run(mut opts: RunOptions) -> Result<(Report, Option<PathBuf>), TckE
     }
     all_transports.sort();
     all_transports.dedup();
+    crate::report::merge::mark_share(&mut suites, opts.partition.as_ref());
     ledger.stats.time_phase("report", t);
     let seconds = started.elapsed().as_secs_f64();
     let mut stats = ledger.stats.clone();
     stats.mails = sink.mails().len();
     stats.crm_requests = crm_requests;
     stats.seconds = seconds;
+    stats.cpu_seconds = (process_cpu_seconds() - cpu_before).max(0.0);
     stats.peak_held_bytes = opts.meter.peak();
     stats.kept_bytes = ledger.kept_bytes();
     stats.cases_per_second = if seconds > 0.0 {
@@ -504,6 +592,7 @@ pub async fn run(mut opts: RunOptions) -> Result<(Report, Option<PathBuf>), TckE
         conformant: false,
         exit_code: 1,
         partial: None,
+        partition: opts.partition.map(|p| p.label()),
         suites,
         stats,
     };

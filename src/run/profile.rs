@@ -89,6 +89,9 @@ pub struct TargetSection {
     pub transports: Option<Vec<String>>,
     /// Bound on one exchange, seconds (default 10).
     pub timeout_secs: Option<f64>,
+    /// Most requests in flight to the target (default: twice the CPUs; 1 for a server that
+    /// handles one request at a time).
+    pub concurrency: Option<usize>,
 }
 
 /// `[a2a]`.
@@ -268,6 +271,9 @@ impl Profile {
     }
 }
 
+/// The most requests in flight `--concurrency` (or `[target] concurrency`) allows.
+pub const MAX_CONCURRENCY: usize = 64;
+
 fn positive_secs(v: f64, key: &str) -> Result<std::time::Duration, TckError> {
     if v.is_finite() && v > 0.0 && v <= 3600.0 {
         Ok(std::time::Duration::from_secs_f64(v))
@@ -387,6 +393,9 @@ impl Profile {
                 );
             }
             opts.transports = Some(v);
+        }
+        if let Some(n) = t.concurrency {
+            opts.concurrency = n;
         }
         if let Some(s) = t.timeout_secs {
             opts.call_timeout = positive_secs(s, "target.timeout_secs")?;
@@ -554,6 +563,12 @@ impl Profile {
 
 /// Check that the options describe a target the harness can observe.
 pub fn validate_options(opts: &super::RunOptions) -> Result<(), TckError> {
+    if !(1..=MAX_CONCURRENCY).contains(&opts.concurrency) {
+        return Err(TckError::Config(format!(
+            "concurrency must be between 1 and {MAX_CONCURRENCY}, got {}",
+            opts.concurrency
+        )));
+    }
     if let super::TargetSpec::External { .. } = &opts.target {
         if opts.smtp_port == 0 {
             return Err(TckError::Config(

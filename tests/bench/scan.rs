@@ -61,18 +61,22 @@ fn earlier_cases_question(bencher: divan::Bencher, n: usize) {
         stack.push(canaries(i));
     }
     let body = b"To: desk\r\n\r\nNew lead: casey.q7x@example.com\r\n".to_vec();
-    bencher.bench(|| stack.carries_any("side effect", divan::black_box(&body)));
+    bencher.bench_local(|| stack.carries_any("side effect", divan::black_box(&body)));
 }
 
-/// Adding n cases one at a time, per case: flat in n when each canary is built O(log n) times.
+/// Adding n cases one at a time with a question after each (the worst case: a server whose
+/// every side effect carries no canary of its own call), per case: flat in n when each canary
+/// is built O(log n) times. Without questions, adding a case builds nothing.
 #[divan::bench(args = [1_000, 8_000], sample_count = 3, sample_size = 1)]
-fn earlier_cases_push(bencher: divan::Bencher, n: usize) {
+fn earlier_cases_push_and_ask(bencher: divan::Bencher, n: usize) {
+    let body = b"To: desk\r\n\r\nNew lead\r\n".to_vec();
     bencher
         .counter(divan::counter::ItemsCount::new(n))
         .bench_local(|| {
             let mut stack = ScannerStack::new();
             for i in 0..n {
                 stack.push(canaries(i));
+                stack.carries_any("side effect", &body);
             }
             stack.scanners()
         });

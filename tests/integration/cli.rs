@@ -31,6 +31,12 @@ fn bad_usage_exits_2_with_one_line() {
         vec!["run", "--defect", "no-such-defect"],
         vec!["run", "--transport", "carrier-pigeon"],
         vec!["run", "--timeout", "0"],
+        vec!["run", "--concurrency", "0"],
+        vec!["run", "--concurrency", "65"],
+        vec!["run", "--partition", "4/3"],
+        vec!["run", "--partition", "half"],
+        vec!["merge"],
+        vec!["merge", "no-such-report.json"],
         vec!["frobnicate"],
     ] {
         let (code, _, stderr) = tck_in_tmp(&args);
@@ -38,4 +44,58 @@ fn bad_usage_exits_2_with_one_line() {
         assert!(!stderr.trim().is_empty(), "{args:?}: no error line");
         assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
     }
+}
+
+/// The CI-matrix loop through the binary: two shares, each its own report directory, merged
+/// into one report whose files are written and whose exit code is the whole run's.
+#[test]
+fn two_shares_merge_into_one_report_with_its_files() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cwd = dir.path();
+    let mut share_dirs = vec![];
+    for k in ["1/2", "2/2"] {
+        let out = cwd.join(format!("share{}", &k[..1]));
+        let (code, stdout, stderr) = crate::support::tck(
+            &[
+                "run",
+                "--cases",
+                "1",
+                "--partition",
+                k,
+                "--out",
+                out.to_str().unwrap(),
+            ],
+            cwd,
+        );
+        assert_eq!(code, 0, "{k}: {stdout}{stderr}");
+        assert!(stdout.contains("not applicable"), "{stdout}");
+        let run_dir = std::fs::read_dir(&out)
+            .unwrap()
+            .next()
+            .unwrap()
+            .unwrap()
+            .path();
+        share_dirs.push(run_dir);
+    }
+    let merged = cwd.join("merged");
+    let mut args = vec!["merge", "--out", merged.to_str().unwrap()];
+    args.extend(share_dirs.iter().map(|d| d.to_str().unwrap()));
+    let (code, stdout, stderr) = crate::support::tck(&args, cwd);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(stdout.contains("CONFORMANT: 244 pass"), "{stdout}");
+    assert!(stdout.contains(", 0 not applicable"), "{stdout}");
+    let run_dir = std::fs::read_dir(&merged)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    for f in ["report.json", "report.md", "junit.xml"] {
+        assert!(run_dir.join(f).is_file(), "{f} missing");
+    }
+    // A share merged with itself is refused: one line, exit 2.
+    let one = share_dirs[0].to_str().unwrap();
+    let (code, _, stderr) = crate::support::tck(&["merge", one, one], cwd);
+    assert_eq!(code, 2, "{stderr}");
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
 }

@@ -272,3 +272,155 @@ async fn a_failing_generated_case_is_shrunk_and_masked() {
         );
     }
 }
+
+/// Every clock time in a string (a consent that expired two days ago is dated from the run's
+/// clock, and so is its mail) as `<time>`.
+fn without_times(v: &mut serde_json::Value, re: &regex::Regex) {
+    match v {
+        serde_json::Value::String(s) => *s = re.replace_all(s, "<time>").into_owned(),
+        serde_json::Value::Array(a) => a.iter_mut().for_each(|x| without_times(x, re)),
+        serde_json::Value::Object(o) => o.values_mut().for_each(|x| without_times(x, re)),
+        _ => {}
+    }
+}
+
+/// The paths where two JSON values differ (at most 20), for a readable failure.
+fn differences(a: &serde_json::Value, b: &serde_json::Value, at: &str, out: &mut Vec<String>) {
+    use serde_json::Value::{Array, Object};
+    if out.len() >= 20 || a == b {
+        return;
+    }
+    match (a, b) {
+        (Object(x), Object(y)) => {
+            for k in x.keys().chain(y.keys()) {
+                let null = serde_json::Value::Null;
+                let (p, q) = (x.get(k).unwrap_or(&null), y.get(k).unwrap_or(&null));
+                differences(p, q, &format!("{at}/{k}"), out);
+            }
+        }
+        (Array(x), Array(y)) if x.len() == y.len() => {
+            for (i, (p, q)) in x.iter().zip(y).enumerate() {
+                differences(p, q, &format!("{at}/{i}"), out);
+            }
+        }
+        _ => out.push(format!("{at}: {a} ≠ {b}")),
+    }
+}
+
+/// The report with what may differ between two runs of one seed taken out: the run's id,
+/// start and URL, the measurements of time and of answers held at once, and clock times.
+fn comparable(report: &Report) -> serde_json::Value {
+    let mut v = serde_json::to_value(report).expect("report as JSON");
+    let clock = regex::Regex::new(
+        r"(\d{4}-\d{2}-\d{2}T)?(\d{2})?:\d{2}(:\d{2})?(\.\d+)?(Z|[+-]\d{2}:\d{2})",
+    )
+    .expect("regex");
+    without_times(&mut v, &clock);
+    for key in ["run_id", "started_at"] {
+        v.as_object_mut().expect("object").remove(key);
+    }
+    v["target"].as_object_mut().expect("target").remove("url");
+    let stats = v["stats"].as_object_mut().expect("stats");
+    for key in [
+        "seconds",
+        "cases_per_second",
+        "cpu_seconds",
+        "phases",
+        "peak_held_bytes",
+    ] {
+        stats.remove(key);
+    }
+    v
+}
+
+/// Issue 15: the same seed gives the same report at any concurrency, for the reference and
+/// for a defective server whose failures are shrunk to counterexamples.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_same_seed_gives_the_same_report_at_concurrency_1_and_8() {
+    for defect in [None, Some(Defect::EmailBeforeConsentCheck)] {
+        let at = |concurrency: usize| RunOptions {
+            concurrency,
+            ..quick(defect)
+        };
+        let (one, _) = run(at(1)).await.expect("run at 1");
+        let (eight, _) = run(at(8)).await.expect("run at 8");
+        assert_eq!(one.conformant, defect.is_none(), "{defect:?}");
+        assert!(one.stats.cases > 100, "{}", one.stats.cases);
+        let mut diff = vec![];
+        differences(&comparable(&one), &comparable(&eight), "", &mut diff);
+        assert!(diff.is_empty(), "{defect:?}:\n{}", diff.join("\n"));
+    }
+}
+
+/// Issue 15: merge(1/3, 2/3, 3/3) gives the verdicts of the whole run, on a defective server
+/// (failures and counterexamples in some shares only); a share missing or given twice, or a
+/// report of an unpartitioned run, is refused with one line.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn merging_the_three_shares_of_a_run_gives_the_whole_runs_verdicts() {
+    use dealer_tck::report::merge::merge;
+    use dealer_tck::run::Partition;
+    let defect = Some(Defect::EmailBeforeConsentCheck);
+    let (whole, _) = run(quick(defect)).await.expect("whole run");
+    let mut shares = vec![];
+    for index in 1..=3 {
+        let opts = RunOptions {
+            partition: Some(Partition { index, of: 3 }),
+            ..quick(defect)
+        };
+        let (share, _) = run(opts).await.expect("share");
+        assert_eq!(
+            share.partition.as_deref(),
+            Some(format!("{index}/3").as_str())
+        );
+        // A share judges only the clauses its cases fell on: some are NOT_APPLICABLE.
+        assert!(share.totals.not_applicable > 0, "{}", share.summary());
+        shares.push(share);
+    }
+    let cells = |r: &Report| -> Vec<(String, String, Verdict)> {
+        r.results()
+            .map(|c| (c.clause.clone(), c.transport.clone(), c.verdict))
+            .collect()
+    };
+    // Given in any order.
+    let merged = merge(
+        vec![shares[2].clone(), shares[0].clone(), shares[1].clone()],
+        false,
+    )
+    .expect("merge");
+    assert_eq!(cells(&merged), cells(&whole));
+    assert_eq!(merged.totals, whole.totals);
+    assert_eq!(
+        (merged.conformant, merged.exit_code),
+        (whole.conformant, whole.exit_code)
+    );
+    assert!(!merged.conformant);
+    assert_eq!(merged.stats.cases, whole.stats.cases);
+    assert_eq!(merged.partition, None);
+    // Every failing clause keeps its evidence and, for a generated case, its counterexample.
+    for (m, w) in merged.results().zip(whole.results()) {
+        if w.verdict == Verdict::Fail {
+            assert!(!m.details.is_empty(), "{}", m.clause);
+            assert_eq!(
+                m.counterexample.is_some(),
+                w.counterexample.is_some(),
+                "{}",
+                m.clause
+            );
+        }
+    }
+    let refused = |reports: Vec<Report>| merge(reports, false).expect_err("refused").to_string();
+    let e = refused(vec![shares[0].clone(), shares[1].clone()]);
+    assert!(e.contains("every share 1/N … N/N"), "{e}");
+    let e = refused(vec![
+        shares[0].clone(),
+        shares[1].clone(),
+        shares[1].clone(),
+    ]);
+    assert!(e.contains("every share 1/N … N/N"), "{e}");
+    let e = refused(vec![whole.clone()]);
+    assert!(e.contains("not a share of a partitioned run"), "{e}");
+    let mut other_seed = shares[2].clone();
+    other_seed.seed += 1;
+    let e = refused(vec![shares[0].clone(), shares[1].clone(), other_seed]);
+    assert!(e.contains("not shares of one run"), "{e}");
+}

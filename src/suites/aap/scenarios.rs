@@ -278,7 +278,12 @@ pub(crate) async fn run(suite: AapSuite, cx: &mut RunCx<'_>) -> Result<SuiteRun,
                 ));
             }
         }
+        // The units of `--partition`: each planned case, then the duplicate pair.
+        let mut units = crate::run::Units::new(opts.partition);
         for case in p.cases {
+            if !units.next_mine() {
+                continue;
+            }
             let Some(exchange) = exec(&client, &case, &token, ledger).await else {
                 continue;
             };
@@ -299,6 +304,9 @@ pub(crate) async fn run(suite: AapSuite, cx: &mut RunCx<'_>) -> Result<SuiteRun,
             });
         }
         // The same lead twice.
+        if !units.next_mine() {
+            continue;
+        }
         let dup = &p.duplicate;
         let first = exec(&client, dup, &token, ledger).await;
         let second = exec(&client, dup, &token, ledger).await;

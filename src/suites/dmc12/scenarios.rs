@@ -10,6 +10,7 @@ use crate::observe::smtp::SmtpSink;
 use crate::run::{Ledger, RunCx, RunOptions, SuiteRun, Target, not_tested};
 use crate::spec::tools;
 use crate::transport::{Binding, Client};
+use futures_util::StreamExt;
 use serde_json::json;
 use std::time::Instant;
 
@@ -28,7 +29,9 @@ use scans::*;
 use session::*;
 use state::*;
 
-/// Run every scenario on each discovered binding. Returns the transports tested.
+/// Run every scenario on each discovered binding: the transports side by side, up to
+/// `--concurrency` at once, each on its own ledger ([`Ledger::fork`]) joined back in binding
+/// order, so the report is the same at any concurrency. Returns the transports tested.
 pub(crate) async fn run_suite(
     opts: &RunOptions,
     target: &mut Target,
@@ -44,20 +47,24 @@ pub(crate) async fn run_suite(
     let skills = card_skills(opts);
     let mut salt_src = CaseSource::new(opts.seed);
     let (store_id, crm_token) = (store_id.to_string(), crm_token.to_string());
-    for (binding, url) in &endpoints {
-        if ledger.aborted.is_some() {
-            break;
-        }
+    let world = World::default();
+    let shared_target: &Target = target;
+    let mut sessions = vec![];
+    for (slot, (binding, url)) in endpoints.iter().enumerate() {
+        let mut fork = ledger.fork();
         if *binding != Binding::Mcp
             && let Some(card) = &disc.card
         {
-            ledger.push(bindings::judge_card(card, &skills, *binding));
+            fork.push(bindings::judge_card(card, &skills, *binding));
         }
-        let mut s = Session {
+        let s = Session {
             opts,
+            world: &world,
+            share: (slot, endpoints.len()),
+            units: crate::run::Units::new(opts.partition),
             binding: *binding,
             client: Client::new(*binding, url, cfg.clone()),
-            target_tokens: target.tokens.clone(),
+            target_tokens: shared_target.tokens.clone(),
             sink,
             crm,
             store_id: store_id.clone(),
@@ -72,12 +79,37 @@ pub(crate) async fn run_suite(
             short_holds: false,
             expiries: std::collections::HashMap::new(),
         };
-        run_binding(&mut s, target, ledger).await?;
+        sessions.push((s, fork));
+    }
+    let runs: Vec<_> = sessions
+        .into_iter()
+        .map(|(s, fork)| run_forked(s, shared_target, fork))
+        .collect();
+    let ran: Vec<(Result<(), TckError>, Ledger)> = futures_util::stream::iter(runs)
+        .buffered(opts.concurrency.max(1))
+        .collect()
+        .await;
+    let mut first_error = None;
+    for (r, fork) in ran {
+        ledger.join(fork);
+        if let Err(e) = r {
+            first_error.get_or_insert(e);
+        }
+    }
+    if let Some(e) = first_error {
+        return Err(e);
     }
     // The CRM sink off needs a restart with another configuration; not after the breaker
     // tripped (the target is gone: no relaunch, the run ends with what it judged).
     let bindings_tested: Vec<Binding> = endpoints.iter().map(|(b, _)| *b).collect();
     if ledger.aborted.is_some() {
+        return Ok(bindings_tested);
+    }
+    // The CRM sink off is one unit per transport, the i-th transport's in share i mod N + 1.
+    let mine: Vec<bool> = (0..endpoints.len())
+        .map(|i| opts.partition.is_none_or(|p| p.owns(i)))
+        .collect();
+    if !mine.contains(&true) {
         return Ok(bindings_tested);
     }
     match target.restart_crm_disabled().await? {
@@ -93,10 +125,16 @@ pub(crate) async fn run_suite(
         }
         Some(new_base) => {
             let t = Instant::now();
-            for (binding, url) in &endpoints {
+            for ((binding, url), mine) in endpoints.iter().zip(mine) {
+                if !mine {
+                    continue;
+                }
                 let url = url.replace(&base, &new_base);
                 let mut s = Session {
                     opts,
+                    world: &world,
+                    share: (0, 1),
+                    units: crate::run::Units::new(None),
                     binding: *binding,
                     client: Client::new(*binding, &url, cfg.clone()),
                     target_tokens: target.tokens.clone(),
@@ -122,15 +160,30 @@ pub(crate) async fn run_suite(
     Ok(bindings_tested)
 }
 
+/// One transport's scenarios on its own ledger (nothing once the breaker tripped).
+async fn run_forked(
+    mut s: Session<'_>,
+    target: &Target,
+    mut fork: Ledger,
+) -> (Result<(), TckError>, Ledger) {
+    let r = if fork.breaker_check(s.binding).is_err() {
+        Ok(())
+    } else {
+        run_binding(&mut s, target, &mut fork).await
+    };
+    (r, fork)
+}
+
 async fn load_inventory(s: &mut Session<'_>, ledger: &mut Ledger) -> Result<(), String> {
     let a = s.target_tokens.agent_a.clone();
+    let (slot, of) = s.share;
     if let Some(vins) = &s.opts.fixture_vins {
-        s.vins = vins.clone();
+        s.vins = inventory_share(vins.clone(), slot, of);
         return Ok(());
     }
     let inventory_tool = s.opts.fixture_tools[0].clone();
     let d = s.tool(ledger, &inventory_tool, json!({}), &a).await?;
-    s.vins = tools::vins(&d);
+    s.vins = inventory_share(tools::vins(&d), slot, of);
     if s.vins.is_empty() {
         return Err("search_inventory returned no vehicles".into());
     }
@@ -181,9 +234,17 @@ async fn run_binding(
         s.fixture_error = Some(format!("the inventory fixture failed: {why}"));
     }
     ledger.stats.time_phase("dmc12/discovery", t);
+    // The units of `--partition`, in this order: auth, the expiry, each boundary, generated
+    // and invalid case, the reservation states, the SMTP faults, the CRM faults.
     let t = Instant::now();
-    auth(s, ledger).await;
+    if s.units.next_mine() {
+        auth(s, ledger).await;
+    }
     ledger.stats.time_phase("dmc12/auth", t);
+    let expiry = match s.units.next_mine() {
+        true => Some(start_expiry(s, ledger).await),
+        false => None,
+    };
     let t = Instant::now();
     valid_cases(s, ledger).await;
     ledger.stats.time_phase("dmc12/generated", t);
@@ -191,11 +252,20 @@ async fn run_binding(
     invalid_cases(s, ledger).await;
     ledger.stats.time_phase("dmc12/rules", t);
     let t = Instant::now();
-    state_scenarios(s, ledger).await;
+    if s.units.next_mine() {
+        state_scenarios(s, ledger).await;
+    }
+    if let Some(expiry) = expiry {
+        finish_expiry(s, ledger, expiry).await;
+    }
     ledger.stats.time_phase("dmc12/scenarios", t);
     let t = Instant::now();
-    smtp_faults(s, ledger).await;
-    crm_faults(s, _target, ledger).await;
+    if s.units.next_mine() {
+        smtp_faults(s, ledger).await;
+    }
+    if s.units.next_mine() {
+        crm_faults(s, _target, ledger).await;
+    }
     ledger.stats.time_phase("dmc12/faults", t);
     Ok(())
 }

@@ -3,7 +3,6 @@
 use super::*;
 use crate::check::{Evaluation, Outcome};
 use crate::generate::CaseTree;
-use crate::observe::leak::LeakScanner;
 use crate::report::Counterexample;
 use crate::run::{Ledger, not_tested};
 use crate::suites::dmc12::mutations;
@@ -20,8 +19,7 @@ pub(crate) fn side_effect_free(
     id: &str,
 ) {
     s.record(ledger, id, case, x.accepted());
-    let scanner = LeakScanner::new(case.canaries());
-    let leaks = crate::suites::dmc12::judge::leak_findings(&x.obs(s.binding, id, &scanner));
+    let leaks = crate::suites::dmc12::judge::leak_findings(&x.obs(s.binding, id));
     ledger.push(Evaluation::new(
         "DMC12-PII-RESPONSE-001",
         "leak-response",
@@ -47,11 +45,18 @@ pub(crate) fn side_effect_free(
 
 pub(crate) async fn valid_cases(s: &mut Session<'_>, ledger: &mut Ledger) {
     for case in generate::edge_cases(&s.salt) {
+        if !s.units.next_mine() {
+            continue;
+        }
         let ev = s.valid_case(ledger, &case, true).await;
         ledger.extend(ev);
     }
     for n in 0..s.opts.cases {
+        // Drawn in every share, so that case n is the same request whichever share sends it.
         let mut tree = s.source.draw(generate::valid_request());
+        if !s.units.next_mine() {
+            continue;
+        }
         let id = format!("valid-{n:03}");
         let case = Dmc12Case {
             id: id.clone(),
@@ -173,6 +178,10 @@ pub(crate) async fn invalid_cases(s: &mut Session<'_>, ledger: &mut Ledger) {
     let mut rsv: Option<String> = None;
     for m in mutations::all() {
         for n in 0..s.opts.invalid_per_rule {
+            if !s.units.next_mine() {
+                let _ = s.source.draw(generate::valid_request());
+                continue;
+            }
             if rsv.is_none() {
                 match s.acquire(ledger, &a, None).await {
                     Ok((r, _)) => rsv = Some(r),

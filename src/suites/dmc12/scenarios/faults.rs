@@ -3,7 +3,6 @@
 use super::*;
 use crate::check::{Evaluation, Outcome};
 use crate::observe::crm::CrmMode;
-use crate::observe::leak::LeakScanner;
 use crate::observe::smtp::SmtpFault;
 use crate::run::{Ledger, Target, not_tested, scanner_for};
 use crate::suites::dmc12::judge::{
@@ -31,9 +30,13 @@ pub(crate) async fn smtp_faults(s: &mut Session<'_>, ledger: &mut Ledger) {
         else {
             continue;
         };
+        let window = s.world.window().await;
         s.sink.set_fault(fault);
-        let x = s.exec(ledger, case.with_token(&rsv), Some(&a)).await;
+        let x = s
+            .exec_in(&window, ledger, case.with_token(&rsv), Some(&a))
+            .await;
         s.sink.set_fault(SmtpFault::None);
+        drop(window);
         match x {
             Err(e) => ledger.push(Evaluation::new(
                 "DMC12-EMAIL-FAIL-001",
@@ -44,16 +47,16 @@ pub(crate) async fn smtp_faults(s: &mut Session<'_>, ledger: &mut Ledger) {
             )),
             Ok(x) => {
                 s.record(ledger, &case.id, &case, false);
-                let scanner = LeakScanner::new(case.canaries());
+                let scanner = &x.scanner;
                 ledger.extend(judge_smtp_fault(
-                    &x.obs(b, &case.id, &scanner),
+                    &x.obs(b, &case.id),
                     &s.ctx(s.crm_enabled(CrmMode::Created)),
                 ));
                 // Nothing recorded: no hand-off record of this case's PII in the store. A
                 // hand-off record holds the digests of several 🔒 fields together; an audit
                 // row of the failed attempt may hold one digest (seed 000: "PII is hashed in
                 // every audit/DB surface"), which is not a recorded hand-off.
-                let outcome = match store_hashed_fields(&dbs, &scanner).await {
+                let outcome = match store_hashed_fields(&dbs, scanner).await {
                     None => Outcome::NotTested("the harness cannot see the target's database".into()),
                     Some(_) if !hashes_visible => Outcome::NotTested("accepted hand-offs are not visible as SHA-256 digests in the store, so absence proves nothing".into()),
                     Some(f) if f.len() <= 1 => Outcome::Pass,
@@ -96,7 +99,7 @@ pub(crate) async fn smtp_faults(s: &mut Session<'_>, ledger: &mut Ledger) {
                             outcome,
                         ));
                         ledger.extend(judge_accepted(
-                            &r.obs(b, &retry_id, &scanner),
+                            &r.obs(b, &retry_id),
                             &s.ctx(s.crm_enabled(CrmMode::Created)),
                             &[],
                         ));
@@ -138,9 +141,13 @@ pub(crate) async fn crm_faults(s: &mut Session<'_>, target: &Target, ledger: &mu
         else {
             continue;
         };
+        let window = s.world.window().await;
         s.crm.set_mode(mode).await;
-        let x = s.exec(ledger, case.with_token(&rsv), Some(&a)).await;
+        let x = s
+            .exec_in(&window, ledger, case.with_token(&rsv), Some(&a))
+            .await;
         s.crm.set_mode(CrmMode::Created).await;
+        drop(window);
         match x {
             Err(TransportError::Timeout { secs, .. }) => ledger.push(Evaluation::new(
                 "DMC12-CRM-BESTEFFORT-001",
@@ -161,9 +168,8 @@ pub(crate) async fn crm_faults(s: &mut Session<'_>, target: &Target, ledger: &mu
             )),
             Ok(x) => {
                 s.record(ledger, &case.id, &case, x.accepted());
-                let scanner = LeakScanner::new(case.canaries());
                 ledger.extend(judge_crm_fault(
-                    &x.obs(b, &case.id, &scanner),
+                    &x.obs(b, &case.id),
                     &s.ctx(s.crm_enabled(mode)),
                 ));
             }
@@ -208,9 +214,8 @@ pub(crate) async fn crm_disabled(s: &mut Session<'_>, ledger: &mut Ledger) {
         )),
         Ok(x) => {
             s.record(ledger, &case.id, &case, x.accepted());
-            let scanner = LeakScanner::new(case.canaries());
             ledger.extend(judge_crm_disabled(
-                &x.obs(b, &case.id, &scanner),
+                &x.obs(b, &case.id),
                 &s.ctx(CrmSetup::Disabled),
             ));
         }

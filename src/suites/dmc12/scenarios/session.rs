@@ -23,15 +23,13 @@ pub(crate) struct Executed {
     pub(crate) crm: Vec<crate::observe::crm::CrmRequest>,
     pub(crate) t0: DateTime<Utc>,
     pub(crate) t1: DateTime<Utc>,
+    /// The request's canaries, built once: it tells this call's side effects apart and the
+    /// judges scan every surface with it.
+    pub(crate) scanner: LeakScanner,
 }
 
 impl Executed {
-    pub(crate) fn obs<'a>(
-        &'a self,
-        binding: Binding,
-        id: &'a str,
-        scanner: &'a LeakScanner,
-    ) -> CaseObs<'a> {
+    pub(crate) fn obs<'a>(&'a self, binding: Binding, id: &'a str) -> CaseObs<'a> {
         CaseObs {
             binding,
             case_id: id,
@@ -41,7 +39,7 @@ impl Executed {
             crm: &self.crm,
             t0: self.t0,
             t1: self.t1,
-            scanner,
+            scanner: &self.scanner,
         }
     }
     pub(crate) fn accepted(&self) -> bool {
@@ -51,6 +49,11 @@ impl Executed {
 
 pub(crate) struct Session<'a> {
     pub(crate) opts: &'a RunOptions,
+    pub(crate) world: &'a World,
+    /// This session's share of the inventory: (slot, number of shares).
+    pub(crate) share: (usize, usize),
+    /// The units of `--partition` this session sends.
+    pub(crate) units: crate::run::Units,
     pub(crate) binding: Binding,
     pub(crate) client: Client,
     pub(crate) target_tokens: crate::run::Tokens,
@@ -89,7 +92,49 @@ pub(crate) fn is_this_calls(own: &LeakScanner, ledger: &Ledger, body: &[u8]) -> 
     if !own.scan("side effect", body).is_empty() {
         return true;
     }
-    !ledger.earlier.carries_any("side effect", body)
+    !ledger.earlier_carries("side effect", body)
+}
+
+/// What the sessions of one run share when the transports run side by side: the target's
+/// side effects. A hand-off's mails and CRM requests are told apart by the window of its call
+/// ([`Session::exec`]), and a fault puts the sink or the CRM in a mode for every sender, so
+/// one hand-off window is open at a time; reservations, releases, discovery and the waits
+/// for a hold to expire run beside it.
+#[derive(Default)]
+pub(crate) struct World {
+    side_effects: tokio::sync::Mutex<()>,
+}
+
+/// The one open side-effect window ([`World::window`]).
+pub(crate) type Window<'a> = tokio::sync::MutexGuard<'a, ()>;
+
+impl World {
+    /// Wait for the side-effect window.
+    pub(crate) async fn window(&self) -> Window<'_> {
+        self.side_effects.lock().await
+    }
+}
+
+/// The share of the inventory a session reserves from when `of` transports run side by side:
+/// each VIN belongs to one share by a hash of the VIN itself, so shares never overlap whatever
+/// list each session's inventory call returned, and the same VINs serve a transport at any
+/// concurrency. A share of fewer than two vehicles takes the whole list (the sessions may then
+/// contend for a vehicle and retry, which changes nothing but the number of exchanges).
+pub(crate) fn inventory_share(vins: Vec<String>, slot: usize, of: usize) -> Vec<String> {
+    if of <= 1 {
+        return vins;
+    }
+    let fnv = |v: &str| {
+        v.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        })
+    };
+    let share: Vec<String> = vins
+        .iter()
+        .filter(|v| (fnv(v) % of as u64) as usize == slot)
+        .cloned()
+        .collect();
+    if share.len() < 2 { vins } else { share }
 }
 
 impl Session<'_> {
@@ -151,8 +196,22 @@ impl Session<'_> {
         }
     }
 
+    /// Send a hand-off and collect the mails and CRM requests of its window.
     pub(crate) async fn exec(
         &self,
+        ledger: &mut Ledger,
+        request: Value,
+        token: Option<&str>,
+    ) -> Result<Executed, TransportError> {
+        let window = self.world.window().await;
+        self.exec_in(&window, ledger, request, token).await
+    }
+
+    /// [`Session::exec`] in a side-effect window the caller holds (a fault scenario sets the
+    /// sink's or the CRM's mode inside the same window).
+    pub(crate) async fn exec_in(
+        &self,
+        _window: &Window<'_>,
         ledger: &mut Ledger,
         request: Value,
         token: Option<&str>,
@@ -170,7 +229,7 @@ impl Session<'_> {
         ledger.stats.cases += 1;
         let exchange = ledger.noted(exchange)?;
         self.advertised_but_silent(ledger, tools::INITIATE_DEAL_HANDOFF, &exchange);
-        let own = LeakScanner::plaintext(generate::pii_values(&request));
+        let own = LeakScanner::new(generate::pii_values(&request));
         let mut mails = self.sink.since(mark);
         mails.retain(|m| is_this_calls(&own, ledger, &m.raw));
         let mut crm = self.crm.since(crm_mark).await;
@@ -182,6 +241,7 @@ impl Session<'_> {
             crm,
             t0,
             t1,
+            scanner: own,
         })
     }
 
@@ -379,9 +439,8 @@ impl Session<'_> {
                 if record {
                     self.record(ledger, &case.id, case, x.accepted());
                 }
-                let scanner = LeakScanner::new(case.canaries());
                 judge_accepted(
-                    &x.obs(self.binding, &case.id, &scanner),
+                    &x.obs(self.binding, &case.id),
                     &self.ctx(self.crm_enabled(CrmMode::Created)),
                     &extra,
                 )
@@ -421,9 +480,8 @@ impl Session<'_> {
                 if record {
                     self.record(ledger, &case.id, case, x.accepted());
                 }
-                let scanner = LeakScanner::new(case.canaries());
                 let ev = judge_rejected(
-                    &x.obs(self.binding, &case.id, &scanner),
+                    &x.obs(self.binding, &case.id),
                     &self.ctx(self.crm_enabled(CrmMode::Created)),
                     clause,
                     check,

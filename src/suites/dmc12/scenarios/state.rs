@@ -12,30 +12,28 @@ use crate::transport::TransportError;
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
-pub(crate) async fn state_scenarios(s: &mut Session<'_>, ledger: &mut Ledger) {
-    let b = s.binding;
-    let a = s.target_tokens.agent_a.clone();
-    let salt = s.salt.clone();
-    let base = |i: usize| generate::edge_cases(&format!("{salt}s{i}")).remove(0);
-    let run_reject = |s: &Session<'_>,
-                      ledger: &mut Ledger,
-                      x: Result<Executed, TransportError>,
-                      case: &Dmc12Case,
-                      clause: &str,
-                      check: &'static str,
-                      code: &str| match x {
+/// Judge a call that must be refused with `code` under `clause`.
+fn reject_judged(
+    s: &Session<'_>,
+    ledger: &mut Ledger,
+    x: Result<Executed, TransportError>,
+    case: &Dmc12Case,
+    clause: &str,
+    check: &'static str,
+    code: &str,
+) {
+    match x {
         Err(e) => ledger.push(Evaluation::new(
             clause,
             check,
-            Some(b),
+            Some(s.binding),
             &case.id,
             Outcome::Error(e.to_string()),
         )),
         Ok(x) => {
             s.record(ledger, &case.id, case, x.accepted());
-            let scanner = LeakScanner::new(case.canaries());
             let ev = judge_rejected(
-                &x.obs(b, &case.id, &scanner),
+                &x.obs(s.binding, &case.id),
                 &s.ctx(s.crm_enabled(CrmMode::Created)),
                 clause,
                 check,
@@ -43,13 +41,20 @@ pub(crate) async fn state_scenarios(s: &mut Session<'_>, ledger: &mut Ledger) {
             );
             ledger.extend(ev);
         }
-    };
+    }
+}
+
+pub(crate) async fn state_scenarios(s: &mut Session<'_>, ledger: &mut Ledger) {
+    let b = s.binding;
+    let a = s.target_tokens.agent_a.clone();
+    let salt = s.salt.clone();
+    let base = |i: usize| generate::edge_cases(&format!("{salt}s{i}")).remove(0);
     // Never issued.
     let mut case = base(1);
     case.id = "reservation-never-issued".into();
     let fake = format!("rsv_{}", uuid::Uuid::new_v4().simple());
     let x = s.exec(ledger, case.with_token(&fake), Some(&a)).await;
-    run_reject(
+    reject_judged(
         s,
         ledger,
         x,
@@ -85,7 +90,7 @@ pub(crate) async fn state_scenarios(s: &mut Session<'_>, ledger: &mut Ledger) {
             )),
             Ok(_) => {
                 let x = s.exec(ledger, case.with_token(&r), Some(&a)).await;
-                run_reject(
+                reject_judged(
                     s,
                     ledger,
                     x,
@@ -118,7 +123,7 @@ pub(crate) async fn state_scenarios(s: &mut Session<'_>, ledger: &mut Ledger) {
         )),
         (Some(tb), Ok((r, _))) => {
             let x = s.exec(ledger, case.with_token(&r), Some(&tb)).await;
-            run_reject(
+            reject_judged(
                 s,
                 ledger,
                 x,
@@ -130,10 +135,56 @@ pub(crate) async fn state_scenarios(s: &mut Session<'_>, ledger: &mut Ledger) {
             s.release(ledger, &r, &a).await;
         }
     }
-    // Expired: hold_seconds 1, then wait on the reservation's own expires_at.
-    let mut case = base(4);
+}
+
+/// The expired-reservation scenario, started early: a one-second hold whose vehicle leaves
+/// the session's rotation, so the generated cases run while it expires instead of the run
+/// sleeping on it ([`finish_expiry`]).
+pub(crate) struct PendingExpiry {
+    case: Dmc12Case,
+    hold: Result<(String, Value), String>,
+    parked: Option<String>,
+}
+
+/// Ask for the one-second hold of the expiry scenario. With fewer than two vehicles the hold
+/// is asked for only when the scenario finishes (the only vehicle cannot be parked).
+pub(crate) async fn start_expiry(s: &mut Session<'_>, ledger: &mut Ledger) -> PendingExpiry {
+    let mut case = generate::edge_cases(&format!("{}s4", s.salt)).remove(0);
     case.id = "reservation-expired".into();
-    match s.acquire(ledger, &a, Some(1)).await {
+    if s.vins.len() < 2 {
+        return PendingExpiry {
+            case,
+            hold: Err(String::new()),
+            parked: None,
+        };
+    }
+    let a = s.target_tokens.agent_a.clone();
+    let hold = s.acquire(ledger, &a, Some(1)).await;
+    let parked = match &hold {
+        Ok(_) => {
+            let i = (s.next_vin + s.vins.len() - 1) % s.vins.len();
+            Some(s.vins.remove(i))
+        }
+        Err(_) => None,
+    };
+    PendingExpiry { case, hold, parked }
+}
+
+/// Wait for the early hold's own `expires_at` (asking for it now when it was not asked for
+/// early), hand it off, and expect RESERVATION_EXPIRED; the parked vehicle joins the rotation
+/// again.
+pub(crate) async fn finish_expiry(s: &mut Session<'_>, ledger: &mut Ledger, p: PendingExpiry) {
+    let b = s.binding;
+    let a = s.target_tokens.agent_a.clone();
+    let PendingExpiry { case, hold, parked } = p;
+    let hold = match (hold, &parked) {
+        (Err(_), None) => s.acquire(ledger, &a, Some(1)).await,
+        (hold, _) => hold,
+    };
+    if let Some(vin) = parked {
+        s.vins.push(vin);
+    }
+    match hold {
         Err(why) => ledger.extend(not_tested(
             &[("DMC12-RES-EXPIRED-001", "state-expired")],
             Some(b),
@@ -180,7 +231,7 @@ pub(crate) async fn state_scenarios(s: &mut Session<'_>, ledger: &mut Ledger) {
                         tokio::time::sleep(left + std::time::Duration::from_millis(5)).await;
                     }
                     let x = s.exec(ledger, case.with_token(&r), Some(&a)).await;
-                    run_reject(
+                    reject_judged(
                         s,
                         ledger,
                         x,

@@ -1,0 +1,113 @@
+//! [`Partition`]: `--partition K/N`, one deterministic share of a run's cases, so that a CI
+//! matrix spreads a large run over N runners (each launching its own server) and
+//! `dealer-tck merge` joins their reports into the report of the whole run.
+//!
+//! What is shared out is the *unit*: one boundary case, one generated valid case, one generated
+//! invalid case, or one stateful scenario group (auth, the reservation states, the expiry, the
+//! SMTP faults, the CRM faults, the CRM sink off), numbered in the order an unpartitioned run
+//! sends them on each transport; unit `u` belongs to share `u mod N + 1`. A share still draws
+//! every generated case from the seeded source, so a case is the same request whichever share
+//! sends it. Discovery, the binding checks and the end-of-run scans run in every share (a
+//! share judges the scans on its own cases). A clause none of whose cases fell in a share is
+//! NOT_APPLICABLE in that share's report.
+
+use crate::error::TckError;
+
+/// Share `index` of `of` (1-based, as written on the command line).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Partition {
+    /// K, from 1.
+    pub index: usize,
+    /// N.
+    pub of: usize,
+}
+
+/// The most shares a run can be cut into.
+pub const MAX_SHARES: usize = 1000;
+
+impl Partition {
+    /// Parse `K/N` (1 ≤ K ≤ N ≤ [`MAX_SHARES`]).
+    pub fn parse(text: &str) -> Result<Partition, TckError> {
+        let bad = || {
+            TckError::Config(format!(
+                "--partition takes K/N with 1 ≤ K ≤ N ≤ {MAX_SHARES} (e.g. 2/3), got '{text}'"
+            ))
+        };
+        let (k, n) = text.trim().split_once('/').ok_or_else(bad)?;
+        let (index, of) = (
+            k.trim().parse::<usize>().map_err(|_| bad())?,
+            n.trim().parse::<usize>().map_err(|_| bad())?,
+        );
+        if index == 0 || index > of || of > MAX_SHARES {
+            return Err(bad());
+        }
+        Ok(Partition { index, of })
+    }
+
+    /// Whether unit `unit` (numbered from 0) is this share's.
+    pub fn owns(&self, unit: usize) -> bool {
+        unit % self.of == self.index - 1
+    }
+
+    /// `K/N`.
+    pub fn label(&self) -> String {
+        format!("{}/{}", self.index, self.of)
+    }
+}
+
+/// Numbers the units of one transport's scenarios in the order they are sent, and says which
+/// are this run's ([`Units::next_mine`]). Without a partition every unit is.
+#[derive(Debug, Clone, Default)]
+pub struct Units {
+    partition: Option<Partition>,
+    next: usize,
+}
+
+impl Units {
+    /// Units of a run cut by `partition` (None: the whole run).
+    pub fn new(partition: Option<Partition>) -> Units {
+        Units { partition, next: 0 }
+    }
+
+    /// Take the next unit: whether this run sends it.
+    pub fn next_mine(&mut self) -> bool {
+        let unit = self.next;
+        self.next += 1;
+        self.partition.is_none_or(|p| p.owns(unit))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_k_of_n_and_refuses_the_rest() {
+        assert_eq!(
+            Partition::parse("2/3").unwrap(),
+            Partition { index: 2, of: 3 }
+        );
+        assert_eq!(Partition::parse(" 1/1 ").unwrap().label(), "1/1");
+        for bad in [
+            "0/3", "4/3", "3", "a/b", "1/0", "1/1001", "-1/2", "1/2/3", "",
+        ] {
+            let e = Partition::parse(bad).expect_err(bad).to_string();
+            assert!(e.contains("--partition takes K/N"), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn every_unit_belongs_to_exactly_one_share() {
+        let shares: Vec<Vec<bool>> = (1..=3)
+            .map(|k| {
+                let mut u = Units::new(Some(Partition { index: k, of: 3 }));
+                (0..10).map(|_| u.next_mine()).collect()
+            })
+            .collect();
+        for unit in 0..10 {
+            assert_eq!(shares.iter().filter(|s| s[unit]).count(), 1, "unit {unit}");
+        }
+        let mut whole = Units::new(None);
+        assert!((0..10).all(|_| whole.next_mine()));
+    }
+}
