@@ -23,6 +23,7 @@ use crate::suites::aap::{
     AapCase, AapExpect, AapFixtures, AapSuite, FixtureVehicle, PlanSettings, Role, plan,
 };
 use crate::transport::{Binding, Client, ClientConfig, Exchange, Reply, TransportError, a2a};
+use futures_util::StreamExt;
 use serde_json::{Value, json};
 use std::sync::Arc;
 
@@ -253,110 +254,34 @@ pub(crate) async fn run(suite: AapSuite, cx: &mut RunCx<'_>) -> Result<SuiteRun,
     let ledger = &mut *cx.ledger;
     let mut sent: Vec<Sent> = vec![];
     let mut received: Vec<ReceivedLead> = vec![];
-    for (i, (binding, url)) in endpoints.iter().enumerate() {
-        let client = Client::new(*binding, url, cfg.clone());
-        let settings = PlanSettings {
-            seed: opts.seed ^ (*binding as u64 + 1).wrapping_mul(0x9e37_79b9),
-            salt: format!("{salt}{k}{i}"),
-            ordinal: u8::try_from(k * endpoints.len() + i).unwrap_or(u8::MAX),
-            generated: opts.cases,
-            invalid_per_rule: opts.invalid_per_rule,
-        };
-        let p = plan(suite, fixtures, &settings);
-        for u in &p.untested {
-            if let Some(clause) = suite.clause(u.role) {
-                let why = match &fixture_note {
-                    Some(n) => format!("{} ({n})", u.why),
-                    None => u.why.clone(),
-                };
-                ledger.push(Evaluation::new(
-                    clause,
-                    check_id(u.role),
-                    Some(*binding),
-                    &u.case,
-                    Outcome::NotTested(why),
-                ));
-            }
-        }
-        // The units of `--partition`: each planned case, then the duplicate pair.
-        let mut units = crate::run::Units::new(opts.partition);
-        for case in p.cases {
-            if !units.next_mine() {
-                continue;
-            }
-            let Some(exchange) = exec(&client, &case, &token, ledger).await else {
-                continue;
-            };
-            let evals = judge_case(suite, *binding, &case, &exchange, opts);
-            record(ledger, opts, *binding, &case, &evals);
-            ledger.extend(evals);
-            if let Some(id) = received_id(&exchange) {
-                received.push(ReceivedLead {
-                    binding: *binding,
-                    case: case.id.clone(),
-                    lead_id: kept(id),
-                });
-            }
-            sent.push(Sent {
-                binding: *binding,
-                case,
-                answer: Answered::of(&exchange),
-            });
-        }
-        // The same lead twice.
-        if !units.next_mine() {
-            continue;
-        }
-        let dup = &p.duplicate;
-        let first = exec(&client, dup, &token, ledger).await;
-        let second = exec(&client, dup, &token, ledger).await;
-        if let (Some(first), Some(second)) = (first, second) {
-            let mut evals = vec![];
-            for (n, ex) in [(1, &first), (2, &second)] {
-                let id = format!("{}-{n}", dup.id);
-                evals.extend(judge_response(
-                    &AapObs {
-                        suite,
-                        binding: *binding,
-                        case_id: &id,
-                        request: &dup.request,
-                        exchange: ex,
-                    },
-                    &opts.codes,
-                ));
-                if let Some(lid) = received_id(ex) {
-                    received.push(ReceivedLead {
-                        binding: *binding,
-                        case: id,
-                        lead_id: kept(lid),
-                    });
-                }
-            }
-            evals.extend(judge_received(
-                &AapObs {
-                    suite,
-                    binding: *binding,
-                    case_id: &format!("{}-1", dup.id),
-                    request: &dup.request,
-                    exchange: &first,
-                },
-                &opts.codes,
-                Role::Accept,
-            ));
-            evals.push(judge_duplicate(
+    // The bindings side by side (up to --concurrency), each on a fork joined back in order.
+    let runs: Vec<_> = endpoints
+        .iter()
+        .enumerate()
+        .map(|(i, (binding, url))| {
+            let on = BindingRun {
                 suite,
-                *binding,
-                &dup.id,
-                &first,
-                &second,
-                &opts.codes,
-            ));
-            evals.extend(judge_duplicate_id(
-                suite, *binding, &dup.id, &first, &second,
-            ));
-            record(ledger, opts, *binding, dup, &evals);
-            ledger.extend(evals);
-        }
+                opts,
+                cfg: &cfg,
+                token: &token,
+                fixtures,
+                fixture_note,
+                seed_salt: format!("{salt}{k}{i}"),
+                ordinal: u8::try_from(k * endpoints.len() + i).unwrap_or(u8::MAX),
+                binding: *binding,
+                url,
+            };
+            run_binding(on, ledger.fork())
+        })
+        .collect();
+    let ran: Vec<(Ledger, Vec<Sent>, Vec<ReceivedLead>)> = futures_util::stream::iter(runs)
+        .buffered(opts.concurrency.max(1))
+        .collect()
+        .await;
+    for (fork, s, r) in ran {
+        ledger.join(fork);
+        sent.extend(s);
+        received.extend(r);
     }
     ledger.push(judge_lead_ids(suite, &received));
     judge_forwarded(suite, &sent, crm, endpoints, ledger).await;
@@ -365,6 +290,148 @@ pub(crate) async fn run(suite: AapSuite, cx: &mut RunCx<'_>) -> Result<SuiteRun,
         transports: endpoints.iter().map(|(b, _)| *b).collect(),
         skipped: vec![],
     })
+}
+
+/// One binding of an AAP suite: what [`run_binding`] needs.
+struct BindingRun<'a> {
+    suite: AapSuite,
+    opts: &'a RunOptions,
+    cfg: &'a ClientConfig,
+    token: &'a str,
+    fixtures: &'a AapFixtures,
+    fixture_note: &'a Option<String>,
+    seed_salt: String,
+    ordinal: u8,
+    binding: Binding,
+    url: &'a str,
+}
+
+/// Every planned case and the duplicate pair on one binding, on its own ledger.
+async fn run_binding(
+    on: BindingRun<'_>,
+    mut fork: Ledger,
+) -> (Ledger, Vec<Sent>, Vec<ReceivedLead>) {
+    let (sent, received) = binding_cases(&on, &mut fork).await;
+    (fork, sent, received)
+}
+
+async fn binding_cases(on: &BindingRun<'_>, ledger: &mut Ledger) -> (Vec<Sent>, Vec<ReceivedLead>) {
+    let BindingRun {
+        suite,
+        opts,
+        cfg,
+        fixtures,
+        fixture_note,
+        ..
+    } = *on;
+    let (binding, url, token) = (&on.binding, on.url, on.token.to_string());
+    let mut sent: Vec<Sent> = vec![];
+    let mut received: Vec<ReceivedLead> = vec![];
+    let client = Client::new(*binding, url, cfg.clone());
+    let settings = PlanSettings {
+        seed: opts.seed ^ (*binding as u64 + 1).wrapping_mul(0x9e37_79b9),
+        salt: on.seed_salt.clone(),
+        ordinal: on.ordinal,
+        generated: opts.cases,
+        invalid_per_rule: opts.invalid_per_rule,
+    };
+    let p = plan(suite, fixtures, &settings);
+    for u in &p.untested {
+        if let Some(clause) = suite.clause(u.role) {
+            let why = match &fixture_note {
+                Some(n) => format!("{} ({n})", u.why),
+                None => u.why.clone(),
+            };
+            ledger.push(Evaluation::new(
+                clause,
+                check_id(u.role),
+                Some(*binding),
+                &u.case,
+                Outcome::NotTested(why),
+            ));
+        }
+    }
+    // The units of `--partition`: each planned case, then the duplicate pair.
+    let mut units = crate::run::Units::new(opts.partition);
+    for case in p.cases {
+        if !units.next_mine() {
+            continue;
+        }
+        let Some(exchange) = exec(&client, &case, &token, ledger).await else {
+            continue;
+        };
+        let evals = judge_case(suite, *binding, &case, &exchange, opts);
+        record(ledger, opts, *binding, &case, &evals);
+        ledger.extend(evals);
+        if let Some(id) = received_id(&exchange) {
+            received.push(ReceivedLead {
+                binding: *binding,
+                case: case.id.clone(),
+                lead_id: kept(id),
+            });
+        }
+        sent.push(Sent {
+            binding: *binding,
+            case,
+            answer: Answered::of(&exchange),
+        });
+    }
+    // The same lead twice.
+    if !units.next_mine() {
+        return (sent, received);
+    }
+    let dup = &p.duplicate;
+    let first = exec(&client, dup, &token, ledger).await;
+    let second = exec(&client, dup, &token, ledger).await;
+    if let (Some(first), Some(second)) = (first, second) {
+        let mut evals = vec![];
+        for (n, ex) in [(1, &first), (2, &second)] {
+            let id = format!("{}-{n}", dup.id);
+            evals.extend(judge_response(
+                &AapObs {
+                    suite,
+                    binding: *binding,
+                    case_id: &id,
+                    request: &dup.request,
+                    exchange: ex,
+                },
+                &opts.codes,
+            ));
+            if let Some(lid) = received_id(ex) {
+                received.push(ReceivedLead {
+                    binding: *binding,
+                    case: id,
+                    lead_id: kept(lid),
+                });
+            }
+        }
+        evals.extend(judge_received(
+            &AapObs {
+                suite,
+                binding: *binding,
+                case_id: &format!("{}-1", dup.id),
+                request: &dup.request,
+                exchange: &first,
+            },
+            &opts.codes,
+            Role::Accept,
+        ));
+        evals.push(judge_duplicate(
+            suite,
+            *binding,
+            &dup.id,
+            &first,
+            &second,
+            &opts.codes,
+        ));
+        evals.extend(judge_duplicate_id(
+            suite, *binding, &dup.id, &first, &second,
+        ));
+        record(ledger, opts, *binding, dup, &evals);
+        ledger.extend(evals);
+    }
+
+    (sent, received)
 }
 
 /// The fixtures: `inventory.search` when the card lists it, then the profile's values on top.

@@ -203,18 +203,32 @@ impl Session<'_> {
         request: Value,
         token: Option<&str>,
     ) -> Result<Executed, TransportError> {
+        // Built before the window opens: the window is what the transports queue for.
+        let own = LeakScanner::new(generate::pii_values(&request));
         let window = self.world.window().await;
-        self.exec_in(&window, ledger, request, token).await
+        self.exec_with(&window, ledger, request, token, own).await
     }
 
     /// [`Session::exec`] in a side-effect window the caller holds (a fault scenario sets the
     /// sink's or the CRM's mode inside the same window).
     pub(crate) async fn exec_in(
         &self,
+        window: &Window<'_>,
+        ledger: &mut Ledger,
+        request: Value,
+        token: Option<&str>,
+    ) -> Result<Executed, TransportError> {
+        let own = LeakScanner::new(generate::pii_values(&request));
+        self.exec_with(window, ledger, request, token, own).await
+    }
+
+    async fn exec_with(
+        &self,
         _window: &Window<'_>,
         ledger: &mut Ledger,
         request: Value,
         token: Option<&str>,
+        own: LeakScanner,
     ) -> Result<Executed, TransportError> {
         ledger.breaker_check(self.binding)?;
         let mark = self.sink.mark();
@@ -229,7 +243,6 @@ impl Session<'_> {
         ledger.stats.cases += 1;
         let exchange = ledger.noted(exchange)?;
         self.advertised_but_silent(ledger, tools::INITIATE_DEAL_HANDOFF, &exchange);
-        let own = LeakScanner::new(generate::pii_values(&request));
         let mut mails = self.sink.since(mark);
         mails.retain(|m| is_this_calls(&own, ledger, &m.raw));
         let mut crm = self.crm.since(crm_mark).await;
