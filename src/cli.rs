@@ -45,6 +45,17 @@ pub enum Command {
     /// Join the reports of every share of a partitioned run (`run --partition K/N`) into the
     /// report of the whole run (report.json, report.md, junit.xml); exit code as for `run`.
     Merge(MergeArgs),
+    /// Compare two runs' report.json: new failures, fixes, other verdict changes and clauses
+    /// newly NOT_TESTED, per clause × transport. Exit 1 when something regressed.
+    Diff {
+        /// The earlier run's report.json (or its run directory).
+        old: PathBuf,
+        /// The later run's report.json (or its run directory).
+        new: PathBuf,
+        /// Print the diff as JSON instead of Markdown.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// `dealer-tck merge` options.
@@ -63,6 +74,22 @@ pub struct MergeArgs {
     /// Exit 0 even if some MUST clause could not be tested.
     #[arg(long)]
     pub allow_not_tested: bool,
+}
+
+fn diff_command(old: &std::path::Path, new: &std::path::Path, json: bool) -> Result<u8, TckError> {
+    let (a, b) = (
+        crate::report::merge::load(old)?,
+        crate::report::merge::load(new)?,
+    );
+    let d = crate::report::diff::diff(&a, &b);
+    if json {
+        let text = serde_json::to_string_pretty(&d)
+            .map_err(|e| TckError::Internal(format!("diff as JSON: {e}")))?;
+        println!("{}", crate::report::inert::json(&text));
+    } else {
+        print!("{}", d.markdown());
+    }
+    Ok(u8::from(d.regressed()))
 }
 
 fn merge_command(args: &MergeArgs) -> Result<u8, TckError> {
@@ -358,6 +385,7 @@ pub fn main() -> ExitCode {
         Command::Examples(args) => crate::examples::cli::examples_command(args),
         Command::Schema(args) => crate::examples::cli::schema_command(args),
         Command::Merge(args) => merge_command(args),
+        Command::Diff { old, new, json } => diff_command(old, new, *json),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -4,6 +4,7 @@
 //! bearer tokens and other secrets never reach a file or the terminal; PII never enters the
 //! model in the first place (evidence carries masked snippets only).
 
+pub mod diff;
 pub mod inert;
 mod junit;
 mod markdown;

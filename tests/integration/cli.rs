@@ -99,3 +99,55 @@ fn two_shares_merge_into_one_report_with_its_files() {
     assert_eq!(code, 2, "{stderr}");
     assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
 }
+
+/// `dealer-tck diff` through the binary: the reference then a defective server is a new
+/// failure on the defect's clause (exit 1); the other way round is a fix (exit 0); another
+/// seed is called out as not comparable.
+#[test]
+fn diff_names_the_new_failure_and_the_fix() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cwd = dir.path();
+    let run = |name: &str, extra: &[&str]| {
+        let out = cwd.join(name);
+        let mut args = vec!["run", "--cases", "1", "--out", out.to_str().unwrap()];
+        args.extend(extra);
+        crate::support::tck(&args, cwd);
+        std::fs::read_dir(&out)
+            .unwrap()
+            .next()
+            .unwrap()
+            .unwrap()
+            .path()
+    };
+    let good = run("good", &[]);
+    let bad = run("bad", &["--defect", "email-before-consent-check"]);
+    let (g, b) = (good.to_str().unwrap(), bad.to_str().unwrap());
+    let (code, stdout, stderr) = crate::support::tck(&["diff", g, b], cwd);
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    assert!(stdout.contains("DMC12-PII-REJECTED-001"), "{stdout}");
+    assert!(
+        stdout.contains("REGRESSED") && !stdout.contains("not comparable"),
+        "{stdout}"
+    );
+    let (code, stdout, _) = crate::support::tck(&["diff", b, g], cwd);
+    assert_eq!(code, 0, "{stdout}");
+    assert!(
+        stdout.contains("## Fixed (") && stdout.contains("NO REGRESSION"),
+        "{stdout}"
+    );
+    let (code, stdout, _) = crate::support::tck(&["diff", "--json", g, b], cwd);
+    assert_eq!(code, 1);
+    let v: serde_json::Value = serde_json::from_str(&stdout).expect("JSON diff");
+    assert!(
+        v["new_failures"].as_array().is_some_and(|a| !a.is_empty()),
+        "{v}"
+    );
+    let other = run("other", &["--seed", "7"]);
+    let (_, stdout, _) = crate::support::tck(&["diff", g, other.to_str().unwrap()], cwd);
+    assert!(
+        stdout.contains("not comparable") && stdout.contains("seed differs"),
+        "{stdout}"
+    );
+    let (code, _, stderr) = crate::support::tck(&["diff", g, "no-such-report.json"], cwd);
+    assert_eq!((code, stderr.trim().lines().count()), (2, 1), "{stderr}");
+}
