@@ -45,6 +45,11 @@ pub enum Command {
     /// Join the reports of every share of a partitioned run (`run --partition K/N`) into the
     /// report of the whole run (report.json, report.md, junit.xml); exit code as for `run`.
     Merge(MergeArgs),
+    /// Draft a baseline of expected failures from a report: `baseline write REPORT > FILE`.
+    Baseline {
+        #[command(subcommand)]
+        action: BaselineAction,
+    },
     /// Compare two runs' report.json: new failures, fixes, other verdict changes and clauses
     /// newly NOT_TESTED, per clause × transport. Exit 1 when something regressed.
     Diff {
@@ -55,6 +60,16 @@ pub enum Command {
         /// Print the diff as JSON instead of Markdown.
         #[arg(long)]
         json: bool,
+    },
+}
+
+/// `dealer-tck baseline` actions.
+#[derive(Debug, Subcommand)]
+pub enum BaselineAction {
+    /// Print a baseline with one entry per FAIL or WARN of the report (reasons to fill in).
+    Write {
+        /// The report.json (or its run directory).
+        report: PathBuf,
     },
 }
 
@@ -191,6 +206,11 @@ pub struct RunArgs {
     /// NOT_APPLICABLE here.
     #[arg(long, value_name = "K/N")]
     pub partition: Option<String>,
+    /// Expected failures (TOML `[[expected]]` entries: clause, optional transport and check,
+    /// reason): a listed failure is XFAIL and does not fail the run; a listed cell that passes
+    /// is XPASS and does (the entry is stale). `dealer-tck baseline write REPORT` drafts one.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
 }
 
 fn parse_binding(s: &str) -> Result<Binding, String> {
@@ -274,6 +294,11 @@ impl RunArgs {
                 .partition
                 .as_deref()
                 .map(crate::run::Partition::parse)
+                .transpose()?,
+            baseline: self
+                .baseline
+                .as_deref()
+                .map(crate::report::baseline::Baseline::load)
                 .transpose()?,
             ..opts
         };
@@ -386,6 +411,12 @@ pub fn main() -> ExitCode {
         Command::Schema(args) => crate::examples::cli::schema_command(args),
         Command::Merge(args) => merge_command(args),
         Command::Diff { old, new, json } => diff_command(old, new, *json),
+        Command::Baseline {
+            action: BaselineAction::Write { report },
+        } => crate::report::merge::load(report).map(|r| {
+            print!("{}", crate::report::baseline::draft(&r));
+            0
+        }),
     };
     match result {
         Ok(code) => ExitCode::from(code),

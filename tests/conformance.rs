@@ -100,12 +100,14 @@ fn judge(clause: &str, column: &str, expected: &BTreeSet<String>) -> Result<Comp
     };
     match r.verdict {
         Verdict::Pass | Verdict::Warn => Ok(Completion::Completed),
-        Verdict::NotTested | Verdict::NotApplicable => Ok(Completion::ignored_with(format!(
-            "{}: {}",
-            r.verdict.as_str(),
-            r.details.first().map_or("", |d| d.detail.as_str())
-        ))),
-        Verdict::Fail | Verdict::Error => Err(Failed::from(format!(
+        Verdict::NotTested | Verdict::NotApplicable | Verdict::Xfail => {
+            Ok(Completion::ignored_with(format!(
+                "{}: {}",
+                r.verdict.as_str(),
+                r.details.first().map_or("", |d| d.detail.as_str())
+            )))
+        }
+        Verdict::Fail | Verdict::Error | Verdict::Xpass => Err(Failed::from(format!(
             "{}: {}",
             r.verdict.as_str(),
             detail()

@@ -41,9 +41,9 @@ pub struct RunDiff {
 /// How bad a verdict is for a release: failing, untested, a warning, or fine.
 fn badness(v: Verdict) -> u8 {
     match v {
-        Verdict::Fail | Verdict::Error => 3,
+        Verdict::Fail | Verdict::Error | Verdict::Xpass => 3,
         Verdict::NotTested => 2,
-        Verdict::Warn => 1,
+        Verdict::Warn | Verdict::Xfail => 1,
         Verdict::Pass | Verdict::NotApplicable => 0,
     }
 }
@@ -229,6 +229,7 @@ mod tests {
             exit_code: 0,
             partial: None,
             partition: None,
+            baseline_unused: vec![],
             suites: vec![SuiteReport {
                 suite: "dmc12".into(),
                 title: String::new(),

@@ -34,10 +34,18 @@ pub(super) fn render(r: &Report) -> String {
     let t = &r.totals;
     x.push_str(&format!(
         "<testsuites name=\"dealer-tck\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"{:.3}\">\n",
-        t.pass + t.fail + t.warn + t.not_tested + t.not_applicable + t.error + r.target.skipped.len(),
-        t.fail,
+        t.pass
+            + t.fail
+            + t.warn
+            + t.not_tested
+            + t.not_applicable
+            + t.error
+            + t.xfail
+            + t.xpass
+            + r.target.skipped.len(),
+        t.fail + t.xpass,
         t.error,
-        t.not_tested + t.not_applicable + r.target.skipped.len(),
+        t.not_tested + t.not_applicable + t.xfail + r.target.skipped.len(),
         r.stats.seconds
     ));
     if !r.target.skipped.is_empty() {
@@ -66,9 +74,9 @@ pub(super) fn render(r: &Report) -> String {
                 escape(&suite.suite),
                 escape(transport),
                 cs.len(),
-                count(Verdict::Fail),
+                count(Verdict::Fail) + count(Verdict::Xpass),
                 count(Verdict::Error),
-                count(Verdict::NotTested) + count(Verdict::NotApplicable)
+                count(Verdict::NotTested) + count(Verdict::NotApplicable) + count(Verdict::Xfail)
             ));
             for c in cs {
                 let detail = c
@@ -105,6 +113,14 @@ pub(super) fn render(r: &Report) -> String {
                     }
                     Verdict::NotApplicable => x.push_str(&format!(
                         "<skipped message=\"NOT_APPLICABLE: {}\"/>",
+                        escape(&detail)
+                    )),
+                    Verdict::Xfail => x.push_str(&format!(
+                        "<skipped message=\"XFAIL: {}\"/>",
+                        escape(&detail)
+                    )),
+                    Verdict::Xpass => x.push_str(&format!(
+                        "<failure message=\"XPASS: a baseline entry passes and must be removed\" type=\"XPASS\">{}</failure>",
                         escape(&detail)
                     )),
                 }

@@ -37,6 +37,12 @@ pub(super) fn render(r: &Report) -> String {
         r.stats.crm_requests,
         r.stats.seconds
     ));
+    if r.totals.xfail + r.totals.xpass > 0 {
+        m.push_str(&format!(
+            "- Baseline: {} expected failure(s) (XFAIL), {} stale entr(y/ies) that now pass (XPASS: remove them)\n\n",
+            r.totals.xfail, r.totals.xpass
+        ));
+    }
     if let Some(why) = &r.partial {
         m.push_str(&format!(
             "**Partial report**: the run ended early ({}); every clause it did not judge is ERROR.\n\n",

@@ -4,6 +4,7 @@
 //! bearer tokens and other secrets never reach a file or the terminal; PII never enters the
 //! model in the first place (evidence carries masked snippets only).
 
+pub mod baseline;
 pub mod diff;
 pub mod inert;
 mod junit;
@@ -37,6 +38,10 @@ pub enum Verdict {
     NotApplicable,
     /// The harness could not tell (unreachable, timeout, unparseable).
     Error,
+    /// A failure the baseline lists (`run --baseline`): it does not fail the run.
+    Xfail,
+    /// A cell the baseline lists as failing that passes: the entry is stale, and the run fails.
+    Xpass,
 }
 
 impl Verdict {
@@ -49,6 +54,8 @@ impl Verdict {
             Verdict::NotTested => "NOT_TESTED",
             Verdict::NotApplicable => "NOT_APPLICABLE",
             Verdict::Error => "ERROR",
+            Verdict::Xfail => "XFAIL",
+            Verdict::Xpass => "XPASS",
         }
     }
 }
@@ -181,6 +188,16 @@ pub struct Totals {
     pub not_applicable: usize,
     /// ERROR.
     pub error: usize,
+    /// XFAIL (a failure the baseline lists; only with `--baseline`).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub xfail: usize,
+    /// XPASS (a baseline entry that passes: stale; only with `--baseline`).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub xpass: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// What was tested.
@@ -304,6 +321,9 @@ pub struct Report {
     /// `K/N` when this run was one share of a partitioned run (`--partition`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub partition: Option<String>,
+    /// Baseline entries that covered no clause × transport of the run (`--baseline`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub baseline_unused: Vec<String>,
     /// Per-suite results.
     pub suites: Vec<SuiteReport>,
     /// Statistics.
@@ -463,13 +483,18 @@ impl Report {
                 Verdict::NotTested => t.not_tested += 1,
                 Verdict::NotApplicable => t.not_applicable += 1,
                 Verdict::Error => t.error += 1,
+                Verdict::Xfail => t.xfail += 1,
+                Verdict::Xpass => t.xpass += 1,
             }
         }
         let must_untested = self
             .results()
             .any(|r| r.verdict == Verdict::NotTested && r.level == Level::Must);
-        self.conformant =
-            t.fail == 0 && t.error == 0 && t.pass > 0 && (allow_not_tested || !must_untested);
+        self.conformant = t.fail == 0
+            && t.error == 0
+            && t.xpass == 0
+            && t.pass > 0
+            && (allow_not_tested || !must_untested);
         self.exit_code = if self.conformant {
             crate::error::EXIT_CONFORMANT
         } else {
@@ -599,6 +624,18 @@ impl Report {
             t.not_applicable,
             t.error
         ));
+        if !self.baseline_unused.is_empty() {
+            s.push_str(&format!(
+                "baseline: entries that covered nothing in this run: {}\n",
+                inert::visible(&self.baseline_unused.join(", "))
+            ));
+        }
+        if t.xfail + t.xpass > 0 {
+            s.push_str(&format!(
+                "baseline: {} expected failure(s) (XFAIL), {} stale entr(y/ies) that now pass (XPASS: remove them)\n",
+                t.xfail, t.xpass
+            ));
+        }
         self.redactor.redact(&s)
     }
 
@@ -839,6 +876,7 @@ mod tests {
             exit_code: 0,
             partial: None,
             partition: None,
+            baseline_unused: vec![],
             suites: vec![aggregate(
                 &one_clause(&["a"]),
                 &[ev("a", Outcome::Pass)],

@@ -133,6 +133,8 @@ pub struct RunOptions {
     pub concurrency: usize,
     /// Run only this share of the cases (`--partition K/N`); None runs them all.
     pub partition: Option<Partition>,
+    /// Expected failures (`--baseline FILE`).
+    pub baseline: Option<crate::report::baseline::Baseline>,
     /// Have the embedded reference pad every JSON answer to this many bytes (a memory test mode).
     pub pad_answers: Option<usize>,
     /// Where the run's clients count the answer bytes they hold; [`run`] starts every run with
@@ -187,6 +189,7 @@ impl Default for RunOptions {
             meter: crate::transport::held::Meter::new(),
             concurrency: default_concurrency(),
             partition: None,
+            baseline: None,
         }
     }
 }
@@ -554,6 +557,10 @@ pub async fn run(mut opts: RunOptions) -> Result<(Report, Option<PathBuf>), TckE
     all_transports.sort();
     all_transports.dedup();
     crate::report::merge::mark_share(&mut suites, opts.partition.as_ref());
+    let baseline_unused = match &opts.baseline {
+        Some(b) => b.apply(&mut suites, opts.clause_filter.as_deref()),
+        None => vec![],
+    };
     ledger.stats.time_phase("report", t);
     let seconds = started.elapsed().as_secs_f64();
     let mut stats = ledger.stats.clone();
@@ -593,6 +600,7 @@ pub async fn run(mut opts: RunOptions) -> Result<(Report, Option<PathBuf>), TckE
         exit_code: 1,
         partial: None,
         partition: opts.partition.map(|p| p.label()),
+        baseline_unused,
         suites,
         stats,
     };

@@ -151,3 +151,83 @@ fn diff_names_the_new_failure_and_the_fix() {
     let (code, _, stderr) = crate::support::tck(&["diff", g, "no-such-report.json"], cwd);
     assert_eq!((code, stderr.trim().lines().count()), (2, 1), "{stderr}");
 }
+
+/// Issue 18's loop, points 1 and 4, through the binary: a defective run drafts a baseline; with
+/// it the same run passes (XFAIL); once the defect is gone the entry is XPASS and fails the
+/// run; the emptied baseline passes; `diff` shows the fix. The XFAIL report validates.
+#[test]
+fn a_baseline_turns_known_failures_into_xfail_and_a_stale_entry_fails_the_run() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cwd = dir.path();
+    let run = |name: &str, extra: &[&str]| {
+        let out = cwd.join(name);
+        let mut args = vec!["run", "--cases", "1", "--out", out.to_str().unwrap()];
+        args.extend(extra);
+        let (code, stdout, stderr) = crate::support::tck(&args, cwd);
+        let dir = std::fs::read_dir(&out)
+            .unwrap()
+            .next()
+            .unwrap()
+            .unwrap()
+            .path();
+        (code, format!("{stdout}{stderr}"), dir)
+    };
+    let defect = ["--defect", "email-before-consent-check"];
+    let (code, _, red) = run("red", &defect);
+    assert_eq!(code, 1);
+    let (code, draft, _) = crate::support::tck(&["baseline", "write", red.to_str().unwrap()], cwd);
+    assert_eq!(code, 0, "{draft}");
+    assert!(
+        draft.contains("clause = \"DMC12-PII-REJECTED-001\""),
+        "{draft}"
+    );
+    let base = cwd.join("baseline.toml");
+    std::fs::write(&base, draft.replace("TODO: why", "known:")).unwrap();
+    let b = base.to_str().unwrap();
+    let mut with_baseline = defect.to_vec();
+    with_baseline.extend(["--baseline", b]);
+    let (code, out, xfail) = run("xfail", &with_baseline);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("3 expected failure(s) (XFAIL)"), "{out}");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(xfail.join("report.json")).unwrap()).unwrap();
+    let schema: serde_json::Value =
+        serde_json::from_str(include_str!("../../reports/report.schema.json")).unwrap();
+    let validator = jsonschema::validator_for(&schema).expect("schema");
+    let errors: Vec<String> = validator
+        .iter_errors(&json)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(json["totals"]["xfail"], 3);
+    // The defect fixed: the entries are stale.
+    let (code, out, green) = run("xpass", &["--baseline", b]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("3 stale entr(y/ies) that now pass (XPASS"),
+        "{out}"
+    );
+    let junit = std::fs::read_to_string(green.join("junit.xml")).unwrap();
+    assert!(junit.contains("type=\"XPASS\""), "{junit}");
+    // The baseline updated (emptied): green again.
+    std::fs::write(&base, "").unwrap();
+    let (code, out, fixed) = run("green", &["--baseline", b]);
+    assert_eq!(code, 0, "{out}");
+    let (code, diff, _) = crate::support::tck(
+        &["diff", red.to_str().unwrap(), fixed.to_str().unwrap()],
+        cwd,
+    );
+    assert_eq!(code, 0, "{diff}");
+    assert!(
+        diff.contains("## Fixed (3)") && diff.contains("DMC12-PII-REJECTED-001"),
+        "{diff}"
+    );
+    // A baseline that cannot be read is one line, exit 2.
+    std::fs::write(
+        &base,
+        "[[expected]]\nclause = \"NOPE-001\"\nreason = \"r\"\n",
+    )
+    .unwrap();
+    let (code, _, stderr) = crate::support::tck(&["run", "--baseline", b], cwd);
+    assert_eq!((code, stderr.trim().lines().count()), (2, 1), "{stderr}");
+}
