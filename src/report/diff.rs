@@ -187,7 +187,7 @@ impl RunDiff {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::{ClauseResult, Redactor, Stats, SuiteReport, TargetInfo, Totals};
+    use crate::report::{ClauseResult, SuiteReport};
     use crate::spec::catalogue::Level;
 
     fn report(cells: &[(&str, &str, Verdict)]) -> Report {
@@ -207,37 +207,12 @@ mod tests {
                 tally: None,
             })
             .collect();
-        Report {
-            redactor: Redactor::default(),
-            schema_version: "1.0".into(),
-            tool_version: "0.1.0".into(),
-            run_id: "r".into(),
-            started_at: "t".into(),
-            target: TargetInfo {
-                kind: "embedded-reference".into(),
-                url: "http://x".into(),
-                defect: None,
-                variant: None,
-                transports: vec![],
-                skipped: vec![],
-            },
-            seed: 1,
-            cases_per_transport: 8,
-            clause_filter: None,
-            totals: Totals::default(),
-            conformant: true,
-            exit_code: 0,
-            partial: None,
-            partition: None,
-            baseline_unused: vec![],
-            suites: vec![SuiteReport {
-                suite: "dmc12".into(),
-                title: String::new(),
-                version: "1".into(),
-                results,
-            }],
-            stats: Stats::default(),
-        }
+        crate::report::sample_report(vec![SuiteReport {
+            suite: "dmc12".into(),
+            title: String::new(),
+            version: "1".into(),
+            results,
+        }])
     }
 
     fn clauses(list: &[Change]) -> Vec<&str> {

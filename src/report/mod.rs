@@ -756,6 +756,37 @@ impl Redactor {
     }
 }
 
+/// A report around `suites`, for tests of what is built on the model.
+#[cfg(test)]
+pub(crate) fn sample_report(suites: Vec<SuiteReport>) -> Report {
+    Report {
+        redactor: Redactor::default(),
+        schema_version: REPORT_SCHEMA_VERSION.into(),
+        tool_version: "0.1.0".into(),
+        run_id: "r".into(),
+        started_at: "t".into(),
+        target: TargetInfo {
+            kind: "embedded-reference".into(),
+            url: "http://x".into(),
+            defect: None,
+            variant: None,
+            transports: vec![],
+            skipped: vec![],
+        },
+        seed: 1,
+        cases_per_transport: 8,
+        clause_filter: None,
+        totals: Totals::default(),
+        conformant: false,
+        exit_code: 0,
+        partial: None,
+        partition: None,
+        baseline_unused: vec![],
+        suites,
+        stats: Stats::default(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -854,38 +885,13 @@ mod tests {
         // An evaluation by a check the clause does not list is a harness ERROR.
         assert_eq!(verdict(&["a"], &[ev("b", Outcome::Pass)]), Verdict::Error);
         // NOT_APPLICABLE never fails a run.
-        let mut report = Report {
-            redactor: Redactor::new(Vec::<String>::new()),
-            schema_version: REPORT_SCHEMA_VERSION.into(),
-            tool_version: "0".into(),
-            run_id: "r".into(),
-            started_at: "t".into(),
-            target: TargetInfo {
-                kind: "embedded-reference".into(),
-                url: "http://x".into(),
-                defect: None,
-                variant: None,
-                transports: vec![],
-                skipped: vec![],
-            },
-            seed: 0,
-            cases_per_transport: 0,
-            clause_filter: None,
-            totals: Totals::default(),
-            conformant: false,
-            exit_code: 0,
-            partial: None,
-            partition: None,
-            baseline_unused: vec![],
-            suites: vec![aggregate(
-                &one_clause(&["a"]),
-                &[ev("a", Outcome::Pass)],
-                &[Binding::Mcp],
-                None,
-                &BTreeMap::new(),
-            )],
-            stats: Stats::default(),
-        };
+        let mut report = sample_report(vec![aggregate(
+            &one_clause(&["a"]),
+            &[ev("a", Outcome::Pass)],
+            &[Binding::Mcp],
+            None,
+            &BTreeMap::new(),
+        )]);
         let na = ClauseResult {
             verdict: Verdict::NotApplicable,
             ..report.suites[0].results[0].clone()

@@ -100,6 +100,26 @@ fn two_shares_merge_into_one_report_with_its_files() {
     assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
 }
 
+/// `run --cases 1 --out CWD/NAME EXTRA...` in `cwd`: its exit code, stdout and stderr, and the
+/// run directory it wrote.
+fn run_into(
+    cwd: &std::path::Path,
+    name: &str,
+    extra: &[&str],
+) -> (i32, String, std::path::PathBuf) {
+    let out = cwd.join(name);
+    let mut args = vec!["run", "--cases", "1", "--out", out.to_str().unwrap()];
+    args.extend(extra);
+    let (code, stdout, stderr) = crate::support::tck(&args, cwd);
+    let dir = std::fs::read_dir(&out)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    (code, format!("{stdout}{stderr}"), dir)
+}
+
 /// `dealer-tck diff` through the binary: the reference then a defective server is a new
 /// failure on the defect's clause (exit 1); the other way round is a fix (exit 0); another
 /// seed is called out as not comparable.
@@ -107,18 +127,7 @@ fn two_shares_merge_into_one_report_with_its_files() {
 fn diff_names_the_new_failure_and_the_fix() {
     let dir = tempfile::tempdir().expect("tempdir");
     let cwd = dir.path();
-    let run = |name: &str, extra: &[&str]| {
-        let out = cwd.join(name);
-        let mut args = vec!["run", "--cases", "1", "--out", out.to_str().unwrap()];
-        args.extend(extra);
-        crate::support::tck(&args, cwd);
-        std::fs::read_dir(&out)
-            .unwrap()
-            .next()
-            .unwrap()
-            .unwrap()
-            .path()
-    };
+    let run = |name: &str, extra: &[&str]| run_into(cwd, name, extra).2;
     let good = run("good", &[]);
     let bad = run("bad", &["--defect", "email-before-consent-check"]);
     let (g, b) = (good.to_str().unwrap(), bad.to_str().unwrap());
@@ -159,19 +168,7 @@ fn diff_names_the_new_failure_and_the_fix() {
 fn a_baseline_turns_known_failures_into_xfail_and_a_stale_entry_fails_the_run() {
     let dir = tempfile::tempdir().expect("tempdir");
     let cwd = dir.path();
-    let run = |name: &str, extra: &[&str]| {
-        let out = cwd.join(name);
-        let mut args = vec!["run", "--cases", "1", "--out", out.to_str().unwrap()];
-        args.extend(extra);
-        let (code, stdout, stderr) = crate::support::tck(&args, cwd);
-        let dir = std::fs::read_dir(&out)
-            .unwrap()
-            .next()
-            .unwrap()
-            .unwrap()
-            .path();
-        (code, format!("{stdout}{stderr}"), dir)
-    };
+    let run = |name: &str, extra: &[&str]| run_into(cwd, name, extra);
     let defect = ["--defect", "email-before-consent-check"];
     let (code, _, red) = run("red", &defect);
     assert_eq!(code, 1);
