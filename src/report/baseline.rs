@@ -94,25 +94,21 @@ impl Baseline {
                         r.verdict = Verdict::Xfail;
                         r.details.insert(
                             0,
-                            Detail {
-                                case: "-".into(),
-                                check: "baseline".into(),
-                                detail: format!("expected failure: {}", e.reason),
-                            },
+                            Detail::new("-", "baseline", format!("expected failure: {}", e.reason)),
                         );
                         r.details.truncate(10);
                     }
                     Verdict::Pass => {
                         covered = true;
                         r.verdict = Verdict::Xpass;
-                        r.details.push(Detail {
-                            case: "-".into(),
-                            check: "baseline".into(),
-                            detail: format!(
+                        r.details.push(Detail::new(
+                            "-",
+                            "baseline",
+                            format!(
                                 "listed as an expected failure ({}) but passes: remove the entry",
                                 e.reason
                             ),
-                        });
+                        ));
                         r.details.truncate(10);
                     }
                     _ => covered |= matches!(r.verdict, Verdict::Xfail | Verdict::Xpass),
@@ -168,11 +164,7 @@ mod tests {
             verdict,
             evaluations: 1,
             passed: 0,
-            details: vec![Detail {
-                case: "c".into(),
-                check: check.into(),
-                detail: "d".into(),
-            }],
+            details: vec![Detail::new("c", check, "d")],
             counterexample: None,
             tally: None,
         }

@@ -21,11 +21,11 @@ pub fn mark_share(suites: &mut [SuiteReport], partition: Option<&Partition>) {
             None => r.tally = None,
             Some(p) if r.evaluations == 0 => {
                 r.verdict = Verdict::NotApplicable;
-                r.details = vec![Detail {
-                    case: "-".into(),
-                    check: "-".into(),
-                    detail: format!("{NOT_IN_SHARE} ({})", p.label()),
-                }];
+                r.details = vec![Detail::new(
+                    "-",
+                    "-",
+                    format!("{NOT_IN_SHARE} ({})", p.label()),
+                )];
             }
             Some(_) => {}
         }
@@ -201,11 +201,11 @@ fn merge_cell(cells: &[&ClauseResult]) -> Result<ClauseResult, TckError> {
         .take(10)
         .collect();
     if evaluated.is_empty() {
-        details = vec![Detail {
-            case: "-".into(),
-            check: "-".into(),
-            detail: "no check evaluated this clause in this run".into(),
-        }];
+        details = vec![Detail::new(
+            "-",
+            "-",
+            "no check evaluated this clause in this run",
+        )];
     }
     let counterexample = if failing {
         evaluated.iter().find_map(|c| c.counterexample.clone())

@@ -69,6 +69,23 @@ pub struct Detail {
     pub check: String,
     /// What was seen (masked).
     pub detail: String,
+    /// A ready-to-run reproduction of the exchanges that showed it (FAIL and ERROR only): a
+    /// POSIX shell snippet of `curl` commands, bearer tokens as environment variable
+    /// references, 🔒 values as the run's synthetic canaries.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reproduction: Option<String>,
+}
+
+impl Detail {
+    /// A detail without a reproduction.
+    pub fn new(case: &str, check: &str, detail: impl Into<String>) -> Detail {
+        Detail {
+            case: case.to_string(),
+            check: check.to_string(),
+            detail: detail.into(),
+            reproduction: None,
+        }
+    }
 }
 
 /// A reproducible failing input.
@@ -414,11 +431,7 @@ pub fn aggregate(
                     Outcome::Fail(d)
                     | Outcome::Error(d)
                     | Outcome::NotTested(d)
-                    | Outcome::NotApplicable(d) => Some(Detail {
-                        case: e.case.clone(),
-                        check: e.check.to_string(),
-                        detail: d.clone(),
-                    }),
+                    | Outcome::NotApplicable(d) => Some(Detail::new(&e.case, e.check, d.clone())),
                 })
                 .filter(|d| match verdict {
                     Verdict::Fail | Verdict::Warn => {
@@ -429,11 +442,11 @@ pub fn aggregate(
                 .take(10)
                 .collect();
             let details = if verdict == Verdict::NotTested && details.is_empty() {
-                vec![Detail {
-                    case: "-".into(),
-                    check: clause.checks.join(","),
-                    detail: "no check evaluated this clause in this run".into(),
-                }]
+                vec![Detail::new(
+                    "-",
+                    &clause.checks.join(","),
+                    "no check evaluated this clause in this run",
+                )]
             } else {
                 details
             };
@@ -509,11 +522,11 @@ impl Report {
         for r in self.suites.iter_mut().flat_map(|s| s.results.iter_mut()) {
             if r.verdict == Verdict::NotTested {
                 r.verdict = Verdict::Error;
-                r.details = vec![Detail {
-                    case: "run".into(),
-                    check: "breaker".into(),
-                    detail: format!("not judged: the run ended early ({why})"),
-                }];
+                r.details = vec![Detail::new(
+                    "run",
+                    "breaker",
+                    format!("not judged: the run ended early ({why})"),
+                )];
             }
         }
         self.finish(false);

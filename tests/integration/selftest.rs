@@ -144,11 +144,7 @@ async fn report_files_validate_and_snapshot() {
     ];
     for (r, v) in every.suites[0].results.iter_mut().zip(verdicts) {
         r.verdict = v;
-        r.details.push(dealer_tck::report::Detail {
-            case: "case-\u{1}".into(),
-            check: "check".into(),
-            detail: "a server said \u{1b}[31m<oops> & \u{0}\u{8}\"quoted\"\r\n\u{FFFF} \u{202e}| `x` <script>alert(1)</script>".into(),
-        });
+        r.details.push(dealer_tck::report::Detail::new("case-\u{1}", "check", "a server said \u{1b}[31m<oops> & \u{0}\u{8}\"quoted\"\r\n\u{FFFF} \u{202e}| `x` <script>alert(1)</script>"));
     }
     every.target.skipped.push(dealer_tck::report::Skipped {
         name: "mcp".into(),
