@@ -50,6 +50,10 @@ pub enum Command {
         #[command(subcommand)]
         action: BaselineAction,
     },
+    /// Send again exactly the cases a report recorded as failing (stateful chains included,
+    /// their fixtures made anew), judge them with the same checks, and print FIXED, STILL
+    /// FAILING or NOT RE-RUN per case. Exit 0 only when every one is fixed.
+    Replay(ReplayArgs),
     /// Compare two runs' report.json: new failures, fixes, other verdict changes and clauses
     /// newly NOT_TESTED, per clause × transport. Exit 1 when something regressed.
     Diff {
@@ -71,6 +75,153 @@ pub enum BaselineAction {
         /// The report.json (or its run directory).
         report: PathBuf,
     },
+}
+
+/// `dealer-tck replay` options: the report, which of its failures, and the target, chosen as
+/// for `run` (the embedded reference by default).
+#[derive(Debug, clap::Args)]
+pub struct ReplayArgs {
+    /// The report.json (or its run directory) whose failures to send again.
+    pub report: PathBuf,
+    /// Only this case's failures.
+    #[arg(long)]
+    pub case: Option<String>,
+    /// Only this clause's failures (its exact id).
+    #[arg(long)]
+    pub clause: Option<String>,
+    /// Inject this defect into the embedded reference.
+    #[arg(long)]
+    pub defect: Option<Defect>,
+    /// Have the embedded reference take this alternative reading of the seeds.
+    #[arg(long, conflicts_with = "defect")]
+    pub variant: Option<crate::reference::Variant>,
+    /// Target profile (TOML), as for `run`.
+    #[arg(long)]
+    pub profile: Option<PathBuf>,
+    /// Launch the server under test with this command template, as for `run`.
+    #[arg(long, conflicts_with = "target")]
+    pub launch: Option<String>,
+    /// Test an already running server at this base URL, as for `run`.
+    #[arg(long)]
+    pub target: Option<String>,
+    /// Seconds to wait for a launched server to answer.
+    #[arg(long)]
+    pub ready_timeout: Option<f64>,
+    /// Bound on one exchange with the target, in seconds.
+    #[arg(long)]
+    pub timeout: Option<f64>,
+    /// Fixed port for the SMTP sink.
+    #[arg(long)]
+    pub smtp_port: Option<u16>,
+    /// Fixed port for the DriveCentric mock.
+    #[arg(long)]
+    pub crm_port: Option<u16>,
+    /// A2A protocol version of the AAP suites, as the recorded run had it (1.0 or 0.3).
+    #[arg(long)]
+    pub a2a_profile: Option<crate::transport::a2a::A2aProfile>,
+    /// Have the embedded reference answer MCP with SSE streams.
+    #[arg(long)]
+    pub mcp_sse: bool,
+    /// Directory the replay's own report directory is written into.
+    #[arg(long, default_value = "reports")]
+    pub out: PathBuf,
+}
+
+fn replay_command(args: &ReplayArgs) -> Result<u8, TckError> {
+    use crate::run::replay;
+    let old = crate::report::merge::load(&args.report)?;
+    let recorded = replay::recorded(&old, args.case.as_deref(), args.clause.as_deref());
+    if recorded.is_empty() {
+        if args.case.is_none() && args.clause.is_none() {
+            println!("replay: the report records no failure; nothing to send");
+            return Ok(0);
+        }
+        return Err(TckError::Config(format!(
+            "{} records no failure of{}{}",
+            args.report.display(),
+            args.case
+                .as_deref()
+                .map(|c| format!(" case {c}"))
+                .unwrap_or_default(),
+            args.clause
+                .as_deref()
+                .map(|c| format!(" clause {c}"))
+                .unwrap_or_default(),
+        )));
+    }
+    let prov = old.provenance.clone().unwrap_or_default();
+    let run_args = RunArgs {
+        seed: old.seed,
+        cases: old.cases_per_transport,
+        invalid_per_rule: if old.provenance.is_some() {
+            prov.invalid_per_rule
+        } else {
+            1
+        },
+        clause: old.clause_filter.clone(),
+        out: args.out.clone(),
+        defect: args.defect,
+        variant: args.variant,
+        transport: replay::transports(&recorded),
+        mcp_sse: args.mcp_sse,
+        timeout: args.timeout,
+        profile: args.profile.clone(),
+        launch: args.launch.clone(),
+        target: args.target.clone(),
+        ready_timeout: args.ready_timeout,
+        smtp_port: args.smtp_port,
+        crm_port: args.crm_port,
+        a2a_profile: args.a2a_profile,
+        ..RunArgs::default()
+    };
+    let mut opts = run_args.options()?;
+    opts.concurrency = crate::run::default_concurrency();
+    opts.replay = Some(replay::selection(&recorded));
+    let rt = runtime()?;
+    let Some(outcome) = rt.block_on(until_interrupted(run(opts)))? else {
+        eprintln!("dealer-tck: interrupted; the target was stopped");
+        return Ok(130);
+    };
+    let (new, dir) = outcome?;
+    let judged = replay::judge(&recorded, &new);
+    let mut fixed = 0;
+    for (rec, outcome) in &judged {
+        let why = match outcome {
+            replay::Replayed::Fixed => {
+                fixed += 1;
+                String::new()
+            }
+            replay::Replayed::StillFailing(d) | replay::Replayed::NotReRun(d) => {
+                format!(" — {}", crate::report::inert::visible(d))
+            }
+        };
+        println!(
+            "{:<13} {} [{}] {}{}",
+            outcome.label(),
+            rec.clause,
+            rec.transport,
+            crate::report::inert::visible(&rec.case),
+            why
+        );
+    }
+    println!(
+        "replay: {fixed} of {} fixed{}",
+        judged.len(),
+        dir.map(|d| format!(" (the replay's report: {})", d.display()))
+            .unwrap_or_default()
+    );
+    if let Some(why) = &new.partial {
+        eprintln!(
+            "dealer-tck: the replay ended early: {}",
+            crate::report::inert::visible(why)
+        );
+        return Ok(crate::error::EXIT_UNREACHABLE);
+    }
+    Ok(if fixed == judged.len() {
+        0
+    } else {
+        crate::error::EXIT_NOT_CONFORMANT
+    })
 }
 
 /// `dealer-tck merge` options.
@@ -129,7 +280,7 @@ fn merge_command(args: &MergeArgs) -> Result<u8, TckError> {
 }
 
 /// `dealer-tck run` options.
-#[derive(Debug, clap::Args)]
+#[derive(Debug, Default, clap::Args)]
 pub struct RunArgs {
     /// Generator seed (the same seed reproduces the same cases).
     #[arg(long, default_value_t = 0x5eed_d3a1)]
@@ -236,6 +387,10 @@ impl RunArgs {
         let mut opts = RunOptions::default();
         if let Some(p) = &self.profile {
             crate::run::profile::Profile::load(p)?.apply(&mut opts)?;
+            opts.profile_sha256 = std::fs::read(p).ok().map(|bytes| {
+                use sha2::{Digest, Sha256};
+                format!("{:x}", Sha256::digest(bytes))
+            });
         }
         crate::run::profile::apply_target_flags(
             &mut opts,
@@ -411,6 +566,7 @@ pub fn main() -> ExitCode {
         Command::Schema(args) => crate::examples::cli::schema_command(args),
         Command::Merge(args) => merge_command(args),
         Command::Diff { old, new, json } => diff_command(old, new, *json),
+        Command::Replay(args) => replay_command(args),
         Command::Baseline {
             action: BaselineAction::Write { report },
         } => crate::report::merge::load(report).map(|r| {

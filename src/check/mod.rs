@@ -553,6 +553,7 @@ mod tests {
             },
             elapsed: std::time::Duration::ZERO,
             held: crate::transport::held::Held::none(),
+            sent: None,
         }
     }
 

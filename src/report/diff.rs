@@ -66,6 +66,11 @@ fn cells(r: &Report) -> BTreeMap<Cell, Verdict> {
         .collect()
 }
 
+/// The first 12 hex digits of a digest, as the diff shows it.
+fn short(digest: &str) -> String {
+    digest.chars().take(12).collect()
+}
+
 /// Why `old` and `new` are not two runs of the same thing.
 fn incomparable(old: &Report, new: &Report) -> Vec<String> {
     let mut why = vec![];
@@ -94,6 +99,27 @@ fn incomparable(old: &Report, new: &Report) -> Vec<String> {
     );
     let share = |r: &Report| r.partition.clone().unwrap_or_else(|| "whole run".into());
     differs("partition", share(old), share(new));
+    if let (Some(a), Some(b)) = (&old.provenance, &new.provenance) {
+        for s in &b.suites {
+            if let Some(o) = a.suites.iter().find(|o| o.suite == s.suite) {
+                differs(
+                    &format!("{} clause catalogue", s.suite),
+                    short(&o.catalogue_sha256),
+                    short(&s.catalogue_sha256),
+                );
+            }
+        }
+        differs(
+            "target profile",
+            a.profile_sha256.as_deref().map_or("none".into(), short),
+            b.profile_sha256.as_deref().map_or("none".into(), short),
+        );
+        differs(
+            "invalid cases per rule",
+            a.invalid_per_rule.to_string(),
+            b.invalid_per_rule.to_string(),
+        );
+    }
     for s in &new.suites {
         if let Some(o) = old.suites.iter().find(|o| o.suite == s.suite) {
             differs(
@@ -281,5 +307,38 @@ mod tests {
         );
         assert!(!md.contains('\u{202e}') && md.contains("A\\|"), "{md}");
         assert!(diff(&old, &old).markdown().contains("## New failures (0)"));
+    }
+
+    #[test]
+    fn a_changed_catalogue_or_profile_makes_runs_incomparable_a_fixed_target_does_not() {
+        let with = |digest: &str, profile: Option<&str>, target: &str| {
+            let mut r = report(&[("A", "mcp", Verdict::Pass)]);
+            r.provenance = Some(crate::report::Provenance {
+                suites: vec![crate::report::SuiteProvenance {
+                    suite: "dmc12".into(),
+                    version: "1".into(),
+                    catalogue_sha256: digest.into(),
+                }],
+                profile_sha256: profile.map(str::to_string),
+                target: target.into(),
+                ..Default::default()
+            });
+            r
+        };
+        let old = with("aaaaaaaaaaaaaaaa", None, "embedded-reference, defect x");
+        // The same catalogue and profile, another build of the server: comparable.
+        let fixed = with("aaaaaaaaaaaaaaaa", None, "embedded-reference");
+        assert!(diff(&old, &fixed).incomparable.is_empty());
+        let d = diff(
+            &old,
+            &with("bbbbbbbbbbbbbbbb", Some("cc"), "embedded-reference"),
+        );
+        assert_eq!(
+            d.incomparable,
+            [
+                "dmc12 clause catalogue differs: aaaaaaaaaaaa → bbbbbbbbbbbb",
+                "target profile differs: none → cc"
+            ]
+        );
     }
 }

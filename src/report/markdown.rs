@@ -10,6 +10,23 @@ fn cell(s: &str) -> String {
     s.replace('|', "\\|").replace('\n', " ")
 }
 
+/// A reproduction, folded, in a fence no backtick run of it can close; control and bidi
+/// characters shown, not sent.
+fn reproduction(repro: &str) -> String {
+    let lines: Vec<String> = repro.lines().map(super::inert::visible).collect();
+    let longest = lines
+        .concat()
+        .split(|c| c != '`')
+        .map(str::len)
+        .max()
+        .unwrap_or(0);
+    let fence = "`".repeat(longest.max(2) + 1);
+    let indented: String = lines.iter().map(|l| format!("    {l}\n")).collect();
+    format!(
+        "\n    <details><summary>reproduce</summary>\n\n    {fence}sh\n{indented}    {fence}\n\n    </details>\n\n"
+    )
+}
+
 pub(super) fn render(r: &Report) -> String {
     let mut m = String::new();
     m.push_str(&format!(
@@ -124,6 +141,9 @@ pub(super) fn render(r: &Report) -> String {
                         d.check,
                         markdown(&d.detail)
                     ));
+                    if let Some(repro) = &d.reproduction {
+                        m.push_str(&reproduction(repro));
+                    }
                 }
                 if let Some(ce) = &c.counterexample {
                     m.push_str(&format!(

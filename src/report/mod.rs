@@ -10,6 +10,7 @@ pub mod inert;
 mod junit;
 mod markdown;
 pub mod merge;
+pub mod repro;
 
 use crate::check::{Evaluation, Outcome};
 use crate::spec::catalogue::{Catalogue, Level};
@@ -74,6 +75,10 @@ pub struct Detail {
     /// references, 🔒 values as the run's synthetic canaries.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reproduction: Option<String>,
+    /// The unit of the run that sent the case (`--partition`'s numbering, per suite and
+    /// transport): what `dealer-tck replay` sends again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<usize>,
 }
 
 impl Detail {
@@ -84,6 +89,7 @@ impl Detail {
             check: check.to_string(),
             detail: detail.into(),
             reproduction: None,
+            unit: None,
         }
     }
 }
@@ -246,6 +252,39 @@ pub struct Skipped {
     pub reason: String,
 }
 
+/// Where a report came from: what a diff or a replay must match to compare like with like.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Provenance {
+    /// Harness version.
+    pub harness: String,
+    /// Each suite run, with its spec version and the digest of its clause catalogue.
+    pub suites: Vec<SuiteProvenance>,
+    /// Generator seed.
+    pub seed: u64,
+    /// Generated valid cases per transport.
+    pub cases_per_transport: usize,
+    /// Generated invalid cases per rule and transport.
+    pub invalid_per_rule: usize,
+    /// SHA-256 of the target profile (`--profile`), if one was used.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub profile_sha256: Option<String>,
+    /// The target: `embedded-reference` (with its defect or variant), `launched: <program>`, or
+    /// `external: <url>`.
+    pub target: String,
+}
+
+/// One suite of a [`Provenance`].
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SuiteProvenance {
+    /// Suite id.
+    pub suite: String,
+    /// Spec version.
+    pub version: String,
+    /// SHA-256 of the clause catalogue and schemas the suite judged with.
+    pub catalogue_sha256: String,
+}
+
 /// Run statistics.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default)]
@@ -308,6 +347,10 @@ pub struct Report {
     /// files nor what is printed to stdout can carry a token. Not serialised.
     #[serde(skip)]
     pub redactor: Redactor,
+    /// In a replay's report (`dealer-tck replay`): every suite × transport × case it judged in
+    /// one of the units it sent. Not serialised.
+    #[serde(skip)]
+    pub replayed: std::collections::BTreeSet<repro::CaseKey>,
     /// Format version.
     pub schema_version: String,
     /// Harness version.
@@ -341,6 +384,9 @@ pub struct Report {
     /// Baseline entries that covered no clause × transport of the run (`--baseline`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub baseline_unused: Vec<String>,
+    /// Where the report came from (absent in reports of harness versions before it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provenance: Option<Provenance>,
     /// Per-suite results.
     pub suites: Vec<SuiteReport>,
     /// Statistics.
@@ -795,6 +841,8 @@ pub(crate) fn sample_report(suites: Vec<SuiteReport>) -> Report {
         partial: None,
         partition: None,
         baseline_unused: vec![],
+        provenance: None,
+        replayed: Default::default(),
         suites,
         stats: Stats::default(),
     }

@@ -6,10 +6,11 @@
 
 pub mod partition;
 pub mod profile;
+pub mod replay;
 mod target;
 
 pub use crate::suites::aap::scenarios::{AapTimes, AapVehicles};
-pub use partition::{Partition, Units};
+pub use partition::{Partition, Selection, Units};
 pub use target::{Target, TargetSpec, Tokens, Wiring};
 
 use crate::check::{CodeRules, Evaluation, Outcome};
@@ -20,7 +21,7 @@ use crate::observe::smtp::SmtpSink;
 use crate::reference::Defect;
 use crate::report::{Counterexample, Redactor, Report, Stats, TargetInfo};
 use crate::suites::Suite;
-use crate::transport::Binding;
+use crate::transport::{Binding, Exchange, SentRequest};
 use std::any::{Any, TypeId};
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
@@ -135,6 +136,11 @@ pub struct RunOptions {
     pub partition: Option<Partition>,
     /// Expected failures (`--baseline FILE`).
     pub baseline: Option<crate::report::baseline::Baseline>,
+    /// SHA-256 of the target profile the options came from (`--profile`), for the report's
+    /// provenance.
+    pub profile_sha256: Option<String>,
+    /// `dealer-tck replay`: send only these units (discovery and the scans still run).
+    pub replay: Option<Selection>,
     /// Have the embedded reference pad every JSON answer to this many bytes (a memory test mode).
     pub pad_answers: Option<usize>,
     /// Where the run's clients count the answer bytes they hold; [`run`] starts every run with
@@ -190,6 +196,8 @@ impl Default for RunOptions {
             concurrency: default_concurrency(),
             partition: None,
             baseline: None,
+            replay: None,
+            profile_sha256: None,
         }
     }
 }
@@ -256,6 +264,21 @@ pub(crate) struct Ledger {
     pub transport_failures: usize,
     /// Set when the target stopped answering: the run ends with exit 3.
     pub aborted: Option<String>,
+    /// The requests sent since the evaluations before them were recorded: the chain a
+    /// failure recorded next is reproduced by ([`Ledger::push`]).
+    chain: Vec<std::sync::Arc<SentRequest>>,
+    /// Whether evaluations were recorded since the last request (the next one starts a chain).
+    chain_judged: bool,
+    /// The chain of every failing or erroring transport × case, for its reproduction
+    /// (at most [`Ledger::REPRO_CAP`] of them).
+    pub repros: crate::report::repro::Chains,
+    /// The suite whose evaluations are recorded next.
+    pub suite: &'static str,
+    /// The unit ([`Units`]) the evaluations recorded next belong to.
+    pub unit: Option<usize>,
+    /// The unit of every suite × transport × case that was judged in one, for
+    /// `dealer-tck replay`.
+    pub case_units: HashMap<crate::report::repro::CaseKey, usize>,
 }
 
 impl Ledger {
@@ -275,6 +298,7 @@ impl Ledger {
     pub fn fork(&self) -> Ledger {
         Ledger {
             shared: self.shared.clone(),
+            suite: self.suite,
             db_files: self.db_files.clone(),
             aborted: self.aborted.clone(),
             ..Ledger::default()
@@ -288,6 +312,14 @@ impl Ledger {
         self.cases.extend(fork.cases);
         for (k, c) in fork.counterexamples {
             self.counterexamples.entry(k).or_insert(c);
+        }
+        for (k, u) in fork.case_units {
+            self.case_units.entry(k).or_insert(u);
+        }
+        for (k, c) in fork.repros {
+            if self.repros.len() < Self::REPRO_CAP {
+                self.repros.entry(k).or_insert(c);
+            }
         }
         self.stats.cases += fork.stats.cases;
         self.stats.exchanges += fork.stats.exchanges;
@@ -306,12 +338,63 @@ impl Ledger {
     /// can fail a check with a value megabytes long) is cut, saying how much was left out.
     pub const DETAIL_CAP: usize = 4096;
 
+    /// The longest chain of requests a reproduction re-sends (the last ones).
+    pub const CHAIN_CAP: usize = 8;
+    /// The most transport × case reproductions a run keeps (a report shows at most ten
+    /// details per clause × transport).
+    pub const REPRO_CAP: usize = 512;
+
     pub fn push(&mut self, e: Evaluation) {
+        self.keep_repro(&e);
         self.evals.push(e.capped(Self::DETAIL_CAP));
     }
     pub fn extend(&mut self, es: Vec<Evaluation>) {
-        self.evals
-            .extend(es.into_iter().map(|e| e.capped(Self::DETAIL_CAP)));
+        for e in es {
+            self.push(e);
+        }
+    }
+
+    /// Keep the chain of requests that led to `e` when it failed or errored on a transport.
+    fn keep_repro(&mut self, e: &Evaluation) {
+        self.chain_judged = true;
+        if let (Some(b), Some(unit)) = (e.binding, self.unit) {
+            let key = (self.suite.to_string(), b.name().to_string(), e.case.clone());
+            self.case_units.entry(key).or_insert(unit);
+        }
+        let failing = matches!(e.outcome, Outcome::Fail(_) | Outcome::Error(_));
+        let Some(binding) = e.binding.filter(|_| failing) else {
+            return;
+        };
+        if self.repros.len() >= Self::REPRO_CAP {
+            return;
+        }
+        let chain: Vec<_> = self
+            .chain
+            .iter()
+            .filter(|r| r.binding == binding)
+            .cloned()
+            .collect();
+        if !chain.is_empty() {
+            let key = (
+                self.suite.to_string(),
+                binding.name().to_string(),
+                e.case.clone(),
+            );
+            self.repros.entry(key).or_insert_with(|| chain.into());
+        }
+    }
+
+    /// Note a request the next evaluations may need to reproduce.
+    fn note_sent(&mut self, sent: Option<std::sync::Arc<SentRequest>>) {
+        if std::mem::take(&mut self.chain_judged) {
+            self.chain.clear();
+        }
+        if let Some(sent) = sent {
+            if self.chain.len() == Self::CHAIN_CAP {
+                self.chain.remove(0);
+            }
+            self.chain.push(sent);
+        }
     }
 
     /// Refuse to send once the breaker tripped, with its reason, so a hung server costs at most
@@ -333,12 +416,20 @@ impl Ledger {
         }
     }
 
-    /// [`Ledger::note_transport`], handing the result on.
-    pub fn noted<T>(
+    /// [`Ledger::note_transport`], handing the result on; an exchange joins the chain of
+    /// requests a failure judged next is reproduced by.
+    /// A request that failed at the transport level joins it too (`client` says which it was).
+    pub fn noted(
         &mut self,
-        r: Result<T, crate::transport::TransportError>,
-    ) -> Result<T, crate::transport::TransportError> {
+        r: Result<Exchange, crate::transport::TransportError>,
+        client: &crate::transport::Client,
+    ) -> Result<Exchange, crate::transport::TransportError> {
         self.note_transport(&r);
+        let sent = match &r {
+            Ok(ex) => ex.sent.clone(),
+            Err(_) => client.last_sent(),
+        };
+        self.note_sent(sent);
         r
     }
 
@@ -514,6 +605,8 @@ pub async fn run(mut opts: RunOptions) -> Result<(Report, Option<PathBuf>), TckE
                 break;
             }
             let t = Instant::now();
+            cx.ledger.unit = None;
+            cx.ledger.suite = suite.id();
             let ran = suite.run(&mut cx).await?;
             cx.ledger.stats.time_phase(suite.id(), t);
             cx.others_ran |= ran.reported;
@@ -529,6 +622,7 @@ pub async fn run(mut opts: RunOptions) -> Result<(Report, Option<PathBuf>), TckE
     let crm_requests = crm.requests().await.len();
     let url = target.base_url();
     let target_kind = target.kind_name();
+    let token_env = target.token_env();
     target.stop().await;
     let aborted = ledger.aborted.take();
     unknown_clause(&ledger.evals)?;
@@ -556,6 +650,7 @@ pub async fn run(mut opts: RunOptions) -> Result<(Report, Option<PathBuf>), TckE
     }
     all_transports.sort();
     all_transports.dedup();
+    crate::report::repro::attach(&mut suites, &ledger.repros, &ledger.case_units, &token_env);
     crate::report::merge::mark_share(&mut suites, opts.partition.as_ref());
     let baseline_unused = match &opts.baseline {
         Some(b) => b.apply(&mut suites, opts.clause_filter.as_deref()),
@@ -575,8 +670,13 @@ pub async fn run(mut opts: RunOptions) -> Result<(Report, Option<PathBuf>), TckE
     } else {
         0.0
     };
+    let replayed = match opts.replay {
+        Some(_) => ledger.case_units.keys().cloned().collect(),
+        None => Default::default(),
+    };
     let mut report = Report {
         redactor: redactor.clone(),
+        replayed,
         schema_version: crate::report::REPORT_SCHEMA_VERSION.into(),
         tool_version: env!("CARGO_PKG_VERSION").into(),
         run_id: run_id.clone(),
@@ -601,6 +701,7 @@ pub async fn run(mut opts: RunOptions) -> Result<(Report, Option<PathBuf>), TckE
         partial: None,
         partition: opts.partition.map(|p| p.label()),
         baseline_unused,
+        provenance: Some(provenance(&opts, &selected)),
         suites,
         stats,
     };
@@ -617,6 +718,38 @@ pub async fn run(mut opts: RunOptions) -> Result<(Report, Option<PathBuf>), TckE
         None => None,
     };
     Ok((report, dir))
+}
+
+/// Where this run's report comes from.
+fn provenance(opts: &RunOptions, suites: &[&'static dyn Suite]) -> crate::report::Provenance {
+    let target = match &opts.target {
+        TargetSpec::Embedded => match (opts.defect, opts.variant) {
+            (Some(d), _) => format!("embedded-reference, defect {}", d.name()),
+            (_, Some(v)) => format!("embedded-reference, variant {}", v.name()),
+            _ => "embedded-reference".to_string(),
+        },
+        TargetSpec::Launch { command, .. } => format!(
+            "launched: {}",
+            command.split_whitespace().next().unwrap_or_default()
+        ),
+        TargetSpec::External { base_url, .. } => format!("external: {base_url}"),
+    };
+    crate::report::Provenance {
+        harness: env!("CARGO_PKG_VERSION").to_string(),
+        suites: suites
+            .iter()
+            .map(|s| crate::report::SuiteProvenance {
+                suite: s.id().to_string(),
+                version: s.catalogue().version.clone(),
+                catalogue_sha256: s.shipped().digest(),
+            })
+            .collect(),
+        seed: opts.seed,
+        cases_per_transport: opts.cases,
+        invalid_per_rule: opts.invalid_per_rule,
+        profile_sha256: opts.profile_sha256.clone(),
+        target,
+    }
 }
 
 /// A clause id a suite judged that no catalogue of the registry has (a typo in a judge would

@@ -55,26 +55,71 @@ impl Partition {
     }
 }
 
-/// Numbers the units of one transport's scenarios in the order they are sent, and says which
-/// are this run's ([`Units::next_mine`]). Without a partition every unit is.
+/// Numbers the units of one suite's scenarios on one transport in the order they are sent, and
+/// says which are this run's ([`Units::next_mine`]). Without a partition or a replay's
+/// selection every unit is.
 #[derive(Debug, Clone, Default)]
 pub struct Units {
     partition: Option<Partition>,
+    /// `dealer-tck replay`: only these units (of this suite and transport).
+    only: Option<std::collections::BTreeSet<usize>>,
     next: usize,
 }
+
+/// The unit number of the one scenario a suite runs after a restart of the target (DMC-12's
+/// CRM sink off), whatever the number of units before it.
+pub const RESTART_UNIT: usize = usize::MAX;
+
+/// The units a replay sends: (suite, transport, unit) of the recorded failures.
+pub type Selection = std::collections::BTreeSet<(String, String, usize)>;
 
 impl Units {
     /// Units of a run cut by `partition` (None: the whole run).
     pub fn new(partition: Option<Partition>) -> Units {
-        Units { partition, next: 0 }
+        Units {
+            partition,
+            only: None,
+            next: 0,
+        }
+    }
+
+    /// The units `suite` sends on `transport` in a run with these options.
+    pub fn of(opts: &crate::run::RunOptions, suite: &str, transport: &str) -> Units {
+        Units {
+            only: opts
+                .replay
+                .as_ref()
+                .map(|sel| units_of(sel, suite, transport)),
+            ..Units::new(opts.partition)
+        }
+    }
+
+    /// Whether the run sends unit `unit` (of the suite and transport these units count).
+    pub fn owns(&self, unit: usize) -> bool {
+        self.partition.is_none_or(|p| p.owns(unit))
+            && self.only.as_ref().is_none_or(|only| only.contains(&unit))
     }
 
     /// Take the next unit: whether this run sends it.
     pub fn next_mine(&mut self) -> bool {
         let unit = self.next;
         self.next += 1;
-        self.partition.is_none_or(|p| p.owns(unit))
+        self.owns(unit)
     }
+
+    /// [`Units::next_mine`], and the evaluations `ledger` records next belong to that unit
+    /// (a report's details carry it, so that `dealer-tck replay` can send it again).
+    pub(crate) fn take(&mut self, ledger: &mut crate::run::Ledger) -> bool {
+        ledger.unit = Some(self.next);
+        self.next_mine()
+    }
+}
+
+fn units_of(sel: &Selection, suite: &str, transport: &str) -> std::collections::BTreeSet<usize> {
+    sel.iter()
+        .filter(|(s, t, _)| s == suite && t == transport)
+        .map(|(_, _, u)| *u)
+        .collect()
 }
 
 #[cfg(test)]

@@ -613,6 +613,26 @@ impl Target {
         self.crm_timeout
     }
 
+    /// The bearer tokens a reproduction reads from the environment, with their variables
+    /// (the names the profile template suggests). The unknown token is no secret: it is kept.
+    pub fn token_env(&self) -> Vec<crate::report::repro::TokenEnv> {
+        use crate::report::repro::TokenEnv;
+        let t = &self.tokens;
+        [
+            (Some(&t.agent_a), "DEALER_TCK_TOKEN_A"),
+            (t.agent_b.as_ref(), "DEALER_TCK_TOKEN_B"),
+            (t.unscoped.as_ref(), "DEALER_TCK_TOKEN_UNSCOPED"),
+        ]
+        .into_iter()
+        .filter_map(|(tok, var)| {
+            tok.map(|token| TokenEnv {
+                token: token.clone(),
+                var,
+            })
+        })
+        .collect()
+    }
+
     /// Secrets every writer must redact.
     pub fn secrets(&self) -> Vec<String> {
         secret_list(&self.tokens, &self.crm_token)

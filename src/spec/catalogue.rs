@@ -124,6 +124,21 @@ pub struct Shipped {
 }
 
 impl Shipped {
+    /// SHA-256 (hex) of the catalogue's TOML source and the schemas, in order: two runs
+    /// judged by the same clauses and schemas have the same digest.
+    pub fn digest(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        h.update(self.clauses_toml.as_bytes());
+        for (name, source) in self.schemas {
+            h.update([0]);
+            h.update(name.as_bytes());
+            h.update([0]);
+            h.update(source.as_bytes());
+        }
+        format!("{:x}", h.finalize())
+    }
+
     /// A suite's shipped data (`clauses_toml`: the catalogue's TOML source).
     pub const fn new(
         suite: &'static str,

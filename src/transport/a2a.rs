@@ -11,6 +11,7 @@
 //! `message/send`, kind-tagged parts (`{"kind":"data","data":…}`), HTTP+JSON at
 //! `<base>/v1/message:send` with `application/json`, and no `A2A-Version` header.
 
+use super::SentRequest;
 use super::held::Held;
 use super::{
     Binding, ClientConfig, Exchange, RawRequest, Reply, TransportError, bounded, header_list,
@@ -92,9 +93,15 @@ pub struct A2aClient {
     cfg: ClientConfig,
     http: reqwest::Client,
     next_id: AtomicU64,
+    last_sent: std::sync::Mutex<Option<std::sync::Arc<SentRequest>>>,
 }
 
 impl A2aClient {
+    /// The last request this client sent (or began to send).
+    pub fn last_sent(&self) -> Option<std::sync::Arc<SentRequest>> {
+        super::lock_slot(&self.last_sent).clone()
+    }
+
     /// New client; `url` is the JSON-RPC endpoint or the REST base URL.
     pub fn new(binding: Binding, url: &str, cfg: ClientConfig) -> Self {
         let http = http_client(&cfg);
@@ -104,6 +111,7 @@ impl A2aClient {
             cfg,
             http,
             next_id: AtomicU64::new(1),
+            last_sent: Default::default(),
         }
     }
 
@@ -229,6 +237,8 @@ impl A2aClient {
         let url = self.endpoint();
         let cfg = &self.cfg;
         let start = Instant::now();
+        let sent = std::sync::Arc::new(SentRequest::post(self.binding, &url, &headers, &body));
+        *super::lock_slot(&self.last_sent) = Some(sent.clone());
         let exchange = async {
             let mut rb = self.http.post(&url).body(body);
             for (k, v) in &headers {
@@ -255,6 +265,7 @@ impl A2aClient {
             reply,
             elapsed: start.elapsed(),
             held: Held::none(),
+            sent: Some(sent),
         }
         .metered(&cfg.meter))
     }

@@ -6,6 +6,7 @@
 //! 401/403 on `notifications/initialized`) is not cached: the refused exchange is what
 //! [`McpClient::call`] returns, so auth checks see its status and `WWW-Authenticate` header.
 
+use super::SentRequest;
 use super::held::Held;
 use super::sse::SseReader;
 use super::{
@@ -32,6 +33,7 @@ pub struct McpClient {
     http: reqwest::Client,
     next_id: AtomicU64,
     sessions: Mutex<HashMap<Option<String>, Arc<OnceCell<Session>>>>,
+    last_sent: std::sync::Mutex<Option<Arc<SentRequest>>>,
 }
 
 /// What the handshake saw, for the BIND-MCP-INIT check.
@@ -112,6 +114,11 @@ struct Post {
 }
 
 impl McpClient {
+    /// The last request this client sent (or began to send).
+    pub fn last_sent(&self) -> Option<std::sync::Arc<SentRequest>> {
+        super::lock_slot(&self.last_sent).clone()
+    }
+
     /// New client for the `/mcp` endpoint URL.
     pub fn new(url: &str, cfg: ClientConfig) -> Self {
         let http = http_client(&cfg);
@@ -120,6 +127,7 @@ impl McpClient {
             cfg,
             http,
             next_id: AtomicU64::new(1),
+            last_sent: Default::default(),
             sessions: Mutex::new(HashMap::new()),
         }
     }
@@ -365,6 +373,8 @@ impl McpClient {
             expected_id,
             kind,
         } = post;
+        let sent = Arc::new(SentRequest::post(Binding::Mcp, url, &headers, &body));
+        *super::lock_slot(&self.last_sent) = Some(sent.clone());
         let exchange = async {
             let mut rb = self.http.post(url).body(body);
             for (k, v) in &headers {
@@ -410,6 +420,7 @@ impl McpClient {
             reply,
             elapsed: start.elapsed(),
             held: Held::none(),
+            sent: Some(sent),
         }
         .metered(&cfg.meter))
     }

@@ -144,6 +144,50 @@ pub struct Exchange {
     pub elapsed: Duration,
     /// This exchange's share of the run's [`held::Meter`] (its body and headers).
     pub held: held::Held,
+    /// The request as it went on the wire, for a reproduction (None where it was not built
+    /// by a client: a worked example judged offline, a unit test).
+    pub sent: Option<std::sync::Arc<SentRequest>>,
+}
+
+/// The value in `slot`, whoever panicked while holding it.
+pub(crate) fn lock_slot<T>(slot: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    slot.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// A request as it went on the wire: what a reproduction re-sends
+/// ([`crate::report::repro`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SentRequest {
+    /// The binding it was sent on.
+    pub binding: Binding,
+    /// `POST` (every exchange the suites judge is one).
+    pub method: &'static str,
+    /// Where it went.
+    pub url: String,
+    /// The headers sent, in order, the bearer token included (a reproduction shows it as an
+    /// environment variable reference, never its value).
+    pub headers: Vec<(String, String)>,
+    /// The body as sent (lossy UTF-8).
+    pub body: String,
+}
+
+impl SentRequest {
+    /// A POST of `body` with `headers` to `url`.
+    pub fn post(
+        binding: Binding,
+        url: &str,
+        headers: &[(String, String)],
+        body: &[u8],
+    ) -> SentRequest {
+        SentRequest {
+            binding,
+            method: "POST",
+            url: url.to_string(),
+            headers: headers.to_vec(),
+            body: String::from_utf8_lossy(body).into_owned(),
+        }
+    }
 }
 
 impl Exchange {
@@ -281,6 +325,15 @@ impl Client {
 }
 
 impl Client {
+    /// The last request this client sent (or began to send): what a reproduction of a
+    /// transport failure re-sends.
+    pub fn last_sent(&self) -> Option<std::sync::Arc<SentRequest>> {
+        match &self.inner {
+            ClientImpl::A2a(c) => c.last_sent(),
+            ClientImpl::Mcp(c) => c.last_sent(),
+        }
+    }
+
     /// The MCP client behind this client, if it is one (for handshake and tools/list checks).
     pub fn as_mcp(&self) -> Option<&mcp::McpClient> {
         match &self.inner {

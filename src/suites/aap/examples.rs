@@ -266,6 +266,7 @@ pub fn clauses(suite: AapSuite, entry: &ExampleEntry, value: &Value) -> Vec<Find
         },
         elapsed: std::time::Duration::ZERO,
         held: crate::transport::held::Held::none(),
+        sent: None,
     };
     // The request is unknown here: one with an appointment keeps the absence rule out.
     let request = serde_json::json!({"appointment": {}});

@@ -352,9 +352,9 @@ async fn binding_cases(on: &BindingRun<'_>, ledger: &mut Ledger) -> (Vec<Sent>, 
         }
     }
     // The units of `--partition`: each planned case, then the duplicate pair.
-    let mut units = crate::run::Units::new(opts.partition);
+    let mut units = crate::run::Units::of(opts, crate::suites::Suite::id(&suite), binding.name());
     for case in p.cases {
-        if !units.next_mine() {
+        if !units.take(ledger) {
             continue;
         }
         let Some(exchange) = exec(&client, &case, &token, ledger).await else {
@@ -377,7 +377,7 @@ async fn binding_cases(on: &BindingRun<'_>, ledger: &mut Ledger) -> (Vec<Sent>, 
         });
     }
     // The same lead twice.
-    if !units.next_mine() {
+    if !units.take(ledger) {
         return (sent, received);
     }
     let dup = &p.duplicate;
@@ -510,7 +510,7 @@ async fn exec(
             let r = client
                 .call(case.suite.skill(), &case.request, Some(token))
                 .await;
-            ledger.noted(r)
+            ledger.noted(r, client)
         }
     };
     match result {

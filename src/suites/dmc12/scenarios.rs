@@ -7,6 +7,7 @@ use crate::error::TckError;
 use crate::generate::CaseSource;
 use crate::observe::crm::CrmMock;
 use crate::observe::smtp::SmtpSink;
+use crate::run::partition::RESTART_UNIT;
 use crate::run::{Ledger, RunCx, RunOptions, SuiteRun, Target, not_tested};
 use crate::spec::tools;
 use crate::transport::{Binding, Client};
@@ -61,7 +62,7 @@ pub(crate) async fn run_suite(
             opts,
             world: &world,
             share: (slot, endpoints.len()),
-            units: crate::run::Units::new(opts.partition),
+            units: crate::run::Units::of(opts, "dmc12", binding.name()),
             binding: *binding,
             client: Client::new(*binding, url, cfg.clone()),
             target_tokens: shared_target.tokens.clone(),
@@ -106,8 +107,14 @@ pub(crate) async fn run_suite(
         return Ok(bindings_tested);
     }
     // The CRM sink off is one unit per transport, the i-th transport's in share i mod N + 1.
-    let mine: Vec<bool> = (0..endpoints.len())
-        .map(|i| opts.partition.is_none_or(|p| p.owns(i)))
+    let mine: Vec<bool> = endpoints
+        .iter()
+        .enumerate()
+        .map(|(i, (b, _))| {
+            let unit = ("dmc12".to_string(), b.name().to_string(), RESTART_UNIT);
+            opts.partition.is_none_or(|p| p.owns(i))
+                && opts.replay.as_ref().is_none_or(|sel| sel.contains(&unit))
+        })
         .collect();
     if !mine.contains(&true) {
         return Ok(bindings_tested);
@@ -152,6 +159,7 @@ pub(crate) async fn run_suite(
                     short_holds: false,
                     expiries: std::collections::HashMap::new(),
                 };
+                ledger.unit = Some(RESTART_UNIT);
                 crm_disabled(&mut s, ledger).await;
             }
             ledger.stats.time_phase("dmc12/restart", t);
@@ -237,11 +245,11 @@ async fn run_binding(
     // The units of `--partition`, in this order: auth, the expiry, each boundary, generated
     // and invalid case, the reservation states, the SMTP faults, the CRM faults.
     let t = Instant::now();
-    if s.units.next_mine() {
+    if s.units.take(ledger) {
         auth(s, ledger).await;
     }
     ledger.stats.time_phase("dmc12/auth", t);
-    let expiry = match s.units.next_mine() {
+    let expiry = match s.units.take(ledger) {
         true => Some(start_expiry(s, ledger).await),
         false => None,
     };
@@ -252,7 +260,7 @@ async fn run_binding(
     invalid_cases(s, ledger).await;
     ledger.stats.time_phase("dmc12/rules", t);
     let t = Instant::now();
-    if s.units.next_mine() {
+    if s.units.take(ledger) {
         state_scenarios(s, ledger).await;
     }
     if let Some(expiry) = expiry {
@@ -260,10 +268,10 @@ async fn run_binding(
     }
     ledger.stats.time_phase("dmc12/scenarios", t);
     let t = Instant::now();
-    if s.units.next_mine() {
+    if s.units.take(ledger) {
         smtp_faults(s, ledger).await;
     }
-    if s.units.next_mine() {
+    if s.units.take(ledger) {
         crm_faults(s, _target, ledger).await;
     }
     ledger.stats.time_phase("dmc12/faults", t);

@@ -19,6 +19,7 @@ fn ex(object: Value) -> Exchange {
         },
         elapsed: Duration::ZERO,
         held: crate::transport::held::Held::none(),
+        sent: None,
     }
 }
 

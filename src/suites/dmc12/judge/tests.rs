@@ -13,6 +13,7 @@ fn exchange(binding: Binding, reply: Reply, elapsed: Duration) -> Exchange {
         reply,
         elapsed,
         held: crate::transport::held::Held::none(),
+        sent: None,
     }
 }
 

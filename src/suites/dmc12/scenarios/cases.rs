@@ -45,7 +45,7 @@ pub(crate) fn side_effect_free(
 
 pub(crate) async fn valid_cases(s: &mut Session<'_>, ledger: &mut Ledger) {
     for case in generate::edge_cases(&s.salt) {
-        if !s.units.next_mine() {
+        if !s.units.take(ledger) {
             continue;
         }
         let ev = s.valid_case(ledger, &case, true).await;
@@ -54,7 +54,7 @@ pub(crate) async fn valid_cases(s: &mut Session<'_>, ledger: &mut Ledger) {
     for n in 0..s.opts.cases {
         // Drawn in every share, so that case n is the same request whichever share sends it.
         let mut tree = s.source.draw(generate::valid_request());
-        if !s.units.next_mine() {
+        if !s.units.take(ledger) {
             continue;
         }
         let id = format!("valid-{n:03}");
@@ -178,7 +178,7 @@ pub(crate) async fn invalid_cases(s: &mut Session<'_>, ledger: &mut Ledger) {
     let mut rsv: Option<String> = None;
     for m in mutations::all() {
         for n in 0..s.opts.invalid_per_rule {
-            if !s.units.next_mine() {
+            if !s.units.take(ledger) {
                 let _ = s.source.draw(generate::valid_request());
                 continue;
             }

@@ -241,7 +241,7 @@ impl Session<'_> {
         let t1 = Utc::now();
         ledger.stats.exchanges += 1;
         ledger.stats.cases += 1;
-        let exchange = ledger.noted(exchange)?;
+        let exchange = ledger.noted(exchange, &self.client)?;
         self.advertised_but_silent(ledger, tools::INITIATE_DEAL_HANDOFF, &exchange);
         let mut mails = self.sink.since(mark);
         mails.retain(|m| is_this_calls(&own, ledger, &m.raw));
@@ -268,7 +268,7 @@ impl Session<'_> {
         ledger.breaker_check(self.binding)?;
         ledger.stats.exchanges += 1;
         let ex = self.client.raw(req).await;
-        ledger.noted(ex)
+        ledger.noted(ex, &self.client)
     }
 
     pub(crate) async fn tool(
@@ -283,7 +283,7 @@ impl Session<'_> {
             .map_err(|e| e.to_string())?;
         ledger.stats.exchanges += 1;
         let ex = self.client.call(tool, &args, Some(token)).await;
-        let ex = ledger.noted(ex).map_err(|e| e.to_string())?;
+        let ex = ledger.noted(ex, &self.client).map_err(|e| e.to_string())?;
         self.advertised_but_silent(ledger, tool, &ex);
         match ex.reply {
             Reply::Op { object, .. } if object.get("error").is_none() => {
