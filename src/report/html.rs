@@ -36,7 +36,8 @@ dl.run dd{margin:0}.result-CONFORMANT{color:#1b7f2a;font-weight:700}
 #filters label{white-space:nowrap}
 table.matrix{border-collapse:collapse}table.matrix th,table.matrix td{border:1px solid #ccc;
 padding:.25em .5em;vertical-align:top;text-align:left}
-td.cell,td.cell-none{text-align:center;font-weight:600;white-space:nowrap}
+td.cell,td.cell-none{text-align:center;font-weight:600;white-space:nowrap}tr.clause th code{white-space:nowrap}
+.tag{padding:0 .3em;border-radius:3px}
 .v-PASS{background:#d4f4dc}.v-FAIL{background:#f9d0cc}.v-WARN{background:#ffe8b3}
 .v-ERROR{background:#e6d3f5}.v-NOT_TESTED{background:#e4e4e4}.v-NOT_APPLICABLE{background:#f3f3f3}
 .v-XFAIL{background:#f6e3e1}.v-XPASS{background:#ffc89a}
@@ -294,7 +295,7 @@ fn row(h: &mut String, clause: &str, columns: &[&str], cs: &[&ClauseResult]) {
 /// The evidence of one clause on one transport.
 fn evidence(h: &mut String, c: &ClauseResult) {
     h.push_str(&format!(
-        "<section class=\"evidence v-{0}\" data-transport=\"{1}\" data-verdict=\"{0}\"><h4>{0} on {1} — {2} of {3} evaluations passed</h4>\n",
+        "<section class=\"evidence\" data-transport=\"{1}\" data-verdict=\"{0}\"><h4><span class=\"tag v-{0}\">{0}</span> on {1} — {2} of {3} evaluations passed</h4>\n",
         c.verdict.as_str(),
         html(&c.transport),
         c.passed,
