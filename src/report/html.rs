@@ -26,73 +26,11 @@ const VERDICTS: [Verdict; 8] = [
     Verdict::Pass,
 ];
 
-const STYLE: &str = r#"
-body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#1a1a1a;background:#fff}
-h1{font-size:1.4em}h2{font-size:1.2em;margin-top:1.5em}code,pre{font-family:ui-monospace,monospace}
-dl.run{display:grid;grid-template-columns:max-content auto;gap:.2em 1em}dl.run dt{font-weight:600}
-dl.run dd{margin:0}.result-CONFORMANT{color:#1b7f2a;font-weight:700}
-.result-NOT-CONFORMANT{color:#b3261e;font-weight:700}.notice{background:#fff4e5;padding:.5em}
-#filters{margin:1em 0;display:flex;flex-wrap:wrap;gap:1em;align-items:center}
-#filters label{white-space:nowrap}
-table.matrix{border-collapse:collapse}table.matrix th,table.matrix td{border:1px solid #ccc;
-padding:.25em .5em;vertical-align:top;text-align:left}
-td.cell,td.cell-none{text-align:center;font-weight:600;white-space:nowrap}tr.clause th code{white-space:nowrap}
-.tag{padding:0 .3em;border-radius:3px}
-.v-PASS{background:#d4f4dc}.v-FAIL{background:#f9d0cc}.v-WARN{background:#ffe8b3}
-.v-ERROR{background:#e6d3f5}.v-NOT_TESTED{background:#e4e4e4}.v-NOT_APPLICABLE{background:#f3f3f3}
-.v-XFAIL{background:#f6e3e1}.v-XPASS{background:#ffc89a}
-details.clause-detail summary{cursor:pointer}details.clause-detail[open]{max-width:70em}
-blockquote.source{margin:.5em 0;padding-left:.8em;border-left:3px solid #bbb;color:#444}
-section.evidence{margin:.5em 0;padding:.3em .6em;border-left:4px solid #ccc}
-pre{background:#f6f6f6;padding:.5em;overflow-x:auto;white-space:pre-wrap;word-break:break-all}
-"#;
+/// The page's style, inline.
+const STYLE: &str = include_str!("html/report.css");
 
 /// The filters and the fragment; reads everything from the page, holds no data.
-const SCRIPT: &str = r#"
-(function () {
-  "use strict";
-  var nav = document.getElementById("filters");
-  var boxes = Array.prototype.slice.call(nav.querySelectorAll("input[name=verdict]"));
-  var suite = document.getElementById("suite-filter");
-  function apply() {
-    var on = {};
-    boxes.forEach(function (b) { if (b.checked) on[b.value] = true; });
-    document.querySelectorAll("section.suite").forEach(function (s) {
-      s.hidden = suite.value !== "" && s.getAttribute("data-suite") !== suite.value;
-    });
-    document.querySelectorAll("tr.clause").forEach(function (tr) {
-      tr.hidden = !tr.getAttribute("data-verdicts").split(" ").some(function (v) { return on[v]; });
-    });
-  }
-  function fromFragment() {
-    location.hash.replace(/^#/, "").split("&").forEach(function (part) {
-      var i = part.indexOf("=");
-      if (i < 0) return;
-      var key = part.slice(0, i), value = decodeURIComponent(part.slice(i + 1));
-      if (key === "verdict") {
-        var wanted = value.split(",");
-        boxes.forEach(function (b) { b.checked = wanted.indexOf(b.value) >= 0; });
-      } else if (key === "suite") {
-        suite.value = value;
-      } else if (key === "open") {
-        document.querySelectorAll("details.clause-detail").forEach(function (d) {
-          if (d.getAttribute("data-clause") === value) {
-            d.open = true;
-            d.setAttribute("data-opened", "fragment");
-            d.scrollIntoView();
-          }
-        });
-      }
-    });
-    apply();
-  }
-  boxes.forEach(function (b) { b.addEventListener("change", apply); });
-  suite.addEventListener("change", apply);
-  window.addEventListener("hashchange", fromFragment);
-  nav.hidden = false;
-  fromFragment();
-})();
-"#;
+const SCRIPT: &str = include_str!("html/report.js");
 
 /// The page.
 pub(super) fn render(r: &Report) -> String {
