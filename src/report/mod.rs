@@ -1,8 +1,9 @@
 //! The one report model ([`Report`]) built from the evaluations of a run, and its renderings:
 //! JSON (`report.json`, schema `reports/report.schema.json`), Markdown (`report.md`), JUnit
-//! (`junit.xml`), a self-contained HTML page (`report.html`) and the terminal summary. Every writer passes through a [`Redactor`] so that
-//! bearer tokens and other secrets never reach a file or the terminal; PII never enters the
-//! model in the first place (evidence carries masked snippets only).
+//! (`junit.xml`), a self-contained HTML page (`report.html`) and the terminal summary. Every
+//! writer passes through a [`Redactor`] so that bearer tokens and other secrets never reach a
+//! file or the terminal; PII never enters the model in the first place (evidence carries masked
+//! snippets only).
 
 pub mod baseline;
 pub mod diff;
