@@ -43,7 +43,8 @@ pub enum Command {
     /// Export the JSON Schemas and the clause catalogues for spec tooling.
     Schema(crate::examples::cli::SchemaArgs),
     /// Join the reports of every share of a partitioned run (`run --partition K/N`) into the
-    /// report of the whole run (report.json, report.md, junit.xml); exit code as for `run`.
+    /// report of the whole run (report.json, report.md, junit.xml, report.html); exit code as
+    /// for `run`.
     Merge(MergeArgs),
     /// Draft a baseline of expected failures from a report: `baseline write REPORT > FILE`.
     Baseline {
@@ -272,7 +273,7 @@ fn merge_command(args: &MergeArgs) -> Result<u8, TckError> {
     } else {
         print!("{}", report.summary());
         println!(
-            "reports: {}/{{report.json,report.md,junit.xml}}",
+            "reports: {}/{{report.json,report.md,junit.xml,report.html}}",
             dir.display()
         );
     }
@@ -503,7 +504,7 @@ fn run_command(args: &RunArgs) -> Result<u8, TckError> {
         print!("{}", report.summary());
         if let Some(d) = dir {
             println!(
-                "reports: {}/{{report.json,report.md,junit.xml}}",
+                "reports: {}/{{report.json,report.md,junit.xml,report.html}}",
                 d.display()
             );
         }

@@ -1,6 +1,6 @@
 //! Text that came from the target, made inert for the writer that prints it: [`visible`] for a
-//! terminal, [`markdown`] and [`markdown_code`] for `report.md` (JSON and JUnit escape at their
-//! own writer). A server under test is, by definition, not yet right: its error messages and
+//! terminal, [`markdown`] and [`markdown_code`] for `report.md`, [`html`] and [`html_lines`]
+//! for `report.html` (JSON and JUnit escape at their own writer). A server under test is, by definition, not yet right: its error messages and
 //! echoed values must not recolour or retitle the reader's terminal, reorder a line, or put a
 //! tag, a link or a table cell into the page a CI step summary renders.
 //!
@@ -8,6 +8,8 @@
 //! can reorder what a line shows (U+061C, U+200E/F, U+202A–E, U+2066–9) are shown as `\u{…}`.
 //! Markdown also HTML-escapes `&`, `<` and `>` and backslash-escapes the characters that open
 //! inline syntax (`` ` ``, `*`, `_`, `[`, `]`, `|`, `\`), so the text renders as itself.
+//! HTML escapes `&`, `<`, `>`, `"` and `'`, so the text is safe in element content and in a
+//! quoted attribute value alike.
 
 /// Whether `c` must not reach a reader raw.
 fn hidden(c: char) -> bool {
@@ -64,6 +66,28 @@ pub fn markdown(s: &str) -> String {
         }
     }
     out
+}
+
+/// `s` as HTML text, safe in element content and in a quoted attribute value: [`visible`],
+/// then `&`, `<`, `>`, `"` and `'` escaped.
+pub fn html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in visible(s).chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// [`html`] line by line, the line feeds kept: for a `<pre>` (a reproduction, a payload).
+pub fn html_lines(s: &str) -> String {
+    s.split('\n').map(html).collect::<Vec<_>>().join("\n")
 }
 
 /// `s` as a Markdown code span that shows it verbatim ([`visible`] first): fenced by one more
@@ -143,6 +167,31 @@ mod tests {
             }
         }
         assert_eq!(markdown("<b>x</b> | y"), "&lt;b&gt;x&lt;/b&gt; \\| y");
+    }
+
+    #[test]
+    fn html_text_has_no_tag_no_attribute_break_and_no_control() {
+        for h in HOSTILE {
+            for out in [html(h), html_lines(h)] {
+                assert!(out.lines().all(inert_for_terminal), "{out:?}");
+                assert!(!out.contains(['<', '>', '"', '\'']), "{out}");
+                // Every `&` starts one of the five escapes.
+                assert_eq!(
+                    out.matches('&').count(),
+                    ["&amp;", "&lt;", "&gt;", "&quot;", "&#39;"]
+                        .iter()
+                        .map(|e| out.matches(e).count())
+                        .sum::<usize>(),
+                    "{out}"
+                );
+            }
+        }
+        assert_eq!(
+            html("<b a=\"1\">'x' & y\u{1b}</b>"),
+            "&lt;b a=&quot;1&quot;&gt;&#39;x&#39; &amp; y\\u{1b}&lt;/b&gt;"
+        );
+        assert_eq!(html("a\nb"), "a\\u{a}b");
+        assert_eq!(html_lines("a <\nb\r"), "a &lt;\nb\\u{d}");
     }
 
     #[test]

@@ -1,11 +1,13 @@
 //! The one report model ([`Report`]) built from the evaluations of a run, and its renderings:
 //! JSON (`report.json`, schema `reports/report.schema.json`), Markdown (`report.md`), JUnit
-//! (`junit.xml`) and the terminal summary. Every writer passes through a [`Redactor`] so that
-//! bearer tokens and other secrets never reach a file or the terminal; PII never enters the
-//! model in the first place (evidence carries masked snippets only).
+//! (`junit.xml`), a self-contained HTML page (`report.html`) and the terminal summary. Every
+//! writer passes through a [`Redactor`] so that bearer tokens and other secrets never reach a
+//! file or the terminal; PII never enters the model in the first place (evidence carries masked
+//! snippets only).
 
 pub mod baseline;
 pub mod diff;
+mod html;
 pub mod inert;
 mod junit;
 mod markdown;
@@ -714,7 +716,12 @@ impl Report {
         self.redactor.redact(&junit::render(self))
     }
 
-    /// Write report.json, report.md and junit.xml into `dir` (created), redacted.
+    /// HTML rendering: one self-contained page.
+    pub fn to_html(&self) -> String {
+        self.redactor.redact(&html::render(self))
+    }
+
+    /// Write report.json, report.md, junit.xml and report.html into `dir` (created), redacted.
     pub fn write(&self, dir: &Path, redactor: &Redactor) -> std::io::Result<Vec<PathBuf>> {
         std::fs::create_dir_all(dir)?;
         let mut written = vec![];
@@ -722,6 +729,7 @@ impl Report {
             ("report.json", self.to_json()),
             ("report.md", self.to_markdown()),
             ("junit.xml", self.to_junit()),
+            ("report.html", self.to_html()),
         ] {
             let p = dir.join(name);
             std::fs::write(&p, redactor.redact(&body))?;

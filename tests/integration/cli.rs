@@ -3,7 +3,7 @@
 use crate::support::tck_in_tmp;
 
 #[test]
-fn conformant_run_exits_0_and_writes_three_files() {
+fn conformant_run_exits_0_and_writes_its_four_files() {
     let dir = tempfile::tempdir().expect("tmp");
     let out = dir.path().to_str().expect("utf-8 path");
     let (code, stdout, stderr) = tck_in_tmp(&["run", "--cases", "1", "--out", out]);
@@ -12,7 +12,7 @@ fn conformant_run_exits_0_and_writes_three_files() {
     let runs: Vec<_> = std::fs::read_dir(dir.path()).expect("dir").collect();
     assert_eq!(runs.len(), 1);
     let run_dir = runs.into_iter().next().expect("one").expect("entry").path();
-    for f in ["report.json", "report.md", "junit.xml"] {
+    for f in ["report.json", "report.md", "junit.xml", "report.html"] {
         assert!(run_dir.join(f).is_file(), "{f} missing");
     }
 }
@@ -90,7 +90,7 @@ fn two_shares_merge_into_one_report_with_its_files() {
         .unwrap()
         .unwrap()
         .path();
-    for f in ["report.json", "report.md", "junit.xml"] {
+    for f in ["report.json", "report.md", "junit.xml", "report.html"] {
         assert!(run_dir.join(f).is_file(), "{f} missing");
     }
     // A share merged with itself is refused: one line, exit 2.

@@ -25,8 +25,8 @@ struct Hostile {
     code: i32,
     out: String,
     err: String,
-    /// report.json, report.md and junit.xml, when a report was written.
-    report: Option<(Value, String, String)>,
+    /// report.json, report.md, junit.xml and report.html, when a report was written.
+    report: Option<(Value, String, String, String)>,
     /// How many times the server was started.
     starts: usize,
 }
@@ -76,7 +76,7 @@ fn hostile(mode: &str, extra: &[&str]) -> Option<Hostile> {
 }
 
 /// The one report under `reports/`, if any.
-fn written_report(reports: &Path) -> Option<(Value, String, String)> {
+fn written_report(reports: &Path) -> Option<(Value, String, String, String)> {
     let run = std::fs::read_dir(reports)
         .ok()?
         .next()?
@@ -84,7 +84,12 @@ fn written_report(reports: &Path) -> Option<(Value, String, String)> {
         .path();
     let read = |f: &str| std::fs::read_to_string(run.join(f)).expect(f);
     let json = serde_json::from_str(&read("report.json")).expect("report.json is JSON");
-    Some((json, read("report.md"), read("junit.xml")))
+    Some((
+        json,
+        read("report.md"),
+        read("junit.xml"),
+        read("report.html"),
+    ))
 }
 
 /// Characters that must never reach a terminal, Markdown or XML raw from the target.
@@ -173,7 +178,7 @@ fn a_target_lost_mid_run_leaves_a_partial_report_and_is_not_relaunched() {
             h.err
         );
         assert!(h.out.contains("PARTIAL"), "{mode}: {}", h.out);
-        let (json, md, _) = h
+        let (json, md, _, _) = h
             .report
             .as_ref()
             .unwrap_or_else(|| panic!("{mode}: no report"));
@@ -207,7 +212,7 @@ fn garbage_invalid_utf8_and_deep_json_are_judged_not_crashed_on() {
         let Some(h) = hostile(mode, &[]) else { return };
         assert_eq!(h.code, 1, "{mode}: {}\n{}", h.out, h.err);
         assert!(h.out.contains("NOT CONFORMANT"), "{mode}: {}", h.out);
-        let (json, _, _) = h
+        let (json, _, _, _) = h
             .report
             .as_ref()
             .unwrap_or_else(|| panic!("{mode}: no report"));
@@ -230,7 +235,7 @@ fn hostile_strings_reach_every_writer_inert() {
         return;
     };
     assert_eq!(h.code, 1, "{}\n{}", h.out, h.err);
-    let (json, md, junit) = h.report.as_ref().expect("a report");
+    let (json, md, junit, html) = h.report.as_ref().expect("a report");
     // The server's strings did reach the report (escaped), so the checks below can fail.
     let text = json.to_string();
     assert!(
@@ -246,6 +251,7 @@ fn hostile_strings_reach_every_writer_inert() {
         ("stderr", &h.err),
         ("report.md", md),
         ("junit.xml", junit),
+        ("report.html", html),
     ] {
         assert!(
             raw_controls(out).is_empty(),
@@ -260,6 +266,17 @@ fn hostile_strings_reach_every_writer_inert() {
             "{writer} carries raw markup"
         );
     }
+    // report.html: its own script alone, the server's markup shown as text.
+    assert_eq!(
+        html.matches("<script").count(),
+        1,
+        "report.html carries raw markup"
+    );
+    assert!(!html.contains("<img"), "report.html carries raw markup");
+    assert!(
+        html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+        "the hostile strings never reached report.html"
+    );
     // Markdown: no raw pipe from the target breaks a table row, no raw backtick opens code.
     for line in md.lines().filter(|l| l.contains("alert(1)")) {
         assert!(
@@ -291,7 +308,7 @@ fn answers_padded_to_the_cap_are_held_a_few_at_a_time_and_evidence_is_capped() {
         return;
     };
     assert_eq!(h.code, 1, "{}\n{}", h.out, h.err);
-    let (json, _, _) = h.report.as_ref().expect("a report");
+    let (json, _, _, _) = h.report.as_ref().expect("a report");
     let stats = &json["stats"];
     let (exchanges, held, kept) = (
         stats["exchanges"].as_u64().expect("exchanges") as usize,

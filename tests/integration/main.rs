@@ -12,6 +12,7 @@ mod cli;
 mod defect_table;
 mod examples;
 mod hostile;
+mod html_chromium;
 mod independent_server;
 mod observe_smtp_crm;
 mod reference_aap;

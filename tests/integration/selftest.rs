@@ -177,7 +177,7 @@ async fn report_files_validate_and_snapshot() {
     assert!(md.contains(r"&lt;MCP&gt; endpoint &amp; \\u{1}"), "{md}");
     assert!(summary.contains("\\u{1b}[31m"), "{summary}");
     // No secret in any file.
-    for f in ["report.json", "report.md", "junit.xml"] {
+    for f in ["report.json", "report.md", "junit.xml", "report.html"] {
         let text = std::fs::read_to_string(out.join(f)).expect("file");
         for secret in [
             dealer_tck::reference::TOKEN_AGENT_A,

@@ -621,8 +621,9 @@ async fn a_launched_server_that_logs_pii_fails_the_log_clause_and_no_token_reach
         ("json", report.to_json()),
         ("markdown", report.to_markdown()),
         ("junit", report.to_junit()),
+        ("html", report.to_html()),
     ];
-    for f in ["report.json", "report.md", "junit.xml"] {
+    for f in ["report.json", "report.md", "junit.xml", "report.html"] {
         outputs.push((f, std::fs::read_to_string(dir.join(f)).expect("written")));
     }
     let json = std::fs::read_to_string(dir.join("report.json")).expect("written");
