@@ -150,7 +150,10 @@ fn open_mcp_session(req: &SentRequest, n: usize, tokens: &[TokenEnv]) -> String 
         body: body.to_string(),
     };
     let first = curl_args(&base(&init.to_string()), None, tokens);
-    let notified = base(r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#);
+    let mut notified = base(r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#);
+    notified
+        .headers
+        .push(("mcp-session-id".into(), "(this session)".into()));
     format!(
         "# open an MCP session (the run's session id is not reusable)\n\
          SID{n}=$(curl -sS -D - -o /dev/null{first} | tr -d '\\r' | sed -n 's/^[Mm][Cc][Pp]-[Ss][Ee][Ss][Ss][Ii][Oo][Nn]-[Ii][Dd]: *//p')\n{}",

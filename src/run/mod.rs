@@ -572,6 +572,8 @@ pub async fn run(mut opts: RunOptions) -> Result<(Report, Option<PathBuf>), TckE
     };
     let mut target = Target::start(&opts, wiring).await?;
     let redactor = Redactor::new(target.secrets());
+    // The URL most requests go to (a restart with the CRM sink off may move the target).
+    let url = target.base_url();
     let mut ledger = Ledger {
         db_files: target.db_files(),
         ..Ledger::default()
@@ -620,7 +622,6 @@ pub async fn run(mut opts: RunOptions) -> Result<(Report, Option<PathBuf>), TckE
         .collect();
     let t = Instant::now();
     let crm_requests = crm.requests().await.len();
-    let url = target.base_url();
     let target_kind = target.kind_name();
     let token_env = target.token_env();
     target.stop().await;

@@ -109,8 +109,10 @@ impl Units {
 
     /// [`Units::next_mine`], and the evaluations `ledger` records next belong to that unit
     /// (a report's details carry it, so that `dealer-tck replay` can send it again).
+    /// A unit's requests start a new reproduction chain.
     pub(crate) fn take(&mut self, ledger: &mut crate::run::Ledger) -> bool {
         ledger.unit = Some(self.next);
+        ledger.chain_judged = true;
         self.next_mine()
     }
 }

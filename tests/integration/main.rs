@@ -18,6 +18,7 @@ mod observe_smtp_crm;
 mod reference_aap;
 mod reference_defects;
 mod reference_server;
+mod replay;
 mod sdk_interop;
 mod selftest;
 mod selftest_aap;
