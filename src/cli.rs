@@ -268,6 +268,7 @@ fn merge_command(args: &MergeArgs) -> Result<u8, TckError> {
     let report = crate::report::merge::merge(shares, args.allow_not_tested)?;
     let dir = args.out.join(&report.run_id);
     report.write(&dir, &report.redactor)?;
+    crate::report::summary_file::append_step_summary(&report, Some(&dir));
     if args.json {
         println!("{}", report.to_json());
     } else {
@@ -498,6 +499,7 @@ fn run_command(args: &RunArgs) -> Result<u8, TckError> {
         return Ok(130);
     };
     let (report, dir) = outcome?;
+    crate::report::summary_file::append_step_summary(&report, dir.as_deref());
     if args.json {
         println!("{}", report.to_json());
     } else {
