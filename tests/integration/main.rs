@@ -8,6 +8,7 @@
 mod support;
 
 mod adf_xmllint;
+mod ci_step;
 mod cli;
 mod defect_table;
 mod examples;
