@@ -491,7 +491,8 @@ pub(crate) async fn until_interrupted<F: std::future::Future>(
 }
 
 fn run_command(args: &RunArgs) -> Result<u8, TckError> {
-    let opts = args.options()?;
+    let mut opts = args.options()?;
+    opts.progress = crate::run::progress::wanted(args.json);
     let rt = runtime()?;
     let outcome = rt.block_on(until_interrupted(run(opts)))?;
     let Some(outcome) = outcome else {

@@ -16,6 +16,7 @@ mod hostile;
 mod html_chromium;
 mod independent_server;
 mod observe_smtp_crm;
+mod progress;
 mod reference_aap;
 mod reference_defects;
 mod reference_server;
