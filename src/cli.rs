@@ -268,6 +268,7 @@ fn merge_command(args: &MergeArgs) -> Result<u8, TckError> {
     let report = crate::report::merge::merge(shares, args.allow_not_tested)?;
     let dir = args.out.join(&report.run_id);
     report.write(&dir, &report.redactor)?;
+    crate::report::summary_file::append_step_summary(&report, Some(&dir));
     if args.json {
         println!("{}", report.to_json());
     } else {
@@ -490,7 +491,8 @@ pub(crate) async fn until_interrupted<F: std::future::Future>(
 }
 
 fn run_command(args: &RunArgs) -> Result<u8, TckError> {
-    let opts = args.options()?;
+    let mut opts = args.options()?;
+    opts.progress = crate::run::progress::wanted(args.json);
     let rt = runtime()?;
     let outcome = rt.block_on(until_interrupted(run(opts)))?;
     let Some(outcome) = outcome else {
@@ -498,6 +500,7 @@ fn run_command(args: &RunArgs) -> Result<u8, TckError> {
         return Ok(130);
     };
     let (report, dir) = outcome?;
+    crate::report::summary_file::append_step_summary(&report, dir.as_deref());
     if args.json {
         println!("{}", report.to_json());
     } else {

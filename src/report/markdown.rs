@@ -28,6 +28,16 @@ fn reproduction(repro: &str) -> String {
 }
 
 pub(super) fn render(r: &Report) -> String {
+    render_with(r, true)
+}
+
+/// The document without the evidence sections: the header and the verdict table of every
+/// suite (the shortened GitHub step summary, [`super::summary_file`]).
+pub(super) fn render_tables(r: &Report) -> String {
+    render_with(r, false)
+}
+
+fn render_with(r: &Report, evidence: bool) -> String {
     let mut m = String::new();
     m.push_str(&format!(
         "# dealer-tck conformance report `{}`\n\n",
@@ -124,7 +134,7 @@ pub(super) fn render(r: &Report) -> String {
             .iter()
             .filter(|c| c.verdict != Verdict::Pass)
             .collect();
-        if !notable.is_empty() {
+        if evidence && !notable.is_empty() {
             m.push_str("### Evidence\n\n");
             for c in notable {
                 m.push_str(&format!(

@@ -13,6 +13,7 @@ mod junit;
 mod markdown;
 pub mod merge;
 pub mod repro;
+pub mod summary_file;
 
 use crate::check::{Evaluation, Outcome};
 use crate::spec::catalogue::{Catalogue, Level};

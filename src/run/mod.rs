@@ -6,6 +6,7 @@
 
 pub mod partition;
 pub mod profile;
+pub mod progress;
 pub mod replay;
 mod target;
 
@@ -143,6 +144,8 @@ pub struct RunOptions {
     pub replay: Option<Selection>,
     /// Have the embedded reference pad every JSON answer to this many bytes (a memory test mode).
     pub pad_answers: Option<usize>,
+    /// Draw the progress line on stderr while the run goes on ([`progress::wanted`]).
+    pub progress: bool,
     /// Where the run's clients count the answer bytes they hold; [`run`] starts every run with
     /// a fresh one and reports its peak (`stats.peak_held_bytes`).
     pub meter: crate::transport::held::Meter,
@@ -192,6 +195,7 @@ impl Default for RunOptions {
             aap_times: AapTimes::default(),
             aap_vehicles: AapVehicles::default(),
             pad_answers: None,
+            progress: false,
             meter: crate::transport::held::Meter::new(),
             concurrency: default_concurrency(),
             partition: None,
@@ -235,11 +239,13 @@ pub(crate) struct CaseRecord {
 pub(crate) const BREAKER_LIMIT: usize = 3;
 
 /// What the ledgers of one run share when transports run side by side ([`Ledger::fork`]): the
-/// canaries of every case sent so far, and whether the target is gone.
+/// canaries of every case sent so far, whether the target is gone, and the progress line's
+/// count.
 #[derive(Default)]
 pub(crate) struct RunShared {
     earlier: std::sync::Mutex<crate::observe::leak::ScannerStack>,
     gone: std::sync::Mutex<Option<String>>,
+    progress: std::sync::Arc<progress::Progress>,
 }
 
 fn locked<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -286,6 +292,12 @@ impl Ledger {
     pub fn record_case(&mut self, case: CaseRecord) {
         locked(&self.shared.earlier).push(case.canaries.clone());
         self.cases.push(case);
+    }
+
+    /// Count a case sent on `binding`: `stats.cases`, and the progress line's count of the run.
+    pub fn count_case(&mut self, binding: Binding) {
+        self.stats.cases += 1;
+        self.shared.progress.case(self.suite, binding);
     }
 
     /// Whether `body` carries a canary of a case any ledger of this run recorded.
@@ -588,6 +600,13 @@ pub async fn run(mut opts: RunOptions) -> Result<(Report, Option<PathBuf>), TckE
         .collect();
     let mut order = selected.clone();
     order.sort_by_key(|s| s.restarts_target());
+    let ticker = opts.progress.then(|| {
+        ledger
+            .shared
+            .progress
+            .plan(progress::estimate(&opts, &selected));
+        progress::Ticker::start(ledger.shared.progress.clone())
+    });
     let mut runs: HashMap<&'static str, SuiteRun> = HashMap::new();
     {
         let mut cx = RunCx {
@@ -609,12 +628,14 @@ pub async fn run(mut opts: RunOptions) -> Result<(Report, Option<PathBuf>), TckE
             let t = Instant::now();
             cx.ledger.unit = None;
             cx.ledger.suite = suite.id();
+            cx.ledger.shared.progress.suite(suite.id());
             let ran = suite.run(&mut cx).await?;
             cx.ledger.stats.time_phase(suite.id(), t);
             cx.others_ran |= ran.reported;
             runs.insert(suite.id(), ran);
         }
     }
+    drop(ticker);
     let skipped: Vec<crate::report::Skipped> = selected
         .iter()
         .filter_map(|s| runs.get(s.id()))

@@ -8,6 +8,7 @@
 mod support;
 
 mod adf_xmllint;
+mod ci_step;
 mod cli;
 mod defect_table;
 mod examples;
@@ -15,6 +16,7 @@ mod hostile;
 mod html_chromium;
 mod independent_server;
 mod observe_smtp_crm;
+mod progress;
 mod reference_aap;
 mod reference_defects;
 mod reference_server;

@@ -506,7 +506,7 @@ async fn exec(
         Err(e) => Err(e),
         Ok(()) => {
             ledger.stats.exchanges += 1;
-            ledger.stats.cases += 1;
+            ledger.count_case(client.binding());
             let r = client
                 .call(case.suite.skill(), &case.request, Some(token))
                 .await;

@@ -47,15 +47,21 @@ pub fn tck_within(
     env: &[(&str, &str)],
     bound: Duration,
 ) -> (i32, String, String) {
-    let child = Command::new(BIN)
-        .args(args)
-        .envs(env.iter().copied())
-        .current_dir(cwd)
+    let mut cmd = Command::new(BIN);
+    cmd.args(args).envs(env.iter().copied()).current_dir(cwd);
+    output_within(cmd, bound)
+}
+
+/// Run `cmd` (stdin empty, stdout and stderr drained while it runs) with the hang guard at
+/// `bound`: (exit code, stdout, stderr). For a child whose environment [`tck_env`] cannot shape
+/// (a variable removed) or that is not the binary itself (the binary under `script`).
+pub fn output_within(mut cmd: Command, bound: Duration) -> (i32, String, String) {
+    let child = cmd
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("the binary runs");
+        .expect("the command runs");
     let pid = child.id();
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
@@ -64,11 +70,11 @@ pub fn tck_within(
     let out = match rx.recv_timeout(bound) {
         Ok(out) => out.expect("output"),
         Err(_) => {
-            // SAFETY: kills the harness process this test started.
+            // SAFETY: kills the process this test started.
             unsafe {
                 libc::kill(pid as i32, libc::SIGKILL);
             }
-            panic!("dealer-tck {args:?} did not end within {bound:?}");
+            panic!("{cmd:?} did not end within {bound:?}");
         }
     };
     (

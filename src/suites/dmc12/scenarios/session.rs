@@ -240,7 +240,7 @@ impl Session<'_> {
             .await;
         let t1 = Utc::now();
         ledger.stats.exchanges += 1;
-        ledger.stats.cases += 1;
+        ledger.count_case(self.binding);
         let exchange = ledger.noted(exchange, &self.client)?;
         self.advertised_but_silent(ledger, tools::INITIATE_DEAL_HANDOFF, &exchange);
         let mut mails = self.sink.since(mark);
