@@ -38,13 +38,15 @@ pub struct RunDiff {
     pub changed: Vec<Change>,
 }
 
-/// How bad a verdict is for a release: failing, untested, a warning, or fine.
+/// How bad a verdict is for a release: failing, untested, a warning, or fine. The diff judges
+/// the server, not the baseline: an XFAIL is a failure the baseline excuses, an XPASS a pass
+/// the baseline did not expect (FAIL → XPASS is a fix, PASS → XFAIL a new failure).
 fn badness(v: Verdict) -> u8 {
     match v {
-        Verdict::Fail | Verdict::Error | Verdict::Xpass => 3,
+        Verdict::Fail | Verdict::Error | Verdict::Xfail => 3,
         Verdict::NotTested => 2,
-        Verdict::Warn | Verdict::Xfail => 1,
-        Verdict::Pass | Verdict::NotApplicable => 0,
+        Verdict::Warn => 1,
+        Verdict::Pass | Verdict::NotApplicable | Verdict::Xpass => 0,
     }
 }
 
@@ -283,6 +285,17 @@ mod tests {
         assert_eq!(clauses(&back.fixed), ["A"]);
         assert_eq!(clauses(&back.new_failures), ["B"]);
         // Only a fix: no regression.
+        // Through a baseline: a listed failure that now passes is a fix.
+        let xpass = diff(
+            &report(&[("A", "mcp", Fail)]),
+            &report(&[("A", "mcp", Xpass)]),
+        );
+        assert_eq!(clauses(&xpass.fixed), ["A"]);
+        let xfail = diff(
+            &report(&[("A", "mcp", Pass)]),
+            &report(&[("A", "mcp", Xfail)]),
+        );
+        assert_eq!(clauses(&xfail.new_failures), ["A"]);
         let healed = diff(
             &report(&[("A", "mcp", Fail)]),
             &report(&[("A", "mcp", Pass)]),
