@@ -163,7 +163,7 @@ fn replay_command(args: &ReplayArgs) -> Result<u8, TckError> {
         out: args.out.clone(),
         defect: args.defect,
         variant: args.variant,
-        transport: replay::transports(&recorded),
+        transport: replay::transports(&old),
         mcp_sse: args.mcp_sse,
         timeout: args.timeout,
         profile: args.profile.clone(),
@@ -176,8 +176,13 @@ fn replay_command(args: &ReplayArgs) -> Result<u8, TckError> {
         ..RunArgs::default()
     };
     let mut opts = run_args.options()?;
-    opts.concurrency = crate::run::default_concurrency();
-    opts.replay = Some(replay::selection(&recorded));
+    let selection = replay::selection(&recorded);
+    if selection.every_unit {
+        println!(
+            "replay: some failure was judged from the whole run (a scan, discovery): sending every case again"
+        );
+    }
+    opts.replay = Some(selection);
     let rt = runtime()?;
     let Some(outcome) = rt.block_on(until_interrupted(run(opts)))? else {
         eprintln!("dealer-tck: interrupted; the target was stopped");

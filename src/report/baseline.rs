@@ -5,7 +5,9 @@
 //! one check, and must say why (`reason`). A FAIL or WARN it covers becomes XFAIL and no longer
 //! fails the run. A cell it covers that now PASSes becomes XPASS, and XPASS fails the run: the
 //! entry is stale and must go, so the file only ever shrinks. An entry that covers no cell of
-//! the run (a clause the filter left out aside) is an error too. ERROR, NOT_TESTED and
+//! the run (a clause the filter left out aside) is named in the summary and in `report.json`
+//! `baseline_unused`, and does not fail the run (a partitioned share or a target without a
+//! transport leaves entries uncovered). ERROR, NOT_TESTED and
 //! NOT_APPLICABLE are left as they are: a baseline excuses a known failure, never a harness
 //! error or an untested clause. `dealer-tck baseline write REPORT` drafts a file from a report.
 

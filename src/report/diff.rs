@@ -155,7 +155,9 @@ pub fn diff(old: &Report, new: &Report) -> RunDiff {
         let was = o.map(badness);
         match n.map(badness) {
             Some(3) if was != Some(3) => d.new_failures.push(change),
-            Some(2) if was.is_some_and(|w| w < 2) => d.newly_not_tested.push(change),
+            // Judged before, not now: a cell gone NOT_TESTED, or gone (a transport or suite
+            // the later run did not reach).
+            Some(2) | None if was.is_some_and(|w| w != 2) => d.newly_not_tested.push(change),
             Some(0) if was == Some(3) => d.fixed.push(change),
             _ => d.changed.push(change),
         }
@@ -271,9 +273,10 @@ mod tests {
         let d = diff(&old, &new);
         assert_eq!(clauses(&d.new_failures), ["A", "H"]);
         assert_eq!(clauses(&d.fixed), ["B"]);
-        assert_eq!(clauses(&d.newly_not_tested), ["C"]);
-        // A warning, a failure that is still one, a cell only the old run has.
-        assert_eq!(clauses(&d.changed), ["D", "E", "G"]);
+        // Untested now, and a cell only the old run has.
+        assert_eq!(clauses(&d.newly_not_tested), ["C", "G"]);
+        // A warning, a failure that is still one.
+        assert_eq!(clauses(&d.changed), ["D", "E"]);
         assert!(d.regressed() && d.incomparable.is_empty());
         let md = d.markdown();
         assert!(

@@ -22,6 +22,10 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+/// How each (suite, clause, transport, case) of a run came out: the worst outcome of its
+/// evaluations (`dealer-tck replay` judges each recorded failure by its own key).
+pub type Judged = BTreeMap<(String, String, String, String), Outcome>;
+
 /// Version of the report.json format (see `reports/report.schema.json`).
 pub const REPORT_SCHEMA_VERSION: &str = "1.0";
 
@@ -350,10 +354,10 @@ pub struct Report {
     /// files nor what is printed to stdout can carry a token. Not serialised.
     #[serde(skip)]
     pub redactor: Redactor,
-    /// In a replay's report (`dealer-tck replay`): every suite × transport × case it judged in
-    /// one of the units it sent. Not serialised.
+    /// In a replay's report (`dealer-tck replay`): how each suite × clause × transport × case
+    /// it judged came out (the worst of its evaluations). Not serialised.
     #[serde(skip)]
-    pub replayed: std::collections::BTreeSet<repro::CaseKey>,
+    pub replayed: Judged,
     /// Format version.
     pub schema_version: String,
     /// Harness version.

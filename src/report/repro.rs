@@ -31,13 +31,16 @@ pub struct TokenEnv {
     pub var: &'static str,
 }
 
-/// Put the reproduction of its transport × case on every detail of a FAIL, WARN or ERROR
-/// result that has one, and the unit that sent the case (`units`, for `dealer-tck replay`).
+/// Put a reproduction on every detail of a FAIL, WARN or ERROR result: the chain of requests
+/// of its transport × case when the run recorded one, else (a failure judged from the whole
+/// run: an end-of-run scan, a side effect, discovery) the `dealer-tck replay` command of the
+/// report at `report` that sends it again; and the unit that sent the case (`units`).
 pub fn attach(
     suites: &mut [SuiteReport],
     chains: &Chains,
     units: &std::collections::HashMap<CaseKey, usize>,
     tokens: &[TokenEnv],
+    report: &str,
 ) {
     use super::Verdict::{Error, Fail, Warn};
     for s in suites.iter_mut() {
@@ -45,15 +48,27 @@ pub fn attach(
             if !matches!(r.verdict, Fail | Warn | Error) {
                 continue;
             }
-            for d in &mut r.details {
+            for d in r.details.iter_mut().filter(|d| d.case != "-") {
                 let key = (s.suite.clone(), r.transport.clone(), d.case.clone());
                 d.unit = units.get(&key).copied();
-                if let Some(chain) = chains.get(&key) {
-                    d.reproduction = Some(shell(chain, tokens));
-                }
+                d.reproduction = Some(match chains.get(&key) {
+                    Some(chain) => shell(chain, tokens),
+                    None => replay_command(report, &r.clause, &d.case),
+                });
             }
         }
     }
+}
+
+/// The reproduction of a failure no single chain of requests showed.
+fn replay_command(report: &str, clause: &str, case: &str) -> String {
+    format!(
+        "# judged from what the whole run showed, not from one exchange: send it again with\n\
+         dealer-tck replay {} --clause {} --case {}\n",
+        quote(report),
+        quote(clause),
+        quote(case)
+    )
 }
 
 /// `chain` as a shell snippet: one `curl` per request, in order.
@@ -103,6 +118,16 @@ pub fn shell(chain: &[Arc<SentRequest>], tokens: &[TokenEnv]) -> String {
             }
             _ => None,
         };
+        if let Some(before) = i.checked_sub(1).map(|j| &chain[j]) {
+            let gap = req.at.saturating_duration_since(before.at);
+            if gap >= std::time::Duration::from_secs(1) {
+                out.push_str(&format!(
+                    "# the run sent the next request {:.1} s after the one before (a hold may need to expire)\nsleep {}\n",
+                    gap.as_secs_f64(),
+                    gap.as_secs_f64().ceil()
+                ));
+            }
+        }
         if chain.len() > 1 {
             out.push_str(&format!("# {}.\n", i + 1));
         }
@@ -148,6 +173,7 @@ fn open_mcp_session(req: &SentRequest, n: usize, tokens: &[TokenEnv]) -> String 
             .cloned()
             .collect(),
         body: body.to_string(),
+        at: req.at,
     };
     let first = curl_args(&base(&init.to_string()), None, tokens);
     let mut notified = base(r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#);
@@ -161,15 +187,38 @@ fn open_mcp_session(req: &SentRequest, n: usize, tokens: &[TokenEnv]) -> String 
     )
 }
 
-/// One `curl` command line.
+/// One `curl` command line (after a comment line when its body is cut).
 fn curl(req: &SentRequest, session_var: Option<&str>, tokens: &[TokenEnv]) -> String {
     let stream = req.binding == Binding::Mcp
         || header(req, "accept").is_some_and(|a| a.contains("text/event-stream"));
     format!(
-        "curl -sS{}{}\n",
+        "{}curl -sS{}{}\n",
+        cut_note(req),
         if stream { " -N" } else { "" },
         curl_args(req, session_var, tokens)
     )
+}
+
+/// The comment line before a request whose body is longer than [`BODY_CAP`].
+fn cut_note(req: &SentRequest) -> String {
+    if req.body.len() > BODY_CAP {
+        format!(
+            "# body cut: {} bytes, the first {} shown (the request below is not the one sent)\n",
+            req.body.len(),
+            body_cut(&req.body).len()
+        )
+    } else {
+        String::new()
+    }
+}
+
+/// The body as a reproduction spells it: at most [`BODY_CAP`] bytes, cut at a character.
+fn body_cut(body: &str) -> &str {
+    let mut cut = body.len().min(BODY_CAP);
+    while !body.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    &body[..cut]
 }
 
 /// ` -X POST 'url' -H '…' … --data-raw '…'`.
@@ -189,20 +238,7 @@ fn curl_args(req: &SentRequest, session_var: Option<&str>, tokens: &[TokenEnv]) 
             s.push_str(&format!(" \\\n  -H {}", quote(&format!("{k}: {v}"))));
         }
     }
-    let body = if req.body.len() > BODY_CAP {
-        let mut cut = BODY_CAP;
-        while !req.body.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        s.push_str(&format!(
-            " \\\n  # body cut: {} bytes, the first {cut} shown",
-            req.body.len()
-        ));
-        &req.body[..cut]
-    } else {
-        req.body.as_str()
-    };
-    s.push_str(&format!(" \\\n  --data-raw {}", quote(body)));
+    s.push_str(&format!(" \\\n  --data-raw {}", quote(body_cut(&req.body))));
     s
 }
 
@@ -225,6 +261,7 @@ mod tests {
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),
             body: body.into(),
+            at: std::time::Instant::now(),
         })
     }
 
@@ -287,13 +324,44 @@ mod tests {
     }
 
     #[test]
-    fn a_long_body_is_cut_and_says_so() {
+    fn a_long_body_is_cut_on_a_comment_line_of_its_own() {
         let body = "é".repeat(BODY_CAP);
         let s = shell(&[req(Binding::A2aJsonrpc, &[], &body)], &[]);
+        let note = s
+            .lines()
+            .position(|l| l.starts_with(&format!("# body cut: {} bytes", body.len())))
+            .expect("the note");
+        // The note stands before the command, so the command still carries its body.
+        assert!(s.lines().nth(note + 1).unwrap().starts_with("curl "), "{s}");
+        assert!(s.trim_end().ends_with('\''), "{s}");
+        assert!(s.len() < BODY_CAP + 1024);
+    }
+
+    #[test]
+    fn a_long_wait_between_two_requests_is_kept() {
+        let first = req(Binding::A2aJsonrpc, &[], "{}");
+        let mut later = (*req(Binding::A2aJsonrpc, &[], "{}")).clone();
+        later.at = first.at + std::time::Duration::from_millis(1500);
+        let s = shell(&[first, Arc::new(later)], &[]);
+        assert!(s.contains("\nsleep 2\n# 2.\n"), "{s}");
+        let quick = shell(
+            &[
+                req(Binding::A2aJsonrpc, &[], "{}"),
+                req(Binding::A2aJsonrpc, &[], "{}"),
+            ],
+            &[],
+        );
+        assert!(!quick.contains("sleep"), "{quick}");
+    }
+
+    #[test]
+    fn a_failure_without_a_chain_gets_the_replay_command() {
+        let s = replay_command("reports/x y/report.json", "DMC12-PII-LOG-001", "it's");
         assert!(
-            s.contains(&format!("body cut: {} bytes", body.len())),
+            s.ends_with(
+                "dealer-tck replay 'reports/x y/report.json' --clause 'DMC12-PII-LOG-001' --case 'it'\\''s'\n"
+            ),
             "{s}"
         );
-        assert!(s.len() < BODY_CAP + 1024);
     }
 }

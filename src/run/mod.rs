@@ -278,6 +278,10 @@ pub(crate) struct Ledger {
     /// The chain of every failing or erroring transport × case, for its reproduction
     /// (at most [`Ledger::REPRO_CAP`] of them).
     pub repros: crate::report::repro::Chains,
+    /// The requests that made the latest fixtures (a reservation), with the value a later
+    /// request carries (the reservation token): a chain that carries the value starts with the
+    /// request that made it, however long before it was sent.
+    fixtures: std::collections::VecDeque<(String, std::sync::Arc<SentRequest>)>,
     /// The suite whose evaluations are recorded next.
     pub suite: &'static str,
     /// The unit ([`Units`]) the evaluations recorded next belong to.
@@ -387,6 +391,7 @@ impl Ledger {
             .cloned()
             .collect();
         if !chain.is_empty() {
+            let chain = self.with_fixtures(chain);
             let key = (
                 self.suite.to_string(),
                 binding.name().to_string(),
@@ -394,6 +399,34 @@ impl Ledger {
             );
             self.repros.entry(key).or_insert_with(|| chain.into());
         }
+    }
+
+    /// The fixtures a ledger remembers for its chains.
+    const FIXTURE_CAP: usize = 16;
+
+    /// The last request sent made a fixture whose later requests carry `value`.
+    pub fn note_fixture(&mut self, value: &str) {
+        if let Some(last) = self.chain.last() {
+            if self.fixtures.len() == Self::FIXTURE_CAP {
+                self.fixtures.pop_front();
+            }
+            self.fixtures.push_back((value.to_string(), last.clone()));
+        }
+    }
+
+    /// `chain` with the request that made each fixture it carries in front, when not in it.
+    fn with_fixtures(
+        &self,
+        mut chain: Vec<std::sync::Arc<SentRequest>>,
+    ) -> Vec<std::sync::Arc<SentRequest>> {
+        for (value, made) in self.fixtures.iter().rev() {
+            let carried = chain.iter().any(|r| r.body.contains(value.as_str()));
+            let present = chain.iter().any(|r| std::sync::Arc::ptr_eq(r, made));
+            if carried && !present && made.binding == chain[0].binding {
+                chain.insert(0, made.clone());
+            }
+        }
+        chain
     }
 
     /// Note a request the next evaluations may need to reproduce.
@@ -672,7 +705,18 @@ pub async fn run(mut opts: RunOptions) -> Result<(Report, Option<PathBuf>), TckE
     }
     all_transports.sort();
     all_transports.dedup();
-    crate::report::repro::attach(&mut suites, &ledger.repros, &ledger.case_units, &token_env);
+    let report_path = opts
+        .out_dir
+        .as_ref()
+        .map(|out| out.join(&run_id).join("report.json").display().to_string())
+        .unwrap_or_else(|| "REPORT".into());
+    crate::report::repro::attach(
+        &mut suites,
+        &ledger.repros,
+        &ledger.case_units,
+        &token_env,
+        &report_path,
+    );
     crate::report::merge::mark_share(&mut suites, opts.partition.as_ref());
     let baseline_unused = match &opts.baseline {
         Some(b) => b.apply(&mut suites, opts.clause_filter.as_deref()),
@@ -693,7 +737,7 @@ pub async fn run(mut opts: RunOptions) -> Result<(Report, Option<PathBuf>), TckE
         0.0
     };
     let replayed = match opts.replay {
-        Some(_) => ledger.case_units.keys().cloned().collect(),
+        Some(_) => judged(&selected, &ledger.evals),
         None => Default::default(),
     };
     let mut report = Report {
@@ -742,6 +786,60 @@ pub async fn run(mut opts: RunOptions) -> Result<(Report, Option<PathBuf>), TckE
     Ok((report, dir))
 }
 
+/// How each suite × clause × transport × case came out: the worst of its evaluations.
+fn judged(suites: &[&'static dyn Suite], evals: &[Evaluation]) -> crate::report::Judged {
+    let suite_of: HashMap<&str, &str> = suites
+        .iter()
+        .flat_map(|s| {
+            s.catalogue()
+                .clauses
+                .iter()
+                .map(|c| (c.id.as_str(), s.id()))
+        })
+        .collect();
+    let rank = |o: &Outcome| match o {
+        Outcome::Pass => 0,
+        Outcome::NotApplicable(_) => 1,
+        Outcome::NotTested(_) => 2,
+        Outcome::Error(_) => 3,
+        Outcome::Fail(_) => 4,
+    };
+    let mut out = crate::report::Judged::new();
+    for e in evals {
+        let Some(suite) = suite_of.get(e.clause.as_str()) else {
+            continue;
+        };
+        let transport = e.binding.map_or("target", |b| b.name());
+        let key = (
+            suite.to_string(),
+            e.clause.clone(),
+            transport.to_string(),
+            e.case.clone(),
+        );
+        match out.get(&key) {
+            Some(o) if rank(o) >= rank(&e.outcome) => {}
+            _ => {
+                out.insert(key, e.outcome.clone());
+            }
+        }
+    }
+    out
+}
+
+/// The program a launch command runs: its first word that is not an environment assignment
+/// (`DB_PASSWORD=… ./server` names `server`, never the value), without its directory.
+fn program(command: &str) -> &str {
+    command
+        .split_whitespace()
+        .find(|w| {
+            !w.split_once('=').is_some_and(|(name, _)| {
+                !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            })
+        })
+        .map(|w| w.rsplit('/').next().unwrap_or(w))
+        .unwrap_or_default()
+}
+
 /// Where this run's report comes from.
 fn provenance(opts: &RunOptions, suites: &[&'static dyn Suite]) -> crate::report::Provenance {
     let target = match &opts.target {
@@ -750,10 +848,7 @@ fn provenance(opts: &RunOptions, suites: &[&'static dyn Suite]) -> crate::report
             (_, Some(v)) => format!("embedded-reference, variant {}", v.name()),
             _ => "embedded-reference".to_string(),
         },
-        TargetSpec::Launch { command, .. } => format!(
-            "launched: {}",
-            command.split_whitespace().next().unwrap_or_default()
-        ),
+        TargetSpec::Launch { command, .. } => format!("launched: {}", program(command)),
         TargetSpec::External { base_url, .. } => format!("external: {base_url}"),
     };
     crate::report::Provenance {
@@ -879,5 +974,16 @@ mod tests {
                 "http://127.0.0.1:8080/public/rpc".to_string()
             )]
         );
+    }
+
+    #[test]
+    fn provenance_names_a_launched_program_never_an_assignment() {
+        assert_eq!(
+            program("DB_PASSWORD=hunter2 ./bin/server --port {port}"),
+            "server"
+        );
+        assert_eq!(program("A=1 B=2 /usr/bin/env python3 x.py"), "env");
+        assert_eq!(program("my-server --flag=x"), "my-server");
+        assert_eq!(program(""), "");
     }
 }

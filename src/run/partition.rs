@@ -67,11 +67,28 @@ pub struct Units {
 }
 
 /// The unit number of the one scenario a suite runs after a restart of the target (DMC-12's
-/// CRM sink off), whatever the number of units before it.
-pub const RESTART_UNIT: usize = usize::MAX;
+/// CRM sink off), past any number of units a run can have before it.
+pub const RESTART_UNIT: usize = 1_000_000;
 
-/// The units a replay sends: (suite, transport, unit) of the recorded failures.
-pub type Selection = std::collections::BTreeSet<(String, String, usize)>;
+/// The units a replay sends.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Selection {
+    /// (suite, transport, unit) of the recorded failures.
+    pub units: std::collections::BTreeSet<(String, String, usize)>,
+    /// Every unit: some failure was judged from the whole run (an end-of-run scan, a side
+    /// effect no case claimed), so the whole run is sent again.
+    pub every_unit: bool,
+}
+
+impl Selection {
+    /// Whether the replay sends `unit` of `suite` on `transport`.
+    pub fn sends(&self, suite: &str, transport: &str, unit: usize) -> bool {
+        self.every_unit
+            || self
+                .units
+                .contains(&(suite.to_string(), transport.to_string(), unit))
+    }
+}
 
 impl Units {
     /// Units of a run cut by `partition` (None: the whole run).
@@ -111,14 +128,27 @@ impl Units {
     /// (a report's details carry it, so that `dealer-tck replay` can send it again).
     /// A unit's requests start a new reproduction chain.
     pub(crate) fn take(&mut self, ledger: &mut crate::run::Ledger) -> bool {
-        ledger.unit = Some(self.next);
-        ledger.chain_judged = true;
+        Units::resume(ledger, Some(self.next));
         self.next_mine()
+    }
+
+    /// The evaluations `ledger` records next belong to `unit` (None: to no unit, e.g. the
+    /// end-of-run judgements), with a new reproduction chain: a scenario that finishes later
+    /// (the expiry) resumes its unit.
+    pub(crate) fn resume(ledger: &mut crate::run::Ledger, unit: Option<usize>) {
+        ledger.unit = unit;
+        ledger.chain_judged = true;
+    }
+
+    /// The number the next unit taken will have.
+    pub fn peek(&self) -> usize {
+        self.next
     }
 }
 
 fn units_of(sel: &Selection, suite: &str, transport: &str) -> std::collections::BTreeSet<usize> {
-    sel.iter()
+    sel.units
+        .iter()
         .filter(|(s, t, _)| s == suite && t == transport)
         .map(|(_, _, u)| *u)
         .collect()

@@ -85,70 +85,67 @@ pub fn recorded(report: &Report, case: Option<&str>, clause: Option<&str>) -> Ve
     out
 }
 
-/// The units a replay of `recorded` sends.
+/// The units a replay of `recorded` sends: those that sent the recorded cases, or every unit
+/// when some failure was judged outside any unit (an end-of-run scan, discovery).
 pub fn selection(recorded: &[Recorded]) -> Selection {
-    recorded
+    Selection {
+        units: recorded
+            .iter()
+            .filter_map(|r| Some((r.suite.clone(), r.transport.clone(), r.unit?)))
+            .collect(),
+        every_unit: recorded.iter().any(|r| r.unit.is_none()),
+    }
+}
+
+/// The transports of the recorded run (None: every one the target offers). A replay speaks
+/// to all of them, as the run did, so that every case is drawn as it was (a transport's place
+/// among the others seeds its cases and shares out the vehicles); the selection keeps the
+/// other transports' units from being sent.
+pub fn transports(report: &Report) -> Option<Vec<crate::transport::Binding>> {
+    report
+        .target
+        .transports
         .iter()
-        .filter_map(|r| Some((r.suite.clone(), r.transport.clone(), r.unit?)))
+        .map(|t| {
+            crate::transport::Binding::ALL
+                .into_iter()
+                .find(|b| b.name() == t)
+        })
         .collect()
 }
 
-/// The transports a replay of `recorded` needs (None: every one, a target-wide clause failed).
-pub fn transports(recorded: &[Recorded]) -> Option<Vec<crate::transport::Binding>> {
-    let mut out = vec![];
-    for r in recorded {
-        let b = crate::transport::Binding::ALL
-            .into_iter()
-            .find(|b| b.name() == r.transport)?;
-        if !out.contains(&b) {
-            out.push(b);
-        }
-    }
-    Some(out)
-}
-
-/// What `new` (the replay's report) says of each recorded failure.
+/// What the replay's judgements (`new.replayed`) say of each recorded failure: FIXED only when
+/// the replay judged that very clause on that very case, on that transport, and it held.
 pub fn judge(recorded: &[Recorded], new: &Report) -> Vec<(Recorded, Replayed)> {
+    use crate::check::Outcome;
     recorded
         .iter()
         .map(|rec| {
-            let cell = new
-                .suites
-                .iter()
-                .filter(|s| s.suite == rec.suite)
-                .flat_map(|s| &s.results)
-                .find(|r| r.clause == rec.clause && r.transport == rec.transport);
-            let key = (rec.suite.clone(), rec.transport.clone(), rec.case.clone());
-            let outcome = match cell {
-                // A case judged in a unit must have been judged in one again.
-                _ if rec.unit.is_some() && !new.replayed.contains(&key) => Replayed::NotReRun(
-                    "the replay did not send this case again (its unit judged nothing)".into(),
-                ),
-                None => Replayed::NotReRun(format!(
-                    "the replay judged no {} on {}",
-                    rec.clause, rec.transport
-                )),
-                Some(r) => match r.verdict {
-                    Verdict::Pass => Replayed::Fixed,
-                    Verdict::NotTested | Verdict::NotApplicable => Replayed::NotReRun(
-                        r.details
-                            .first()
-                            .map(|d| d.detail.clone())
-                            .unwrap_or_else(|| r.verdict.as_str().to_string()),
-                    ),
-                    _ => match r.details.iter().find(|d| d.case == rec.case) {
-                        Some(d) => Replayed::StillFailing(d.detail.clone()),
-                        // A report keeps ten details per cell: with ten, the case may be
-                        // among those left out.
-                        None if r.details.len() >= 10 => Replayed::StillFailing(format!(
-                            "{} on other cases, maybe this one too",
-                            r.verdict.as_str()
-                        )),
-                        None => Replayed::Fixed,
-                    },
-                },
+            let key = |transport: &str| {
+                (
+                    rec.suite.clone(),
+                    rec.clause.clone(),
+                    transport.to_string(),
+                    rec.case.clone(),
+                )
             };
-            (rec.clone(), outcome)
+            // A target-wide evaluation counts on every transport's column.
+            let outcome = new
+                .replayed
+                .get(&key(&rec.transport))
+                .or_else(|| new.replayed.get(&key("target")));
+            let replayed = match outcome {
+                Some(Outcome::Pass) => Replayed::Fixed,
+                Some(Outcome::Fail(d) | Outcome::Error(d)) => Replayed::StillFailing(d.clone()),
+                Some(Outcome::NotTested(d) | Outcome::NotApplicable(d)) => {
+                    Replayed::NotReRun(d.clone())
+                }
+                None => Replayed::NotReRun(format!(
+                    "the replay did not judge {} on this case again",
+                    rec.clause
+                )),
+            };
+            (rec.clone(), replayed)
         })
         .collect()
 }
@@ -198,42 +195,53 @@ mod tests {
             cell("C", Verdict::Error, &[("run", None)]),
             cell("D", Verdict::NotTested, &[("c9", Some(9))]),
         ]);
-        let rec = recorded(&old, None, None);
+        // The breaker's detail names no case the run sent.
+        let mut breaker = old.clone();
+        breaker.suites[0].results[2].details[0].check = "breaker".into();
+        let rec = recorded(&breaker, None, None);
         assert_eq!(
             rec.iter().map(|r| r.case.as_str()).collect::<Vec<_>>(),
-            ["c1", "c2", "run"]
+            ["c1", "c2"]
         );
         let sel = selection(&rec);
-        assert_eq!(sel.len(), 2);
-        assert!(sel.contains(&("dmc12".into(), "mcp".into(), 7)));
+        assert!(!sel.every_unit);
+        assert!(sel.sends("dmc12", "mcp", 7) && sel.sends("dmc12", "mcp", 3));
+        assert!(!sel.sends("dmc12", "mcp", 4) && !sel.sends("dmc12", "a2a-rest", 7));
+        // A failure judged outside any unit: the whole run goes again.
+        assert!(selection(&recorded(&old, None, None)).every_unit);
         assert_eq!(recorded(&old, Some("c2"), None).len(), 1);
         assert!(recorded(&old, None, Some("B")).is_empty());
     }
 
     #[test]
-    fn judges_fixed_still_failing_and_not_re_run() {
+    fn judges_each_failure_by_its_own_clause_and_case() {
+        use crate::check::Outcome;
         let old = report(vec![
             cell("A", Verdict::Fail, &[("c1", Some(3)), ("c2", Some(7))]),
             cell("C", Verdict::Fail, &[("c3", Some(1))]),
             cell("E", Verdict::Fail, &[("c4", Some(2))]),
+            cell("G", Verdict::Fail, &[("c5", Some(5))]),
+            cell("T", Verdict::Fail, &[("c6", None)]),
         ]);
-        let mut new = report(vec![
-            cell("A", Verdict::Fail, &[("c2", Some(7))]),
-            cell("C", Verdict::Pass, &[]),
-            cell("E", Verdict::NotTested, &[("-", None)]),
-        ]);
-        for c in ["c1", "c2", "c3", "c4"] {
-            new.replayed
-                .insert(("dmc12".into(), "mcp".into(), c.into()));
-        }
-        // A case the replay never judged is not fixed, whatever its clause's verdict.
-        let mut unsent = new.clone();
-        unsent.replayed.clear();
-        assert!(
-            judge(&recorded(&old, None, None), &unsent)
-                .iter()
-                .all(|(_, o)| o.label() == "NOT RE-RUN")
-        );
+        // The replay's cells say PASS everywhere: only the per-case judgements count.
+        let mut new = report(vec![]);
+        let k = |clause: &str, transport: &str, case: &str| {
+            (
+                "dmc12".to_string(),
+                clause.to_string(),
+                transport.to_string(),
+                case.to_string(),
+            )
+        };
+        new.replayed.insert(k("A", "mcp", "c1"), Outcome::Pass);
+        new.replayed
+            .insert(k("A", "mcp", "c2"), Outcome::Fail("again".into()));
+        new.replayed
+            .insert(k("C", "mcp", "c3"), Outcome::NotTested("no fixture".into()));
+        // E on c4 was not judged again at all; G on c5 only on another transport.
+        new.replayed.insert(k("G", "a2a-rest", "c5"), Outcome::Pass);
+        // A target-wide judgement counts on every transport.
+        new.replayed.insert(k("T", "target", "c6"), Outcome::Pass);
         let judged = judge(&recorded(&old, None, None), &new);
         let labels: Vec<(&str, &str)> = judged
             .iter()
@@ -244,9 +252,12 @@ mod tests {
             [
                 ("c1", "FIXED"),
                 ("c2", "STILL FAILING"),
-                ("c3", "FIXED"),
-                ("c4", "NOT RE-RUN")
+                ("c3", "NOT RE-RUN"),
+                ("c4", "NOT RE-RUN"),
+                ("c5", "NOT RE-RUN"),
+                ("c6", "FIXED")
             ]
         );
+        assert_eq!(judged[1].1, Replayed::StillFailing("again".into()));
     }
 }

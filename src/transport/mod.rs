@@ -170,6 +170,9 @@ pub struct SentRequest {
     pub headers: Vec<(String, String)>,
     /// The body as sent (lossy UTF-8).
     pub body: String,
+    /// When it was sent (a reproduction waits as long between two requests as the run did,
+    /// when that was long enough for a hold to expire).
+    pub at: std::time::Instant,
 }
 
 impl SentRequest {
@@ -186,6 +189,7 @@ impl SentRequest {
             url: url.to_string(),
             headers: headers.to_vec(),
             body: String::from_utf8_lossy(body).into_owned(),
+            at: std::time::Instant::now(),
         }
     }
 }

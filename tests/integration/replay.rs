@@ -264,3 +264,62 @@ fn replay_sends_only_the_recorded_cases_and_says_fixed_or_still_failing() {
     assert_eq!(code, 0);
     assert!(nothing.contains("nothing to send"), "{nothing}");
 }
+
+/// A chain that spans units: an invalid case reuses a reservation made for an earlier one, and
+/// the expiry's hand-off comes long after its hold was made; both reproductions start with the
+/// reservation they carry (and the expiry's waits as the run did), and both replay FIXED on the
+/// correct reference.
+#[test]
+fn a_chain_keeps_the_reservation_it_carries_and_replays_fixed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cwd = tmp.path();
+    let out = cwd.join("replays");
+    let out = out.to_str().unwrap();
+    for (defect, clause, case_prefix) in [
+        ("trade-in-extra-fields", "DMC12-REQ-TRADEIN-001", "invalid-"),
+        (
+            "accept-expired-reservation",
+            "DMC12-RES-EXPIRED-001",
+            "reservation-expired",
+        ),
+    ] {
+        let (code, dir) = run_into(
+            cwd,
+            defect,
+            &["--defect", defect, "--transport", "a2a-jsonrpc"],
+        );
+        assert_eq!(code, 1, "{defect}");
+        let rep = report(&dir);
+        let failing = details(&rep, clause, "a2a-jsonrpc");
+        let d = failing
+            .iter()
+            .find(|d| d["case"].as_str().unwrap().starts_with(case_prefix))
+            .unwrap_or_else(|| panic!("{defect}: {failing:?}"));
+        let repro = d["reproduction"].as_str().unwrap();
+        let first = repro.find("\"skill\":\"create_reservation\"");
+        let handoff = repro.find("\"skill\":\"initiate_deal_handoff\"");
+        assert!(
+            first.is_some() && first < handoff,
+            "{defect}: the reservation comes first\n{repro}"
+        );
+        if defect == "accept-expired-reservation" {
+            assert!(repro.contains("\nsleep "), "{repro}");
+        }
+        let case = d["case"].as_str().unwrap();
+        let (code, said, err) = crate::support::tck(
+            &[
+                "replay",
+                dir.to_str().unwrap(),
+                "--case",
+                case,
+                "--clause",
+                clause,
+                "--out",
+                out,
+            ],
+            cwd,
+        );
+        assert_eq!(code, 0, "{defect}: {said}{err}");
+        assert!(said.starts_with("FIXED "), "{said}");
+    }
+}

@@ -111,9 +111,11 @@ pub(crate) async fn run_suite(
         .iter()
         .enumerate()
         .map(|(i, (b, _))| {
-            let unit = ("dmc12".to_string(), b.name().to_string(), RESTART_UNIT);
             opts.partition.is_none_or(|p| p.owns(i))
-                && opts.replay.as_ref().is_none_or(|sel| sel.contains(&unit))
+                && opts
+                    .replay
+                    .as_ref()
+                    .is_none_or(|sel| sel.sends("dmc12", b.name(), RESTART_UNIT))
         })
         .collect();
     if !mine.contains(&true) {
@@ -159,8 +161,9 @@ pub(crate) async fn run_suite(
                     short_holds: false,
                     expiries: std::collections::HashMap::new(),
                 };
-                ledger.unit = Some(RESTART_UNIT);
+                crate::run::Units::resume(ledger, Some(RESTART_UNIT));
                 crm_disabled(&mut s, ledger).await;
+                crate::run::Units::resume(ledger, None);
             }
             ledger.stats.time_phase("dmc12/restart", t);
         }
@@ -249,6 +252,7 @@ async fn run_binding(
         auth(s, ledger).await;
     }
     ledger.stats.time_phase("dmc12/auth", t);
+    let expiry_unit = s.units.peek();
     let expiry = match s.units.take(ledger) {
         true => Some(start_expiry(s, ledger).await),
         false => None,
@@ -264,6 +268,7 @@ async fn run_binding(
         state_scenarios(s, ledger).await;
     }
     if let Some(expiry) = expiry {
+        crate::run::Units::resume(ledger, Some(expiry_unit));
         finish_expiry(s, ledger, expiry).await;
     }
     ledger.stats.time_phase("dmc12/scenarios", t);
@@ -274,6 +279,7 @@ async fn run_binding(
     if s.units.take(ledger) {
         crm_faults(s, _target, ledger).await;
     }
+    crate::run::Units::resume(ledger, None);
     ledger.stats.time_phase("dmc12/faults", t);
     Ok(())
 }
@@ -311,6 +317,7 @@ pub(crate) async fn run(cx: &mut RunCx<'_>) -> Result<SuiteRun, TckError> {
             )
             .await?;
             let t = Instant::now();
+            crate::run::Units::resume(cx.ledger, None);
             end_of_run_scans(cx.target, cx.sink, cx.crm, &transports, cx.ledger).await;
             cx.ledger.stats.time_phase("dmc12/scans", t);
             let skipped = discovery

@@ -340,6 +340,7 @@ impl Session<'_> {
                             {
                                 self.expiries.insert(t.to_string(), e.with_timezone(&Utc));
                             }
+                            ledger.note_fixture(t);
                             return Ok((t.to_string(), d.clone()));
                         }
                         None => last = "create_reservation answered no reservation_token".into(),
