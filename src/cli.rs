@@ -2,6 +2,8 @@
 //! Exit codes: 0 conformant, 1 not conformant, 2 usage or configuration error, 3 target
 //! unreachable (see [`crate::error`]).
 
+mod replay;
+
 use crate::error::{EXIT_USAGE, TckError};
 use crate::reference::Defect;
 use crate::run::{RunOptions, run};
@@ -54,7 +56,7 @@ pub enum Command {
     /// Send again exactly the cases a report recorded as failing (stateful chains included,
     /// their fixtures made anew), judge them with the same checks, and print FIXED, STILL
     /// FAILING or NOT RE-RUN per case. Exit 0 only when every one is fixed.
-    Replay(ReplayArgs),
+    Replay(replay::ReplayArgs),
     /// Compare two runs' report.json: new failures, fixes, other verdict changes and clauses
     /// newly NOT_TESTED, per clause × transport. Exit 1 when something regressed.
     Diff {
@@ -76,158 +78,6 @@ pub enum BaselineAction {
         /// The report.json (or its run directory).
         report: PathBuf,
     },
-}
-
-/// `dealer-tck replay` options: the report, which of its failures, and the target, chosen as
-/// for `run` (the embedded reference by default).
-#[derive(Debug, clap::Args)]
-pub struct ReplayArgs {
-    /// The report.json (or its run directory) whose failures to send again.
-    pub report: PathBuf,
-    /// Only this case's failures.
-    #[arg(long)]
-    pub case: Option<String>,
-    /// Only this clause's failures (its exact id).
-    #[arg(long)]
-    pub clause: Option<String>,
-    /// Inject this defect into the embedded reference.
-    #[arg(long)]
-    pub defect: Option<Defect>,
-    /// Have the embedded reference take this alternative reading of the seeds.
-    #[arg(long, conflicts_with = "defect")]
-    pub variant: Option<crate::reference::Variant>,
-    /// Target profile (TOML), as for `run`.
-    #[arg(long)]
-    pub profile: Option<PathBuf>,
-    /// Launch the server under test with this command template, as for `run`.
-    #[arg(long, conflicts_with = "target")]
-    pub launch: Option<String>,
-    /// Test an already running server at this base URL, as for `run`.
-    #[arg(long)]
-    pub target: Option<String>,
-    /// Seconds to wait for a launched server to answer.
-    #[arg(long)]
-    pub ready_timeout: Option<f64>,
-    /// Bound on one exchange with the target, in seconds.
-    #[arg(long)]
-    pub timeout: Option<f64>,
-    /// Fixed port for the SMTP sink.
-    #[arg(long)]
-    pub smtp_port: Option<u16>,
-    /// Fixed port for the DriveCentric mock.
-    #[arg(long)]
-    pub crm_port: Option<u16>,
-    /// A2A protocol version of the AAP suites, as the recorded run had it (1.0 or 0.3).
-    #[arg(long)]
-    pub a2a_profile: Option<crate::transport::a2a::A2aProfile>,
-    /// Have the embedded reference answer MCP with SSE streams.
-    #[arg(long)]
-    pub mcp_sse: bool,
-    /// Directory the replay's own report directory is written into.
-    #[arg(long, default_value = "reports")]
-    pub out: PathBuf,
-}
-
-fn replay_command(args: &ReplayArgs) -> Result<u8, TckError> {
-    use crate::run::replay;
-    let old = crate::report::merge::load(&args.report)?;
-    let recorded = replay::recorded(&old, args.case.as_deref(), args.clause.as_deref());
-    if recorded.is_empty() {
-        if args.case.is_none() && args.clause.is_none() {
-            println!("replay: the report records no failure; nothing to send");
-            return Ok(0);
-        }
-        return Err(TckError::Config(format!(
-            "{} records no failure of{}{}",
-            args.report.display(),
-            args.case
-                .as_deref()
-                .map(|c| format!(" case {c}"))
-                .unwrap_or_default(),
-            args.clause
-                .as_deref()
-                .map(|c| format!(" clause {c}"))
-                .unwrap_or_default(),
-        )));
-    }
-    let prov = old.provenance.clone().unwrap_or_default();
-    let run_args = RunArgs {
-        seed: old.seed,
-        cases: old.cases_per_transport,
-        invalid_per_rule: if old.provenance.is_some() {
-            prov.invalid_per_rule
-        } else {
-            1
-        },
-        clause: old.clause_filter.clone(),
-        out: args.out.clone(),
-        defect: args.defect,
-        variant: args.variant,
-        transport: replay::transports(&old),
-        mcp_sse: args.mcp_sse,
-        timeout: args.timeout,
-        profile: args.profile.clone(),
-        launch: args.launch.clone(),
-        target: args.target.clone(),
-        ready_timeout: args.ready_timeout,
-        smtp_port: args.smtp_port,
-        crm_port: args.crm_port,
-        a2a_profile: args.a2a_profile,
-        ..RunArgs::default()
-    };
-    let mut opts = run_args.options()?;
-    let selection = replay::selection(&recorded);
-    if selection.every_unit {
-        println!(
-            "replay: some failure was judged from the whole run (a scan, discovery): sending every case again"
-        );
-    }
-    opts.replay = Some(selection);
-    let rt = runtime()?;
-    let Some(outcome) = rt.block_on(until_interrupted(run(opts)))? else {
-        eprintln!("dealer-tck: interrupted; the target was stopped");
-        return Ok(130);
-    };
-    let (new, dir) = outcome?;
-    let judged = replay::judge(&recorded, &new);
-    let mut fixed = 0;
-    for (rec, outcome) in &judged {
-        let why = match outcome {
-            replay::Replayed::Fixed => {
-                fixed += 1;
-                String::new()
-            }
-            replay::Replayed::StillFailing(d) | replay::Replayed::NotReRun(d) => {
-                format!(" — {}", crate::report::inert::visible(d))
-            }
-        };
-        println!(
-            "{:<13} {} [{}] {}{}",
-            outcome.label(),
-            rec.clause,
-            rec.transport,
-            crate::report::inert::visible(&rec.case),
-            why
-        );
-    }
-    println!(
-        "replay: {fixed} of {} fixed{}",
-        judged.len(),
-        dir.map(|d| format!(" (the replay's report: {})", d.display()))
-            .unwrap_or_default()
-    );
-    if let Some(why) = &new.partial {
-        eprintln!(
-            "dealer-tck: the replay ended early: {}",
-            crate::report::inert::visible(why)
-        );
-        return Ok(crate::error::EXIT_UNREACHABLE);
-    }
-    Ok(if fixed == judged.len() {
-        0
-    } else {
-        crate::error::EXIT_NOT_CONFORMANT
-    })
 }
 
 /// `dealer-tck merge` options.
@@ -286,6 +136,48 @@ fn merge_command(args: &MergeArgs) -> Result<u8, TckError> {
     Ok(report.exit_code)
 }
 
+/// Which server a run tests, and how to reach it: `run`'s and `replay`'s options alike.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct TargetArgs {
+    /// Target profile (TOML; `dealer-tck init` writes a commented template).
+    #[arg(long)]
+    pub profile: Option<PathBuf>,
+    /// Launch the server under test with this command template ({port} {base_url} {smtp_host}
+    /// {smtp_port} {crm_url} {crm_token} {store_id} {db}).
+    #[arg(long, conflicts_with = "target")]
+    pub launch: Option<String>,
+    /// Test an already running server at this base URL (or agent card URL).
+    #[arg(long)]
+    pub target: Option<String>,
+    /// Seconds to wait for a launched server to answer.
+    #[arg(long)]
+    pub ready_timeout: Option<f64>,
+    /// Bound on one exchange with the target, in seconds.
+    #[arg(long)]
+    pub timeout: Option<f64>,
+    /// Fixed port for the SMTP sink (where an already running server sends mail).
+    #[arg(long)]
+    pub smtp_port: Option<u16>,
+    /// Fixed port for the DriveCentric mock (where an already running server posts leads).
+    #[arg(long)]
+    pub crm_port: Option<u16>,
+    /// Inject this defect into the embedded reference (see `serve-reference --list-defects`).
+    #[arg(long)]
+    pub defect: Option<Defect>,
+    /// Have the embedded reference take this alternative reading of the seeds (see
+    /// `serve-reference --list-variants`).
+    #[arg(long, conflicts_with = "defect")]
+    pub variant: Option<crate::reference::Variant>,
+    /// Have the embedded reference answer MCP with SSE streams.
+    #[arg(long)]
+    pub mcp_sse: bool,
+    /// A2A protocol version the AAP suites speak on the A2A bindings: 1.0 (the default) or 0.3
+    /// (`message/send`, kind-tagged parts, `/v1/message:send`, no version header). The embedded
+    /// reference then serves 0.3 too; the DMC-12 suite's A2A client stays on 1.0.
+    #[arg(long)]
+    pub a2a_profile: Option<crate::transport::a2a::A2aProfile>,
+}
+
 /// `dealer-tck run` options.
 #[derive(Debug, Default, clap::Args)]
 pub struct RunArgs {
@@ -304,52 +196,18 @@ pub struct RunArgs {
     /// Directory the report directory `<run-id>/` is written into.
     #[arg(long, default_value = "reports")]
     pub out: PathBuf,
-    /// Inject this defect into the embedded reference (see `serve-reference --list-defects`).
-    #[arg(long)]
-    pub defect: Option<Defect>,
-    /// Have the embedded reference take this alternative reading of the seeds (see
-    /// `serve-reference --list-variants`).
-    #[arg(long, conflicts_with = "defect")]
-    pub variant: Option<crate::reference::Variant>,
+    /// The server under test.
+    #[command(flatten)]
+    pub on: TargetArgs,
     /// Transports to test (default: all the target offers): a2a-jsonrpc, a2a-rest, mcp.
     #[arg(long, value_delimiter = ',', value_parser = parse_binding)]
     pub transport: Option<Vec<Binding>>,
-    /// Have the embedded reference answer MCP with SSE streams.
-    #[arg(long)]
-    pub mcp_sse: bool,
-    /// Bound on one exchange with the target, in seconds.
-    #[arg(long)]
-    pub timeout: Option<f64>,
     /// Print the JSON report to stdout instead of the summary.
     #[arg(long)]
     pub json: bool,
-    /// Target profile (TOML; `dealer-tck init` writes a commented template).
-    #[arg(long)]
-    pub profile: Option<PathBuf>,
-    /// Launch the server under test with this command template ({port} {base_url} {smtp_host}
-    /// {smtp_port} {crm_url} {crm_token} {store_id} {db}).
-    #[arg(long, conflicts_with = "target")]
-    pub launch: Option<String>,
-    /// Test an already running server at this base URL (or agent card URL).
-    #[arg(long)]
-    pub target: Option<String>,
-    /// Seconds to wait for a launched server to answer.
-    #[arg(long)]
-    pub ready_timeout: Option<f64>,
-    /// Fixed port for the SMTP sink (where an already running server sends mail).
-    #[arg(long)]
-    pub smtp_port: Option<u16>,
-    /// Fixed port for the DriveCentric mock (where an already running server posts leads).
-    #[arg(long)]
-    pub crm_port: Option<u16>,
     /// Exit 0 even if some MUST clause could not be tested (it is still reported NOT_TESTED).
     #[arg(long)]
     pub allow_not_tested: bool,
-    /// A2A protocol version the AAP suites speak on the A2A bindings: 1.0 (the default) or 0.3
-    /// (`message/send`, kind-tagged parts, `/v1/message:send`, no version header). The embedded
-    /// reference then serves 0.3 too; the DMC-12 suite's A2A client stays on 1.0.
-    #[arg(long)]
-    pub a2a_profile: Option<crate::transport::a2a::A2aProfile>,
     /// Have the embedded reference pad every JSON answer with trailing whitespace to this many
     /// bytes (at most 4190208): measures the harness's memory against answers near its cap.
     #[arg(long, value_name = "BYTES")]
@@ -381,7 +239,7 @@ fn parse_binding(s: &str) -> Result<Binding, String> {
 impl RunArgs {
     /// The runner options these arguments describe.
     pub fn options(&self) -> Result<RunOptions, TckError> {
-        if let Some(t) = self.timeout
+        if let Some(t) = self.on.timeout
             && !(t > 0.0 && t <= 600.0)
         {
             return Err(TckError::Config(format!(
@@ -392,7 +250,7 @@ impl RunArgs {
             return Err(TckError::Config("--cases must be at most 10000".into()));
         }
         let mut opts = RunOptions::default();
-        if let Some(p) = &self.profile {
+        if let Some(p) = &self.on.profile {
             crate::run::profile::Profile::load(p)?.apply(&mut opts)?;
             opts.profile_sha256 = std::fs::read(p).ok().map(|bytes| {
                 use sha2::{Digest, Sha256};
@@ -401,17 +259,17 @@ impl RunArgs {
         }
         crate::run::profile::apply_target_flags(
             &mut opts,
-            self.launch.as_deref(),
-            self.target.as_deref(),
-            self.ready_timeout,
+            self.on.launch.as_deref(),
+            self.on.target.as_deref(),
+            self.on.ready_timeout,
         )?;
-        if let Some(p) = self.smtp_port {
+        if let Some(p) = self.on.smtp_port {
             opts.smtp_port = p;
         }
-        if let Some(p) = self.crm_port {
+        if let Some(p) = self.on.crm_port {
             opts.crm_port = p;
         }
-        if self.defect.is_some() && !matches!(opts.target, crate::run::TargetSpec::Embedded) {
+        if self.on.defect.is_some() && !matches!(opts.target, crate::run::TargetSpec::Embedded) {
             return Err(TckError::Config(
                 "--defect applies to the embedded reference only".into(),
             ));
@@ -429,7 +287,7 @@ impl RunArgs {
                 crate::reference::pad::MAX_PAD
             )));
         }
-        if self.variant.is_some() && !matches!(opts.target, crate::run::TargetSpec::Embedded) {
+        if self.on.variant.is_some() && !matches!(opts.target, crate::run::TargetSpec::Embedded) {
             return Err(TckError::Config(
                 "--variant applies to the embedded reference only".into(),
             ));
@@ -440,16 +298,17 @@ impl RunArgs {
             invalid_per_rule: self.invalid_per_rule,
             clause_filter: self.clause.clone(),
             out_dir: Some(self.out.clone()),
-            defect: self.defect,
-            variant: self.variant,
-            mcp_sse: self.mcp_sse,
+            defect: self.on.defect,
+            variant: self.on.variant,
+            mcp_sse: self.on.mcp_sse,
             call_timeout: self
+                .on
                 .timeout
                 .map(Duration::from_secs_f64)
                 .unwrap_or(opts.call_timeout),
             transports: self.transport.clone().or(opts.transports.clone()),
             allow_not_tested: self.allow_not_tested,
-            a2a_profile: self.a2a_profile.unwrap_or(opts.a2a_profile),
+            a2a_profile: self.on.a2a_profile.unwrap_or(opts.a2a_profile),
             pad_answers: self.pad_answers,
             concurrency: self.concurrency.unwrap_or(opts.concurrency),
             partition: self
@@ -575,7 +434,7 @@ pub fn main() -> ExitCode {
         Command::Schema(args) => crate::examples::cli::schema_command(args),
         Command::Merge(args) => merge_command(args),
         Command::Diff { old, new, json } => diff_command(old, new, *json),
-        Command::Replay(args) => replay_command(args),
+        Command::Replay(args) => replay::replay_command(args),
         Command::Baseline {
             action: BaselineAction::Write { report },
         } => crate::report::merge::load(report).map(|r| {

@@ -80,11 +80,12 @@ pub fn shell(chain: &[Arc<SentRequest>], tokens: &[TokenEnv]) -> String {
     } else {
         ""
     };
-    let vars: Vec<&str> = {
-        let mut v: Vec<&str> = chain.iter().filter_map(|r| bearer_var(r, tokens)).collect();
-        v.dedup();
-        v
-    };
+    let mut vars: Vec<&str> = vec![];
+    for var in chain.iter().filter_map(|r| bearer_var(r, tokens)) {
+        if !vars.contains(&var) {
+            vars.push(var);
+        }
+    }
     out.push_str(&format!(
         "# {} request{} on {}",
         chain.len(),
@@ -103,6 +104,16 @@ pub fn shell(chain: &[Arc<SentRequest>], tokens: &[TokenEnv]) -> String {
     // MCP: the run's session ids are gone; each becomes a session this snippet opens.
     let mut sessions: Vec<String> = vec![];
     for (i, req) in chain.iter().enumerate() {
+        if let Some(before) = i.checked_sub(1).map(|j| &chain[j]) {
+            let gap = req.at.saturating_duration_since(before.at);
+            if gap >= std::time::Duration::from_secs(1) {
+                out.push_str(&format!(
+                    "# the run sent the next request {:.1} s after the one before (a hold may need to expire)\nsleep {}\n",
+                    gap.as_secs_f64(),
+                    gap.as_secs_f64().ceil()
+                ));
+            }
+        }
         let session = header(req, "mcp-session-id");
         let session_var = match (req.binding, session) {
             (Binding::Mcp, Some(id)) => {
@@ -118,16 +129,6 @@ pub fn shell(chain: &[Arc<SentRequest>], tokens: &[TokenEnv]) -> String {
             }
             _ => None,
         };
-        if let Some(before) = i.checked_sub(1).map(|j| &chain[j]) {
-            let gap = req.at.saturating_duration_since(before.at);
-            if gap >= std::time::Duration::from_secs(1) {
-                out.push_str(&format!(
-                    "# the run sent the next request {:.1} s after the one before (a hold may need to expire)\nsleep {}\n",
-                    gap.as_secs_f64(),
-                    gap.as_secs_f64().ceil()
-                ));
-            }
-        }
         if chain.len() > 1 {
             out.push_str(&format!("# {}.\n", i + 1));
         }
@@ -270,6 +271,30 @@ mod tests {
             token: "tok-secret-agent-a-0001".into(),
             var: "DEALER_TCK_TOKEN_A",
         }]
+    }
+
+    #[test]
+    fn each_variable_is_named_once() {
+        let a = req(
+            Binding::A2aJsonrpc,
+            &[("authorization", "Bearer tok-secret-agent-a-0001")],
+            "{}",
+        );
+        let b = req(
+            Binding::A2aJsonrpc,
+            &[("authorization", "Bearer tok-b-0002")],
+            "{}",
+        );
+        let mut both = tokens();
+        both.push(TokenEnv {
+            token: "tok-b-0002".into(),
+            var: "DEALER_TCK_TOKEN_B",
+        });
+        let s = shell(&[a.clone(), b, a], &both);
+        assert!(
+            s.contains("export DEALER_TCK_TOKEN_A, DEALER_TCK_TOKEN_B (the bearer tokens)"),
+            "{s}"
+        );
     }
 
     #[test]
