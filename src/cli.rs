@@ -107,9 +107,9 @@ fn diff_command(old: &std::path::Path, new: &std::path::Path, json: bool) -> Res
     if json {
         let text = serde_json::to_string_pretty(&d)
             .map_err(|e| TckError::Internal(format!("diff as JSON: {e}")))?;
-        println!("{}", crate::report::inert::json(&text));
+        outln!("{}", crate::report::inert::json(&text));
     } else {
-        print!("{}", d.markdown());
+        out!("{}", d.markdown());
     }
     Ok(u8::from(d.regressed()))
 }
@@ -125,10 +125,10 @@ fn merge_command(args: &MergeArgs) -> Result<u8, TckError> {
     report.write(&dir, &report.redactor)?;
     crate::report::summary_file::append_step_summary(&report, Some(&dir));
     if args.json {
-        println!("{}", report.to_json());
+        outln!("{}", report.to_json());
     } else {
-        print!("{}", report.summary());
-        println!(
+        out!("{}", report.summary());
+        outln!(
             "reports: {}/{{report.json,report.md,junit.xml,report.html}}",
             dir.display()
         );
@@ -366,11 +366,11 @@ fn run_command(args: &RunArgs) -> Result<u8, TckError> {
     let (report, dir) = outcome?;
     crate::report::summary_file::append_step_summary(&report, dir.as_deref());
     if args.json {
-        println!("{}", report.to_json());
+        outln!("{}", report.to_json());
     } else {
-        print!("{}", report.summary());
+        out!("{}", report.summary());
         if let Some(d) = dir {
-            println!(
+            outln!(
                 "reports: {}/{{report.json,report.md,junit.xml,report.html}}",
                 d.display()
             );
@@ -383,6 +383,24 @@ fn run_command(args: &RunArgs) -> Result<u8, TckError> {
         );
     }
     Ok(report.exit_code)
+}
+
+/// The exit status of a process whose stdout was closed under it (128 + SIGPIPE, as a shell
+/// reports one killed by the signal).
+pub const EXIT_BROKEN_PIPE: i32 = 141;
+
+/// Write to stdout; a stdout closed early (a pager or `head` that quit) ends the process
+/// quietly with [`EXIT_BROKEN_PIPE`], never a panic. Used by the `out!`/`outln!` macros.
+pub fn write_out(args: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    if stdout
+        .write_fmt(args)
+        .and_then(|()| stdout.flush())
+        .is_err()
+    {
+        std::process::exit(EXIT_BROKEN_PIPE);
+    }
 }
 
 /// Entry point used by `main.rs`.
@@ -411,7 +429,7 @@ pub fn main() -> ExitCode {
             } else {
                 std::fs::write(out, crate::run::profile::TEMPLATE)
                     .map(|()| {
-                        println!(
+                        outln!(
                             "wrote {} — edit it, then: dealer-tck run --profile {}",
                             out.display(),
                             out.display()
@@ -423,9 +441,9 @@ pub fn main() -> ExitCode {
         }
         Command::Clauses => {
             for cat in crate::suites::catalogues() {
-                println!("# {} ({})", cat.title, cat.suite);
+                outln!("# {} ({})", cat.title, cat.suite);
                 for c in &cat.clauses {
-                    println!("{:<34} {:<6} {}", c.id, c.level.as_str(), c.text);
+                    outln!("{:<34} {:<6} {}", c.id, c.level.as_str(), c.text);
                 }
             }
             Ok(0)
@@ -438,7 +456,7 @@ pub fn main() -> ExitCode {
         Command::Baseline {
             action: BaselineAction::Write { report },
         } => crate::report::merge::load(report).map(|r| {
-            print!("{}", crate::report::baseline::draft(&r));
+            out!("{}", crate::report::baseline::draft(&r));
             0
         }),
     };

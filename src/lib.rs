@@ -6,6 +6,18 @@
 //! conforming dealer server, with injectable defects, that the harness is proven against.
 
 pub mod check;
+/// `print!` to a stdout that may be closed early (`dealer-tck clauses | head`): the process
+/// ends quietly with the broken-pipe status (141) instead of panicking ([`cli::write_out`]).
+macro_rules! out {
+    ($($t:tt)*) => { $crate::cli::write_out(format_args!($($t)*)) };
+}
+
+/// [`out!`] with a line end.
+macro_rules! outln {
+    () => { $crate::cli::write_out(format_args!("\n")) };
+    ($($t:tt)*) => { $crate::cli::write_out(format_args!("{}\n", format_args!($($t)*))) };
+}
+
 pub mod cli;
 pub mod error;
 pub mod examples;

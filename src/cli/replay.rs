@@ -34,7 +34,7 @@ pub(super) fn replay_command(args: &ReplayArgs) -> Result<u8, TckError> {
     let recorded = replay::recorded(&old, args.case.as_deref(), args.clause.as_deref());
     if recorded.is_empty() {
         if args.case.is_none() && args.clause.is_none() {
-            println!("replay: the report records no failure; nothing to send");
+            outln!("replay: the report records no failure; nothing to send");
             return Ok(0);
         }
         return Err(TckError::Config(format!(
@@ -68,7 +68,7 @@ pub(super) fn replay_command(args: &ReplayArgs) -> Result<u8, TckError> {
     let mut opts = run_args.options()?;
     let selection = replay::selection(&recorded);
     if selection.every_unit {
-        println!(
+        outln!(
             "replay: some failure was judged from the whole run (a scan, discovery): sending every case again"
         );
     }
@@ -91,7 +91,7 @@ pub(super) fn replay_command(args: &ReplayArgs) -> Result<u8, TckError> {
                 format!(" — {}", crate::report::inert::visible(d))
             }
         };
-        println!(
+        outln!(
             "{:<13} {} [{}] {}{}",
             outcome.label(),
             rec.clause,
@@ -100,7 +100,7 @@ pub(super) fn replay_command(args: &ReplayArgs) -> Result<u8, TckError> {
             why
         );
     }
-    println!(
+    outln!(
         "replay: {fixed} of {} fixed{}",
         judged.len(),
         dir.map(|d| format!(" (the replay's report: {})", d.display()))

@@ -174,11 +174,11 @@ pub fn examples_command(args: &ExamplesArgs) -> Result<u8, TckError> {
         report.write(dir)?;
     }
     if args.json {
-        println!("{}", report.to_json());
+        outln!("{}", report.to_json());
     } else {
-        print!("{}", report.to_text());
+        out!("{}", report.to_text());
         if let Some(dir) = &args.out {
-            println!("reports: {}/{{examples.json,examples.md}}", dir.display());
+            outln!("reports: {}/{{examples.json,examples.md}}", dir.display());
         }
     }
     Ok(report.exit_code)
@@ -190,14 +190,14 @@ pub fn schema_command(args: &SchemaArgs) -> Result<u8, TckError> {
         Some(dir) => {
             let written = super::export::write(dir)?;
             for rel in written {
-                println!("{}", dir.join(rel).display());
+                outln!("{}", dir.join(rel).display());
             }
         }
         None => {
             let b = super::export::bundle()?;
             let text =
                 serde_json::to_string_pretty(&b).map_err(|e| TckError::Internal(e.to_string()))?;
-            println!("{text}");
+            outln!("{text}");
         }
     }
     Ok(0)

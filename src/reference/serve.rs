@@ -192,11 +192,11 @@ async fn shutdown_signal() {
 /// Run `serve-reference` until Ctrl-C / SIGTERM (or print the defects and return).
 pub async fn serve(args: ServeArgs) -> Result<(), ReferenceError> {
     if args.list_defects {
-        print!("{}", defect_listing());
+        out!("{}", defect_listing());
         return Ok(());
     }
     if args.list_variants {
-        print!("{}", variant_listing());
+        out!("{}", variant_listing());
         return Ok(());
     }
     let cfg = config_from_args(&args)?;
@@ -209,7 +209,7 @@ pub async fn serve(args: ServeArgs) -> Result<(), ReferenceError> {
         )
         .try_init();
     let server = ReferenceServer::start(cfg).await?;
-    println!("dealer-tck reference listening on {}", server.base_url());
+    outln!("dealer-tck reference listening on {}", server.base_url());
     shutdown_signal().await;
     server.stop().await;
     Ok(())

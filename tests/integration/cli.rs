@@ -228,3 +228,25 @@ fn a_baseline_turns_known_failures_into_xfail_and_a_stale_entry_fails_the_run() 
     let (code, _, stderr) = crate::support::tck(&["run", "--baseline", b], cwd);
     assert_eq!((code, stderr.trim().lines().count()), (2, 1), "{stderr}");
 }
+
+/// A stdout closed under the harness (`dealer-tck clauses | head`) ends it quietly with the
+/// broken-pipe status, never a panic: the read end of its stdout pipe is closed before it starts.
+#[test]
+fn a_closed_stdout_ends_quietly_with_141() {
+    use std::os::fd::{FromRawFd, OwnedFd};
+    let mut fds = [0; 2];
+    // SAFETY: pipe fills the two descriptors it is given.
+    assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
+    // SAFETY: both descriptors were just made by pipe and are owned here alone.
+    let (read, write) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+    drop(read);
+    let out = std::process::Command::new(crate::support::BIN)
+        .arg("clauses")
+        .stdout(std::process::Stdio::from(write))
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .expect("the binary runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(141), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
