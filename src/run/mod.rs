@@ -22,7 +22,7 @@ use crate::observe::smtp::SmtpSink;
 use crate::reference::Defect;
 use crate::report::{Counterexample, Redactor, Report, Stats, TargetInfo};
 use crate::suites::Suite;
-use crate::transport::{Binding, Exchange, SentRequest};
+use crate::transport::{Binding, Exchange, SentRequest, locked};
 use std::any::{Any, TypeId};
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
@@ -246,10 +246,6 @@ pub(crate) struct RunShared {
     earlier: std::sync::Mutex<crate::observe::leak::ScannerStack>,
     gone: std::sync::Mutex<Option<String>>,
     progress: std::sync::Arc<progress::Progress>,
-}
-
-fn locked<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// Everything a run accumulates.

@@ -9,7 +9,7 @@ use crate::suites::Suite;
 use crate::transport::Binding;
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// What the progress line shows, shared by every ledger of a run.
@@ -38,12 +38,12 @@ impl Progress {
     /// A case of `suite` sent on `binding`.
     pub fn case(&self, suite: &'static str, binding: Binding) {
         self.done.fetch_add(1, Ordering::Relaxed);
-        *self.place.lock().unwrap_or_else(PoisonError::into_inner) = (suite, binding.name());
+        *crate::transport::locked(&self.place) = (suite, binding.name());
     }
 
     /// `suite` begins (its transports not known yet).
     pub fn suite(&self, suite: &'static str) {
-        *self.place.lock().unwrap_or_else(PoisonError::into_inner) = (suite, "");
+        *crate::transport::locked(&self.place) = (suite, "");
     }
 
     /// Set the estimate of the cases planned ([`estimate`]).
@@ -53,7 +53,7 @@ impl Progress {
 
     /// The line as it stands.
     pub fn line(&self) -> String {
-        let (suite, transport) = *self.place.lock().unwrap_or_else(PoisonError::into_inner);
+        let (suite, transport) = *crate::transport::locked(&self.place);
         let planned = self.planned.load(Ordering::Relaxed);
         render(
             self.done.load(Ordering::Relaxed),

@@ -99,7 +99,7 @@ pub struct A2aClient {
 impl A2aClient {
     /// The last request this client sent (or began to send).
     pub fn last_sent(&self) -> Option<std::sync::Arc<SentRequest>> {
-        super::lock_slot(&self.last_sent).clone()
+        super::locked(&self.last_sent).clone()
     }
 
     /// New client; `url` is the JSON-RPC endpoint or the REST base URL.
@@ -238,7 +238,7 @@ impl A2aClient {
         let cfg = &self.cfg;
         let start = Instant::now();
         let sent = std::sync::Arc::new(SentRequest::post(self.binding, &url, &headers, &body));
-        *super::lock_slot(&self.last_sent) = Some(sent.clone());
+        *super::locked(&self.last_sent) = Some(sent.clone());
         let exchange = async {
             let mut rb = self.http.post(&url).body(body);
             for (k, v) in &headers {

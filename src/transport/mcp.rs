@@ -116,7 +116,7 @@ struct Post {
 impl McpClient {
     /// The last request this client sent (or began to send).
     pub fn last_sent(&self) -> Option<std::sync::Arc<SentRequest>> {
-        super::lock_slot(&self.last_sent).clone()
+        super::locked(&self.last_sent).clone()
     }
 
     /// New client for the `/mcp` endpoint URL.
@@ -374,7 +374,7 @@ impl McpClient {
             kind,
         } = post;
         let sent = Arc::new(SentRequest::post(Binding::Mcp, url, &headers, &body));
-        *super::lock_slot(&self.last_sent) = Some(sent.clone());
+        *super::locked(&self.last_sent) = Some(sent.clone());
         let exchange = async {
             let mut rb = self.http.post(url).body(body);
             for (k, v) in &headers {

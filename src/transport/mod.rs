@@ -149,10 +149,10 @@ pub struct Exchange {
     pub sent: Option<std::sync::Arc<SentRequest>>,
 }
 
-/// The value in `slot`, whoever panicked while holding it.
-pub(crate) fn lock_slot<T>(slot: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    slot.lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
+/// The value in `m`, whoever panicked while holding it (the transports' request slots, the
+/// run's shared ledger state, the progress line).
+pub(crate) fn locked<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// A request as it went on the wire: what a reproduction re-sends
