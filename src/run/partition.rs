@@ -81,6 +81,17 @@ pub struct Selection {
 }
 
 impl Selection {
+    /// The only units of `suite` on `transport` the replay sends (None: every unit).
+    pub fn only(&self, suite: &str, transport: &str) -> Option<std::collections::BTreeSet<usize>> {
+        (!self.every_unit).then(|| {
+            self.units
+                .iter()
+                .filter(|(s, t, _)| s == suite && t == transport)
+                .map(|(_, _, u)| *u)
+                .collect()
+        })
+    }
+
     /// Whether the replay sends `unit` of `suite` on `transport`.
     pub fn sends(&self, suite: &str, transport: &str, unit: usize) -> bool {
         self.every_unit
@@ -106,7 +117,7 @@ impl Units {
             only: opts
                 .replay
                 .as_ref()
-                .map(|sel| units_of(sel, suite, transport)),
+                .and_then(|sel| sel.only(suite, transport)),
             ..Units::new(opts.partition)
         }
     }
@@ -146,17 +157,20 @@ impl Units {
     }
 }
 
-fn units_of(sel: &Selection, suite: &str, transport: &str) -> std::collections::BTreeSet<usize> {
-    sel.units
-        .iter()
-        .filter(|(s, t, _)| s == suite && t == transport)
-        .map(|(_, _, u)| *u)
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_replay_of_the_whole_run_sends_every_unit_of_every_suite() {
+        let mut sel = Selection::default();
+        sel.units.insert(("dmc12".into(), "mcp".into(), 4));
+        assert_eq!(sel.only("dmc12", "mcp"), Some([4].into()));
+        assert_eq!(sel.only("aap-0.2", "a2a-rest"), Some([].into()));
+        sel.every_unit = true;
+        assert_eq!(sel.only("dmc12", "mcp"), None);
+        assert_eq!(sel.only("aap-0.2", "a2a-rest"), None);
+    }
 
     #[test]
     fn parses_k_of_n_and_refuses_the_rest() {

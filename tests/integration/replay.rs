@@ -323,3 +323,53 @@ fn a_chain_keeps_the_reservation_it_carries_and_replays_fixed() {
         assert!(said.starts_with("FIXED "), "{said}");
     }
 }
+
+/// Failures that need more than their own unit to be judged again: lead ids compared across
+/// every received lead (judged from the whole run, so the replay sends every case), and the
+/// store's silence after an SMTP fault (proven by the case's own retry when the replay sends
+/// no other accepted hand-off). Each is STILL FAILING on its defect and FIXED without it.
+#[test]
+fn failures_judged_beyond_their_unit_replay_fixed_or_still_failing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cwd = tmp.path();
+    let out = cwd.join("replays");
+    let out = out.to_str().unwrap();
+    for (defect, clause) in [
+        ("aap-lead-id-reused", "AAP02-LEADID-001"),
+        ("record-before-email", "DMC12-EMAIL-FAIL-002"),
+    ] {
+        let (code, dir) = run_into(
+            cwd,
+            defect,
+            &["--defect", defect, "--transport", "a2a-jsonrpc"],
+        );
+        assert_eq!(code, 1, "{defect}");
+        let dir = dir.to_str().unwrap();
+        let (code, still, err) = crate::support::tck(
+            &[
+                "replay", dir, "--clause", clause, "--defect", defect, "--out", out,
+            ],
+            cwd,
+        );
+        assert_eq!(code, 1, "{defect}: {still}{err}");
+        let verdicts = |said: &str| -> Vec<String> {
+            said.lines()
+                .filter(|l| !l.starts_with("replay:"))
+                .map(|l| l.split(' ').next().unwrap_or_default().to_string())
+                .collect()
+        };
+        let on = verdicts(&still);
+        assert!(
+            !on.is_empty() && on.iter().all(|v| v == "STILL"),
+            "{defect}: {still}"
+        );
+        let (code, fixed, err) =
+            crate::support::tck(&["replay", dir, "--clause", clause, "--out", out], cwd);
+        assert_eq!(code, 0, "{defect}: {fixed}{err}");
+        let off = verdicts(&fixed);
+        assert!(
+            off.len() == on.len() && off.iter().all(|v| v == "FIXED"),
+            "{defect}: {fixed}"
+        );
+    }
+}

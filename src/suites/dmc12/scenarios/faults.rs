@@ -55,20 +55,30 @@ pub(crate) async fn smtp_faults(s: &mut Session<'_>, ledger: &mut Ledger) {
                 // Nothing recorded: no hand-off record of this case's PII in the store. A
                 // hand-off record holds the digests of several 🔒 fields together; an audit
                 // row of the failed attempt may hold one digest (seed 000: "PII is hashed in
-                // every audit/DB surface"), which is not a recorded hand-off.
-                let outcome = match store_hashed_fields(&dbs, scanner).await {
-                    None => Outcome::NotTested("the harness cannot see the target's database".into()),
-                    Some(_) if !hashes_visible => Outcome::NotTested("accepted hand-offs are not visible as SHA-256 digests in the store, so absence proves nothing".into()),
-                    Some(f) if f.len() <= 1 => Outcome::Pass,
-                    Some(f) => Outcome::Fail(format!("SHA-256 digests of this call's {} were written to the store although the email failed (a hand-off record)", f.into_iter().collect::<Vec<_>>().join(", "))),
+                // every audit/DB surface"), which is not a recorded hand-off. Absence proves
+                // something only where a recorded hand-off shows: the run's accepted ones, or
+                // else this case's own retry below (a replay of this unit alone has no other).
+                let no_record = |outcome| {
+                    Evaluation::new(
+                        "DMC12-EMAIL-FAIL-002",
+                        "smtp-fault-no-record",
+                        Some(b),
+                        &case.id,
+                        outcome,
+                    )
                 };
-                ledger.push(Evaluation::new(
-                    "DMC12-EMAIL-FAIL-002",
-                    "smtp-fault-no-record",
-                    Some(b),
-                    &case.id,
-                    outcome,
-                ));
+                let mut unproven = None;
+                match store_hashed_fields(&dbs, scanner).await {
+                    None => ledger.push(no_record(Outcome::NotTested(
+                        "the harness cannot see the target's database".into(),
+                    ))),
+                    Some(f) if f.len() > 1 => ledger.push(no_record(Outcome::Fail(format!(
+                        "SHA-256 digests of this call's {} were written to the store although the email failed (a hand-off record)",
+                        f.into_iter().collect::<Vec<_>>().join(", ")
+                    )))),
+                    Some(_) if hashes_visible => ledger.push(no_record(Outcome::Pass)),
+                    Some(_) => unproven = Some(scanner),
+                }
                 // The same reservation then hands off cleanly.
                 let retry_id = format!("{}-retry", case.id);
                 match s.exec(ledger, case.with_token(&rsv), Some(&a)).await {
@@ -82,6 +92,17 @@ pub(crate) async fn smtp_faults(s: &mut Session<'_>, ledger: &mut Ledger) {
                     Ok(r) => {
                         if let Some(rec) = ledger.cases.last_mut() {
                             rec.accepted = r.accepted();
+                        }
+                        if let Some(scanner) = unproven.take() {
+                            let shows = r.accepted()
+                                && store_hashed_fields(&dbs, scanner)
+                                    .await
+                                    .is_some_and(|f| f.len() > 1);
+                            ledger.push(no_record(if shows {
+                                Outcome::Pass
+                            } else {
+                                Outcome::NotTested(NOT_VISIBLE.into())
+                            }));
                         }
                         let outcome = if r.accepted() {
                             Outcome::Pass
@@ -105,11 +126,20 @@ pub(crate) async fn smtp_faults(s: &mut Session<'_>, ledger: &mut Ledger) {
                         ));
                     }
                 }
+                if unproven.is_some() {
+                    ledger.push(no_record(Outcome::NotTested(
+                        "the retry was not answered, so no recorded hand-off shows what the store holds".into(),
+                    )));
+                }
             }
         }
         s.release(ledger, &rsv, &a).await;
     }
 }
+
+/// Why an empty store proves nothing.
+const NOT_VISIBLE: &str =
+    "accepted hand-offs are not visible as SHA-256 digests in the store, so absence proves nothing";
 
 pub(crate) fn ledger_db_files(ledger: &Ledger) -> Vec<std::path::PathBuf> {
     ledger.db_files.clone()
