@@ -176,6 +176,11 @@ pub struct TargetArgs {
     /// reference then serves 0.3 too; the DMC-12 suite's A2A client stays on 1.0.
     #[arg(long)]
     pub a2a_profile: Option<crate::transport::a2a::A2aProfile>,
+    /// MCP eras to certify: auto (the spec's probe decides; both on a dual-era server),
+    /// legacy (2025-11-25), modern (2026-07-28) or both. The embedded reference serves the
+    /// eras chosen here (auto: both).
+    #[arg(long)]
+    pub mcp_era: Option<crate::transport::mcp::McpEra>,
 }
 
 /// `dealer-tck run` options.
@@ -199,8 +204,9 @@ pub struct RunArgs {
     /// The server under test.
     #[command(flatten)]
     pub on: TargetArgs,
-    /// Transports to test (default: all the target offers): a2a-jsonrpc, a2a-rest, mcp.
-    #[arg(long, value_delimiter = ',', value_parser = parse_binding)]
+    /// Transports to test (default: all the target offers): a2a-jsonrpc, a2a-rest, mcp
+    /// (MCP 2025-11-25), mcp-modern (MCP 2026-07-28).
+    #[arg(long, value_delimiter = ',')]
     pub transport: Option<Vec<Binding>>,
     /// Print the JSON report to stdout instead of the summary.
     #[arg(long)]
@@ -227,13 +233,6 @@ pub struct RunArgs {
     /// is XPASS and does (the entry is stale). `dealer-tck baseline write REPORT` drafts one.
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
-}
-
-fn parse_binding(s: &str) -> Result<Binding, String> {
-    Binding::ALL
-        .into_iter()
-        .find(|b| b.name() == s)
-        .ok_or_else(|| format!("unknown transport '{s}' (a2a-jsonrpc, a2a-rest, mcp)"))
 }
 
 impl RunArgs {
@@ -309,6 +308,7 @@ impl RunArgs {
             transports: self.transport.clone().or(opts.transports.clone()),
             allow_not_tested: self.allow_not_tested,
             a2a_profile: self.on.a2a_profile.unwrap_or(opts.a2a_profile),
+            mcp_era: self.on.mcp_era.unwrap_or(opts.mcp_era),
             pad_answers: self.pad_answers,
             concurrency: self.concurrency.unwrap_or(opts.concurrency),
             partition: self

@@ -1,5 +1,6 @@
 //! Judges for the transport-binding clauses (BINDINGS.md §1): the agent card, A2A version and
-//! protocol errors, the MCP handshake and tools/list, and HTTP-level auth refusals.
+//! protocol errors, the MCP handshake and tools/list, and HTTP-level auth refusals. The rules
+//! of MCP's 2026-07-28 era are judged in [`super::mcp_modern`].
 
 use super::{Evaluation, Outcome};
 use crate::transport::a2a::AgentCard;
@@ -26,7 +27,7 @@ pub fn judge_card(card: &AgentCard, expected_skills: &[&str], b: Binding) -> Eva
     let want = match b {
         Binding::A2aJsonrpc => "JSONRPC",
         Binding::A2aRest => "HTTP+JSON",
-        Binding::Mcp => "",
+        Binding::Mcp | Binding::McpModern => "",
     };
     if !card
         .interfaces
@@ -96,7 +97,7 @@ pub fn judge_protocol_error(ex: &Exchange, case: &str, expected: i64) -> Evaluat
         f.push(format!("HTTP {} for a malformed request", ex.status));
     }
     match ex.binding {
-        Binding::A2aJsonrpc | Binding::Mcp => {
+        Binding::A2aJsonrpc | Binding::Mcp | Binding::McpModern => {
             if protocol_code(ex) != Some(expected) {
                 f.push(format!(
                     "got {} (HTTP {}); expected JSON-RPC error {expected}",
@@ -168,7 +169,7 @@ pub fn judge_tools_list(ex: &Exchange, tool: &str) -> Evaluation {
     eval(
         "BIND-MCP-TOOLS-001",
         "mcp-tools-list",
-        Some(Binding::Mcp),
+        Some(ex.binding),
         "tools-list",
         f,
     )

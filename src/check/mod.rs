@@ -3,6 +3,7 @@
 //! to the target: it judges observations the runner collected.
 
 pub mod bindings;
+pub mod mcp_modern;
 
 use crate::transport::{Binding, Exchange, Reply};
 use serde::Serialize;
@@ -183,6 +184,35 @@ pub const CHECKS: &[CheckDef] = &[
     CheckDef {
         id: "mcp-call-result",
         what: "structuredContent, content[0].text and isError agree",
+    },
+    // MCP 2026-07-28 (src/check/mcp_modern.rs).
+    CheckDef {
+        id: "mcp-discover",
+        what: "server/discover: supportedVersions include 2026-07-28, capabilities include tools",
+    },
+    CheckDef {
+        id: "mcp-discover-versions",
+        what: "a listed 2025-11-25 opens a session with initialize",
+    },
+    CheckDef {
+        id: "mcp-result-type",
+        what: "tools/list and tools/call results carry resultType",
+    },
+    CheckDef {
+        id: "mcp-header-mismatch",
+        what: "missing or mismatched Mcp-Method / Mcp-Name / MCP-Protocol-Version → 400, -32020",
+    },
+    CheckDef {
+        id: "mcp-unsupported-version",
+        what: "unsupported version → 400, -32022 with data.supported and data.requested",
+    },
+    CheckDef {
+        id: "mcp-missing-meta",
+        what: "no _meta → 400, -32602",
+    },
+    CheckDef {
+        id: "mcp-unknown-method",
+        what: "unknown method → 404, -32601",
     },
     // AAP (both suites, src/check/aap.rs).
     CheckDef {
@@ -460,10 +490,7 @@ impl CodeRules {
                         at: format!("error.data[{i}].reason"),
                     });
                 }
-                if *code == -32602
-                    && ex.binding == Binding::Mcp
-                    && self.mcp_invalid_params_is_validation
-                {
+                if *code == -32602 && ex.binding.is_mcp() && self.mcp_invalid_params_is_validation {
                     return self.validation_codes.first().map(|c| FoundCode {
                         code: c.clone(),
                         at: "jsonrpc error -32602".into(),

@@ -33,8 +33,9 @@ pub struct ExamplesArgs {
     /// (default: the profile's, else the reference's agent-a token).
     #[arg(long)]
     pub token_env: Option<String>,
-    /// Transport for the requests: a2a-jsonrpc, a2a-rest or mcp (AAP examples need A2A).
-    #[arg(long, default_value = "a2a-jsonrpc", value_parser = parse_binding)]
+    /// Transport for the requests: a2a-jsonrpc, a2a-rest, mcp or mcp-modern (AAP examples
+    /// need A2A).
+    #[arg(long, default_value = "a2a-jsonrpc")]
     pub transport: Binding,
     /// Read manifest.toml and the examples from this directory instead of the built-in copy
     /// of fixtures/examples.
@@ -61,13 +62,6 @@ pub struct SchemaArgs {
     /// (default: print one JSON bundle to stdout).
     #[arg(long)]
     pub out: Option<PathBuf>,
-}
-
-fn parse_binding(s: &str) -> Result<Binding, String> {
-    Binding::ALL
-        .into_iter()
-        .find(|b| b.name() == s)
-        .ok_or_else(|| format!("unknown transport '{s}' (a2a-jsonrpc, a2a-rest, mcp)"))
 }
 
 impl ExamplesArgs {

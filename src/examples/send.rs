@@ -84,7 +84,7 @@ pub(crate) fn endpoint(card: &AgentCard, binding: Binding) -> Option<String> {
     let want = match binding {
         Binding::A2aJsonrpc => "JSONRPC",
         Binding::A2aRest => "HTTP+JSON",
-        Binding::Mcp => return None,
+        Binding::Mcp | Binding::McpModern => return None,
     };
     card.interfaces
         .iter()
@@ -262,15 +262,15 @@ impl<'a> Sender<'a> {
                 )
             };
         let dmc12 = match binding {
-            Binding::Mcp => Ok(Client::new(binding, &mcp_url, cfg.clone())),
+            Binding::Mcp | Binding::McpModern => Ok(Client::new(binding, &mcp_url, cfg.clone())),
             b => endpoint(card, b)
                 .map(|url| Client::new(b, &url, cfg.clone()))
                 .ok_or_else(|| format!("the target's agent card offers no {b} interface")),
         };
         let aap = match binding {
-            Binding::Mcp => {
-                Err("AAP skills travel over A2A only, and --transport mcp was chosen".to_string())
-            }
+            Binding::Mcp | Binding::McpModern => Err(format!(
+                "AAP skills travel over A2A only, and --transport {binding} was chosen"
+            )),
             b => endpoint(card, b)
                 .map(|url| (b, Client::new(b, &url, cfg.clone())))
                 .ok_or_else(|| format!("the target's agent card offers no {b} interface")),

@@ -53,6 +53,20 @@ pub enum Defect {
     McpNoStructuredContent,
     /// MCP notifications (notifications/initialized) are answered 200 instead of 202.
     McpNotificationNot202,
+    /// MCP 2026-07-28: server/discover lists 2025-11-25 only, not the era it answers in.
+    McpModernDiscoverWithoutVersion,
+    /// MCP 2026-07-28: server/discover lists 2025-11-25, but the server serves 2026-07-28 only.
+    McpModernClaimsLegacy,
+    /// MCP 2026-07-28: results carry no resultType.
+    McpModernNoResultType,
+    /// MCP 2026-07-28: the Mcp-Method header is not checked against the body.
+    McpModernMethodHeaderUnchecked,
+    /// MCP 2026-07-28: an unsupported version is refused with -32022 but no data.
+    McpModernBareVersionError,
+    /// MCP 2026-07-28: a request without _meta is served (the header names the version).
+    McpModernMetaOptional,
+    /// MCP 2026-07-28: an unknown method is answered HTTP 200 (with -32601).
+    McpModernUnknownMethod200,
     /// The A2A-Version header is not checked.
     NoVersionCheck,
     /// Malformed JSON on A2A JSON-RPC is answered HTTP 500 (-32603) instead of -32700.
@@ -201,6 +215,13 @@ impl Defect {
         Defect::McpErrorWithoutIsError,
         Defect::McpNoStructuredContent,
         Defect::McpNotificationNot202,
+        Defect::McpModernDiscoverWithoutVersion,
+        Defect::McpModernClaimsLegacy,
+        Defect::McpModernNoResultType,
+        Defect::McpModernMethodHeaderUnchecked,
+        Defect::McpModernBareVersionError,
+        Defect::McpModernMetaOptional,
+        Defect::McpModernUnknownMethod200,
         Defect::NoVersionCheck,
         Defect::A2aParseErrorAs500,
         Defect::ErrorWithoutMessage,
@@ -380,6 +401,41 @@ impl Defect {
                 "mcp-notification-not-202",
                 "BIND-MCP-INIT-001",
                 "notifications/initialized → 202 Accepted",
+            ),
+            McpModernDiscoverWithoutVersion => (
+                "mcp-modern-discover-without-version",
+                "MCP-MODERN-DISCOVER-001",
+                "server/discover: supportedVersions include 2026-07-28",
+            ),
+            McpModernClaimsLegacy => (
+                "mcp-modern-claims-legacy",
+                "MCP-MODERN-DISCOVER-002",
+                "server/discover lists only versions the server serves",
+            ),
+            McpModernNoResultType => (
+                "mcp-modern-no-result-type",
+                "MCP-MODERN-RESULT-001",
+                "every result carries resultType",
+            ),
+            McpModernMethodHeaderUnchecked => (
+                "mcp-modern-method-header-unchecked",
+                "MCP-MODERN-HEADERS-001",
+                "Mcp-Method missing or unlike the body's method → 400, -32020",
+            ),
+            McpModernBareVersionError => (
+                "mcp-modern-bare-version-error",
+                "MCP-MODERN-VERSION-001",
+                "unsupported version → 400, -32022 with data.supported and data.requested",
+            ),
+            McpModernMetaOptional => (
+                "mcp-modern-meta-optional",
+                "MCP-MODERN-META-001",
+                "no _meta → 400, -32602",
+            ),
+            McpModernUnknownMethod200 => (
+                "mcp-modern-unknown-method-200",
+                "MCP-MODERN-METHOD-001",
+                "unknown method → 404, -32601",
             ),
             A2aParseErrorAs500 => (
                 "a2a-parse-error-500",

@@ -23,7 +23,7 @@ const SESSION_HEADER: &str = "mcp-session-id";
 const VERSION_HEADER: &str = "mcp-protocol-version";
 
 /// A JSON-RPC error body (MCP errors carry no ErrorInfo details).
-fn rpc_error(status: StatusCode, id: &Value, code: i64, message: &str) -> Response {
+pub(super) fn rpc_error(status: StatusCode, id: &Value, code: i64, message: &str) -> Response {
     json_response(
         status,
         &json!({"jsonrpc": "2.0", "id": id, "error": {"code": code, "message": message}}),
@@ -39,11 +39,16 @@ pub(crate) async fn handle(
 ) -> Response {
     match method {
         Method::POST => post(&app, &headers, body).await,
-        Method::DELETE => delete(&app, &headers),
+        Method::DELETE if app.serves_legacy_mcp() => delete(&app, &headers),
         _ => {
             let mut resp = (StatusCode::METHOD_NOT_ALLOWED, "").into_response();
+            let allow = if app.serves_legacy_mcp() {
+                "POST, DELETE"
+            } else {
+                "POST"
+            };
             resp.headers_mut()
-                .insert(header::ALLOW, HeaderValue::from_static("POST, DELETE"));
+                .insert(header::ALLOW, HeaderValue::from_static(allow));
             resp
         }
     }
@@ -118,20 +123,20 @@ fn check_version(headers: &HeaderMap, id: &Value) -> Result<(), Box<Response>> {
 }
 
 /// One JSON-RPC request's outcome before it is framed as JSON or SSE.
-struct Answer {
+pub(super) struct Answer {
     /// The JSON-RPC response object.
-    response: Value,
+    pub(super) response: Value,
     /// A notification to stream first (SSE only).
-    notification: Option<Value>,
+    pub(super) notification: Option<Value>,
     /// `MCP-Session-Id` to return (initialize).
-    session: Option<String>,
+    pub(super) session: Option<String>,
 }
 
-fn result(id: &Value, result: Value) -> Value {
+pub(super) fn result(id: &Value, result: Value) -> Value {
     json!({"jsonrpc": "2.0", "id": id, "result": result})
 }
 
-fn error(id: &Value, code: i64, message: &str) -> Value {
+pub(super) fn error(id: &Value, code: i64, message: &str) -> Value {
     json!({"jsonrpc": "2.0", "id": id, "error": {"code": code, "message": message}})
 }
 
@@ -207,6 +212,9 @@ async fn post(app: &App, headers: &HeaderMap, body: Body) -> Response {
         );
     }
 
+    if super::mcp_modern::is_modern(app, headers, &msg, method) {
+        return super::mcp_modern::post(app, &caller, headers, &msg, method, id).await;
+    }
     if method == "initialize" {
         let Some(id) = id else {
             return rpc_error(
@@ -259,21 +267,7 @@ async fn post(app: &App, headers: &HeaderMap, body: Body) -> Response {
     let params = msg.get("params").cloned().unwrap_or(Value::Null);
     let answer = match method {
         "ping" => plain(result(&id, json!({}))),
-        "tools/list" => {
-            let tools: Vec<Value> = TOOLS
-                .iter()
-                .map(|t| {
-                    let (title, description, _) = tools::describe(t);
-                    json!({
-                        "name": t,
-                        "title": title,
-                        "description": description,
-                        "inputSchema": tools::input_schema(app, t),
-                    })
-                })
-                .collect();
-            plain(result(&id, json!({"tools": tools})))
-        }
+        "tools/list" => plain(result(&id, json!({"tools": tool_list(app)}))),
         "tools/call" => match call_tool(app, &caller, &id, &params).await {
             Ok(a) => a,
             Err(resp) => return resp,
@@ -283,7 +277,23 @@ async fn post(app: &App, headers: &HeaderMap, body: Body) -> Response {
     frame(app, answer)
 }
 
-fn plain(response: Value) -> Answer {
+/// The four tools with their input schemas, as tools/list lists them.
+pub(super) fn tool_list(app: &App) -> Vec<Value> {
+    TOOLS
+        .iter()
+        .map(|t| {
+            let (title, description, _) = tools::describe(t);
+            json!({
+                "name": t,
+                "title": title,
+                "description": description,
+                "inputSchema": tools::input_schema(app, t),
+            })
+        })
+        .collect()
+}
+
+pub(super) fn plain(response: Value) -> Answer {
     Answer {
         response,
         notification: None,
@@ -292,7 +302,7 @@ fn plain(response: Value) -> Answer {
 }
 
 /// `tools/call`: the CallToolResult, a JSON-RPC error, or a 403 response.
-async fn call_tool(
+pub(super) async fn call_tool(
     app: &App,
     caller: &Caller,
     id: &Value,
@@ -348,7 +358,7 @@ async fn call_tool(
 }
 
 /// Frame an answer as `application/json` or, with `sse`, as a finite event stream.
-fn frame(app: &App, answer: Answer) -> Response {
+pub(super) fn frame(app: &App, answer: Answer) -> Response {
     let mut resp = if app.sse {
         let stream_id = uuid::Uuid::new_v4().simple().to_string();
         let mut chunks = vec![

@@ -24,6 +24,7 @@ mod http;
 pub mod inventory;
 mod logging;
 mod mcp;
+mod mcp_modern;
 mod model;
 pub mod pad;
 pub mod serve;
@@ -122,6 +123,8 @@ pub struct ReferenceConfig {
     pub variant: Option<Variant>,
     /// Answer MCP requests with SSE streams instead of JSON.
     pub sse: bool,
+    /// The MCP eras `/mcp` serves (`Auto` serves both, as `Both` does).
+    pub mcp_era: crate::transport::mcp::McpEra,
     /// Accepted bearer tokens.
     pub tokens: Vec<TokenGrant>,
     /// Timeout of the CRM POST.
@@ -161,6 +164,7 @@ impl Default for ReferenceConfig {
             defect: None,
             variant: None,
             sse: false,
+            mcp_era: Default::default(),
             tokens: default_tokens(),
             crm_timeout: Duration::from_secs(2),
             smtp_timeout: Duration::from_secs(10),
@@ -206,6 +210,7 @@ pub(crate) struct App {
     pub(crate) defect: Option<Defect>,
     pub(crate) variant: Option<Variant>,
     pub(crate) sse: bool,
+    pub(crate) mcp_era: crate::transport::mcp::McpEra,
     pub(crate) tokens: Vec<TokenGrant>,
     pub(crate) desk: Vec<String>,
     pub(crate) max_body_bytes: usize,
@@ -232,6 +237,16 @@ impl App {
     /// Does it take this alternative reading?
     pub(crate) fn is(&self, v: Variant) -> bool {
         self.variant == Some(v)
+    }
+
+    /// Whether `/mcp` serves the 2025-11-25 era.
+    pub(crate) fn serves_legacy_mcp(&self) -> bool {
+        self.mcp_era != crate::transport::mcp::McpEra::Modern
+    }
+
+    /// Whether `/mcp` serves the 2026-07-28 era.
+    pub(crate) fn serves_modern_mcp(&self) -> bool {
+        self.mcp_era != crate::transport::mcp::McpEra::Legacy
     }
 
     /// The MCP session table, even if a panicking holder poisoned the lock.
@@ -347,6 +362,11 @@ impl ReferenceServer {
             skill_path: cfg.skill_path.clone(),
             error_code_key: cfg.error_code_key.clone(),
             sse: cfg.sse || cfg.variant == Some(Variant::McpSse),
+            mcp_era: if cfg.defect == Some(Defect::McpModernClaimsLegacy) {
+                crate::transport::mcp::McpEra::Modern
+            } else {
+                cfg.mcp_era
+            },
             tokens: cfg.tokens.clone(),
             desk: cfg.desk.clone(),
             max_body_bytes: cfg.max_body_bytes,

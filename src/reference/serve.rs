@@ -59,6 +59,10 @@ pub struct ServeArgs {
     /// Answer MCP requests with SSE streams instead of JSON.
     #[arg(long)]
     pub sse: bool,
+    /// The MCP eras `/mcp` serves: legacy (2025-11-25), modern (2026-07-28) or both (the
+    /// default).
+    #[arg(long, value_name = "ERA", default_value = "both", value_parser = parse_served_era)]
+    pub mcp_era: crate::transport::mcp::McpEra,
     /// Timeout of the CRM POST in milliseconds.
     #[arg(long, value_name = "MS", default_value_t = 2000)]
     pub crm_timeout_ms: u64,
@@ -160,6 +164,7 @@ pub fn config_from_args(args: &ServeArgs) -> Result<ReferenceConfig, ReferenceEr
         defect: args.defect,
         variant: args.variant,
         sse: args.sse,
+        mcp_era: args.mcp_era,
         tokens,
         crm_timeout: Duration::from_millis(args.crm_timeout_ms),
         skill_path: args.skill_path.clone(),
@@ -213,6 +218,16 @@ pub async fn serve(args: ServeArgs) -> Result<(), ReferenceError> {
     shutdown_signal().await;
     server.stop().await;
     Ok(())
+}
+
+/// `--mcp-era`: an era the reference can serve (auto is a choice of the harness's probe).
+fn parse_served_era(s: &str) -> Result<crate::transport::mcp::McpEra, String> {
+    match s.parse()? {
+        crate::transport::mcp::McpEra::Auto => {
+            Err("the reference serves legacy, modern or both; auto is the harness's probe".into())
+        }
+        era => Ok(era),
+    }
 }
 
 #[cfg(test)]

@@ -68,10 +68,11 @@ impl Baseline {
                 )));
             }
             if let Some(t) = &e.transport
-                && !["a2a-jsonrpc", "a2a-rest", "mcp", "target"].contains(&t.as_str())
+                && t != "target"
+                && let Err(why) = t.parse::<crate::transport::Binding>()
             {
                 return Err(TckError::Config(format!(
-                    "{at}: unknown transport {t} (a2a-jsonrpc, a2a-rest, mcp, target)"
+                    "{at}: {why} (or target, a target-wide clause)"
                 )));
             }
         }
@@ -195,7 +196,7 @@ mod tests {
             ),
             (
                 "[[expected]]\nclause = \"DMC12-PII-LOG-001\"\ntransport = \"pigeon\"\nreason = \"r\"\n",
-                "unknown transport pigeon",
+                "unknown transport 'pigeon'",
             ),
             (
                 "[[expected]]\nclause = \"DMC12-PII-LOG-001\"\nreason = \"r\"\nwhy = 1\n",

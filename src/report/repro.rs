@@ -190,7 +190,7 @@ fn open_mcp_session(req: &SentRequest, n: usize, tokens: &[TokenEnv]) -> String 
 
 /// One `curl` command line (after a comment line when its body is cut).
 fn curl(req: &SentRequest, session_var: Option<&str>, tokens: &[TokenEnv]) -> String {
-    let stream = req.binding == Binding::Mcp
+    let stream = req.binding.is_mcp()
         || header(req, "accept").is_some_and(|a| a.contains("text/event-stream"));
     format!(
         "{}curl -sS{}{}\n",

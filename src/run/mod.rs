@@ -40,7 +40,7 @@ pub(crate) fn override_a2a_urls(
         let pb = match binding {
             Binding::A2aJsonrpc => "JSONRPC",
             Binding::A2aRest => "HTTP+JSON",
-            Binding::Mcp => continue,
+            Binding::Mcp | Binding::McpModern => continue,
         };
         let resolved = target::endpoint_url(base, url);
         for (b, u, _) in card.interfaces.iter_mut() {
@@ -93,6 +93,8 @@ pub struct RunOptions {
     pub a2a_enabled: Option<bool>,
     /// Whether to test MCP (None: probe).
     pub mcp_enabled: Option<bool>,
+    /// Which MCP eras to certify (`[mcp] era`, `--mcp-era`; default: the probe decides).
+    pub mcp_era: crate::transport::mcp::McpEra,
     /// Where the A2A skill id goes (see `ClientConfig::skill_key`).
     pub skill_key: String,
     /// `A2A-Version` header value.
@@ -173,6 +175,7 @@ impl Default for RunOptions {
             a2a_urls: vec![],
             a2a_enabled: None,
             mcp_enabled: None,
+            mcp_era: Default::default(),
             skill_key: "skill".into(),
             a2a_version: "1.0".into(),
             smtp_port: 0,

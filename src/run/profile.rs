@@ -120,8 +120,11 @@ pub struct A2aSection {
 pub struct McpSection {
     /// MCP endpoint: a path under the base URL or an absolute URL (default `/mcp`).
     pub url: Option<String>,
-    /// Whether the target speaks MCP (default: probed with `initialize`).
+    /// Whether the target speaks MCP (default: probed).
     pub enabled: Option<bool>,
+    /// Which eras to certify: auto (the default: the spec's probe decides), legacy
+    /// (2025-11-25), modern (2026-07-28) or both.
+    pub era: Option<crate::transport::mcp::McpEra>,
 }
 
 /// `[codes]`.
@@ -383,16 +386,10 @@ impl Profile {
             _ => {}
         }
         if let Some(ts) = &t.transports {
-            let mut v = vec![];
-            for name in ts {
-                v.push(
-                    crate::transport::Binding::ALL
-                        .into_iter()
-                        .find(|b| b.name() == name)
-                        .ok_or_else(|| TckError::Config(format!("target.transports: unknown transport '{name}' (a2a-jsonrpc, a2a-rest, mcp)")))?,
-                );
-            }
-            opts.transports = Some(v);
+            let parsed: Result<Vec<crate::transport::Binding>, String> =
+                ts.iter().map(|name| name.parse()).collect();
+            opts.transports =
+                Some(parsed.map_err(|e| TckError::Config(format!("target.transports: {e}")))?);
         }
         if let Some(n) = t.concurrency {
             opts.concurrency = n;
@@ -480,6 +477,9 @@ impl Profile {
             opts.mcp_url = Some(u.clone());
         }
         opts.mcp_enabled = self.mcp.enabled.or(opts.mcp_enabled);
+        if let Some(era) = self.mcp.era {
+            opts.mcp_era = era;
+        }
         if let Some(p) = &self.codes.pointers {
             if let Some(bad) = p.iter().find(|p| !p.starts_with('/')) {
                 return Err(TckError::Config(format!(

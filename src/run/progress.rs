@@ -93,7 +93,7 @@ pub fn render(
 /// per `--invalid-per-rule` (measured with this version's reference; a suite not listed adds
 /// nothing). Only the progress line uses it.
 const CASES: [(&str, usize, usize, usize); 3] = [
-    ("dmc12", 78, 3, 159),
+    ("dmc12", 104, 4, 212),
     ("aap-0.2", 65, 3, 76),
     ("aap-draft", 28, 2, 40),
 ];
@@ -114,6 +114,7 @@ pub fn estimate(opts: &super::RunOptions, suites: &[&'static dyn Suite]) -> Opti
                 .bindings()
                 .iter()
                 .filter(|b| opts.transports.as_ref().is_none_or(|t| t.contains(b)))
+                .filter(|b| !b.is_mcp() || opts.mcp_era.tries(**b))
                 .count();
             let cases = fixed + per_case * opts.cases + per_invalid * opts.invalid_per_rule;
             Some(cases * kept / all)
@@ -236,10 +237,15 @@ mod tests {
             o
         };
         let whole = estimate(&opts(&|_| {}), &suites).expect("an estimate");
-        // The reference's run at --cases 8 sends 509 cases.
-        assert_eq!(whole, 78 + 24 + 159 + 65 + 24 + 76 + 28 + 16 + 40);
+        // The reference's run at --cases 8 sends 596 cases.
+        assert_eq!(whole, 104 + 32 + 212 + 65 + 24 + 76 + 28 + 16 + 40);
         let mcp_only = opts(&|o| o.transports = Some(vec![Binding::Mcp]));
-        assert_eq!(estimate(&mcp_only, &suites), Some((78 + 24 + 159) / 3));
+        assert_eq!(estimate(&mcp_only, &suites), Some((104 + 32 + 212) / 4));
+        let legacy = opts(&|o| o.mcp_era = crate::transport::mcp::McpEra::Legacy);
+        assert_eq!(
+            estimate(&legacy, &suites),
+            Some(whole - (104 + 32 + 212) / 4)
+        );
         let share = opts(&|o| o.partition = Some(crate::run::Partition { index: 1, of: 2 }));
         assert_eq!(estimate(&share, &suites), Some(whole.div_ceil(2)));
         let replay = opts(&|o| o.replay = Some(Default::default()));

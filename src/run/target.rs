@@ -456,6 +456,7 @@ impl Target {
                     defect: opts.defect,
                     variant: opts.variant,
                     sse: opts.mcp_sse,
+                    mcp_era: opts.mcp_era,
                     crm_timeout: Duration::from_millis(500),
                     smtp_timeout: Duration::from_secs(5),
                     log: Some(log.clone()),

@@ -130,7 +130,7 @@ impl A2aClient {
     pub fn endpoint(&self) -> String {
         match self.binding {
             Binding::A2aRest => format!("{}{}", self.url, self.profile().rest_send_path()),
-            Binding::A2aJsonrpc | Binding::Mcp => self.url.clone(),
+            Binding::A2aJsonrpc | Binding::Mcp | Binding::McpModern => self.url.clone(),
         }
     }
 
@@ -159,7 +159,7 @@ impl A2aClient {
         }
         match self.binding {
             Binding::A2aRest => params,
-            Binding::A2aJsonrpc | Binding::Mcp => json!({
+            Binding::A2aJsonrpc | Binding::Mcp | Binding::McpModern => json!({
                 "jsonrpc": "2.0",
                 "id": id,
                 "method": profile.send_method(),
@@ -344,7 +344,9 @@ pub fn decode_reply(binding: Binding, status: u16, body: &[u8]) -> Reply {
     };
     match binding {
         Binding::A2aRest => decode_rest(status, success, &json),
-        Binding::A2aJsonrpc | Binding::Mcp => decode_jsonrpc(status, success, &json),
+        Binding::A2aJsonrpc | Binding::Mcp | Binding::McpModern => {
+            decode_jsonrpc(status, success, &json)
+        }
     }
 }
 

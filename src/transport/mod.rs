@@ -1,5 +1,6 @@
-//! Wire clients for the three bindings a target may offer: A2A 1.0 JSON-RPC, A2A 1.0 HTTP+JSON
-//! and MCP 2025-11-25 Streamable HTTP (JSON or SSE replies). The main type is [`Client`]: one
+//! Wire clients for the bindings a target may offer: A2A 1.0 JSON-RPC, A2A 1.0 HTTP+JSON and
+//! MCP Streamable HTTP (JSON or SSE replies) in its two eras, 2025-11-25 (a session opened by
+//! `initialize`) and 2026-07-28 (every request self-contained). The main type is [`Client`]: one
 //! per binding and target, it sends an operation call (or a deliberately malformed request)
 //! over reqwest with `serde_json::Value` bodies and returns an [`Exchange`] holding everything
 //! the checks need — status, headers, the raw body for the leak scan, and the decoded reply.
@@ -22,13 +23,20 @@ pub enum Binding {
     A2aJsonrpc,
     /// A2A 1.0, HTTP+JSON binding (`POST …/message:send`).
     A2aRest,
-    /// MCP 2025-11-25 Streamable HTTP (`tools/call`).
+    /// MCP 2025-11-25 Streamable HTTP (`tools/call` in a session opened by `initialize`).
     Mcp,
+    /// MCP 2026-07-28 Streamable HTTP (`tools/call`, each request carrying its own `_meta`).
+    McpModern,
 }
 
 impl Binding {
     /// All bindings, in report order.
-    pub const ALL: [Binding; 3] = [Binding::A2aJsonrpc, Binding::A2aRest, Binding::Mcp];
+    pub const ALL: [Binding; 4] = [
+        Binding::A2aJsonrpc,
+        Binding::A2aRest,
+        Binding::Mcp,
+        Binding::McpModern,
+    ];
 
     /// Stable name used in reports and on the command line.
     pub fn name(self) -> &'static str {
@@ -36,15 +44,36 @@ impl Binding {
             Binding::A2aJsonrpc => "a2a-jsonrpc",
             Binding::A2aRest => "a2a-rest",
             Binding::Mcp => "mcp",
+            Binding::McpModern => "mcp-modern",
         }
+    }
+
+    /// Every binding's name, for a message: `a2a-jsonrpc, a2a-rest, mcp, mcp-modern`.
+    pub fn names() -> String {
+        Binding::ALL.map(Binding::name).join(", ")
+    }
+
+    /// Whether this is MCP, in either era (tools/call, CallToolResult).
+    pub fn is_mcp(self) -> bool {
+        matches!(self, Binding::Mcp | Binding::McpModern)
     }
 
     /// The value `_metadata.protocol` must carry for this binding (BINDINGS.md §2).
     pub fn protocol(self) -> &'static str {
         match self {
             Binding::A2aJsonrpc | Binding::A2aRest => "a2a",
-            Binding::Mcp => "mcp",
+            Binding::Mcp | Binding::McpModern => "mcp",
         }
+    }
+}
+
+impl std::str::FromStr for Binding {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Binding::ALL
+            .into_iter()
+            .find(|b| b.name() == s)
+            .ok_or_else(|| format!("unknown transport '{s}' ({})", Binding::names()))
     }
 }
 
@@ -292,6 +321,7 @@ impl Client {
                 ClientImpl::A2a(a2a::A2aClient::new(binding, url, cfg))
             }
             Binding::Mcp => ClientImpl::Mcp(mcp::McpClient::new(url, cfg)),
+            Binding::McpModern => ClientImpl::Mcp(mcp::McpClient::modern(url, cfg)),
         };
         Client { inner }
     }
@@ -300,7 +330,7 @@ impl Client {
     pub fn binding(&self) -> Binding {
         match &self.inner {
             ClientImpl::A2a(c) => c.binding(),
-            ClientImpl::Mcp(_) => Binding::Mcp,
+            ClientImpl::Mcp(c) => c.binding(),
         }
     }
 

@@ -67,7 +67,7 @@ fn run_appends_its_markdown_to_the_step_summary() {
         "{added}"
     );
     assert!(
-        added.contains("| Clause | Level | a2a-jsonrpc | a2a-rest | mcp | Rule |"),
+        added.contains("| Clause | Level | a2a-jsonrpc | a2a-rest | mcp | mcp-modern | Rule |"),
         "{added}"
     );
     assert!(added.contains("| DMC12-RES-"), "{added}");

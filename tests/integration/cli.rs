@@ -82,7 +82,7 @@ fn two_shares_merge_into_one_report_with_its_files() {
     args.extend(share_dirs.iter().map(|d| d.to_str().unwrap()));
     let (code, stdout, stderr) = crate::support::tck(&args, cwd);
     assert_eq!(code, 0, "{stdout}{stderr}");
-    assert!(stdout.contains("CONFORMANT: 244 pass"), "{stdout}");
+    assert!(stdout.contains("CONFORMANT: 308 pass"), "{stdout}");
     assert!(stdout.contains(", 0 not applicable"), "{stdout}");
     let run_dir = std::fs::read_dir(&merged)
         .unwrap()
@@ -185,7 +185,7 @@ fn a_baseline_turns_known_failures_into_xfail_and_a_stale_entry_fails_the_run() 
     with_baseline.extend(["--baseline", b]);
     let (code, out, xfail) = run("xfail", &with_baseline);
     assert_eq!(code, 0, "{out}");
-    assert!(out.contains("3 expected failure(s) (XFAIL)"), "{out}");
+    assert!(out.contains("4 expected failure(s) (XFAIL)"), "{out}");
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(xfail.join("report.json")).unwrap()).unwrap();
     let schema: serde_json::Value =
@@ -196,12 +196,12 @@ fn a_baseline_turns_known_failures_into_xfail_and_a_stale_entry_fails_the_run() 
         .map(|e| e.to_string())
         .collect();
     assert!(errors.is_empty(), "{errors:?}");
-    assert_eq!(json["totals"]["xfail"], 3);
+    assert_eq!(json["totals"]["xfail"], 4);
     // The defect fixed: the entries are stale.
     let (code, out, green) = run("xpass", &["--baseline", b]);
     assert_eq!(code, 1, "{out}");
     assert!(
-        out.contains("3 stale entr(y/ies) that now pass (XPASS"),
+        out.contains("4 stale entr(y/ies) that now pass (XPASS"),
         "{out}"
     );
     let junit = std::fs::read_to_string(green.join("junit.xml")).unwrap();
@@ -216,7 +216,7 @@ fn a_baseline_turns_known_failures_into_xfail_and_a_stale_entry_fails_the_run() 
     );
     assert_eq!(code, 0, "{diff}");
     assert!(
-        diff.contains("## Fixed (3)") && diff.contains("DMC12-PII-REJECTED-001"),
+        diff.contains("## Fixed (4)") && diff.contains("DMC12-PII-REJECTED-001"),
         "{diff}"
     );
     // A baseline that cannot be read is one line, exit 2.

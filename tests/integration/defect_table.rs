@@ -4,7 +4,8 @@
 //! a SHOULD never makes a server non-conformant). Only the binary's output is read: the listing
 //! and the `--json` report.
 //!
-//! The DMC-12 and binding defects run on one transport each (MCP for the MCP-only rules), every
+//! The DMC-12 and binding defects run on one transport each (MCP for the MCP-only rules, MCP
+//! 2026-07-28 for the modern era's), every
 //! suite included; the AAP defects run the AAP suites (`--clause AAP`) on both A2A bindings and
 //! must break their clause and no other, so that the clause attribution is exact.
 
@@ -78,7 +79,13 @@ fn catch(l: &Listed, level: Level) -> Result<(), String> {
     if aap {
         args.extend(["--cases", "1", "--clause", "AAP"]);
     } else {
-        let transport = if mcp_only { "mcp" } else { "a2a-jsonrpc" };
+        let transport = if l.clause.starts_with("MCP-MODERN") {
+            "mcp-modern"
+        } else if mcp_only {
+            "mcp"
+        } else {
+            "a2a-jsonrpc"
+        };
         args.extend(["--cases", "2", "--transport", transport]);
     }
     let (code, stdout, stderr) = tck(&args, dir.path());

@@ -50,7 +50,7 @@ fn a_run_on_a_terminal_draws_the_progress_line_on_stderr_and_clears_it() {
     assert_eq!(code, 0, "{terminal}{stderr}");
     // The first line, drawn before any case, with the estimate of the cases planned.
     assert!(
-        terminal.contains("\rdealer-tck: 0 of ~240 cases (estimate) · "),
+        terminal.contains("\rdealer-tck: 0 of ~320 cases (estimate) · "),
         "{terminal:?}"
     );
     // Cleared before the summary is printed.

@@ -271,6 +271,99 @@ async fn probe(
                 .await;
             (format!("HTTP {}", ack.status), "HTTP 202")
         }
+        McpModernDiscoverWithoutVersion => {
+            let r = env
+                .client
+                .mcp_modern(a, "server/discover", json!({}), |_, _| {})
+                .await;
+            let listed = r.json["result"]["supportedVersions"]
+                .as_array()
+                .is_some_and(|v| v.iter().any(|v| v == "2026-07-28"));
+            (
+                format!("lists 2026-07-28: {listed}"),
+                "lists 2026-07-28: true",
+            )
+        }
+        McpModernClaimsLegacy => {
+            let r = env
+                .client
+                .mcp_modern(a, "server/discover", json!({}), |_, _| {})
+                .await;
+            let listed = r.json["result"]["supportedVersions"]
+                .as_array()
+                .is_some_and(|v| v.iter().any(|v| v == "2025-11-25"));
+            let init = env.client.mcp_initialize(Some(a)).await;
+            (
+                format!(
+                    "lists 2025-11-25: {listed}, initialize HTTP {}",
+                    init.status
+                ),
+                "lists 2025-11-25: true, initialize HTTP 200",
+            )
+        }
+        McpModernNoResultType => {
+            let r = env
+                .client
+                .mcp_modern(a, "tools/list", json!({}), |_, _| {})
+                .await;
+            (
+                format!("resultType {}", r.json["result"]["resultType"]),
+                "resultType \"complete\"",
+            )
+        }
+        McpModernMethodHeaderUnchecked => {
+            let r = env
+                .client
+                .mcp_modern(a, "tools/list", json!({}), |h, _| {
+                    h.retain(|(k, _)| k != "mcp-method")
+                })
+                .await;
+            (
+                format!("HTTP {} {}", r.status, r.json["error"]["code"]),
+                "HTTP 400 -32020",
+            )
+        }
+        McpModernBareVersionError => {
+            let r = env
+                .client
+                .mcp_modern(a, "tools/list", json!({}), |h, body| {
+                    h.retain(|(k, _)| k != "mcp-protocol-version");
+                    h.push(("mcp-protocol-version".into(), "2099-01-01".into()));
+                    body["params"]["_meta"]["io.modelcontextprotocol/protocolVersion"] =
+                        json!("2099-01-01");
+                })
+                .await;
+            (
+                format!(
+                    "{} supported {}",
+                    r.json["error"]["code"],
+                    r.json["error"]["data"]["supported"].is_array()
+                ),
+                "-32022 supported true",
+            )
+        }
+        McpModernMetaOptional => {
+            let r = env
+                .client
+                .mcp_modern(a, "tools/list", json!({}), |_, body| {
+                    body["params"] = json!({});
+                })
+                .await;
+            (
+                format!("HTTP {} {}", r.status, r.json["error"]["code"]),
+                "HTTP 400 -32602",
+            )
+        }
+        McpModernUnknownMethod200 => {
+            let r = env
+                .client
+                .mcp_modern(a, "dealer-tck/none", json!({}), |_, _| {})
+                .await;
+            (
+                format!("HTTP {} {}", r.status, r.json["error"]["code"]),
+                "HTTP 404 -32601",
+            )
+        }
         A2aParseErrorAs500 => {
             let r = env
                 .client
@@ -374,10 +467,10 @@ async fn probe(
 async fn every_defect_flips_the_behaviour_it_claims() {
     let sink = Arc::new(SmtpSink::start(0).expect("sink"));
     let crm = Arc::new(CrmMock::start(0, STORE, CRM_TOKEN).await.expect("crm"));
-    let clauses = std::fs::read_to_string(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("suites/dmc12/clauses.toml"),
-    )
-    .expect("clause catalogue");
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("suites/dmc12");
+    let clauses = ["clauses.toml", "mcp-modern.toml"]
+        .map(|f| std::fs::read_to_string(dir.join(f)).expect("clause catalogue"))
+        .concat();
     let mut failures = Vec::new();
     for &d in Defect::ALL.iter().filter(|d| !d.is_aap()) {
         assert!(

@@ -249,7 +249,7 @@ fn replay_sends_only_the_recorded_cases_and_says_fixed_or_still_failing() {
         ],
         cwd,
     );
-    assert_eq!((code, one.lines().count()), (0, 4), "{one}");
+    assert_eq!((code, one.lines().count()), (0, 5), "{one}");
     let (code, _, err) = crate::support::tck(&["replay", dir, "--case", "no-such-case"], cwd);
     assert_eq!(code, 2, "{err}");
     assert!(

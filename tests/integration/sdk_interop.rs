@@ -31,7 +31,8 @@ use dealer_tck::reference::{
 use dealer_tck::transport::{Binding, Client, ClientConfig, Exchange, Reply};
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, Implementation, JsonObject,
-    ListToolsResult, PaginatedRequestParams, ServerCapabilities, ServerConfig, Tool,
+    ListToolsResult, PaginatedRequestParams, ProtocolVersion, ServerCapabilities, ServerConfig,
+    Tool,
 };
 use rmcp::service::RequestContext;
 use rmcp::transport::StreamableHttpClientTransport;
@@ -49,14 +50,14 @@ const CRM_TOKEN: &str = "tck-crm-token-sdk-interop";
 // The reference, wired to a real SMTP sink and the DriveCentric mock (as src/run/target.rs does).
 // ---------------------------------------------------------------------------------------------
 
-struct RefEnv {
-    server: ReferenceServer,
-    sink: SmtpSink,
+pub(crate) struct RefEnv {
+    pub(crate) server: ReferenceServer,
+    pub(crate) sink: SmtpSink,
     crm: CrmMock,
 }
 
 impl RefEnv {
-    async fn start(sse: bool) -> RefEnv {
+    pub(crate) async fn start(sse: bool) -> RefEnv {
         let sink = SmtpSink::start(0).expect("smtp sink starts");
         let crm = CrmMock::start(0, STORE, CRM_TOKEN)
             .await
@@ -78,13 +79,13 @@ impl RefEnv {
         RefEnv { server, sink, crm }
     }
 
-    fn base(&self) -> String {
+    pub(crate) fn base(&self) -> String {
         self.server.base_url()
     }
 
     /// After one successful hand-off: exactly one email reached the sink and one ADF lead the
     /// CRM mock, both addressed as configured (the SDK call really did the hand-off).
-    async fn assert_one_handoff_delivered(&self, customer_email: &str) {
+    pub(crate) async fn assert_one_handoff_delivered(&self, customer_email: &str) {
         let mails = self.sink.mails();
         assert_eq!(mails.len(), 1, "one deal-intent email: {mails:?}");
         let leads = self.crm.requests().await;
@@ -98,7 +99,7 @@ impl RefEnv {
 }
 
 /// Unique customer contact for one hand-off.
-fn contact() -> Value {
+pub(crate) fn contact() -> Value {
     let tag = uuid::Uuid::new_v4().simple().to_string();
     json!({
         "name": format!("Jane Interop-{}", &tag[..8]),
@@ -107,7 +108,7 @@ fn contact() -> Value {
     })
 }
 
-fn handoff_args(reservation_token: &str, contact: &Value, consent: bool) -> Value {
+pub(crate) fn handoff_args(reservation_token: &str, contact: &Value, consent: bool) -> Value {
     json!({
         "reservation_token": reservation_token,
         "customer_contact": contact,
@@ -117,7 +118,7 @@ fn handoff_args(reservation_token: &str, contact: &Value, consent: bool) -> Valu
 }
 
 /// The success envelope of a hand-off made over `protocol`.
-fn assert_handoff_sent(envelope: &Value, protocol: &str) {
+pub(crate) fn assert_handoff_sent(envelope: &Value, protocol: &str) {
     assert_eq!(envelope["data"]["status"], "sent", "{envelope}");
     assert_eq!(envelope["data"]["crm_status"], "sent", "{envelope}");
     let token = envelope["data"]["handoff_token"].as_str().unwrap_or("");
@@ -130,7 +131,7 @@ fn assert_handoff_sent(envelope: &Value, protocol: &str) {
 }
 
 /// The error envelope of a hand-off refused for `customer_consent: false`.
-fn assert_consent_refused(envelope: &Value, protocol: &str) {
+pub(crate) fn assert_consent_refused(envelope: &Value, protocol: &str) {
     assert!(envelope.get("data").is_none(), "{envelope}");
     assert_eq!(envelope["error"]["code"], "VALIDATION_ERROR", "{envelope}");
     assert_eq!(envelope["_metadata"]["tool"], HANDOFF, "{envelope}");
@@ -138,7 +139,7 @@ fn assert_consent_refused(envelope: &Value, protocol: &str) {
 }
 
 /// The VIN of the first available vehicle of a `search_inventory` envelope.
-fn first_available_vin(envelope: &Value) -> String {
+pub(crate) fn first_available_vin(envelope: &Value) -> String {
     let vehicles = envelope["data"]["vehicles"]
         .as_array()
         .unwrap_or_else(|| panic!("search_inventory lists vehicles: {envelope}"));
@@ -151,7 +152,7 @@ fn first_available_vin(envelope: &Value) -> String {
 }
 
 /// The reservation token of a `create_reservation` envelope.
-fn reservation_token(envelope: &Value) -> String {
+pub(crate) fn reservation_token(envelope: &Value) -> String {
     assert_eq!(envelope["data"]["status"], "active", "{envelope}");
     let token = envelope["data"]["reservation_token"]
         .as_str()
@@ -160,7 +161,7 @@ fn reservation_token(envelope: &Value) -> String {
     token.to_string()
 }
 
-fn object(v: Value) -> JsonObject {
+pub(crate) fn object(v: Value) -> JsonObject {
     match v {
         Value::Object(m) => m,
         other => panic!("not a JSON object: {other}"),
@@ -172,7 +173,7 @@ fn object(v: Value) -> JsonObject {
 // ---------------------------------------------------------------------------------------------
 
 /// `tools/call` through rmcp; the envelope, checked against `content[0].text`.
-async fn rmcp_call(
+pub(crate) async fn rmcp_call(
     client: &rmcp::service::RunningService<rmcp::RoleClient, ()>,
     tool: &str,
     args: Value,
@@ -199,18 +200,16 @@ async fn rmcp_call(
     (envelope, result.is_error)
 }
 
-async fn rmcp_client_drives_reference(sse: bool) {
-    let env = RefEnv::start(sse).await;
-    let transport = StreamableHttpClientTransport::from_config(
-        StreamableHttpClientTransportConfig::with_uri(format!("{}/mcp", env.base()))
-            .auth_header(TOKEN_AGENT_A),
-    );
-    // The SDK's default client: `initialize` (rmcp asks for its newest version and accepts the
-    // server's answer), `notifications/initialized`, then the session header on every request.
-    let client = ().serve(transport).await.expect("rmcp initializes");
-
-    let peer = client.peer_info().expect("server info after initialize");
-    assert_eq!(peer.protocol_version.as_str(), MCP_PROTOCOL_VERSION);
+/// What an rmcp client connected in `version` sees of the reference: its info, the tools and
+/// their schemas, then the inventory, a reservation, a refused hand-off (the tool's envelope
+/// with isError, no mail) and a sent one (one mail delivered).
+pub(crate) async fn walk_the_handoff(
+    client: &rmcp::service::RunningService<rmcp::RoleClient, ()>,
+    env: &RefEnv,
+    version: &str,
+) {
+    let peer = client.peer_info().expect("server info after the lifecycle");
+    assert_eq!(peer.protocol_version.as_str(), version);
     assert_eq!(
         peer.server_info.as_ref().map(|i| i.name.as_str()),
         Some("dealer-tck-reference")
@@ -246,19 +245,19 @@ async fn rmcp_client_drives_reference(sse: bool) {
         );
     }
 
-    let (inventory, is_error) = rmcp_call(&client, "search_inventory", json!({})).await;
+    let (inventory, is_error) = rmcp_call(client, "search_inventory", json!({})).await;
     assert_ne!(is_error, Some(true), "{inventory}");
     assert_eq!(inventory["_metadata"]["protocol"], "mcp", "{inventory}");
     let vin = first_available_vin(&inventory);
 
     let (reservation, is_error) =
-        rmcp_call(&client, "create_reservation", json!({ "vin": vin })).await;
+        rmcp_call(client, "create_reservation", json!({ "vin": vin })).await;
     assert_ne!(is_error, Some(true), "{reservation}");
     let rsv = reservation_token(&reservation);
 
     // A tool-level error first: it must leave the reservation untouched.
     let who = contact();
-    let (refused, is_error) = rmcp_call(&client, HANDOFF, handoff_args(&rsv, &who, false)).await;
+    let (refused, is_error) = rmcp_call(client, HANDOFF, handoff_args(&rsv, &who, false)).await;
     assert_eq!(
         is_error,
         Some(true),
@@ -267,11 +266,24 @@ async fn rmcp_client_drives_reference(sse: bool) {
     assert_consent_refused(&refused, "mcp");
     assert!(env.sink.mails().is_empty(), "no email for a refused call");
 
-    let (sent, is_error) = rmcp_call(&client, HANDOFF, handoff_args(&rsv, &who, true)).await;
+    let (sent, is_error) = rmcp_call(client, HANDOFF, handoff_args(&rsv, &who, true)).await;
     assert_ne!(is_error, Some(true), "{sent}");
     assert_handoff_sent(&sent, "mcp");
     let email = who["email"].as_str().unwrap_or_default();
     env.assert_one_handoff_delivered(email).await;
+}
+
+async fn rmcp_client_drives_reference(sse: bool) {
+    let env = RefEnv::start(sse).await;
+    let transport = StreamableHttpClientTransport::from_config(
+        StreamableHttpClientTransportConfig::with_uri(format!("{}/mcp", env.base()))
+            .auth_header(TOKEN_AGENT_A),
+    );
+    // The SDK's default client: `initialize` (rmcp asks for its newest version and accepts the
+    // server's answer), `notifications/initialized`, then the session header on every request.
+    let client = ().serve(transport).await.expect("rmcp initializes");
+
+    walk_the_handoff(&client, &env, MCP_PROTOCOL_VERSION).await;
 
     client.cancel().await.expect("rmcp client closes");
     env.server.stop().await;
@@ -390,11 +402,13 @@ async fn a2a_sdk_client_drives_reference_http_json() {
 /// A minimal DMC-12 dealer built on rmcp's server: one tool, `initiate_deal_handoff`, that
 /// records the arguments it was called with and answers with a DMC-12 envelope.
 #[derive(Clone, Default)]
-struct RmcpDealer {
+pub(crate) struct RmcpDealer {
     calls: Arc<Mutex<Vec<Value>>>,
+    /// Serve MCP 2026-07-28 only (every other version is unsupported).
+    modern_only: bool,
 }
 
-fn handoff_input_schema() -> JsonObject {
+pub(crate) fn handoff_input_schema() -> JsonObject {
     object(json!({
         "type": "object",
         "properties": {
@@ -463,6 +477,14 @@ impl ServerHandler for RmcpDealer {
             .with_server_info(Implementation::new("rmcp-dealer", "0.1.0"))
     }
 
+    fn supported_protocol_versions(&self) -> std::borrow::Cow<'static, [ProtocolVersion]> {
+        if self.modern_only {
+            std::borrow::Cow::Owned(vec![ProtocolVersion::V_2026_07_28])
+        } else {
+            std::borrow::Cow::Borrowed(ProtocolVersion::KNOWN_VERSIONS)
+        }
+    }
+
     async fn list_tools(
         &self,
         _request: Option<PaginatedRequestParams>,
@@ -505,27 +527,37 @@ impl ServerHandler for RmcpDealer {
 
 /// rmcp's response modes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum RmcpMode {
+pub(crate) enum RmcpMode {
     /// Sessions (`MCP-Session-Id`); every POST answered with an SSE stream.
     StatefulSse,
     /// No sessions; `application/json` answers.
     StatelessJson,
     /// No sessions; SSE answers.
     StatelessSse,
+    /// MCP 2026-07-28 only: no sessions, `_meta` and the version header required, JSON
+    /// answers.
+    ModernOnly,
 }
 
-struct RmcpServer {
-    url: String,
+pub(crate) struct RmcpServer {
+    pub(crate) url: String,
     dealer: RmcpDealer,
     task: tokio::task::JoinHandle<()>,
 }
 
 impl RmcpServer {
-    async fn start(mode: RmcpMode) -> RmcpServer {
-        let dealer = RmcpDealer::default();
+    pub(crate) async fn start(mode: RmcpMode) -> RmcpServer {
+        let dealer = RmcpDealer {
+            modern_only: mode == RmcpMode::ModernOnly,
+            ..RmcpDealer::default()
+        };
         let config = StreamableHttpServerConfig::default()
             .with_legacy_session_mode(mode == RmcpMode::StatefulSse)
-            .with_json_response(mode == RmcpMode::StatelessJson)
+            .with_json_response(matches!(
+                mode,
+                RmcpMode::StatelessJson | RmcpMode::ModernOnly
+            ))
+            .with_stateless_protocol_metadata_required(mode == RmcpMode::ModernOnly)
             .with_sse_keep_alive(None);
         let factory_dealer = dealer.clone();
         let service = StreamableHttpService::new(
@@ -548,7 +580,7 @@ impl RmcpServer {
         }
     }
 
-    fn calls(&self) -> Vec<Value> {
+    pub(crate) fn calls(&self) -> Vec<Value> {
         self.dealer
             .calls
             .lock()
@@ -557,20 +589,20 @@ impl RmcpServer {
     }
 
     /// Stop serving (open SSE streams included).
-    async fn stop(self) {
+    pub(crate) async fn stop(self) {
         self.task.abort();
         let _ = self.task.await;
     }
 }
 
-fn content_type(ex: &Exchange) -> String {
+pub(crate) fn content_type(ex: &Exchange) -> String {
     ex.header("content-type").unwrap_or_default().to_string()
 }
 
-fn assert_framing(ex: &Exchange, mode: RmcpMode, what: &str) {
+pub(crate) fn assert_framing(ex: &Exchange, mode: RmcpMode, what: &str) {
     let ct = content_type(ex);
     let want = match mode {
-        RmcpMode::StatelessJson => "application/json",
+        RmcpMode::StatelessJson | RmcpMode::ModernOnly => "application/json",
         RmcpMode::StatefulSse | RmcpMode::StatelessSse => "text/event-stream",
     };
     assert!(

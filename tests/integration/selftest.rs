@@ -45,7 +45,7 @@ async fn reference_passes_every_must_clause_on_every_transport() {
     let (report, _) = run(quick(None)).await.expect("run");
     assert_eq!(
         report.target.transports,
-        vec!["a2a-jsonrpc", "a2a-rest", "mcp"]
+        vec!["a2a-jsonrpc", "a2a-rest", "mcp", "mcp-modern"]
     );
     must_results_all_pass(&report);
     // Every MUST clause of the catalogue was judged on every transport (or target-wide).

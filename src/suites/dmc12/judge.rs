@@ -156,7 +156,12 @@ fn judge_common(out: &mut Out<'_>) {
             vec![findings_text(&f)]
         },
     );
-    if obs.binding == Binding::Mcp
+    if obs.binding == Binding::McpModern
+        && let Some(fails) = crate::check::mcp_modern::result_type_fails(obs.exchange)
+    {
+        out.verdict("MCP-MODERN-RESULT-001", "mcp-result-type", fails);
+    }
+    if obs.binding.is_mcp()
         && let Reply::Op {
             object,
             is_error,

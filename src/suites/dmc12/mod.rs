@@ -49,7 +49,10 @@ impl super::Suite for Dmc12 {
 /// What the suite ships in `suites/dmc12/`.
 pub static SHIPPED: Shipped = Shipped::new(
     "dmc12",
-    include_str!("../../../suites/dmc12/clauses.toml"),
+    concat!(
+        include_str!("../../../suites/dmc12/clauses.toml"),
+        include_str!("../../../suites/dmc12/mcp-modern.toml")
+    ),
     &[
         (
             "request.json",

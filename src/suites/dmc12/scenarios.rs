@@ -18,6 +18,7 @@ use std::time::Instant;
 mod cases;
 mod discover;
 mod faults;
+mod modern;
 mod protocol;
 mod scans;
 mod session;
@@ -25,6 +26,7 @@ mod state;
 use cases::*;
 use discover::*;
 use faults::*;
+use modern::*;
 use protocol::*;
 use scans::*;
 use session::*;
@@ -53,7 +55,7 @@ pub(crate) async fn run_suite(
     let mut sessions = vec![];
     for (slot, (binding, url)) in endpoints.iter().enumerate() {
         let mut fork = ledger.fork();
-        if *binding != Binding::Mcp
+        if !binding.is_mcp()
             && let Some(card) = &disc.card
         {
             fork.push(bindings::judge_card(card, &skills, *binding));
@@ -238,7 +240,8 @@ async fn run_binding(
                 }
             }
         }
-        _ => a2a_protocol(s, ledger).await,
+        Binding::McpModern => modern_protocol(s, ledger).await,
+        Binding::A2aJsonrpc | Binding::A2aRest => a2a_protocol(s, ledger).await,
     }
     if let Err(why) = load_inventory(s, ledger).await {
         // Every case that needs a reservation is NOT_TESTED with this reason.

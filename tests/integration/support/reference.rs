@@ -369,6 +369,43 @@ impl Client {
             .await
     }
 
+    /// An MCP 2026-07-28 request as `token`: `_meta` and the version, method and (tools/call)
+    /// name headers as the era asks, then bent by `bend` (headers, body) before it is sent.
+    pub async fn mcp_modern(
+        &self,
+        token: &str,
+        method: &str,
+        params: Value,
+        bend: impl FnOnce(&mut Vec<(String, String)>, &mut Value),
+    ) -> Reply {
+        use dealer_tck::transport::mcp::{
+            META_CAPABILITIES, META_CLIENT_INFO, META_VERSION, MODERN_VERSION,
+        };
+        let mut body = json!({"jsonrpc": "2.0", "id": 7, "method": method, "params": params});
+        body["params"]["_meta"] = json!({
+            META_VERSION: MODERN_VERSION,
+            META_CAPABILITIES: {},
+            META_CLIENT_INFO: {"name": "reference-tests", "version": "0"},
+        });
+        let mut headers: Vec<(String, String)> = vec![
+            ("content-type".into(), "application/json".into()),
+            ("accept".into(), ACCEPT.into()),
+            ("authorization".into(), format!("Bearer {token}")),
+            ("mcp-protocol-version".into(), MODERN_VERSION.into()),
+            ("mcp-method".into(), method.into()),
+        ];
+        if let Some(name) = body["params"]["name"].as_str() {
+            headers.push(("mcp-name".into(), name.into()));
+        }
+        bend(&mut headers, &mut body);
+        let headers: Vec<(&str, &str)> = headers
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        self.post("/mcp", &headers, body.to_string().into_bytes())
+            .await
+    }
+
     /// initialize + notifications/initialized; the session id, or the refusing reply.
     pub async fn try_mcp_session(&self, token: Option<&str>) -> Result<String, Reply> {
         let init = self.mcp_initialize(token).await;

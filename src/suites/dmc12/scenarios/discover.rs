@@ -23,7 +23,7 @@ impl Discovery {
     /// tools/list, which `run_binding` reads.
     pub(crate) fn advertised(&self, binding: Binding) -> Vec<String> {
         match (binding, &self.card) {
-            (Binding::Mcp, _) | (_, None) => vec![],
+            (Binding::Mcp | Binding::McpModern, _) | (_, None) => vec![],
             (_, Some(c)) => c.skills.clone(),
         }
     }
@@ -150,64 +150,49 @@ pub(crate) async fn discover(
     if opts.mcp_enabled != Some(false)
         && let Some(url) = target.mcp_url()
     {
-        let client = Client::new(Binding::Mcp, &url, cfg.clone());
-        let a = target.tokens.agent_a.clone();
-        ledger.stats.exchanges += 1;
-        let probe = match client.as_mcp() {
-            Some(m) => m.handshake(Some(&a)).await,
-            None => Err(TransportError::Io {
-                url: url.clone(),
-                detail: "not an MCP client".into(),
-            }),
+        let era = opts.mcp_era;
+        let wanted = |b: Binding| opts.transports.as_ref().is_none_or(|t| t.contains(&b));
+        // The spec's probe (2026-07-28, backward compatibility): a modern request first.
+        let modern_found = if era.tries(Binding::McpModern) && wanted(Binding::McpModern) {
+            probe_modern(opts, target, &url, ledger, &mut endpoints, &mut missing).await?
+        } else {
+            missing.push((
+                Binding::McpModern,
+                format!("the MCP era chosen is {}", era.name()),
+            ));
+            false
         };
-        match probe {
-            Ok(h) if h.protocol_version.is_some() => {
-                ledger.stats.exchanges += 1;
-                let names = match client.as_mcp() {
-                    Some(m) => match m.list_tools(Some(&a)).await {
-                        Ok(ex) => tool_names(&ex),
-                        Err(_) => vec![],
-                    },
-                    None => vec![],
-                };
-                if names.iter().any(|n| n == tools::INITIATE_DEAL_HANDOFF) {
-                    endpoints.push((Binding::Mcp, url));
-                } else {
-                    missing.push((
-                        Binding::Mcp,
-                        format!("MCP tools/list has no {}", tools::INITIATE_DEAL_HANDOFF),
-                    ));
-                }
-            }
-            Ok(_) | Err(TransportError::Io { .. }) if opts.mcp_enabled.is_none() => {
-                missing.push((
-                    Binding::Mcp,
-                    format!("no MCP endpoint answered initialize at {url}"),
-                ));
-            }
-            Ok(_) => {
-                return Err(TckError::Unusable(format!(
-                    "the MCP endpoint {url} did not complete initialize"
-                )));
-            }
-            Err(e) => {
-                if opts.mcp_enabled == Some(true) || card.is_none() {
-                    return Err(TckError::Unreachable(e.to_string()));
-                }
-                missing.push((Binding::Mcp, format!("MCP did not answer: {e}")));
-            }
+        if era.tries(Binding::Mcp) {
+            let found = (&mut endpoints, &mut missing);
+            probe_legacy(
+                opts,
+                target,
+                &url,
+                card.is_some(),
+                ledger,
+                found,
+                modern_found,
+            )
+            .await?;
+        } else {
+            missing.push((
+                Binding::Mcp,
+                format!("the MCP era chosen is {}", era.name()),
+            ));
         }
     } else if opts.mcp_enabled == Some(false) {
-        missing.push((
-            Binding::Mcp,
-            "MCP is disabled in the target profile".to_string(),
-        ));
+        for b in [Binding::Mcp, Binding::McpModern] {
+            missing.push((b, "MCP is disabled in the target profile".to_string()));
+        }
     }
     if let Some(only) = &opts.transports {
         endpoints.retain(|(b, _)| only.contains(b));
         missing.retain(|(b, _)| only.contains(b));
     }
     endpoints.sort();
+    if opts.mcp_era == crate::transport::mcp::McpEra::Auto {
+        one_era_only(&endpoints, &missing, ledger);
+    }
     if endpoints.is_empty() {
         let why: Vec<String> = missing.iter().map(|(b, w)| format!("{b}: {w}")).collect();
         return Err(TckError::Unusable(format!(
@@ -221,4 +206,173 @@ pub(crate) async fn discover(
         endpoints,
         missing,
     })
+}
+
+/// What the probes found: the endpoints to test and the bindings left out, with why.
+type Found<'a> = (
+    &'a mut Vec<(Binding, String)>,
+    &'a mut Vec<(Binding, String)>,
+);
+
+/// The 2025-11-25 probe: `initialize`, then tools/list names the hand-off. A server that does
+/// not complete the handshake has no `mcp` transport (an error when the profile says MCP is
+/// enabled, or the era was asked for by name).
+async fn probe_legacy(
+    opts: &RunOptions,
+    target: &Target,
+    url: &str,
+    has_card: bool,
+    ledger: &mut Ledger,
+    (endpoints, missing): Found<'_>,
+    modern_found: bool,
+) -> Result<(), TckError> {
+    let cfg = client_cfg(opts);
+    let url = url.to_string();
+    // The handshake is required when the era was asked for by name, or when the profile says
+    // the target speaks MCP and the modern era did not answer.
+    let must =
+        opts.mcp_era.requires(Binding::Mcp) || (opts.mcp_enabled == Some(true) && !modern_found);
+    let client = Client::new(Binding::Mcp, &url, cfg.clone());
+    let a = target.tokens.agent_a.clone();
+    ledger.stats.exchanges += 1;
+    let probe = match client.as_mcp() {
+        Some(m) => m.handshake(Some(&a)).await,
+        None => Err(TransportError::Io {
+            url: url.clone(),
+            detail: "not an MCP client".into(),
+        }),
+    };
+    match probe {
+        Ok(h) if h.protocol_version.is_some() => {
+            ledger.stats.exchanges += 1;
+            let names = match client.as_mcp() {
+                Some(m) => match m.list_tools(Some(&a)).await {
+                    Ok(ex) => tool_names(&ex),
+                    Err(_) => vec![],
+                },
+                None => vec![],
+            };
+            if names.iter().any(|n| n == tools::INITIATE_DEAL_HANDOFF) {
+                endpoints.push((Binding::Mcp, url));
+            } else {
+                missing.push((
+                    Binding::Mcp,
+                    format!("MCP tools/list has no {}", tools::INITIATE_DEAL_HANDOFF),
+                ));
+            }
+        }
+        Ok(_) | Err(TransportError::Io { .. }) if !must => {
+            missing.push((
+                Binding::Mcp,
+                format!("no MCP endpoint answered initialize at {url}"),
+            ));
+        }
+        Ok(h) => {
+            let era = if opts.mcp_era.requires(Binding::Mcp) {
+                format!("--mcp-era {}: ", opts.mcp_era.name())
+            } else {
+                String::new()
+            };
+            return Err(TckError::Unusable(format!(
+                "{era}the MCP endpoint {url} did not complete initialize (HTTP {}): the server does not speak MCP 2025-11-25",
+                h.initialize.status
+            )));
+        }
+        Err(e) => {
+            if must || (!has_card && !modern_found) {
+                return Err(TckError::Unreachable(e.to_string()));
+            }
+            missing.push((Binding::Mcp, format!("MCP did not answer: {e}")));
+        }
+    }
+    Ok(())
+}
+
+/// The 2026-07-28 probe: `server/discover`, read as the spec's backward-compatibility section
+/// reads it (a result, or a 400 with one of the era's own errors, means the era is spoken),
+/// then tools/list in that era names the hand-off. Whether the `mcp-modern` transport is
+/// tested; an era asked for by name that does not answer ends the run.
+async fn probe_modern(
+    opts: &RunOptions,
+    target: &Target,
+    url: &str,
+    ledger: &mut Ledger,
+    endpoints: &mut Vec<(Binding, String)>,
+    missing: &mut Vec<(Binding, String)>,
+) -> Result<bool, TckError> {
+    let m = crate::transport::mcp::McpClient::modern(url, client_cfg(opts));
+    let a = target.tokens.agent_a.clone();
+    let must = opts.mcp_era.requires(Binding::McpModern);
+    ledger.stats.exchanges += 1;
+    let why_not = match m.discover(Some(&a)).await {
+        Ok(ex) => match crate::check::mcp_modern::speaks_modern(&ex) {
+            Ok(()) => {
+                ledger.stats.exchanges += 1;
+                let names = m
+                    .list_tools(Some(&a))
+                    .await
+                    .map(|ex| tool_names(&ex))
+                    .unwrap_or_default();
+                if names.iter().any(|n| n == tools::INITIATE_DEAL_HANDOFF) {
+                    endpoints.push((Binding::McpModern, url.to_string()));
+                    return Ok(true);
+                }
+                format!(
+                    "MCP 2026-07-28 tools/list at {url} has no {}",
+                    tools::INITIATE_DEAL_HANDOFF
+                )
+            }
+            Err(why) => format!("{why} at {url}: the server does not speak MCP 2026-07-28"),
+        },
+        Err(e) if must => return Err(TckError::Unreachable(e.to_string())),
+        Err(e) => format!("the MCP 2026-07-28 probe got no answer: {e}"),
+    };
+    if must {
+        return Err(TckError::Unusable(format!(
+            "--mcp-era {}: {why_not}",
+            opts.mcp_era.name()
+        )));
+    }
+    missing.push((Binding::McpModern, why_not));
+    Ok(false)
+}
+
+/// A server the probe found speaking one MCP era only: the clauses of the other era (those
+/// that apply to its transport alone, as the handshake or `server/discover`) are not
+/// applicable to it, with what the probe saw.
+fn one_era_only(
+    endpoints: &[(Binding, String)],
+    missing: &[(Binding, String)],
+    ledger: &mut Ledger,
+) {
+    use crate::check::{Evaluation, Outcome};
+    let tested = |b: Binding| endpoints.iter().any(|(x, _)| *x == b);
+    for (absent, present) in [
+        (Binding::Mcp, Binding::McpModern),
+        (Binding::McpModern, Binding::Mcp),
+    ] {
+        let Some((_, why)) = missing.iter().find(|(b, _)| *b == absent) else {
+            continue;
+        };
+        if !tested(present) || tested(absent) {
+            continue;
+        }
+        let catalogue = crate::suites::dmc12::SHIPPED.catalogue();
+        for c in catalogue
+            .clauses
+            .iter()
+            .filter(|c| c.transports == [absent.name()])
+        {
+            let Some(check) = c.checks.first() else {
+                continue;
+            };
+            ledger.push(Evaluation::new(
+                &c.id,
+                check,
+                None,
+                "mcp-era",
+                Outcome::NotApplicable(format!("{} is not served ({why})", absent.name())),
+            ));
+        }
+    }
 }

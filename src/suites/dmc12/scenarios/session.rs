@@ -145,7 +145,7 @@ impl Session<'_> {
         if !self.card_skills.iter().any(|k| k == tool) {
             return;
         }
-        let mcp = self.binding == Binding::Mcp;
+        let mcp = self.binding.is_mcp();
         // -32602 (invalid params) is a reply to the hand-off's arguments, not silence: a
         // server may call a validation error that (the profile decides whether it counts).
         let silent = match &ex.reply {
