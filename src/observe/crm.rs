@@ -340,6 +340,12 @@ impl CrmMock {
         lock(&self.state.log).clone()
     }
 
+    /// Visit every request logged so far, in order, without copying them (the end-of-run
+    /// scans read thousands).
+    pub fn each_request(&self, mut visit: impl FnMut(&CrmRequest)) {
+        lock(&self.state.log).iter().for_each(&mut visit);
+    }
+
     /// Number of requests the responders logged so far (a mark for [`CrmMock::since`]). Read
     /// from the log alone, by index: a run asks after every call, so copying every request
     /// seen (as [`CrmMock::requests`] does) would make the run quadratic in its cases.

@@ -371,6 +371,12 @@ impl SmtpSink {
         lock(&self.shared.mails).clone()
     }
 
+    /// Visit every mail captured so far, in order, without copying them (the end-of-run scans
+    /// read thousands).
+    pub fn each_mail(&self, mut visit: impl FnMut(&CapturedMail)) {
+        lock(&self.shared.mails).iter().for_each(&mut visit);
+    }
+
     /// Number of mails captured so far (a mark for [`SmtpSink::since`]).
     pub fn mark(&self) -> usize {
         lock(&self.shared.mails).len()

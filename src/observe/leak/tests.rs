@@ -101,6 +101,35 @@ fn case_folded_ascii_and_unicode() {
 }
 
 #[test]
+fn case_folded_offsets_survive_characters_whose_lowercase_is_longer_or_shorter() {
+    // `İ` (2 bytes) lowercases to 3 bytes, `ẞ` (3 bytes) to `ß` (2 bytes): the surface offsets
+    // after them are not the view's.
+    for lead in ["İİ ", "ẞ ", "İẞ\u{fffd} ", "a\u{130}b\u{1e9e} "] {
+        let hay = format!("{lead}{} y", NAME.to_uppercase());
+        assert_eq!(
+            found(&hay),
+            one("customer_contact.name", "case-folded", lead.len()),
+            "{lead:?}"
+        );
+        // The span ends where the name does: the snippet keeps what follows, unmasked.
+        let f = scanner().scan("test", hay.as_bytes());
+        assert!(f[0].snippet.ends_with(" y"), "{:?}", f[0].snippet);
+    }
+    // A resized character inside the match: the span covers it whole.
+    let s = LeakScanner::new(vec![canary("customer_contact.name", "Zeynep İnce")]);
+    let hay = "ẞ: ZEYNEP İNCE.";
+    let f = s.scan("test", hay.as_bytes());
+    assert_eq!(
+        f.iter()
+            .map(|f| (f.form.as_str(), f.offset))
+            .collect::<Vec<_>>(),
+        [("case-folded", "ẞ: ".len())]
+    );
+    assert!(f[0].snippet.ends_with('.'), "{:?}", f[0].snippet);
+    assert_masked(&s, &f);
+}
+
+#[test]
 fn json_escaped() {
     // serde_json: quotes escaped, the rest as is.
     let body = serde_json::json!({ "notes": NOTES }).to_string();

@@ -4,64 +4,97 @@ use std::borrow::Cow;
 
 /// The surface lowercased (ASCII and Unicode; invalid UTF-8 bytes kept), with a map back to
 /// the surface's offsets.
+///
+/// The map is sparse, so a view costs about its text's size whatever the surface: most
+/// characters lowercase to as many bytes as they had, and there a view offset is the surface
+/// offset shifted by what the resized characters before it added or removed. Only a character
+/// whose lowercase has another length (`İ` → `i̇`, `ẞ` → `ß`) is recorded, as an anchor whose
+/// bytes all map to the character's start.
 pub(crate) struct FoldedView<'h> {
     pub(crate) bytes: Cow<'h, [u8]>,
-    /// For each byte of `bytes`, the surface offset of the character it came from (`None`:
-    /// identity, the surface was ASCII).
-    pub(crate) map: Option<Vec<usize>>,
+    /// Every resized character, by view offset.
+    anchors: Vec<Anchor>,
+    /// Surface length (where an offset past the last character maps).
+    hay_len: usize,
+}
+
+/// A character whose lowercase has another length than it: where it starts in the view and in
+/// the surface, and its length in each.
+#[derive(Debug, Clone, Copy)]
+struct Anchor {
+    view: usize,
+    surface: usize,
+    view_len: usize,
+    surface_len: usize,
 }
 
 impl<'h> FoldedView<'h> {
     pub(crate) fn new(hay: &'h [u8]) -> FoldedView<'h> {
+        let plain = |bytes| FoldedView {
+            bytes,
+            anchors: Vec::new(),
+            hay_len: hay.len(),
+        };
         if hay.is_ascii() {
             if !hay.iter().any(u8::is_ascii_uppercase) {
-                return FoldedView {
-                    bytes: Cow::Borrowed(hay),
-                    map: None,
-                };
+                return plain(Cow::Borrowed(hay));
             }
-            return FoldedView {
-                bytes: Cow::Owned(hay.to_ascii_lowercase()),
-                map: None,
-            };
+            return plain(Cow::Owned(hay.to_ascii_lowercase()));
         }
         let mut bytes = Vec::with_capacity(hay.len());
-        let mut map = Vec::with_capacity(hay.len());
+        let mut anchors = Vec::new();
         let mut offset = 0;
         for chunk in hay.utf8_chunks() {
             for (i, c) in chunk.valid().char_indices() {
+                let view = bytes.len();
                 let mut buf = [0u8; 4];
                 for lc in c.to_lowercase() {
-                    for &b in lc.encode_utf8(&mut buf).as_bytes() {
-                        bytes.push(b);
-                        map.push(offset + i);
-                    }
+                    bytes.extend_from_slice(lc.encode_utf8(&mut buf).as_bytes());
+                }
+                if bytes.len() - view != c.len_utf8() {
+                    anchors.push(Anchor {
+                        view,
+                        surface: offset + i,
+                        view_len: bytes.len() - view,
+                        surface_len: c.len_utf8(),
+                    });
                 }
             }
             offset += chunk.valid().len();
-            for &b in chunk.invalid() {
-                bytes.push(b);
-                map.push(offset);
-                offset += 1;
-            }
+            // Invalid bytes are kept one for one.
+            bytes.extend_from_slice(chunk.invalid());
+            offset += chunk.invalid().len();
         }
         FoldedView {
             bytes: Cow::Owned(bytes),
-            map: Some(map),
+            anchors,
+            hay_len: hay.len(),
         }
     }
 
-    /// The surface span of the view span `[start, end)`.
+    /// The surface offset of view byte `v` (the surface length past the view's end).
+    fn offset(&self, v: usize) -> usize {
+        if v >= self.bytes.len() {
+            return self.hay_len;
+        }
+        let k = self.anchors.partition_point(|a| a.view <= v);
+        match k.checked_sub(1).map(|k| self.anchors[k]) {
+            None => v,
+            Some(a) if v < a.view + a.view_len => a.surface,
+            Some(a) => a.surface + a.surface_len + (v - a.view - a.view_len),
+        }
+    }
+
+    /// The surface span of the view span `[start, end)`: from the start of the character its
+    /// first byte came from to the start of the first character after its last one.
     pub(crate) fn span(&self, start: usize, end: usize, hay_len: usize) -> (usize, usize) {
-        let Some(map) = &self.map else {
+        if self.anchors.is_empty() {
             return (start, end);
-        };
-        let s = map.get(start).copied().unwrap_or(hay_len);
-        let last = map.get(end.saturating_sub(1)).copied().unwrap_or(hay_len);
-        // The end is the start of the first character after the last one matched.
-        let e = map[end.min(map.len())..]
-            .iter()
-            .copied()
+        }
+        let s = self.offset(start);
+        let last = self.offset(end.saturating_sub(1));
+        let e = (end..self.bytes.len())
+            .map(|v| self.offset(v))
             .find(|&o| o != last)
             .unwrap_or(hay_len);
         (s, e.max(s))

@@ -15,8 +15,6 @@ pub(crate) async fn end_of_run_scans(
     transports: &[Binding],
     ledger: &mut Ledger,
 ) {
-    let mails = sink.mails();
-    let crm_reqs = crm.requests().await;
     for &b in transports {
         let all = scanner_for(ledger.cases.iter().filter(|c| c.binding == b));
         // Log.
@@ -90,12 +88,8 @@ pub(crate) async fn end_of_run_scans(
                 .filter(|c| c.binding == b && !c.accepted),
         );
         let mut f = vec![];
-        for m in &mails {
-            f.extend(rejected.scan("mail", &m.raw));
-        }
-        for r in &crm_reqs {
-            f.extend(rejected.scan("CRM request", r.body.as_bytes()));
-        }
+        sink.each_mail(|m| f.extend(rejected.scan("mail", &m.raw)));
+        crm.each_request(|r| f.extend(rejected.scan("CRM request", r.body.as_bytes())));
         ledger.push(Evaluation::new(
             "DMC12-PII-REJECTED-001",
             "rejected-no-side-effects",
