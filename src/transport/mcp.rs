@@ -307,9 +307,8 @@ impl McpClient {
         kind: Kind,
     ) -> Result<Exchange, TransportError> {
         if self.era == Era::Modern {
-            let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-            let (headers, body) = modern_message(method, params, token, id);
-            return self.post_json(body, headers, Some(json!(id)), kind).await;
+            // Self-contained: the request as every modern one is built, nothing bent.
+            return self.modern_request(method, params, token, |_, _| {}).await;
         }
         let session = match self.session(token).await {
             Ok(s) => s,

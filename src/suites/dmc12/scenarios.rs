@@ -221,23 +221,8 @@ async fn run_binding(
                         return Err(TckError::Unreachable(format!("MCP handshake failed: {e}")));
                     }
                 }
-                match m.list_tools(Some(&a)).await {
-                    Ok(ex) => {
-                        // On MCP, what tools/list names is what the server advertises.
-                        s.card_skills = tool_names(&ex);
-                        ledger.push(bindings::judge_tools_list(
-                            &ex,
-                            tools::INITIATE_DEAL_HANDOFF,
-                        ))
-                    }
-                    Err(e) => ledger.push(Evaluation::new(
-                        "BIND-MCP-TOOLS-001",
-                        "mcp-tools-list",
-                        Some(b),
-                        "tools-list",
-                        Outcome::Error(e.to_string()),
-                    )),
-                }
+                let listed = m.list_tools(Some(&a)).await;
+                tools_listed(s, ledger, &listed);
             }
         }
         Binding::McpModern => modern_protocol(s, ledger).await,
@@ -285,6 +270,28 @@ async fn run_binding(
     crate::run::Units::resume(ledger, None);
     ledger.stats.time_phase("dmc12/faults", t);
     Ok(())
+}
+
+/// BIND-MCP-TOOLS-001 for a tools/list answer, in either MCP era; on MCP, what tools/list
+/// names is what the server advertises.
+fn tools_listed(
+    s: &mut Session<'_>,
+    ledger: &mut Ledger,
+    listed: &Result<crate::transport::Exchange, crate::transport::TransportError>,
+) {
+    match listed {
+        Ok(ex) => {
+            s.card_skills = tool_names(ex);
+            ledger.push(bindings::judge_tools_list(ex, tools::INITIATE_DEAL_HANDOFF));
+        }
+        Err(e) => ledger.push(Evaluation::new(
+            "BIND-MCP-TOOLS-001",
+            "mcp-tools-list",
+            Some(s.binding),
+            "tools-list",
+            Outcome::Error(e.to_string()),
+        )),
+    }
 }
 
 /// The skills the agent card must list: the tools the fixture recipe calls and the hand-off.

@@ -4,7 +4,8 @@ use super::*;
 use crate::error::TckError;
 use crate::run::{Ledger, RunOptions, Target};
 use crate::spec::tools;
-use crate::transport::{Binding, Client, Exchange, Reply, TransportError, a2a};
+use crate::transport::mcp::McpClient;
+use crate::transport::{Binding, Exchange, Reply, TransportError, a2a};
 use serde_json::Value;
 
 /// What the target offers: its agent card (if it has one) and the endpoints of the bindings
@@ -226,33 +227,18 @@ async fn probe_legacy(
     (endpoints, missing): Found<'_>,
     modern_found: bool,
 ) -> Result<(), TckError> {
-    let cfg = client_cfg(opts);
     let url = url.to_string();
     // The handshake is required when the era was asked for by name, or when the profile says
     // the target speaks MCP and the modern era did not answer.
     let must =
         opts.mcp_era.requires(Binding::Mcp) || (opts.mcp_enabled == Some(true) && !modern_found);
-    let client = Client::new(Binding::Mcp, &url, cfg.clone());
+    let m = McpClient::new(&url, client_cfg(opts));
     let a = target.tokens.agent_a.clone();
     ledger.stats.exchanges += 1;
-    let probe = match client.as_mcp() {
-        Some(m) => m.handshake(Some(&a)).await,
-        None => Err(TransportError::Io {
-            url: url.clone(),
-            detail: "not an MCP client".into(),
-        }),
-    };
-    match probe {
+    match m.handshake(Some(&a)).await {
         Ok(h) if h.protocol_version.is_some() => {
             ledger.stats.exchanges += 1;
-            let names = match client.as_mcp() {
-                Some(m) => match m.list_tools(Some(&a)).await {
-                    Ok(ex) => tool_names(&ex),
-                    Err(_) => vec![],
-                },
-                None => vec![],
-            };
-            if names.iter().any(|n| n == tools::INITIATE_DEAL_HANDOFF) {
+            if lists_the_handoff(&m, &a).await {
                 endpoints.push((Binding::Mcp, url));
             } else {
                 missing.push((
@@ -300,7 +286,7 @@ async fn probe_modern(
     endpoints: &mut Vec<(Binding, String)>,
     missing: &mut Vec<(Binding, String)>,
 ) -> Result<bool, TckError> {
-    let m = crate::transport::mcp::McpClient::modern(url, client_cfg(opts));
+    let m = McpClient::modern(url, client_cfg(opts));
     let a = target.tokens.agent_a.clone();
     let must = opts.mcp_era.requires(Binding::McpModern);
     ledger.stats.exchanges += 1;
@@ -308,12 +294,7 @@ async fn probe_modern(
         Ok(ex) => match crate::check::mcp_modern::speaks_modern(&ex) {
             Ok(()) => {
                 ledger.stats.exchanges += 1;
-                let names = m
-                    .list_tools(Some(&a))
-                    .await
-                    .map(|ex| tool_names(&ex))
-                    .unwrap_or_default();
-                if names.iter().any(|n| n == tools::INITIATE_DEAL_HANDOFF) {
+                if lists_the_handoff(&m, &a).await {
                     endpoints.push((Binding::McpModern, url.to_string()));
                     return Ok(true);
                 }
@@ -375,4 +356,13 @@ fn one_era_only(
             ));
         }
     }
+}
+
+/// Whether tools/list, in the era of `m`, names the hand-off (a probe's last question).
+async fn lists_the_handoff(m: &McpClient, token: &str) -> bool {
+    m.list_tools(Some(token)).await.is_ok_and(|ex| {
+        tool_names(&ex)
+            .iter()
+            .any(|n| n == tools::INITIATE_DEAL_HANDOFF)
+    })
 }

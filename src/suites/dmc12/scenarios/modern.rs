@@ -152,19 +152,13 @@ pub(crate) async fn modern_protocol(s: &mut Session<'_>, ledger: &mut Ledger) {
             e,
         )),
     }
-    match s.modern(ledger, "tools/list", json!({}), |_, _| {}).await {
-        Ok(ex) => {
-            // On MCP, what tools/list names is what the server advertises.
-            s.card_skills = tool_names(&ex);
-            ledger.push(bindings::judge_tools_list(
-                &ex,
-                tools::INITIATE_DEAL_HANDOFF,
-            ));
-            if let Some(e) = mcp_modern::judge_result_type(&ex, "tools-list") {
-                ledger.push(e);
-            }
-        }
-        Err(e) => ledger.push(err("BIND-MCP-TOOLS-001", "mcp-tools-list", "tools-list", e)),
+    let listed = s.modern(ledger, "tools/list", json!({}), |_, _| {}).await;
+    tools_listed(s, ledger, &listed);
+    if let Some(e) = listed
+        .ok()
+        .and_then(|ex| mcp_modern::judge_result_type(&ex, "tools-list"))
+    {
+        ledger.push(e);
     }
     // A tool every DMC-12 server has and that changes nothing: the inventory search.
     let probe_tool = s.opts.fixture_tools[0].clone();
