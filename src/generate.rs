@@ -18,6 +18,15 @@ pub fn salt_digits(salt: &str, n: usize) -> String {
     d
 }
 
+/// `base` cut or padded with `fill` to exactly `len` characters (one count, not one per
+/// character added: a 2,000-character field cost two million steps counted each time).
+pub fn pad_chars(base: &str, len: usize, fill: char) -> String {
+    let mut s: String = base.chars().take(len).collect();
+    let have = s.chars().count();
+    s.extend(std::iter::repeat_n(fill, len.saturating_sub(have)));
+    s
+}
+
 /// `n` characters drawn from `alphabet` (a Send-able stand-in for a regex strategy).
 pub fn chars_from(alphabet: &'static str, n: usize) -> impl Strategy<Value = String, Tree: Send> {
     let chars: Vec<char> = alphabet.chars().collect();

@@ -1,28 +1,28 @@
-//! [`CrmMock`]: the DriveCentric mock (a wiremock server) per BINDINGS.md §4 — this contract
-//! is dealer-tck's own, DriveCentric has no public API. It answers
-//! `POST /api/stores/{store_id}/leads/adf` with `201 {"leadId","status":"accepted"}` (a fresh
-//! leadId per request) or a fault, and records every request.
+//! [`CrmMock`]: the DriveCentric mock per BINDINGS.md §4 — this contract is dealer-tck's own,
+//! DriveCentric has no public API. It answers `POST /api/stores/{store_id}/leads/adf` with
+//! `201 {"leadId","status":"accepted"}` (a fresh leadId per request) or a fault, and records
+//! every request.
 //!
 //! The mock never rejects a missing or wrong bearer token or content type: it records headers and
 //! body so the harness can judge them ([`CrmMock::token`] is the token it was told to expect).
 //! Every request — lead posts, other paths (answered 404), requests answered with a fault — is
-//! logged by the mock's own responders, in arrival order, together with the leadId it was
-//! answered with; wiremock's own request record is off (every request reaches a responder, the
-//! catch-all included). [`CrmMock::mark`] and [`CrmMock::since`], asked after every call, read
-//! the log by index.
+//! logged once, in arrival order, together with the leadId it was answered with.
+//! [`CrmMock::mark`] and [`CrmMock::since`], asked after every call, read the log by index.
 //!
-//! Mode switches do not re-mount mocks: three mocks are mounted once at start (the reset
-//! responder, the lead responder, a catch-all 404 recorder) and the mode lives in shared state.
-//! `MockServer::reset()` would leave a gap between reset and re-mount in which a request would
-//! get an unrecorded 404.
+//! It is a plain hyper HTTP/1.1 server on a thread and runtime of its own (it keeps answering
+//! while a caller's runtime is blocked), not a wiremock server: wiremock keeps a clone of every
+//! request a mock matched whatever its recording setting, and each clone pins the connection's
+//! read buffer (95 MB at 9,500 hand-offs, heaptrack). The mode is shared state read per
+//! request, so switching it leaves no gap in which a request goes unanswered or unlogged.
 
 use std::net::{Ipv4Addr, SocketAddr, TcpListener};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use wiremock::matchers::any;
-use wiremock::{Match, Mock, MockServer, Request, Respond, ResponseTemplate};
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::{Bytes, Incoming};
+use hyper::{Method, Request, Response, StatusCode};
 
 /// How the mock answers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -95,27 +95,40 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// State shared by the mock handle and its responders.
+/// The largest request body the mock reads; a longer one is logged empty and answered 413.
+const MAX_BODY: usize = 16 * 1024 * 1024;
+
+/// State shared by the mock handle and its server thread.
 struct CrmState {
     /// Exact request path of lead posts, as a client's URL encodes it.
     lead_path: String,
     mode: Mutex<CrmMode>,
-    /// The mode decided for the lead post being handled (set by [`ResetGate`], which wiremock
-    /// evaluates first, under its own lock, for every request).
-    decided: Mutex<CrmMode>,
     leads: AtomicUsize,
     log: Mutex<Vec<CrmRequest>>,
 }
 
 impl CrmState {
-    fn is_lead_post(&self, request: &Request) -> bool {
-        request.method.as_str() == "POST" && request.url.path() == self.lead_path
-    }
-
-    fn record(&self, request: &Request, lead_id: Option<String>) {
+    fn record(&self, parts: &hyper::http::request::Parts, body: &[u8], lead_id: Option<String>) {
+        let request = CrmRequest {
+            seq: 0,
+            method: parts.method.as_str().to_string(),
+            path: parts.uri.path().to_string(),
+            headers: parts
+                .headers
+                .iter()
+                .map(|(name, value)| {
+                    (
+                        name.as_str().to_ascii_lowercase(),
+                        String::from_utf8_lossy(value.as_bytes()).into_owned(),
+                    )
+                })
+                .collect(),
+            body: String::from_utf8_lossy(body).into_owned(),
+            lead_id,
+        };
         let mut log = lock(&self.log);
         let seq = log.len();
-        log.push(to_crm_request(seq, request, lead_id));
+        log.push(CrmRequest { seq, ..request });
     }
 
     fn next_lead_id(&self) -> String {
@@ -128,106 +141,100 @@ impl CrmState {
     }
 }
 
-fn to_crm_request(seq: usize, request: &Request, lead_id: Option<String>) -> CrmRequest {
-    CrmRequest {
-        seq,
-        method: request.method.as_str().to_string(),
-        path: request.url.path().to_string(),
-        headers: request
-            .headers
-            .iter()
-            .map(|(name, value)| {
-                (
-                    name.as_str().to_ascii_lowercase(),
-                    String::from_utf8_lossy(value.as_bytes()).into_owned(),
-                )
-            })
-            .collect(),
-        body: String::from_utf8_lossy(&request.body).into_owned(),
-        lead_id,
-    }
+/// A JSON answer.
+fn json(status: StatusCode, body: serde_json::Value) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(Bytes::from(body.to_string())));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        hyper::header::CONTENT_TYPE,
+        hyper::header::HeaderValue::from_static("application/json"),
+    );
+    response
 }
 
-/// Matches lead posts while the mode is [`CrmMode::Reset`]; decides the mode for every lead post.
-struct ResetGate(Arc<CrmState>);
-
-impl Match for ResetGate {
-    fn matches(&self, request: &Request) -> bool {
-        if !self.0.is_lead_post(request) {
-            return false;
+/// Log one request and answer it as the mode says. An `Err` makes hyper drop the connection
+/// without writing a response byte (the reset fault).
+async fn answer(
+    state: Arc<CrmState>,
+    request: Request<Incoming>,
+) -> Result<Response<Full<Bytes>>, std::io::Error> {
+    let (parts, body) = request.into_parts();
+    let body = match Limited::new(body, MAX_BODY).collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(_) => {
+            state.record(&parts, b"", None);
+            return Ok(json(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                serde_json::json!({"error": "too_large", "message": "body over 16 MiB"}),
+            ));
         }
-        let mode = *lock(&self.0.mode);
-        *lock(&self.0.decided) = mode;
-        mode == CrmMode::Reset
+    };
+    if parts.method != Method::POST || parts.uri.path() != state.lead_path {
+        state.record(&parts, &body, None);
+        return Ok(json(
+            StatusCode::NOT_FOUND,
+            serde_json::json!({"error": "not_found", "path": parts.uri.path()}),
+        ));
     }
-}
-
-/// The answer of the reset mock: record the lead post, then fail the request, which makes
-/// wiremock's hyper connection drop without writing any response. (wiremock's `RespondErr` trait
-/// is private; its public entry is this closure form of `respond_with_err`.)
-fn reset_responder(state: Arc<CrmState>) -> impl Fn(&Request) -> std::io::Error + Send + Sync {
-    move |request: &Request| {
-        state.record(request, None);
-        std::io::Error::new(
-            std::io::ErrorKind::ConnectionReset,
-            "dealer-tck CRM mock: connection reset (fault mode)",
-        )
-    }
-}
-
-/// Matches lead posts.
-struct LeadPost(Arc<CrmState>);
-
-impl Match for LeadPost {
-    fn matches(&self, request: &Request) -> bool {
-        self.0.is_lead_post(request)
-    }
-}
-
-/// Answers lead posts according to the decided mode, with a fresh leadId for each 201.
-struct LeadResponder(Arc<CrmState>);
-
-impl Respond for LeadResponder {
-    fn respond(&self, request: &Request) -> ResponseTemplate {
-        let mode = *lock(&self.0.decided);
-        match mode {
-            CrmMode::Created | CrmMode::Slow(_) => {
-                let lead_id = self.0.next_lead_id();
-                let body = serde_json::json!({"leadId": lead_id, "status": "accepted"});
-                self.0.record(request, Some(lead_id));
-                let created = ResponseTemplate::new(201).set_body_json(body);
-                match mode {
-                    CrmMode::Slow(delay) => created.set_delay(delay),
-                    _ => created,
-                }
+    let mode = *lock(&state.mode);
+    match mode {
+        CrmMode::Created | CrmMode::Slow(_) => {
+            let lead_id = state.next_lead_id();
+            let created = serde_json::json!({"leadId": lead_id, "status": "accepted"});
+            state.record(&parts, &body, Some(lead_id));
+            if let CrmMode::Slow(delay) = mode {
+                tokio::time::sleep(delay).await;
             }
-            CrmMode::Status500 => {
-                self.0.record(request, None);
-                ResponseTemplate::new(500).set_body_json(
-                    serde_json::json!({"error": "internal_error", "message": "fault mode 500"}),
-                )
-            }
-            // Reset is answered by the reset mock; reaching here means the gate was bypassed,
-            // which cannot happen while wiremock evaluates mocks by priority. Answer 503 rather
-            // than a 201 the harness did not ask for.
-            CrmMode::Status503 | CrmMode::Reset => {
-                self.0.record(request, None);
-                ResponseTemplate::new(503).set_body_json(
-                    serde_json::json!({"error": "service_unavailable", "message": "fault mode 503"}),
-                )
-            }
+            Ok(json(StatusCode::CREATED, created))
+        }
+        CrmMode::Status500 => {
+            state.record(&parts, &body, None);
+            Ok(json(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                serde_json::json!({"error": "internal_error", "message": "fault mode 500"}),
+            ))
+        }
+        CrmMode::Status503 => {
+            state.record(&parts, &body, None);
+            Ok(json(
+                StatusCode::SERVICE_UNAVAILABLE,
+                serde_json::json!({"error": "service_unavailable", "message": "fault mode 503"}),
+            ))
+        }
+        CrmMode::Reset => {
+            state.record(&parts, &body, None);
+            Err(std::io::Error::new(
+                std::io::ErrorKind::ConnectionReset,
+                "dealer-tck CRM mock: connection reset (fault mode)",
+            ))
         }
     }
 }
 
-/// Records and answers 404 to anything that is not a lead post.
-struct NotFound(Arc<CrmState>);
-
-impl Respond for NotFound {
-    fn respond(&self, request: &Request) -> ResponseTemplate {
-        self.0.record(request, None);
-        ResponseTemplate::new(404)
-            .set_body_json(serde_json::json!({"error": "not_found", "path": request.url.path()}))
+/// Accept connections until `stop` fires (or its sender is dropped), each served on a task.
+async fn serve(
+    listener: TcpListener,
+    state: Arc<CrmState>,
+    mut stop: tokio::sync::oneshot::Receiver<()>,
+) {
+    let Ok(listener) = tokio::net::TcpListener::from_std(listener) else {
+        return;
+    };
+    loop {
+        let accepted = tokio::select! {
+            _ = &mut stop => return,
+            accepted = listener.accept() => accepted,
+        };
+        let Ok((stream, _)) = accepted else { continue };
+        let _ = stream.set_nodelay(true);
+        let state = Arc::clone(&state);
+        tokio::spawn(async move {
+            let service =
+                hyper::service::service_fn(move |request| answer(Arc::clone(&state), request));
+            let _ = hyper::server::conn::http1::Builder::new()
+                .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                .await;
+        });
     }
 }
 
@@ -246,57 +253,40 @@ pub struct CrmMock {
     store_id: String,
     token: String,
     state: Arc<CrmState>,
-    /// Serves while held; dropping it stops the mock.
-    _server: MockServer,
+    /// Serves while held; dropping it stops the server thread.
+    _stop: tokio::sync::oneshot::Sender<()>,
 }
 
 impl CrmMock {
     /// Start on a loopback port (0 = any) with the store id and bearer token it expects.
     ///
-    /// The server runs on wiremock's own thread, so it keeps answering while the caller's
-    /// runtime is blocked; the `async` API needs a tokio runtime.
+    /// The server runs on a thread of its own, so it keeps answering while the caller's
+    /// runtime is blocked.
     pub async fn start(port: u16, store_id: &str, token: &str) -> std::io::Result<CrmMock> {
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, port))?;
+        listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
         let state = Arc::new(CrmState {
             lead_path: lead_path_for(store_id)?,
             mode: Mutex::new(CrmMode::Created),
-            decided: Mutex::new(CrmMode::Created),
             leads: AtomicUsize::new(0),
             log: Mutex::new(Vec::new()),
         });
-        // wiremock's own record of every request is off: the responders log every request
-        // (the catch-all included), and a second full copy of each grew with the run.
-        let server = MockServer::builder()
-            .listener(listener)
-            .disable_request_recording()
-            .start()
-            .await;
-        Mock::given(ResetGate(Arc::clone(&state)))
-            .respond_with_err(reset_responder(Arc::clone(&state)))
-            .with_priority(1)
-            .named("crm-lead-reset")
-            .mount(&server)
-            .await;
-        Mock::given(LeadPost(Arc::clone(&state)))
-            .respond_with(LeadResponder(Arc::clone(&state)))
-            .with_priority(2)
-            .named("crm-lead")
-            .mount(&server)
-            .await;
-        Mock::given(any())
-            .respond_with(NotFound(Arc::clone(&state)))
-            .with_priority(3)
-            .named("crm-not-found")
-            .mount(&server)
-            .await;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        let (stop, stopped) = tokio::sync::oneshot::channel();
+        let served = Arc::clone(&state);
+        std::thread::Builder::new()
+            .name("dealer-tck-crm".into())
+            .spawn(move || runtime.block_on(serve(listener, served, stopped)))?;
         Ok(CrmMock {
             url: format!("http://{addr}"),
             addr,
             store_id: store_id.to_string(),
             token: token.to_string(),
             state,
-            _server: server,
+            _stop: stop,
         })
     }
 

@@ -37,13 +37,14 @@
 use std::collections::HashMap;
 
 use base64::Engine as _;
-use sha2::{Digest, Sha256};
 
+mod digests;
 mod digits;
 mod needles;
 mod searching;
 mod stack;
 mod views;
+pub use digests::DigestScanner;
 use digits::*;
 use needles::*;
 use searching::*;
@@ -129,9 +130,7 @@ pub struct LeakScanner {
     /// Needles searched in the surface without quoted-printable soft line breaks.
     qp: Searcher,
     digits: DigitMatcher,
-    hashes: Vec<(String, String)>,
-    hex_hashes: Searcher,
-    binary_hashes: Searcher,
+    digests: DigestScanner,
 }
 
 impl LeakScanner {
@@ -148,8 +147,7 @@ impl LeakScanner {
 
     /// A scanner for the canaries' plaintext forms only: [`scan`](Self::scan) as with
     /// [`new`](Self::new), [`scan_hashes`](Self::scan_hashes) and [`hashes`](Self::hashes) empty.
-    /// Half the build and the memory (the digests' needles are 64 hex characters each), for
-    /// scanners that are only asked whether a body carries a canary.
+    /// For scanners that are only asked whether a body carries a canary.
     pub fn plaintext(canaries: Vec<Canary>) -> LeakScanner {
         LeakScanner::build(canaries, false)
     }
@@ -163,9 +161,6 @@ impl LeakScanner {
         let mut folded = Vec::new();
         let mut qp = Vec::new();
         let mut phones = Vec::new();
-        let mut hashes = Vec::new();
-        let mut hex_hashes = Vec::new();
-        let mut binary_hashes = Vec::new();
         for (i, c) in canaries.iter().enumerate() {
             let value = c.value.trim();
             let raw = value.as_bytes().to_vec();
@@ -187,22 +182,12 @@ impl LeakScanner {
             if let Some(keys) = phone_keys(value) {
                 phones.push((keys, i));
             }
-            if !with_hashes {
-                continue;
-            }
-            let mut forms = vec![c.value.clone()];
-            let normalized = c.value.trim().to_lowercase();
-            if normalized != c.value {
-                forms.push(normalized);
-            }
-            for f in forms {
-                let digest = Sha256::digest(f.as_bytes());
-                let hex = crate::spec::sha256_hex(&f);
-                hex_hashes.push((hex.clone().into_bytes(), i, LeakForm::Raw));
-                binary_hashes.push((digest.to_vec(), i, LeakForm::Raw));
-                hashes.push((c.field.clone(), hex));
-            }
         }
+        let digests = if with_hashes {
+            DigestScanner::new(&canaries)
+        } else {
+            DigestScanner::default()
+        };
         LeakScanner {
             masks: canaries
                 .iter()
@@ -213,9 +198,7 @@ impl LeakScanner {
             folded: Searcher::new(folded, false),
             qp: Searcher::new(qp, false),
             digits: DigitMatcher::new(phones),
-            hashes,
-            hex_hashes: Searcher::new(hex_hashes, true),
-            binary_hashes: Searcher::new(binary_hashes, false),
+            digests,
             canaries,
         }
     }
@@ -230,6 +213,18 @@ impl LeakScanner {
     /// An occurrence found in several forms is reported once, in the simplest form; findings
     /// are ordered by offset. At most [`MAX_FINDINGS`](Self::MAX_FINDINGS) are returned.
     pub fn scan(&self, surface: &str, haystack: &[u8]) -> Vec<LeakFinding> {
+        self.scan_matching(surface, haystack, |_| true)
+    }
+
+    /// [`scan`](Self::scan) for the canaries `keep` accepts only: the findings a scanner built
+    /// over just those canaries would make, without building one (the end-of-run scans ask one
+    /// scanner over every case about the rejected cases alone).
+    pub fn scan_matching(
+        &self,
+        surface: &str,
+        haystack: &[u8],
+        keep: impl Fn(&Canary) -> bool,
+    ) -> Vec<LeakFinding> {
         if self.canaries.is_empty() {
             return Vec::new();
         }
@@ -251,6 +246,7 @@ impl LeakScanner {
         for (canary, start, end) in self.digits.find(haystack) {
             found.push((LeakForm::DigitsOnly, start, end, canary));
         }
+        found.retain(|&(_, _, _, canary)| keep(&self.canaries[canary]));
         found.sort_unstable();
         found.dedup();
         let accepted = self.keep_simplest(&found);
@@ -334,23 +330,18 @@ impl LeakScanner {
     /// `(field, sha256 hex)` of every canary value, and of its trimmed lowercase form when that
     /// differs.
     pub fn hashes(&self) -> Vec<(String, String)> {
-        self.hashes.clone()
+        self.digests.hashes().to_vec()
+    }
+
+    /// The scanner of the canaries' digests alone.
+    pub fn digests(&self) -> &DigestScanner {
+        &self.digests
     }
 
     /// Every `(field, offset)` where the SHA-256 digest of a canary (see [`hashes`](Self::hashes))
     /// occurs in `haystack`: as hex in any case, or as the 32 raw bytes.
     pub fn scan_hashes(&self, surface: &str, haystack: &[u8]) -> Vec<(String, usize)> {
-        let _ = surface;
-        let mut out: Vec<(String, usize)> = self
-            .hex_hashes
-            .find(haystack)
-            .into_iter()
-            .chain(self.binary_hashes.find(haystack))
-            .map(|(canary, _, start, _)| (self.canaries[canary].field.clone(), start))
-            .collect();
-        out.sort_unstable_by(|a, b| (a.1, &a.0).cmp(&(b.1, &b.0)));
-        out.dedup();
-        out
+        self.digests.scan_hashes(surface, haystack)
     }
 
     /// The masked context of the occurrence `[start, end)` of canary `canary`: every span

@@ -17,7 +17,7 @@ pub use target::{Target, TargetSpec, Tokens, Wiring};
 use crate::check::{CodeRules, Evaluation, Outcome};
 use crate::error::TckError;
 use crate::observe::crm::CrmMock;
-use crate::observe::leak::{Canary, LeakScanner};
+use crate::observe::leak::Canary;
 use crate::observe::smtp::SmtpSink;
 use crate::reference::Defect;
 use crate::report::{Counterexample, Redactor, Report, Stats, TargetInfo};
@@ -914,9 +914,12 @@ pub(crate) fn not_tested(
         .collect()
 }
 
-/// A scanner over a set of case records' canaries.
-pub(crate) fn scanner_for<'a>(cases: impl Iterator<Item = &'a CaseRecord>) -> LeakScanner {
-    LeakScanner::new(cases.flat_map(|c| c.canaries.iter().cloned()).collect())
+/// A scanner for the SHA-256 digests of these cases' canaries only.
+pub(crate) fn digests_for<'a>(
+    cases: impl Iterator<Item = &'a CaseRecord>,
+) -> crate::observe::leak::DigestScanner {
+    let canaries: Vec<_> = cases.flat_map(|c| c.canaries.iter().cloned()).collect();
+    crate::observe::leak::DigestScanner::new(&canaries)
 }
 
 #[cfg(test)]

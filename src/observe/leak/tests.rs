@@ -5,6 +5,7 @@
 use super::*;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE};
 use proptest::prelude::*;
+use sha2::{Digest, Sha256};
 use std::collections::HashSet;
 
 mod phone_corpus;

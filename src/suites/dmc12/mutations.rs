@@ -179,11 +179,7 @@ fn phone_digits(c: &Map<String, Value>) -> String {
 /// making it `len` characters long.
 fn resize(current: Option<&Value>, len: usize, fill: char) -> Value {
     let base = current.and_then(Value::as_str).unwrap_or("");
-    let mut s: String = base.chars().take(len).collect();
-    while s.chars().count() < len {
-        s.push(fill);
-    }
-    Value::String(s)
+    Value::String(crate::generate::pad_chars(base, len, fill))
 }
 
 /// `phone-no-plus`.

@@ -337,13 +337,7 @@ pub fn valid_request() -> impl Strategy<Value = Value, Tree: Send> {
     })
 }
 
-fn pad_to(base: &str, len: usize, fill: char) -> String {
-    let mut s: String = base.chars().take(len).collect();
-    while s.chars().count() < len {
-        s.push(fill);
-    }
-    s
-}
+use crate::generate::pad_chars as pad_to;
 
 /// The fixed boundary cases every run includes (lengths 1 and max, every enum value, the
 /// numeric bounds, trade-in fields with `trade_in_disclosed` false). `salt` makes their

@@ -179,13 +179,7 @@ pub fn with_offset(t: &str, offset: &str) -> String {
         .to_string()
 }
 
-pub(crate) fn pad(base: &str, len: usize, fill: char) -> String {
-    let mut s: String = base.chars().take(len).collect();
-    while s.chars().count() < len {
-        s.push(fill);
-    }
-    s
-}
+pub(crate) use crate::generate::pad_chars as pad;
 
 pub(crate) fn now_stamp() -> String {
     Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string()

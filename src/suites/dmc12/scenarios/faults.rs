@@ -4,7 +4,7 @@ use super::*;
 use crate::check::{Evaluation, Outcome};
 use crate::observe::crm::CrmMode;
 use crate::observe::smtp::SmtpFault;
-use crate::run::{Ledger, Target, not_tested, scanner_for};
+use crate::run::{Ledger, Target, digests_for, not_tested};
 use crate::suites::dmc12::judge::{
     CrmSetup, judge_accepted, judge_crm_disabled, judge_crm_fault, judge_smtp_fault,
 };
@@ -17,7 +17,7 @@ pub(crate) async fn smtp_faults(s: &mut Session<'_>, ledger: &mut Ledger) {
     let dbs = ledger_db_files(ledger);
     // Can the store show a recorded hand-off at all? (Hashes of accepted cases of this binding.)
     let accepted_scanner =
-        scanner_for(ledger.cases.iter().filter(|c| c.binding == b && c.accepted));
+        digests_for(ledger.cases.iter().filter(|c| c.binding == b && c.accepted));
     let hashes_visible = store_hashed_fields(&dbs, &accepted_scanner)
         .await
         .is_some_and(|fields| !fields.is_empty());
@@ -68,7 +68,7 @@ pub(crate) async fn smtp_faults(s: &mut Session<'_>, ledger: &mut Ledger) {
                     )
                 };
                 let mut unproven = None;
-                match store_hashed_fields(&dbs, scanner).await {
+                match store_hashed_fields(&dbs, scanner.digests()).await {
                     None => ledger.push(no_record(Outcome::NotTested(
                         "the harness cannot see the target's database".into(),
                     ))),
@@ -95,7 +95,7 @@ pub(crate) async fn smtp_faults(s: &mut Session<'_>, ledger: &mut Ledger) {
                         }
                         if let Some(scanner) = unproven.take() {
                             let shows = r.accepted()
-                                && store_hashed_fields(&dbs, scanner)
+                                && store_hashed_fields(&dbs, scanner.digests())
                                     .await
                                     .is_some_and(|f| f.len() > 1);
                             ledger.push(no_record(if shows {

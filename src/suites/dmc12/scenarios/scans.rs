@@ -1,10 +1,16 @@
 //! The end-of-run scans: every surface the harness can see (mail, CRM requests, logs, database files) searched for canaries of rejected cases.
 
+use std::collections::HashSet;
+
 use crate::check::{Evaluation, Outcome};
 use crate::observe::crm::CrmMock;
+use crate::observe::leak::{Canary, LeakScanner};
 use crate::observe::smtp::SmtpSink;
-use crate::run::{Ledger, Target, scanner_for};
+use crate::run::{Ledger, Target, digests_for};
 use crate::transport::Binding;
+
+/// Held by the transport whose end-of-run scans are running.
+static SCAN_GATE: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 /// Scans after every call has been made: the log, the store, and every mail and CRM body for
 /// canaries of rejected calls.
@@ -15,8 +21,20 @@ pub(crate) async fn end_of_run_scans(
     transports: &[Binding],
     ledger: &mut Ledger,
 ) {
+    // One transport's scans at a time: the transports finish side by side, and each scanner
+    // holds every needle of its transport's cases (the largest thing a long run builds).
+    let _one_at_a_time = SCAN_GATE.lock().await;
     for &b in transports {
-        let all = scanner_for(ledger.cases.iter().filter(|c| c.binding == b));
+        let cases = || ledger.cases.iter().filter(|c| c.binding == b);
+        let rejected: HashSet<String> = cases()
+            .filter(|c| !c.accepted)
+            .flat_map(|c| c.canaries.iter().map(|k| k.value.clone()))
+            .collect();
+        // One scanner over every case of the transport finds any canary (log, store) and a
+        // rejected case's (mail, CRM); the accepted cases' digests are looked up apart.
+        let all = LeakScanner::plaintext(cases().flat_map(|c| c.canaries.clone()).collect());
+        let accepted = digests_for(cases().filter(|c| c.accepted));
+        let is_rejected = |c: &Canary| rejected.contains(&c.value);
         // Log.
         let outcome = match target.log_bytes() {
             None => Outcome::NotTested("the harness cannot see the target's log output".into()),
@@ -36,7 +54,6 @@ pub(crate) async fn end_of_run_scans(
         let mut seen_file = false;
         let mut findings = vec![];
         let mut hash_hits = 0;
-        let accepted = scanner_for(ledger.cases.iter().filter(|c| c.binding == b && c.accepted));
         for f in target.db_files() {
             if let Ok(bytes) = tokio::fs::read(&f).await {
                 seen_file = true;
@@ -54,7 +71,7 @@ pub(crate) async fn end_of_run_scans(
         } else {
             (
                 crate::suites::dmc12::judge::leak_outcome(&findings),
-                if accepted.canaries().is_empty() {
+                if accepted.is_empty() {
                     Outcome::NotTested("no accepted hand-off with scannable PII".into())
                 } else if hash_hits > 0 {
                     Outcome::Pass
@@ -81,15 +98,11 @@ pub(crate) async fn end_of_run_scans(
             o2,
         ));
         // Late side effects of rejected calls.
-        let rejected = scanner_for(
-            ledger
-                .cases
-                .iter()
-                .filter(|c| c.binding == b && !c.accepted),
-        );
         let mut f = vec![];
-        sink.each_mail(|m| f.extend(rejected.scan("mail", &m.raw)));
-        crm.each_request(|r| f.extend(rejected.scan("CRM request", r.body.as_bytes())));
+        sink.each_mail(|m| f.extend(all.scan_matching("mail", &m.raw, is_rejected)));
+        crm.each_request(|r| {
+            f.extend(all.scan_matching("CRM request", r.body.as_bytes(), is_rejected))
+        });
         ledger.push(Evaluation::new(
             "DMC12-PII-REJECTED-001",
             "rejected-no-side-effects",

@@ -3,7 +3,6 @@
 use super::*;
 use crate::check::{Evaluation, Outcome};
 use crate::observe::crm::CrmMode;
-use crate::observe::leak::LeakScanner;
 use crate::run::{Ledger, not_tested};
 use crate::spec::codes;
 use crate::suites::dmc12::judge::judge_rejected;
@@ -250,7 +249,7 @@ pub(crate) async fn finish_expiry(s: &mut Session<'_>, ledger: &mut Ledger, p: P
 /// file could be read).
 pub(crate) async fn store_hashed_fields(
     target_dbs: &[std::path::PathBuf],
-    scanner: &LeakScanner,
+    scanner: &crate::observe::leak::DigestScanner,
 ) -> Option<std::collections::BTreeSet<String>> {
     let mut any_file = false;
     let mut fields = std::collections::BTreeSet::new();

@@ -1,0 +1,216 @@
+//! [`DigestIndex`]: the SHA-256 digests of canaries, found in a surface by lookup instead of by
+//! search.
+//!
+//! A digest is 32 random bytes, so its first eight bytes already tell it apart: the raw pass
+//! reads the eight bytes at every offset and looks them up in a set of prefixes (a hit is then
+//! checked whole), and the hex pass decodes every 64-digit window of each run of hex digits
+//! (any case) and looks it up. Both cost time linear in the surface and memory linear in the
+//! digests, whatever their number; an Aho-Corasick automaton over 64-character needles cost
+//! kilobytes per canary.
+
+use std::collections::HashMap;
+
+use sha2::{Digest, Sha256};
+
+use super::{Canary, LeakScanner};
+
+/// The digests of a set of canaries, each with the canaries it is the digest of.
+#[derive(Default)]
+pub(crate) struct DigestIndex {
+    owners: HashMap<[u8; 32], Vec<usize>>,
+    /// One bit per value of a digest's first four bytes (masked to the table's size): the raw
+    /// pass looks a window up only where its bit is set. At least 64 bits per digest, so a
+    /// random window passes about once in 64.
+    filter: Vec<u64>,
+}
+
+fn bucket(bytes: &[u8], mask: usize) -> usize {
+    let mut four = [0u8; 4];
+    four.copy_from_slice(&bytes[..4]);
+    u32::from_le_bytes(four) as usize & mask
+}
+
+/// The 32 bytes 64 hex digits (any case) stand for.
+fn decode_hex(digits: &[u8]) -> Option<[u8; 32]> {
+    let mut out = [0u8; 32];
+    hex::decode_to_slice(digits, &mut out).ok()?;
+    Some(out)
+}
+
+impl DigestIndex {
+    /// An index of `(digest, canary)` pairs.
+    pub(crate) fn new(entries: Vec<([u8; 32], usize)>) -> DigestIndex {
+        let bits = (entries.len() * 64).next_power_of_two().max(4096);
+        let mut filter = vec![0u64; bits / 64];
+        let mut owners: HashMap<[u8; 32], Vec<usize>> = HashMap::new();
+        for (digest, canary) in entries {
+            let b = bucket(&digest, bits - 1);
+            filter[b / 64] |= 1 << (b % 64);
+            let o = owners.entry(digest).or_default();
+            if !o.contains(&canary) {
+                o.push(canary);
+            }
+        }
+        DigestIndex { owners, filter }
+    }
+
+    /// Whether a digest starting with these bytes may be in the index.
+    fn passes(&self, bytes: &[u8]) -> bool {
+        let b = bucket(bytes, self.filter.len() * 64 - 1);
+        self.filter[b / 64] & (1 << (b % 64)) != 0
+    }
+
+    /// `(canary, start)` of every occurrence of a digest in `hay`: as 64 hex digits in any case
+    /// (also inside a longer run of hex digits), or as the 32 raw bytes.
+    pub(crate) fn find(&self, hay: &[u8]) -> Vec<(usize, usize)> {
+        let mut out = Vec::new();
+        if self.owners.is_empty() {
+            return out;
+        }
+        let mut emit = |digest: &[u8; 32], start: usize| {
+            if let Some(owners) = self.owners.get(digest) {
+                out.extend(owners.iter().map(|&c| (c, start)));
+            }
+        };
+        let mut i = 0;
+        while i < hay.len() {
+            if !hay[i].is_ascii_hexdigit() {
+                i += 1;
+                continue;
+            }
+            let run = i;
+            while i < hay.len() && hay[i].is_ascii_hexdigit() {
+                i += 1;
+            }
+            // A store writes digests side by side (a record's columns have no separator), so
+            // runs are long: each window's first four bytes pass the filter before the whole
+            // window is decoded.
+            for start in run..(i + 1).saturating_sub(64).max(run) {
+                let mut four = [0u8; 4];
+                if hex::decode_to_slice(&hay[start..start + 8], &mut four).is_ok()
+                    && self.passes(&four)
+                    && let Some(digest) = decode_hex(&hay[start..start + 64])
+                {
+                    emit(&digest, start);
+                }
+            }
+        }
+        for start in 0..(hay.len() + 1).saturating_sub(32) {
+            if self.passes(&hay[start..]) {
+                let mut digest = [0u8; 32];
+                digest.copy_from_slice(&hay[start..start + 32]);
+                emit(&digest, start);
+            }
+        }
+        out
+    }
+}
+
+/// The digests a store may keep of a canary: of its value, and of its trimmed lowercase form
+/// when that differs.
+fn digest_forms(c: &Canary) -> Vec<String> {
+    let mut forms = vec![c.value.clone()];
+    let normalized = c.value.trim().to_lowercase();
+    if normalized != c.value {
+        forms.push(normalized);
+    }
+    forms
+}
+
+/// Finds the SHA-256 digests of canaries (hex in any case, or the 32 raw bytes) and nothing
+/// else: what a scan of a store for proof of a recorded hand-off needs, at a few dozen bytes
+/// per canary (a [`LeakScanner`] also builds every plaintext form).
+#[derive(Default)]
+pub struct DigestScanner {
+    /// Field of each canary scanned for.
+    fields: Vec<String>,
+    /// `(field, sha256 hex)` of every digest.
+    hashes: Vec<(String, String)>,
+    index: DigestIndex,
+}
+
+impl DigestScanner {
+    /// A scanner for the digests of these canaries (short ones are dropped, as by
+    /// [`LeakScanner::new`]).
+    pub fn new(canaries: &[Canary]) -> DigestScanner {
+        let mut fields = Vec::new();
+        let mut hashes = Vec::new();
+        let mut entries = Vec::new();
+        for c in canaries
+            .iter()
+            .filter(|c| c.value.trim().chars().count() >= LeakScanner::MIN_LEN)
+        {
+            for f in digest_forms(c) {
+                let digest: [u8; 32] = Sha256::digest(f.as_bytes()).into();
+                entries.push((digest, fields.len()));
+                hashes.push((c.field.clone(), hex::encode(digest)));
+            }
+            fields.push(c.field.clone());
+        }
+        DigestScanner {
+            fields,
+            hashes,
+            index: DigestIndex::new(entries),
+        }
+    }
+
+    /// Whether no canary is scanned for.
+    pub fn is_empty(&self) -> bool {
+        self.fields.is_empty()
+    }
+
+    /// `(field, sha256 hex)` of every canary value, and of its trimmed lowercase form when that
+    /// differs.
+    pub fn hashes(&self) -> &[(String, String)] {
+        &self.hashes
+    }
+
+    /// Every `(field, offset)` where the SHA-256 digest of a canary (see
+    /// [`hashes`](Self::hashes)) occurs in `haystack`: as hex in any case, or as the 32 raw
+    /// bytes. Ordered by offset.
+    pub fn scan_hashes(&self, surface: &str, haystack: &[u8]) -> Vec<(String, usize)> {
+        let _ = surface;
+        let mut out: Vec<(String, usize)> = self
+            .index
+            .find(haystack)
+            .into_iter()
+            .map(|(canary, start)| (self.fields[canary].clone(), start))
+            .collect();
+        out.sort_unstable_by(|a, b| (a.1, &a.0).cmp(&(b.1, &b.0)));
+        out.dedup();
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sha2::{Digest, Sha256};
+
+    fn digest(s: &str) -> [u8; 32] {
+        Sha256::digest(s.as_bytes()).into()
+    }
+
+    #[test]
+    fn digests_are_found_as_hex_in_any_case_inside_longer_runs_and_as_raw_bytes() {
+        let index = DigestIndex::new(vec![
+            (digest("ada@example.com"), 0),
+            (digest("+15551234567"), 1),
+        ]);
+        let hex = hex::encode(digest("ada@example.com"));
+        let mut hay = format!("x={} y=ab{}cd ", hex.to_uppercase(), hex).into_bytes();
+        let raw_at = hay.len();
+        hay.extend_from_slice(&digest("+15551234567"));
+        hay.extend_from_slice(b" tail");
+        let found = index.find(&hay);
+        assert_eq!(found, vec![(0, 2), (0, 71), (1, raw_at)]);
+        // One digit short, or a digest of nothing scanned for: nothing.
+        assert!(index.find(&hex.as_bytes()[1..]).is_empty());
+        assert!(
+            index
+                .find(hex::encode(digest("other")).as_bytes())
+                .is_empty()
+        );
+        assert!(DigestIndex::new(vec![]).find(&hay).is_empty());
+    }
+}
