@@ -213,18 +213,6 @@ impl LeakScanner {
     /// An occurrence found in several forms is reported once, in the simplest form; findings
     /// are ordered by offset. At most [`MAX_FINDINGS`](Self::MAX_FINDINGS) are returned.
     pub fn scan(&self, surface: &str, haystack: &[u8]) -> Vec<LeakFinding> {
-        self.scan_matching(surface, haystack, |_| true)
-    }
-
-    /// [`scan`](Self::scan) for the canaries `keep` accepts only: the findings a scanner built
-    /// over just those canaries would make, without building one (the end-of-run scans ask one
-    /// scanner over every case about the rejected cases alone).
-    pub fn scan_matching(
-        &self,
-        surface: &str,
-        haystack: &[u8],
-        keep: impl Fn(&Canary) -> bool,
-    ) -> Vec<LeakFinding> {
         if self.canaries.is_empty() {
             return Vec::new();
         }
@@ -246,7 +234,6 @@ impl LeakScanner {
         for (canary, start, end) in self.digits.find(haystack) {
             found.push((LeakForm::DigitsOnly, start, end, canary));
         }
-        found.retain(|&(_, _, _, canary)| keep(&self.canaries[canary]));
         found.sort_unstable();
         found.dedup();
         let accepted = self.keep_simplest(&found);

@@ -1,14 +1,14 @@
-//! [`SmtpSink`]: a real SMTP receiver (mailin-embedded) on loopback that captures the envelope
-//! and the parsed MIME message of every mail, and can be switched into fault modes.
+//! [`SmtpSink`]: a real SMTP receiver on loopback that captures the envelope and the parsed
+//! MIME message of every mail, and can be switched into fault modes.
 //!
-//! Layout: mailin-embedded's `serve()` never returns and cannot be stopped, so the SMTP state
-//! machine runs on an *internal* listener (`127.0.0.1:0`, its own thread) that nobody outside
-//! talks to directly. The address handed to servers under test is a *front* listener: a plain
-//! `std::net` accept loop that forwards the bytes of each accepted connection both ways to the
-//! internal server (one thread per direction). [`SmtpFault::Down`] stops the front accept loop and
-//! drops its socket, so a connect to the very same port is refused; leaving `Down` binds the same
-//! port again. Everything works whether or not the caller runs inside a tokio runtime: only plain
-//! std threads are used.
+//! Layout: a plain `std::net` accept loop on the address handed to servers under test; each
+//! accepted connection gets a thread that runs mailin's SMTP state machine ([`mailin::Session`],
+//! the engine of mailin-embedded) on it line by line. [`SmtpFault::Down`] stops the accept loop
+//! and drops its socket, so a connect to the very same port is refused; leaving `Down` binds
+//! the same port again. Everything works whether or not the caller runs inside a tokio runtime:
+//! only plain std threads are used. (mailin-embedded's own server cannot be stopped, so the
+//! sink once put it behind a forwarding proxy: two more thread hops for every SMTP command,
+//! 0.9 ms of every hand-off's critical path.)
 //!
 //! The SMTP fault modes are answered by the session handler, per command, so they take effect
 //! for every command issued after [`SmtpSink::set_fault`] returns: 550 at `RCPT TO`, 451 at
@@ -18,13 +18,13 @@
 //! so a client that got 250 always finds its mail in [`SmtpSink::mails`].
 
 use std::io;
-use std::net::{Ipv4Addr, Shutdown, SocketAddr, SocketAddrV4, TcpListener, TcpStream};
+use std::net::{IpAddr, Ipv4Addr, Shutdown, SocketAddr, SocketAddrV4, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
-use mailin_embedded::{Handler, Response, Server, SslConfig, response};
+use mailin::{Action, Handler, Response, SessionBuilder, response};
 
 /// How the sink answers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -83,9 +83,12 @@ pub struct CapturedMail {
 /// Largest message the sink keeps (bytes). A longer DATA is answered with 421 and not captured.
 pub const MAX_MESSAGE_BYTES: usize = 32 * 1024 * 1024;
 
-/// Concurrent SMTP sessions the internal server serves (idle pooled client connections each
-/// hold one until they close).
-const SESSION_THREADS: u32 = 32;
+/// How long a session waits for the client's next line before it is closed.
+const SESSION_IDLE: Duration = Duration::from_secs(5 * 60);
+
+/// The longest line a session reads (SMTP allows 1,000 bytes; a longer one ends the session
+/// instead of growing a buffer for a client that never sends a newline).
+const MAX_LINE: u64 = 1 << 20;
 
 /// How long [`SmtpSink::set_fault`] tries to bind the front port again when leaving `Down`.
 const REBIND_ATTEMPTS: u32 = 20;
@@ -269,13 +272,10 @@ struct Front {
     thread: JoinHandle<()>,
 }
 
-/// The SMTP sink. Starts on `127.0.0.1:0`; lives until dropped (the listener thread stays).
-///
-/// Dropping the sink stops the front listener (the port is released); mailin's internal server
-/// thread cannot be stopped and stays parked on its private loopback port.
+/// The SMTP sink. Starts on `127.0.0.1:0`; lives until dropped (dropping it stops the accept
+/// loop and releases the port).
 pub struct SmtpSink {
     addr: SocketAddr,
-    internal: SocketAddr,
     shared: Arc<Shared>,
     front: Mutex<Option<Front>>,
 }
@@ -290,29 +290,11 @@ impl SmtpSink {
             connections: AtomicUsize::new(0),
         });
 
-        let internal_listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?;
-        let internal = internal_listener.local_addr()?;
-        let mut server = Server::new(SinkHandler::new(Arc::clone(&shared)));
-        server
-            .with_name("dealer-tck-sink")
-            .with_num_threads(SESSION_THREADS)
-            .with_ssl(SslConfig::None)
-            .map_err(|e| io::Error::other(format!("mailin setup: {e}")))?
-            .with_tcp_listener(internal_listener);
-        thread::Builder::new()
-            .name("smtp-sink-mailin".into())
-            .spawn(move || {
-                if let Err(e) = server.serve() {
-                    tracing::warn!("smtp sink internal server stopped: {e}");
-                }
-            })?;
-
         let front_listener = TcpListener::bind((Ipv4Addr::LOCALHOST, port))?;
         let addr = front_listener.local_addr()?;
-        let front = spawn_front(front_listener, internal, Arc::clone(&shared))?;
+        let front = spawn_front(front_listener, Arc::clone(&shared))?;
         Ok(SmtpSink {
             addr,
-            internal,
             shared,
             front: Mutex::new(Some(front)),
         })
@@ -350,11 +332,7 @@ impl SmtpSink {
             }
         } else if front.is_none() {
             let listener = rebind(self.addr)?;
-            *front = Some(spawn_front(
-                listener,
-                self.internal,
-                Arc::clone(&self.shared),
-            )?);
+            *front = Some(spawn_front(listener, Arc::clone(&self.shared))?);
             Ok(())
         } else {
             Ok(())
@@ -458,17 +436,13 @@ fn rebind(addr: SocketAddr) -> io::Result<TcpListener> {
     }
 }
 
-/// Start the front accept loop on `listener`, forwarding each connection to `internal`.
-fn spawn_front(
-    listener: TcpListener,
-    internal: SocketAddr,
-    shared: Arc<Shared>,
-) -> io::Result<Front> {
+/// Start the front accept loop on `listener`, an SMTP session on each connection.
+fn spawn_front(listener: TcpListener, shared: Arc<Shared>) -> io::Result<Front> {
     let stop = Arc::new(AtomicBool::new(false));
     let stop_flag = Arc::clone(&stop);
     let thread = thread::Builder::new()
         .name("smtp-sink-front".into())
-        .spawn(move || accept_loop(listener, internal, shared, stop_flag))?;
+        .spawn(move || accept_loop(listener, shared, stop_flag))?;
     Ok(Front { stop, thread })
 }
 
@@ -494,12 +468,8 @@ fn stop_front(front: Front, addr: SocketAddr) -> io::Result<()> {
     }
 }
 
-fn accept_loop(
-    listener: TcpListener,
-    internal: SocketAddr,
-    shared: Arc<Shared>,
-    stop: Arc<AtomicBool>,
-) {
+fn accept_loop(listener: TcpListener, shared: Arc<Shared>, stop: Arc<AtomicBool>) {
+    let builder = SessionBuilder::new("dealer-tck-sink");
     loop {
         let accepted = listener.accept();
         if stop.load(Ordering::SeqCst) {
@@ -508,9 +478,11 @@ fn accept_loop(
         match accepted {
             Ok((client, _)) => {
                 shared.connections.fetch_add(1, Ordering::SeqCst);
+                let handler = SinkHandler::new(Arc::clone(&shared));
+                let builder = builder.clone();
                 let spawned = thread::Builder::new()
                     .name("smtp-sink-conn".into())
-                    .spawn(move || forward(client, internal));
+                    .spawn(move || session(client, &builder, handler));
                 if let Err(e) = spawned {
                     tracing::warn!("smtp sink: cannot spawn a connection thread: {e}");
                 }
@@ -523,28 +495,62 @@ fn accept_loop(
     }
 }
 
-/// Copy `from` to `to` until EOF, acknowledging every read at once.
+/// A connection read with an immediate ACK asked for before every read.
 ///
 /// SMTP is lock-step and most clients (lettre included) leave Nagle's algorithm on: a client
 /// that writes the message and then `.` in two writes holds the second back until the first is
 /// acknowledged, and a receiver that has nothing to answer yet delays that acknowledgement by
-/// up to 40 ms. Asking the kernel for an immediate ACK after each read (Linux `TCP_QUICKACK`,
+/// up to 40 ms. Asking the kernel for an immediate ACK before each read (Linux `TCP_QUICKACK`,
 /// which the kernel clears again by itself) takes that stall out of every mail: the sink, not
 /// the server under test, was the one waiting.
-fn pipe(from: &mut TcpStream, to: &mut TcpStream) -> io::Result<()> {
-    use std::io::{Read, Write};
-    let mut buf = [0u8; 16 * 1024];
-    loop {
-        quick_ack(from);
-        let n = match from.read(&mut buf) {
-            Ok(0) => return Ok(()),
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
-        quick_ack(from);
-        to.write_all(&buf[..n])?;
+struct QuickAck(TcpStream);
+
+impl io::Read for QuickAck {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        quick_ack(&self.0);
+        self.0.read(buf)
     }
+}
+
+/// Serve one SMTP session on `client` with mailin's state machine until the client quits, the
+/// session closes it (421), the line limit is hit or the client goes quiet for
+/// [`SESSION_IDLE`].
+fn session(client: TcpStream, builder: &SessionBuilder, handler: SinkHandler) {
+    use std::io::{BufRead, Read, Write};
+    let _ = client.set_nodelay(true);
+    let _ = client.set_read_timeout(Some(SESSION_IDLE));
+    let _ = client.set_write_timeout(Some(SESSION_IDLE));
+    let remote = client
+        .peer_addr()
+        .map(|a| a.ip())
+        .unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST));
+    let Ok(write_half) = client.try_clone() else {
+        return;
+    };
+    let mut reader = io::BufReader::new(QuickAck(client));
+    let mut writer = io::BufWriter::new(write_half);
+    let mut answer = |res: &Response| res.write_to(&mut writer).and_then(|()| writer.flush());
+    let mut session = builder.build(remote, handler);
+    if answer(&session.greeting()).is_ok() {
+        let mut line = Vec::with_capacity(128);
+        loop {
+            line.clear();
+            match (&mut reader).take(MAX_LINE).read_until(b'\n', &mut line) {
+                Ok(0) | Err(_) => break,
+                Ok(n) if n as u64 == MAX_LINE && !line.ends_with(b"\n") => break,
+                Ok(_) => {}
+            }
+            let res = session.process(&line);
+            let sent = match res.action {
+                Action::NoReply => Ok(()),
+                _ => answer(&res),
+            };
+            if sent.is_err() || matches!(res.action, Action::Close | Action::UpgradeTls) {
+                break;
+            }
+        }
+    }
+    let _ = reader.get_ref().0.shutdown(Shutdown::Both);
 }
 
 #[cfg(target_os = "linux")]
@@ -565,48 +571,6 @@ fn quick_ack(s: &TcpStream) {
 
 #[cfg(not(target_os = "linux"))]
 fn quick_ack(_: &TcpStream) {}
-
-/// Pipe one client connection to the internal mailin server, both ways, until either closes.
-fn forward(client: TcpStream, internal: SocketAddr) {
-    let server = match TcpStream::connect(internal) {
-        Ok(s) => s,
-        Err(e) => {
-            tracing::warn!("smtp sink: internal server unreachable: {e}");
-            let _ = client.shutdown(Shutdown::Both);
-            return;
-        }
-    };
-    let _ = client.set_nodelay(true);
-    let _ = server.set_nodelay(true);
-    let (mut client_read, mut server_write) = match (client.try_clone(), server.try_clone()) {
-        (Ok(c), Ok(s)) => (c, s),
-        _ => {
-            let _ = client.shutdown(Shutdown::Both);
-            let _ = server.shutdown(Shutdown::Both);
-            return;
-        }
-    };
-    let upstream = thread::Builder::new()
-        .name("smtp-sink-up".into())
-        .spawn(move || {
-            // Client → server. On client EOF pass the half-close on; mailin then ends the session.
-            let _ = pipe(&mut client_read, &mut server_write);
-            let _ = server_write.shutdown(Shutdown::Write);
-        });
-    // Server → client. When mailin closes (QUIT, 421), the session is over: close the client
-    // completely, which also ends the upstream copy.
-    let (mut server_read, mut client_write) = (server, client);
-    let _ = pipe(&mut server_read, &mut client_write);
-    let _ = client_write.shutdown(Shutdown::Both);
-    match upstream {
-        Ok(handle) => {
-            let _ = handle.join();
-        }
-        Err(_) => {
-            let _ = server_read.shutdown(Shutdown::Both);
-        }
-    }
-}
 
 #[cfg(test)]
 mod tests {

@@ -24,10 +24,21 @@ pub(crate) struct DigestIndex {
     filter: Vec<u64>,
 }
 
-fn bucket(bytes: &[u8], mask: usize) -> usize {
+/// A digest's filter bucket: its first four bytes, big-endian (as a run of hex digits is read),
+/// masked to the table's size.
+fn bucket(first: u32, mask: usize) -> usize {
+    first as usize & mask
+}
+
+fn first_four(bytes: &[u8]) -> u32 {
     let mut four = [0u8; 4];
     four.copy_from_slice(&bytes[..4]);
-    u32::from_le_bytes(four) as usize & mask
+    u32::from_be_bytes(four)
+}
+
+/// The value of a hex digit.
+fn nibble(b: u8) -> Option<u32> {
+    (b as char).to_digit(16)
 }
 
 /// The 32 bytes 64 hex digits (any case) stand for.
@@ -44,7 +55,7 @@ impl DigestIndex {
         let mut filter = vec![0u64; bits / 64];
         let mut owners: HashMap<[u8; 32], Vec<usize>> = HashMap::new();
         for (digest, canary) in entries {
-            let b = bucket(&digest, bits - 1);
+            let b = bucket(first_four(&digest), bits - 1);
             filter[b / 64] |= 1 << (b % 64);
             let o = owners.entry(digest).or_default();
             if !o.contains(&canary) {
@@ -55,8 +66,8 @@ impl DigestIndex {
     }
 
     /// Whether a digest starting with these bytes may be in the index.
-    fn passes(&self, bytes: &[u8]) -> bool {
-        let b = bucket(bytes, self.filter.len() * 64 - 1);
+    fn passes(&self, first: u32) -> bool {
+        let b = bucket(first, self.filter.len() * 64 - 1);
         self.filter[b / 64] & (1 << (b % 64)) != 0
     }
 
@@ -72,31 +83,28 @@ impl DigestIndex {
                 out.extend(owners.iter().map(|&c| (c, start)));
             }
         };
-        let mut i = 0;
-        while i < hay.len() {
-            if !hay[i].is_ascii_hexdigit() {
-                i += 1;
+        // Hex: the last eight digits read, as the first four bytes of a digest starting eight
+        // digits back, kept rolling along each run of hex digits.
+        let mut rolling = 0u32;
+        let mut run = 0usize;
+        for (i, &b) in hay.iter().enumerate() {
+            let Some(n) = nibble(b) else {
+                run = 0;
                 continue;
-            }
-            let run = i;
-            while i < hay.len() && hay[i].is_ascii_hexdigit() {
-                i += 1;
-            }
-            // A store writes digests side by side (a record's columns have no separator), so
-            // runs are long: each window's first four bytes pass the filter before the whole
-            // window is decoded.
-            for start in run..(i + 1).saturating_sub(64).max(run) {
-                let mut four = [0u8; 4];
-                if hex::decode_to_slice(&hay[start..start + 8], &mut four).is_ok()
-                    && self.passes(&four)
-                    && let Some(digest) = decode_hex(&hay[start..start + 64])
-                {
-                    emit(&digest, start);
-                }
+            };
+            rolling = rolling << 4 | n;
+            run += 1;
+            let start = i + 1 - 8.min(run);
+            if run >= 8
+                && start + 64 <= hay.len()
+                && self.passes(rolling)
+                && let Some(digest) = decode_hex(&hay[start..start + 64])
+            {
+                emit(&digest, start);
             }
         }
         for start in 0..(hay.len() + 1).saturating_sub(32) {
-            if self.passes(&hay[start..]) {
+            if self.passes(first_four(&hay[start..])) {
                 let mut digest = [0u8; 32];
                 digest.copy_from_slice(&hay[start..start + 32]);
                 emit(&digest, start);

@@ -1,16 +1,31 @@
-//! The end-of-run scans: every surface the harness can see (mail, CRM requests, logs, database files) searched for canaries of rejected cases.
+//! The end-of-run scans: every surface the harness can see (mail, CRM requests, logs, database
+//! files) searched for canaries, one [`Surfaces`] read once and searched per transport.
+//!
+//! The searches are independent (one per transport over the log and the store, one over
+//! every mail and CRM body for every transport's rejected cases), so they run on as many
+//! threads as the machine has cores; the evaluations are then recorded in transport order,
+//! whatever order the threads finished in.
 
-use std::collections::HashSet;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::check::{Evaluation, Outcome};
 use crate::observe::crm::CrmMock;
-use crate::observe::leak::{Canary, LeakScanner};
+use crate::observe::leak::{LeakFinding, LeakScanner};
 use crate::observe::smtp::SmtpSink;
-use crate::run::{Ledger, Target, digests_for};
+use crate::run::{CaseRecord, Ledger, Target, digests_for};
+use crate::suites::dmc12::judge::{findings_text, leak_outcome};
 use crate::transport::Binding;
 
-/// Held by the transport whose end-of-run scans are running.
-static SCAN_GATE: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+/// What the end-of-run scans read, read once for every transport.
+struct Surfaces<'a> {
+    /// The target's log, if the harness sees it.
+    log: Option<Vec<u8>>,
+    /// `(file name, bytes)` of every store file that could be read.
+    dbs: Vec<(String, Vec<u8>)>,
+    sink: &'a SmtpSink,
+    crm: &'a CrmMock,
+}
 
 /// Scans after every call has been made: the log, the store, and every mail and CRM body for
 /// canaries of rejected calls.
@@ -21,101 +36,261 @@ pub(crate) async fn end_of_run_scans(
     transports: &[Binding],
     ledger: &mut Ledger,
 ) {
-    // One transport's scans at a time: the transports finish side by side, and each scanner
-    // holds every needle of its transport's cases (the largest thing a long run builds).
-    let _one_at_a_time = SCAN_GATE.lock().await;
-    for &b in transports {
-        let cases = || ledger.cases.iter().filter(|c| c.binding == b);
-        let rejected: HashSet<String> = cases()
-            .filter(|c| !c.accepted)
-            .flat_map(|c| c.canaries.iter().map(|k| k.value.clone()))
-            .collect();
-        // One scanner over every case of the transport finds any canary (log, store) and a
-        // rejected case's (mail, CRM); the accepted cases' digests are looked up apart.
-        let all = LeakScanner::plaintext(cases().flat_map(|c| c.canaries.clone()).collect());
-        let accepted = digests_for(cases().filter(|c| c.accepted));
-        let is_rejected = |c: &Canary| rejected.contains(&c.value);
-        // Log.
-        let outcome = match target.log_bytes() {
-            None => Outcome::NotTested("the harness cannot see the target's log output".into()),
-            Some(log) => {
-                let f = all.scan("server log", &log);
-                crate::suites::dmc12::judge::leak_outcome(&f)
-            }
-        };
-        ledger.push(Evaluation::new(
-            "DMC12-PII-LOG-001",
-            "leak-log",
-            Some(b),
-            "end-of-run",
-            outcome,
-        ));
-        // Store: plaintext, and (SHOULD) hashes of accepted hand-offs.
-        let mut seen_file = false;
-        let mut findings = vec![];
-        let mut hash_hits = 0;
-        for f in target.db_files() {
-            if let Ok(bytes) = tokio::fs::read(&f).await {
-                seen_file = true;
-                let name = f
-                    .file_name()
-                    .map(|n| n.to_string_lossy().to_string())
-                    .unwrap_or_default();
-                findings.extend(all.scan(&format!("db file {name}"), &bytes));
-                hash_hits += accepted.scan_hashes("db", &bytes).len();
-            }
+    let mut dbs = vec![];
+    for f in target.db_files() {
+        if let Ok(bytes) = tokio::fs::read(&f).await {
+            let name = f
+                .file_name()
+                .map(|n| n.to_string_lossy().to_string())
+                .unwrap_or_default();
+            dbs.push((name, bytes));
         }
-        let (o1, o2) = if !seen_file {
-            let why = "the harness cannot see the target's database".to_string();
-            (Outcome::NotTested(why.clone()), Outcome::NotTested(why))
-        } else {
-            (
-                crate::suites::dmc12::judge::leak_outcome(&findings),
-                if accepted.is_empty() {
-                    Outcome::NotTested("no accepted hand-off with scannable PII".into())
-                } else if hash_hits > 0 {
-                    Outcome::Pass
-                } else {
-                    Outcome::Fail(
-                        "no SHA-256 digest of any accepted hand-off's PII found in the store"
-                            .into(),
-                    )
-                },
-            )
-        };
-        ledger.push(Evaluation::new(
-            "DMC12-PII-STORE-001",
-            "leak-store",
-            Some(b),
-            "end-of-run",
-            o1,
+    }
+    let surfaces = Surfaces {
+        log: target.log_bytes(),
+        dbs,
+        sink,
+        crm,
+    };
+    let cases = &ledger.cases;
+    // Job 0: every mail and CRM body, searched once for every transport's rejected cases
+    // (only when that finds something is each transport's share told apart); job 1 + i: the
+    // log and the store for transport i.
+    let late = Mutex::new(false);
+    let judged: Vec<Mutex<Vec<Evaluation>>> =
+        transports.iter().map(|_| Mutex::new(vec![])).collect();
+    let next = AtomicUsize::new(0);
+    let jobs = transports.len() + 1;
+    let workers = std::thread::available_parallelism()
+        .map(usize::from)
+        .unwrap_or(1)
+        .clamp(1, jobs);
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| {
+                loop {
+                    let job = next.fetch_add(1, Ordering::SeqCst);
+                    if job == 0 {
+                        *lock(&late) = late_side_effects(&surfaces, cases, transports);
+                    } else if let Some(&b) = transports.get(job - 1) {
+                        *lock(&judged[job - 1]) = log_and_store(&surfaces, cases, b);
+                    } else {
+                        break;
+                    }
+                }
+            });
+        }
+    });
+    let late = *lock(&late);
+    for (&b, evals) in transports.iter().zip(judged) {
+        let evals = evals.into_inner().unwrap_or_else(|e| e.into_inner());
+        ledger.extend(evals);
+        ledger.push(rejected_no_side_effects(
+            &surfaces,
+            cases_of(&ledger.cases, b),
+            b,
+            late,
         ));
-        ledger.push(Evaluation::new(
-            "DMC12-PII-STORE-002",
-            "store-hashes",
-            Some(b),
-            "end-of-run",
-            o2,
-        ));
-        // Late side effects of rejected calls.
-        let mut f = vec![];
-        sink.each_mail(|m| f.extend(all.scan_matching("mail", &m.raw, is_rejected)));
-        crm.each_request(|r| {
-            f.extend(all.scan_matching("CRM request", r.body.as_bytes(), is_rejected))
-        });
-        ledger.push(Evaluation::new(
-            "DMC12-PII-REJECTED-001",
-            "rejected-no-side-effects",
-            Some(b),
-            "end-of-run",
-            if f.is_empty() {
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn cases_of(cases: &[CaseRecord], b: Binding) -> impl Iterator<Item = &CaseRecord> + Clone {
+    cases.iter().filter(move |c| c.binding == b)
+}
+
+/// Whether any mail or CRM body carries a rejected case's canary, of any of `transports`.
+fn late_side_effects(
+    surfaces: &Surfaces<'_>,
+    cases: &[CaseRecord],
+    transports: &[Binding],
+) -> bool {
+    let rejected = LeakScanner::plaintext(
+        cases
+            .iter()
+            .filter(|c| transports.contains(&c.binding) && !c.accepted)
+            .flat_map(|c| c.canaries.clone())
+            .collect(),
+    );
+    let mut joined = Joined::new(&rejected);
+    surfaces.sink.each_mail(|m| joined.push(&m.raw));
+    surfaces
+        .crm
+        .each_request(|r| joined.push(r.body.as_bytes()));
+    joined.carried()
+}
+
+/// DMC12-PII-LOG-001, DMC12-PII-STORE-001 and -002 for transport `b`: one scanner over every
+/// case of the transport finds any canary in the log and the store; the accepted cases'
+/// digests are looked up apart.
+fn log_and_store(surfaces: &Surfaces<'_>, cases: &[CaseRecord], b: Binding) -> Vec<Evaluation> {
+    let all = LeakScanner::plaintext(
+        cases_of(cases, b)
+            .flat_map(|c| c.canaries.clone())
+            .collect(),
+    );
+    let accepted = digests_for(cases_of(cases, b).filter(|c| c.accepted));
+    let log = match &surfaces.log {
+        None => Outcome::NotTested("the harness cannot see the target's log output".into()),
+        Some(log) => leak_outcome(&all.scan("server log", log)),
+    };
+    let (store, hashes) = if surfaces.dbs.is_empty() {
+        let why = "the harness cannot see the target's database".to_string();
+        (Outcome::NotTested(why.clone()), Outcome::NotTested(why))
+    } else {
+        let mut findings: Vec<LeakFinding> = vec![];
+        let mut hash_hits = 0;
+        for (name, bytes) in &surfaces.dbs {
+            findings.extend(all.scan(&format!("db file {name}"), bytes));
+            hash_hits += accepted.scan_hashes("db", bytes).len();
+        }
+        (
+            leak_outcome(&findings),
+            if accepted.is_empty() {
+                Outcome::NotTested("no accepted hand-off with scannable PII".into())
+            } else if hash_hits > 0 {
                 Outcome::Pass
             } else {
-                Outcome::Fail(format!(
-                    "PII of rejected calls reached mail or CRM: {}",
-                    crate::suites::dmc12::judge::findings_text(&f)
-                ))
+                Outcome::Fail(
+                    "no SHA-256 digest of any accepted hand-off's PII found in the store".into(),
+                )
             },
-        ));
+        )
+    };
+    let eval =
+        |clause, check, outcome| Evaluation::new(clause, check, Some(b), "end-of-run", outcome);
+    vec![
+        eval("DMC12-PII-LOG-001", "leak-log", log),
+        eval("DMC12-PII-STORE-001", "leak-store", store),
+        eval("DMC12-PII-STORE-002", "store-hashes", hashes),
+    ]
+}
+
+/// DMC12-PII-REJECTED-001 for transport `b`: its rejected cases' canaries in mail or CRM,
+/// told apart body by body when the joined search found any late side effect.
+fn rejected_no_side_effects<'c>(
+    surfaces: &Surfaces<'_>,
+    cases: impl Iterator<Item = &'c CaseRecord>,
+    b: Binding,
+    late: bool,
+) -> Evaluation {
+    let mut f = vec![];
+    if late {
+        let rejected = LeakScanner::plaintext(
+            cases
+                .filter(|c| !c.accepted)
+                .flat_map(|c| c.canaries.clone())
+                .collect(),
+        );
+        surfaces
+            .sink
+            .each_mail(|m| f.extend(rejected.scan("mail", &m.raw)));
+        surfaces
+            .crm
+            .each_request(|r| f.extend(rejected.scan("CRM request", r.body.as_bytes())));
+    }
+    Evaluation::new(
+        "DMC12-PII-REJECTED-001",
+        "rejected-no-side-effects",
+        Some(b),
+        "end-of-run",
+        if f.is_empty() {
+            Outcome::Pass
+        } else {
+            Outcome::Fail(format!(
+                "PII of rejected calls reached mail or CRM: {}",
+                findings_text(&f)
+            ))
+        },
+    )
+}
+
+/// Bodies searched in a few large pieces instead of one at a time: each body is followed by a
+/// NUL byte, which no needle holds and no phone number's digits cross, so a piece carries a
+/// canary exactly when one of its bodies does. Thousands of small bodies cost one search per
+/// piece instead of one per body (each search makes its own case-folded and soft-break views).
+struct Joined<'s> {
+    scanner: &'s LeakScanner,
+    piece: Vec<u8>,
+    carried: bool,
+}
+
+impl<'s> Joined<'s> {
+    /// Bytes gathered before a piece is searched.
+    const PIECE: usize = 4 << 20;
+
+    fn new(scanner: &'s LeakScanner) -> Joined<'s> {
+        Joined {
+            scanner,
+            piece: Vec::new(),
+            carried: false,
+        }
+    }
+
+    fn push(&mut self, body: &[u8]) {
+        if self.carried || self.scanner.canaries().is_empty() {
+            return;
+        }
+        self.piece.extend_from_slice(body);
+        self.piece.push(0);
+        if self.piece.len() >= Self::PIECE {
+            self.search();
+        }
+    }
+
+    fn search(&mut self) {
+        self.carried |= !self.scanner.scan("side effects", &self.piece).is_empty();
+        self.piece.clear();
+    }
+
+    /// Whether any body pushed carries a canary.
+    fn carried(mut self) -> bool {
+        if !self.piece.is_empty() {
+            self.search();
+        }
+        self.carried
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::observe::leak::Canary;
+
+    fn scanner() -> LeakScanner {
+        LeakScanner::plaintext(vec![
+            Canary {
+                field: "email".into(),
+                value: "ada.q7x2k9pz@example.com".into(),
+            },
+            Canary {
+                field: "phone".into(),
+                value: "+15551234567".into(),
+            },
+        ])
+    }
+
+    #[test]
+    fn joined_bodies_carry_a_canary_exactly_when_one_body_does() {
+        let s = scanner();
+        let clean: [&[u8]; 3] = [b"Hello 555", b"1234567 is not a phone", b"ada.q7x2k9pz@"];
+        let mut joined = Joined::new(&s);
+        clean.iter().for_each(|b| joined.push(b));
+        assert!(
+            !joined.carried(),
+            "no body carries a canary, nor do two joined"
+        );
+        for leaky in [
+            &b"to: ADA.Q7X2K9PZ@example.com"[..],
+            b"call 555-123-4567 now",
+        ] {
+            let mut joined = Joined::new(&s);
+            clean.iter().for_each(|b| joined.push(b));
+            joined.push(leaky);
+            assert!(joined.carried(), "{}", String::from_utf8_lossy(leaky));
+        }
     }
 }
