@@ -4,8 +4,9 @@
 //! Layout: a plain `std::net` accept loop on the address handed to servers under test; each
 //! accepted connection gets a thread that runs mailin's SMTP state machine ([`mailin::Session`],
 //! the engine of mailin-embedded) on it line by line. [`SmtpFault::Down`] stops the accept loop
-//! and drops its socket, so a connect to the very same port is refused; leaving `Down` binds
-//! the same port again. Everything works whether or not the caller runs inside a tokio runtime:
+//! and drops its socket, so a connect to the very same port is refused, and closes every open
+//! session (a client that keeps its connections between mails finds them gone); leaving `Down`
+//! binds the same port again. Everything works whether or not the caller runs inside a tokio runtime:
 //! only plain std threads are used. (mailin-embedded's own server cannot be stopped, so the
 //! sink once put it behind a forwarding proxy: two more thread hops for every SMTP command,
 //! 0.9 ms of every hand-off's critical path.)
@@ -106,11 +107,21 @@ struct Shared {
     mails: Mutex<Vec<CapturedMail>>,
     mail_added: Condvar,
     connections: AtomicUsize,
+    /// The open sessions' sockets, by connection number: closed when the sink goes down (a
+    /// client that keeps connections open between mails must find them gone) or is dropped.
+    sessions: Mutex<std::collections::HashMap<usize, TcpStream>>,
 }
 
 impl Shared {
     fn fault(&self) -> SmtpFault {
         *lock(&self.fault)
+    }
+
+    /// Close every open session.
+    fn close_sessions(&self) {
+        for (_, s) in lock(&self.sessions).drain() {
+            let _ = s.shutdown(Shutdown::Both);
+        }
     }
 }
 
@@ -288,6 +299,7 @@ impl SmtpSink {
             mails: Mutex::new(Vec::new()),
             mail_added: Condvar::new(),
             connections: AtomicUsize::new(0),
+            sessions: Mutex::new(std::collections::HashMap::new()),
         });
 
         let front_listener = TcpListener::bind((Ipv4Addr::LOCALHOST, port))?;
@@ -326,10 +338,12 @@ impl SmtpSink {
         let mut front = lock(&self.front);
         *lock(&self.shared.fault) = fault;
         if fault == SmtpFault::Down {
-            match front.take() {
+            let stopped = match front.take() {
                 Some(running) => stop_front(running, self.addr),
                 None => Ok(()),
-            }
+            };
+            self.shared.close_sessions();
+            stopped
         } else if front.is_none() {
             let listener = rebind(self.addr)?;
             *front = Some(spawn_front(listener, Arc::clone(&self.shared))?);
@@ -404,6 +418,7 @@ impl Drop for SmtpSink {
         {
             tracing::warn!("smtp sink: stopping front listener on {}: {e}", self.addr);
         }
+        self.shared.close_sessions();
     }
 }
 
@@ -477,13 +492,22 @@ fn accept_loop(listener: TcpListener, shared: Arc<Shared>, stop: Arc<AtomicBool>
         }
         match accepted {
             Ok((client, _)) => {
-                shared.connections.fetch_add(1, Ordering::SeqCst);
+                let id = shared.connections.fetch_add(1, Ordering::SeqCst);
+                if let Ok(open) = client.try_clone() {
+                    lock(&shared.sessions).insert(id, open);
+                }
                 let handler = SinkHandler::new(Arc::clone(&shared));
                 let builder = builder.clone();
-                let spawned = thread::Builder::new()
-                    .name("smtp-sink-conn".into())
-                    .spawn(move || session(client, &builder, handler));
+                let ended = Arc::clone(&shared);
+                let spawned =
+                    thread::Builder::new()
+                        .name("smtp-sink-conn".into())
+                        .spawn(move || {
+                            session(client, &builder, handler);
+                            lock(&ended.sessions).remove(&id);
+                        });
                 if let Err(e) = spawned {
+                    lock(&shared.sessions).remove(&id);
                     tracing::warn!("smtp sink: cannot spawn a connection thread: {e}");
                 }
             }

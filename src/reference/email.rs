@@ -42,9 +42,14 @@ impl Mailer {
                 })
             })
             .collect::<Result<Vec<_>, _>>()?;
+        // Pooled connections: a mail costs a NOOP on an open session instead of a connect, the
+        // greeting, EHLO and QUIT. A failed transaction aborts its connection (lettre never
+        // returns one mid-transaction to the pool), and a sink that goes down closes every
+        // session, so the NOOP of the next mail fails and a fresh connect is tried.
         let transport = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host)
             .port(port)
             .timeout(Some(timeout))
+            .pool_config(lettre::transport::smtp::PoolConfig::new().max_size(4))
             .build();
         Ok(Mailer {
             transport,

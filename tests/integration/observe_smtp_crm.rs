@@ -296,6 +296,29 @@ async fn smtp_down_refuses_connections_and_recovers_on_same_port() {
     assert_eq!(err.status().map(|c| c.to_string()).as_deref(), Some("550"));
 }
 
+#[test]
+fn smtp_down_closes_the_sessions_a_client_kept_open() {
+    let sink = SmtpSink::start(0).expect("sink");
+    let open = TcpStream::connect(sink.addr()).expect("connect");
+    open.set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    let mut reader = BufReader::new(open.try_clone().expect("clone"));
+    let mut greeting = String::new();
+    reader.read_line(&mut greeting).expect("greeting");
+    assert!(greeting.starts_with("220"), "{greeting}");
+
+    sink.try_set_fault(SmtpFault::Down).expect("down");
+    // The session kept open from before is gone too: the next command gets no answer but
+    // the end of the stream (a pooled client's NOOP fails and it connects anew).
+    let _ = (&open).write_all(b"NOOP\r\n");
+    let mut answer = String::new();
+    let read = reader.read_line(&mut answer);
+    assert!(
+        matches!(read, Ok(0)) || read.is_err(),
+        "a session survived Down: {read:?} {answer:?}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn smtp_two_sinks_in_one_process_are_independent() {
     let a = SmtpSink::start(0).expect("sink a");
