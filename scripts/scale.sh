@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Scale table: `dealer-tck run --cases N` against the embedded reference at several sizes, with
 # cases, exchanges, wall time, CPU time (user + system), peak RSS and cases/s per size, and the
-# run's own per-phase wall times. Usage: scripts/scale.sh [N ...]   (default: 8 80 800 3000)
+# run's own per-phase wall times. Usage: scripts/scale.sh [N ...]   (default: 8 120 600 1100)
 # Builds the release binary first; prints a Markdown table for README's Performance section.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 sizes=("$@")
-[ ${#sizes[@]} -gt 0 ] || sizes=(8 80 800 3000)
+[ ${#sizes[@]} -gt 0 ] || sizes=(8 120 600 1100)
 command -v /usr/bin/time >/dev/null || { echo "scale: /usr/bin/time is needed (apt-get install time)" >&2; exit 2; }
 command -v python3 >/dev/null || { echo "scale: python3 is needed to read the reports" >&2; exit 2; }
 cargo build --release --quiet

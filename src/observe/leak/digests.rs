@@ -36,10 +36,22 @@ fn first_four(bytes: &[u8]) -> u32 {
     u32::from_be_bytes(four)
 }
 
-/// The value of a hex digit.
-fn nibble(b: u8) -> Option<u32> {
-    (b as char).to_digit(16)
-}
+/// The value of every byte that is a hex digit (any case), 0xFF for the others.
+const NIBBLES: [u8; 256] = {
+    let mut t = [0xFF_u8; 256];
+    let mut i = 0;
+    while i < 10 {
+        t[b'0' as usize + i] = i as u8;
+        i += 1;
+    }
+    let mut i = 0;
+    while i < 6 {
+        t[b'a' as usize + i] = 10 + i as u8;
+        t[b'A' as usize + i] = 10 + i as u8;
+        i += 1;
+    }
+    t
+};
 
 /// The 32 bytes 64 hex digits (any case) stand for.
 fn decode_hex(digits: &[u8]) -> Option<[u8; 32]> {
@@ -83,31 +95,35 @@ impl DigestIndex {
                 out.extend(owners.iter().map(|&c| (c, start)));
             }
         };
-        // Hex: the last eight digits read, as the first four bytes of a digest starting eight
-        // digits back, kept rolling along each run of hex digits.
+        // One pass for both forms. Raw: the window starting here, if its first four bytes
+        // pass the filter. Hex: the last eight digits read, as the first four bytes of a
+        // digest starting eight digits back, kept rolling along each run of hex digits.
+        let raw_end = (hay.len() + 1).saturating_sub(32);
         let mut rolling = 0u32;
         let mut run = 0usize;
         for (i, &b) in hay.iter().enumerate() {
-            let Some(n) = nibble(b) else {
+            if i < raw_end
+                && self.passes(u32::from_be_bytes([b, hay[i + 1], hay[i + 2], hay[i + 3]]))
+            {
+                let mut digest = [0u8; 32];
+                digest.copy_from_slice(&hay[i..i + 32]);
+                emit(&digest, i);
+            }
+            let n = NIBBLES[usize::from(b)];
+            if n == 0xFF {
                 run = 0;
                 continue;
-            };
-            rolling = rolling << 4 | n;
-            run += 1;
-            let start = i + 1 - 8.min(run);
-            if run >= 8
-                && start + 64 <= hay.len()
-                && self.passes(rolling)
-                && let Some(digest) = decode_hex(&hay[start..start + 64])
-            {
-                emit(&digest, start);
             }
-        }
-        for start in 0..(hay.len() + 1).saturating_sub(32) {
-            if self.passes(first_four(&hay[start..])) {
-                let mut digest = [0u8; 32];
-                digest.copy_from_slice(&hay[start..start + 32]);
-                emit(&digest, start);
+            rolling = rolling << 4 | u32::from(n);
+            run += 1;
+            if run >= 8 {
+                let start = i - 7;
+                if start + 64 <= hay.len()
+                    && self.passes(rolling)
+                    && let Some(digest) = decode_hex(&hay[start..start + 64])
+                {
+                    emit(&digest, start);
+                }
             }
         }
         out

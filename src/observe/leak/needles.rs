@@ -15,6 +15,13 @@ pub(crate) fn push_unique(out: &mut Vec<String>, v: String) {
 
 /// The JSON string bodies common encoders make of `value`, other than `value` itself.
 pub(crate) fn json_forms(value: &str) -> Vec<String> {
+    // Printable ASCII that no encoder escapes (no quote, backslash, slash or HTML character)
+    // has no other JSON form: skip building twelve copies of it.
+    if value.bytes().all(|b| {
+        (0x20..0x7f).contains(&b) && !matches!(b, b'"' | b'\\' | b'/' | b'<' | b'>' | b'&')
+    }) {
+        return Vec::new();
+    }
     let base = serde_json::to_string(value).unwrap_or_default();
     let base = base
         .strip_prefix('"')

@@ -4,6 +4,9 @@ use super::*;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use std::collections::HashMap;
 
+/// Needle bytes below which a scanner keeps the noncontiguous NFA.
+const SMALL_NEEDLE_BYTES: usize = 16 * 1024;
+
 /// Unique byte needles, each with the (canary, form) pairs it stands for.
 pub(crate) struct Searcher {
     pub(crate) patterns: Vec<Vec<u8>>,
@@ -38,12 +41,20 @@ impl Searcher {
                 owners[k].push((canary, form));
             }
         }
-        // A contiguous NFA, never the DFA the crate picks for up to 100 needles: that DFA
-        // costs megabytes per scanner (heaptrack: 15 MB each, 190 MB for a default run's
-        // scanners), and a run builds many scanners; the NFA searches these short surfaces
-        // about as fast in a fraction of the memory.
+        // An NFA, never the DFA the crate picks for up to 100 needles: that DFA costs
+        // megabytes per scanner (heaptrack: 15 MB each, 190 MB for a default run's scanners),
+        // and a run builds many scanners; the NFA searches these short surfaces about as fast
+        // in a fraction of the memory. A call's own scanner (a few dozen needles, built once
+        // per call) stays noncontiguous: converting it costs more than it saves; a scanner of
+        // many cases is made contiguous, the most compact form.
+        let needle_bytes: usize = patterns.iter().map(Vec::len).sum();
+        let kind = if needle_bytes < SMALL_NEEDLE_BYTES {
+            AhoCorasickKind::NoncontiguousNFA
+        } else {
+            AhoCorasickKind::ContiguousNFA
+        };
         let ac = AhoCorasickBuilder::new()
-            .kind(Some(AhoCorasickKind::ContiguousNFA))
+            .kind(Some(kind))
             .match_kind(MatchKind::Standard)
             .ascii_case_insensitive(case_insensitive)
             .build(&patterns)

@@ -45,7 +45,18 @@ impl<'h> FoldedView<'h> {
         let mut anchors = Vec::new();
         let mut offset = 0;
         for chunk in hay.utf8_chunks() {
-            for (i, c) in chunk.valid().char_indices() {
+            let text = chunk.valid();
+            let mut i = 0;
+            while let Some(&b) = text.as_bytes().get(i) {
+                // ASCII (most of any surface) byte by byte; other characters decoded.
+                if b.is_ascii() {
+                    bytes.push(b.to_ascii_lowercase());
+                    i += 1;
+                    continue;
+                }
+                let Some(c) = text[i..].chars().next() else {
+                    break;
+                };
                 let view = bytes.len();
                 let mut buf = [0u8; 4];
                 for lc in c.to_lowercase() {
@@ -59,6 +70,7 @@ impl<'h> FoldedView<'h> {
                         surface_len: c.len_utf8(),
                     });
                 }
+                i += c.len_utf8();
             }
             offset += chunk.valid().len();
             // Invalid bytes are kept one for one.
