@@ -10,10 +10,8 @@
 //! wall time, its own CPU time (from `wait4`, the no-op server excluded) and its peak RSS are
 //! printed with cases/s and CPU per case. The numbers go in the README; nothing is asserted.
 
-use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Instant;
 
 use axum::Json;
 use axum::Router;
@@ -111,42 +109,19 @@ async fn rpc(State(noop): State<Arc<Noop>>, Json(req): Json<Value>) -> Json<Valu
     )
 }
 
+#[path = "child.rs"]
+mod child;
+
 /// Run the harness binary with `args`: (exit code, wall s, user + system CPU s, peak RSS MiB,
 /// stdout).
-#[expect(
-    clippy::zombie_processes,
-    reason = "the child is reaped by wait4, which also reads its CPU time and peak RSS"
-)]
 fn harness(args: &[&str]) -> (i32, f64, f64, f64, String) {
-    let t = Instant::now();
     let out = tempfile::NamedTempFile::new().expect("temp file");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_dealer-tck"))
-        .args(args)
-        .stdout(Stdio::from(out.reopen().expect("reopen")))
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("the binary runs");
-    let _ = child.stdin.take();
-    let mut status = 0;
-    // SAFETY: waits for the child this function started; `usage` is written by the kernel.
-    let usage = unsafe {
-        let mut usage: libc::rusage = std::mem::zeroed();
-        let pid = libc::wait4(child.id() as i32, &mut status, 0, &mut usage);
-        assert!(pid > 0, "wait4 failed");
-        usage
-    };
-    let wall = t.elapsed().as_secs_f64();
-    let secs = |tv: libc::timeval| tv.tv_sec as f64 + tv.tv_usec as f64 / 1e6;
-    let code = if libc::WIFEXITED(status) {
-        libc::WEXITSTATUS(status)
-    } else {
-        -1
-    };
+    let done = child::run_child(args, Some(out.reopen().expect("reopen")));
     (
-        code,
-        wall,
-        secs(usage.ru_utime) + secs(usage.ru_stime),
-        usage.ru_maxrss as f64 / 1024.0,
+        done.code,
+        done.wall,
+        done.cpu,
+        done.peak_rss_mib,
         std::fs::read_to_string(out.path()).unwrap_or_default(),
     )
 }
@@ -189,20 +164,12 @@ fn main() {
     };
     for n in &sizes {
         let (smtp, crm) = (free_port(), free_port());
-        let (code, wall, cpu, rss, stdout) = harness(&[
-            "run",
-            "--target",
-            &base,
-            "--smtp-port",
-            &smtp,
-            "--crm-port",
-            &crm,
-            "--cases",
-            n,
-            "--json",
-            "--timeout",
-            "5",
-        ]);
+        // No argument holds a space: the command line is one string.
+        let line = format!(
+            "run --target {base} --smtp-port {smtp} --crm-port {crm} --cases {n} --json --timeout 5"
+        );
+        let args: Vec<&str> = line.split(' ').collect();
+        let (code, wall, cpu, rss, stdout) = harness(&args);
         let stats = serde_json::from_str::<Value>(&stdout)
             .ok()
             .and_then(|r| r.get("stats").cloned());

@@ -5,41 +5,10 @@
 //! numbers go in the README; no test asserts a timing or an RSS.
 
 use dealer_tck::run::{RunOptions, run};
-use std::process::{Command, Stdio};
 use std::time::Instant;
 
-/// Run the binary with `args`; (exit code, peak RSS in MiB, wall seconds).
-#[expect(
-    clippy::zombie_processes,
-    reason = "the child is reaped by wait4, which also reads its peak RSS"
-)]
-fn child_peak_rss(args: &[&str]) -> (i32, f64, f64) {
-    let t = Instant::now();
-    let child = Command::new(env!("CARGO_BIN_EXE_dealer-tck"))
-        .args(args)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("the binary runs");
-    let mut status = 0;
-    // SAFETY: waits for the child this function started; `usage` is written by the kernel.
-    let usage = unsafe {
-        let mut usage: libc::rusage = std::mem::zeroed();
-        let pid = libc::wait4(child.id() as i32, &mut status, 0, &mut usage);
-        assert!(pid > 0, "wait4 failed");
-        usage
-    };
-    let code = if libc::WIFEXITED(status) {
-        libc::WEXITSTATUS(status)
-    } else {
-        -1
-    };
-    (
-        code,
-        usage.ru_maxrss as f64 / 1024.0,
-        t.elapsed().as_secs_f64(),
-    )
-}
+#[path = "child.rs"]
+mod child;
 
 fn main() {
     let reps: usize = std::env::var("TCK_BENCH_REPS")
@@ -89,8 +58,11 @@ fn main() {
     for (what, extra) in [("plain", vec![]), ("padded", vec!["--pad-answers", &pad])] {
         let mut args = vec!["run", "--cases", "16", "--out", out];
         args.extend(extra);
-        let (code, rss, wall) = child_peak_rss(&args);
-        assert_eq!(code, 0, "the {what} run must stay conformant");
-        println!("--cases 16, {what} answers: {rss:.0} MiB peak RSS, {wall:.1}s wall");
+        let done = child::run_child(&args, None);
+        assert_eq!(done.code, 0, "the {what} run must stay conformant");
+        println!(
+            "--cases 16, {what} answers: {:.0} MiB peak RSS, {:.1}s wall, {:.1}s CPU",
+            done.peak_rss_mib, done.wall, done.cpu
+        );
     }
 }
