@@ -1,17 +1,14 @@
 //! The end-of-run scans: every surface the harness can see (mail, CRM requests, logs, database
 //! files) searched for canaries, one [`Surfaces`] read once and searched per transport.
 //!
-//! The searches are independent (one per transport over the log and the store, one over
-//! every mail and CRM body for every transport's rejected cases), so they run on as many
-//! threads as the machine has cores; the evaluations are then recorded in transport order,
-//! whatever order the threads finished in.
-
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
+//! The searches are independent: one over every mail and CRM body for every transport's
+//! rejected cases runs on a thread of its own, beside the transports' log and store searches,
+//! which take turns (one transport's scanner is held at a time) and search the log and the
+//! store side by side. The evaluations are recorded in transport order.
 
 use crate::check::{Evaluation, Outcome};
 use crate::observe::crm::CrmMock;
-use crate::observe::leak::{LeakFinding, LeakScanner};
+use crate::observe::leak::{DigestScanner, LeakFinding, LeakScanner};
 use crate::observe::smtp::SmtpSink;
 use crate::run::{CaseRecord, Ledger, Target, digests_for};
 use crate::suites::dmc12::judge::{findings_text, leak_outcome};
@@ -53,37 +50,21 @@ pub(crate) async fn end_of_run_scans(
         crm,
     };
     let cases = &ledger.cases;
-    // Job 0: every mail and CRM body, searched once for every transport's rejected cases
-    // (only when that finds something is each transport's share told apart); job 1 + i: the
-    // log and the store for transport i.
-    let late = Mutex::new(false);
-    let judged: Vec<Mutex<Vec<Evaluation>>> =
-        transports.iter().map(|_| Mutex::new(vec![])).collect();
-    let next = AtomicUsize::new(0);
-    let jobs = transports.len() + 1;
-    let workers = std::thread::available_parallelism()
-        .map(usize::from)
-        .unwrap_or(1)
-        .clamp(1, jobs);
-    std::thread::scope(|scope| {
-        for _ in 0..workers {
-            scope.spawn(|| {
-                loop {
-                    let job = next.fetch_add(1, Ordering::SeqCst);
-                    if job == 0 {
-                        *lock(&late) = late_side_effects(&surfaces, cases, transports);
-                    } else if let Some(&b) = transports.get(job - 1) {
-                        *lock(&judged[job - 1]) = log_and_store(&surfaces, cases, b);
-                    } else {
-                        break;
-                    }
-                }
-            });
-        }
+    // The mails and CRM bodies are searched on a thread of their own, once for every
+    // transport's rejected cases (only when that finds something is each transport's share
+    // told apart), while the transports' log and store scans run one after another, each
+    // searching its surfaces side by side: one transport's scanner (the largest thing a long
+    // run builds) is held at a time.
+    let (late, judged) = std::thread::scope(|scope| {
+        let late = scope.spawn(|| late_side_effects(&surfaces, cases, transports));
+        let judged: Vec<Vec<Evaluation>> = transports
+            .iter()
+            .map(|&b| log_and_store(&surfaces, cases, b))
+            .collect();
+        // A panicked search is not a clean pass: the bodies are then told apart one by one.
+        (late.join().unwrap_or(true), judged)
     });
-    let late = *lock(&late);
     for (&b, evals) in transports.iter().zip(judged) {
-        let evals = evals.into_inner().unwrap_or_else(|e| e.into_inner());
         ledger.extend(evals);
         ledger.push(rejected_no_side_effects(
             &surfaces,
@@ -92,10 +73,6 @@ pub(crate) async fn end_of_run_scans(
             late,
         ));
     }
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 fn cases_of(cases: &[CaseRecord], b: Binding) -> impl Iterator<Item = &CaseRecord> + Clone {
@@ -133,33 +110,18 @@ fn log_and_store(surfaces: &Surfaces<'_>, cases: &[CaseRecord], b: Binding) -> V
             .collect(),
     );
     let accepted = digests_for(cases_of(cases, b).filter(|c| c.accepted));
-    let log = match &surfaces.log {
-        None => Outcome::NotTested("the harness cannot see the target's log output".into()),
-        Some(log) => leak_outcome(&all.scan("server log", log)),
-    };
-    let (store, hashes) = if surfaces.dbs.is_empty() {
-        let why = "the harness cannot see the target's database".to_string();
-        (Outcome::NotTested(why.clone()), Outcome::NotTested(why))
-    } else {
-        let mut findings: Vec<LeakFinding> = vec![];
-        let mut hash_hits = 0;
-        for (name, bytes) in &surfaces.dbs {
-            findings.extend(all.scan(&format!("db file {name}"), bytes));
-            hash_hits += accepted.scan_hashes("db", bytes).len();
-        }
-        (
-            leak_outcome(&findings),
-            if accepted.is_empty() {
-                Outcome::NotTested("no accepted hand-off with scannable PII".into())
-            } else if hash_hits > 0 {
-                Outcome::Pass
-            } else {
-                Outcome::Fail(
-                    "no SHA-256 digest of any accepted hand-off's PII found in the store".into(),
-                )
-            },
-        )
-    };
+    // The log on a thread of its own while this one reads the store.
+    let (log, (store, hashes)) = std::thread::scope(|scope| {
+        let log = scope.spawn(|| match &surfaces.log {
+            None => Outcome::NotTested("the harness cannot see the target's log output".into()),
+            Some(log) => leak_outcome(&all.scan("server log", log)),
+        });
+        let store = store_outcomes(surfaces, &all, &accepted);
+        let log = log
+            .join()
+            .unwrap_or_else(|_| Outcome::Error("the log scan failed".into()));
+        (log, store)
+    });
     let eval =
         |clause, check, outcome| Evaluation::new(clause, check, Some(b), "end-of-run", outcome);
     vec![
@@ -167,6 +129,32 @@ fn log_and_store(surfaces: &Surfaces<'_>, cases: &[CaseRecord], b: Binding) -> V
         eval("DMC12-PII-STORE-001", "leak-store", store),
         eval("DMC12-PII-STORE-002", "store-hashes", hashes),
     ]
+}
+
+/// DMC12-PII-STORE-001 (any canary in the store) and -002 (an accepted case's digest there).
+fn store_outcomes(
+    surfaces: &Surfaces<'_>,
+    all: &LeakScanner,
+    accepted: &DigestScanner,
+) -> (Outcome, Outcome) {
+    if surfaces.dbs.is_empty() {
+        let why = "the harness cannot see the target's database".to_string();
+        return (Outcome::NotTested(why.clone()), Outcome::NotTested(why));
+    }
+    let mut findings: Vec<LeakFinding> = vec![];
+    let mut hash_hits = 0;
+    for (name, bytes) in &surfaces.dbs {
+        findings.extend(all.scan(&format!("db file {name}"), bytes));
+        hash_hits += accepted.scan_hashes("db", bytes).len();
+    }
+    let hashes = if accepted.is_empty() {
+        Outcome::NotTested("no accepted hand-off with scannable PII".into())
+    } else if hash_hits > 0 {
+        Outcome::Pass
+    } else {
+        Outcome::Fail("no SHA-256 digest of any accepted hand-off's PII found in the store".into())
+    };
+    (leak_outcome(&findings), hashes)
 }
 
 /// DMC12-PII-REJECTED-001 for transport `b`: its rejected cases' canaries in mail or CRM,
