@@ -194,9 +194,9 @@ impl LeakScanner {
                 .map(|c| mask_value(c.value.trim()))
                 .collect(),
             lowered: canaries.iter().map(|c| lowercase(c.value.trim())).collect(),
-            plain: Searcher::new(plain, false),
-            folded: Searcher::new(folded, false),
-            qp: Searcher::new(qp, false),
+            plain: Searcher::new(plain),
+            folded: Searcher::new(folded),
+            qp: Searcher::new(qp),
             digits: DigitMatcher::new(phones),
             digests,
             canaries,

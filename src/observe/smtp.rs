@@ -6,8 +6,8 @@
 //! the engine of mailin-embedded) on it line by line. [`SmtpFault::Down`] stops the accept loop
 //! and drops its socket, so a connect to the very same port is refused, and closes every open
 //! session (a client that keeps its connections between mails finds them gone); leaving `Down`
-//! binds the same port again. Everything works whether or not the caller runs inside a tokio runtime:
-//! only plain std threads are used. (mailin-embedded's own server cannot be stopped, so the
+//! binds the same port again. Everything works whether or not the caller runs inside a tokio
+//! runtime: only plain std threads are used. (mailin-embedded's own server cannot be stopped, so the
 //! sink once put it behind a forwarding proxy: two more thread hops for every SMTP command,
 //! 0.9 ms of every hand-off's critical path.)
 //!

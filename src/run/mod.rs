@@ -17,7 +17,7 @@ pub use target::{Target, TargetSpec, Tokens, Wiring};
 use crate::check::{CodeRules, Evaluation, Outcome};
 use crate::error::TckError;
 use crate::observe::crm::CrmMock;
-use crate::observe::leak::Canary;
+use crate::observe::leak::{Canary, LeakScanner};
 use crate::observe::smtp::SmtpSink;
 use crate::reference::Defect;
 use crate::report::{Counterexample, Redactor, Report, Stats, TargetInfo};
@@ -912,6 +912,11 @@ pub(crate) fn not_tested(
         .iter()
         .map(|(c, k)| Evaluation::new(c, k, binding, case, Outcome::NotTested(why.to_string())))
         .collect()
+}
+
+/// A scanner for the plaintext forms of these cases' canaries.
+pub(crate) fn plaintext_for<'a>(cases: impl Iterator<Item = &'a CaseRecord>) -> LeakScanner {
+    LeakScanner::plaintext(cases.flat_map(|c| c.canaries.iter().cloned()).collect())
 }
 
 /// A scanner for the SHA-256 digests of these cases' canaries only.

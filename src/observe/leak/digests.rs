@@ -1,12 +1,13 @@
 //! [`DigestIndex`]: the SHA-256 digests of canaries, found in a surface by lookup instead of by
 //! search.
 //!
-//! A digest is 32 random bytes, so its first eight bytes already tell it apart: the raw pass
-//! reads the eight bytes at every offset and looks them up in a set of prefixes (a hit is then
-//! checked whole), and the hex pass decodes every 64-digit window of each run of hex digits
-//! (any case) and looks it up. Both cost time linear in the surface and memory linear in the
-//! digests, whatever their number; an Aho-Corasick automaton over 64-character needles cost
-//! kilobytes per canary.
+//! A digest is 32 random bytes, so its first four bytes already nearly tell it apart. One walk
+//! over the surface reads, at every offset, the four bytes starting there (the raw form) and
+//! the four bytes the last eight hex digits stand for (the hex form, any case, kept rolling
+//! along each run of hex digits), and tests each in a bit filter with at least 64 bits per
+//! digest; only a window that passes is looked up whole in a hash map. The walk costs time
+//! linear in the surface and memory linear in the digests, whatever their number; an
+//! Aho-Corasick automaton over 64-character needles cost kilobytes per canary.
 
 use std::collections::HashMap;
 
@@ -102,9 +103,7 @@ impl DigestIndex {
         let mut rolling = 0u32;
         let mut run = 0usize;
         for (i, &b) in hay.iter().enumerate() {
-            if i < raw_end
-                && self.passes(u32::from_be_bytes([b, hay[i + 1], hay[i + 2], hay[i + 3]]))
-            {
+            if i < raw_end && self.passes(first_four(&hay[i..])) {
                 let mut digest = [0u8; 32];
                 digest.copy_from_slice(&hay[i..i + 32]);
                 emit(&digest, i);

@@ -12,14 +12,10 @@ pub(crate) struct Searcher {
     pub(crate) patterns: Vec<Vec<u8>>,
     pub(crate) owners: Vec<Vec<(usize, LeakForm)>>,
     pub(crate) ac: Option<AhoCorasick>,
-    pub(crate) case_insensitive: bool,
 }
 
 impl Searcher {
-    pub(crate) fn new(
-        entries: Vec<(Vec<u8>, usize, LeakForm)>,
-        case_insensitive: bool,
-    ) -> Searcher {
+    pub(crate) fn new(entries: Vec<(Vec<u8>, usize, LeakForm)>) -> Searcher {
         let mut index: HashMap<Vec<u8>, usize> = HashMap::new();
         let mut patterns: Vec<Vec<u8>> = Vec::new();
         let mut owners: Vec<Vec<(usize, LeakForm)>> = Vec::new();
@@ -27,13 +23,8 @@ impl Searcher {
             if pattern.is_empty() {
                 continue;
             }
-            let key = if case_insensitive {
-                pattern.to_ascii_lowercase()
-            } else {
-                pattern
-            };
-            let k = *index.entry(key.clone()).or_insert_with(|| {
-                patterns.push(key);
+            let k = *index.entry(pattern.clone()).or_insert_with(|| {
+                patterns.push(pattern);
                 owners.push(Vec::new());
                 patterns.len() - 1
             });
@@ -56,14 +47,12 @@ impl Searcher {
         let ac = AhoCorasickBuilder::new()
             .kind(Some(kind))
             .match_kind(MatchKind::Standard)
-            .ascii_case_insensitive(case_insensitive)
             .build(&patterns)
             .ok();
         Searcher {
             patterns,
             owners,
             ac,
-            case_insensitive,
         }
     }
 
@@ -88,13 +77,7 @@ impl Searcher {
             _ => {
                 for (k, p) in self.patterns.iter().enumerate() {
                     for start in 0..hay.len().saturating_sub(p.len() - 1) {
-                        let window = &hay[start..start + p.len()];
-                        let hit = if self.case_insensitive {
-                            window.eq_ignore_ascii_case(p)
-                        } else {
-                            window == p.as_slice()
-                        };
-                        if hit {
+                        if &hay[start..start + p.len()] == p.as_slice() {
                             emit(k, start, start + p.len());
                         }
                     }

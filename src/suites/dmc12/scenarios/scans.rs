@@ -10,7 +10,7 @@ use crate::check::{Evaluation, Outcome};
 use crate::observe::crm::CrmMock;
 use crate::observe::leak::{DigestScanner, LeakFinding, LeakScanner};
 use crate::observe::smtp::SmtpSink;
-use crate::run::{CaseRecord, Ledger, Target, digests_for};
+use crate::run::{CaseRecord, Ledger, Target, digests_for, plaintext_for};
 use crate::suites::dmc12::judge::{findings_text, leak_outcome};
 use crate::transport::Binding;
 
@@ -75,7 +75,7 @@ pub(crate) async fn end_of_run_scans(
     }
 }
 
-fn cases_of(cases: &[CaseRecord], b: Binding) -> impl Iterator<Item = &CaseRecord> + Clone {
+fn cases_of(cases: &[CaseRecord], b: Binding) -> impl Iterator<Item = &CaseRecord> {
     cases.iter().filter(move |c| c.binding == b)
 }
 
@@ -85,12 +85,10 @@ fn late_side_effects(
     cases: &[CaseRecord],
     transports: &[Binding],
 ) -> bool {
-    let rejected = LeakScanner::plaintext(
+    let rejected = plaintext_for(
         cases
             .iter()
-            .filter(|c| transports.contains(&c.binding) && !c.accepted)
-            .flat_map(|c| c.canaries.clone())
-            .collect(),
+            .filter(|c| transports.contains(&c.binding) && !c.accepted),
     );
     let mut joined = Joined::new(&rejected);
     surfaces.sink.each_mail(|m| joined.push(&m.raw));
@@ -104,11 +102,7 @@ fn late_side_effects(
 /// case of the transport finds any canary in the log and the store; the accepted cases'
 /// digests are looked up apart.
 fn log_and_store(surfaces: &Surfaces<'_>, cases: &[CaseRecord], b: Binding) -> Vec<Evaluation> {
-    let all = LeakScanner::plaintext(
-        cases_of(cases, b)
-            .flat_map(|c| c.canaries.clone())
-            .collect(),
-    );
+    let all = plaintext_for(cases_of(cases, b));
     let accepted = digests_for(cases_of(cases, b).filter(|c| c.accepted));
     // The log on a thread of its own while this one reads the store.
     let (log, (store, hashes)) = std::thread::scope(|scope| {
@@ -167,12 +161,7 @@ fn rejected_no_side_effects<'c>(
 ) -> Evaluation {
     let mut f = vec![];
     if late {
-        let rejected = LeakScanner::plaintext(
-            cases
-                .filter(|c| !c.accepted)
-                .flat_map(|c| c.canaries.clone())
-                .collect(),
-        );
+        let rejected = plaintext_for(cases.filter(|c| !c.accepted));
         surfaces
             .sink
             .each_mail(|m| f.extend(rejected.scan("mail", &m.raw)));
