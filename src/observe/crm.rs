@@ -1,7 +1,7 @@
 //! [`CrmMock`]: the DriveCentric mock per BINDINGS.md §4 — this contract is dealer-tck's own,
 //! DriveCentric has no public API. It answers `POST /api/stores/{store_id}/leads/adf` with
 //! `201 {"leadId","status":"accepted"}` (a fresh leadId per request) or a fault, and records
-//! every request.
+//! every request (in a [`Spool`], read back when asked for).
 //!
 //! The mock never rejects a missing or wrong bearer token or content type: it records headers and
 //! body so the harness can judge them ([`CrmMock::token`] is the token it was told to expect).
@@ -20,6 +20,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
+use super::spool::{Span, Spool};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::{Bytes, Incoming};
 use hyper::{Method, Request, Response, StatusCode};
@@ -98,19 +99,38 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 /// The largest request body the mock reads; a longer one is logged empty and answered 413.
 const MAX_BODY: usize = 16 * 1024 * 1024;
 
+/// What the spool holds of a request besides its body: one JSON line before the body bytes.
+#[derive(Default, serde::Serialize, serde::Deserialize)]
+struct Head {
+    method: String,
+    path: String,
+    headers: Vec<(String, String)>,
+    lead_id: Option<String>,
+}
+
+/// The body of a spooled request record: what follows its head's line (serde_json escapes
+/// every newline inside the head, so the first one ends it).
+fn body_of(record: &[u8]) -> &[u8] {
+    match record.iter().position(|&b| b == b'\n') {
+        Some(end) => &record[end + 1..],
+        None => &[],
+    }
+}
+
 /// State shared by the mock handle and its server thread.
 struct CrmState {
     /// Exact request path of lead posts, as a client's URL encodes it.
     lead_path: String,
     mode: Mutex<CrmMode>,
     leads: AtomicUsize,
-    log: Mutex<Vec<CrmRequest>>,
+    /// Where every logged request's record lies in `spool`, in arrival order.
+    log: Mutex<Vec<Span>>,
+    spool: Spool,
 }
 
 impl CrmState {
     fn record(&self, parts: &hyper::http::request::Parts, body: &[u8], lead_id: Option<String>) {
-        let request = CrmRequest {
-            seq: 0,
+        let head = Head {
             method: parts.method.as_str().to_string(),
             path: parts.uri.path().to_string(),
             headers: parts
@@ -123,12 +143,39 @@ impl CrmState {
                     )
                 })
                 .collect(),
-            body: String::from_utf8_lossy(body).into_owned(),
             lead_id,
         };
+        let mut record = serde_json::to_vec(&head).unwrap_or_default();
+        record.push(b'\n');
+        record.extend_from_slice(body);
         let mut log = lock(&self.log);
-        let seq = log.len();
-        log.push(CrmRequest { seq, ..request });
+        log.push(self.spool.append(&record));
+    }
+
+    /// Request `seq` as logged: its record read back from the spool.
+    fn request(&self, seq: usize, span: Span) -> CrmRequest {
+        let record = self.spool.read(span);
+        let body = body_of(&record);
+        let head = &record[..record.len() - body.len()];
+        let head: Head = serde_json::from_slice(head).unwrap_or_default();
+        CrmRequest {
+            seq,
+            method: head.method,
+            path: head.path,
+            headers: head.headers,
+            body: String::from_utf8_lossy(body).into_owned(),
+            lead_id: head.lead_id,
+        }
+    }
+
+    /// Requests `from..`, read back.
+    fn requests_from(&self, from: usize) -> Vec<CrmRequest> {
+        let spans: Vec<Span> = lock(&self.log).get(from..).unwrap_or_default().to_vec();
+        spans
+            .into_iter()
+            .enumerate()
+            .map(|(i, span)| self.request(from + i, span))
+            .collect()
     }
 
     fn next_lead_id(&self) -> String {
@@ -271,6 +318,7 @@ impl CrmMock {
             mode: Mutex::new(CrmMode::Created),
             leads: AtomicUsize::new(0),
             log: Mutex::new(Vec::new()),
+            spool: Spool::new(),
         });
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -327,13 +375,31 @@ impl CrmMock {
 
     /// Every request received so far, in order.
     pub async fn requests(&self) -> Vec<CrmRequest> {
-        lock(&self.state.log).clone()
+        self.state.requests_from(0)
     }
 
-    /// Visit every request logged so far, in order, without copying them (the end-of-run
+    /// Visit every request logged so far, in order, read back one at a time (the end-of-run
     /// scans read thousands).
     pub fn each_request(&self, mut visit: impl FnMut(&CrmRequest)) {
-        lock(&self.state.log).iter().for_each(&mut visit);
+        let spans: Vec<Span> = lock(&self.state.log).clone();
+        for (seq, span) in spans.into_iter().enumerate() {
+            visit(&self.state.request(seq, span));
+        }
+    }
+
+    /// Visit the body of every request logged so far, in order, read back one at a time.
+    pub fn each_body(&self, mut visit: impl FnMut(&[u8])) {
+        let spans: Vec<Span> = lock(&self.state.log).clone();
+        for span in spans {
+            let record = self.state.spool.read(span);
+            visit(body_of(&record));
+        }
+    }
+
+    /// Why the logged requests could not all be read back, if they could not (see
+    /// [`Spool::error`]): a scan of them is then incomplete.
+    pub fn spool_error(&self) -> Option<String> {
+        self.state.spool.error()
     }
 
     /// Number of requests the responders logged so far (a mark for [`CrmMock::since`]). Read
@@ -345,10 +411,7 @@ impl CrmMock {
 
     /// Requests the responders logged after `mark`, by index.
     pub async fn since(&self, mark: usize) -> Vec<CrmRequest> {
-        lock(&self.state.log)
-            .get(mark..)
-            .map(<[CrmRequest]>::to_vec)
-            .unwrap_or_default()
+        self.state.requests_from(mark)
     }
 }
 

@@ -25,6 +25,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
+use super::spool::{Span, Spool};
 use mailin::{Action, Handler, Response, SessionBuilder, response};
 
 /// How the sink answers.
@@ -104,7 +105,9 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 /// State shared by the sink, the front accept loop and every session handler.
 struct Shared {
     fault: Mutex<SmtpFault>,
-    mails: Mutex<Vec<CapturedMail>>,
+    /// Every captured mail's envelope, in order; its bytes are in `spool`.
+    mails: Mutex<Vec<Held>>,
+    spool: Spool,
     mail_added: Condvar,
     connections: AtomicUsize,
     /// The open sessions' sockets, by connection number: closed when the sink goes down (a
@@ -122,6 +125,40 @@ impl Shared {
         for (_, s) in lock(&self.sessions).drain() {
             let _ = s.shutdown(Shutdown::Both);
         }
+    }
+}
+
+/// A captured mail as the sink holds it: the envelope, and where its bytes lie in the spool.
+#[derive(Clone)]
+struct Held {
+    mail_from: String,
+    rcpt_to: Vec<String>,
+    raw: Span,
+}
+
+impl Shared {
+    /// Mail `seq` as a [`CapturedMail`]: its bytes read back and its text decoded.
+    fn captured(&self, seq: usize, held: &Held) -> CapturedMail {
+        let raw = self.spool.read(held.raw);
+        let (subject, text) = parse_message(&raw);
+        CapturedMail {
+            seq,
+            mail_from: held.mail_from.clone(),
+            rcpt_to: held.rcpt_to.clone(),
+            raw,
+            subject,
+            text,
+        }
+    }
+
+    /// Mails `from..` as [`CapturedMail`]s.
+    fn captured_from(&self, from: usize) -> Vec<CapturedMail> {
+        // Copied out first: the sink keeps capturing while they are read and decoded.
+        let held: Vec<Held> = lock(&self.mails).get(from..).unwrap_or_default().to_vec();
+        held.iter()
+            .enumerate()
+            .map(|(i, held)| self.captured(from + i, held))
+            .collect()
     }
 }
 
@@ -209,17 +246,13 @@ impl Handler for SinkHandler {
             // 421 closes the session; any other error code would leave mailin stuck in DATA.
             return Response::custom(421, "4.3.4 Message too big for the sink, closing".into());
         }
-        let (subject, text) = parse_message(&raw);
         {
             let mut mails = lock(&self.shared.mails);
-            let seq = mails.len();
-            mails.push(CapturedMail {
-                seq,
+            let raw = self.shared.spool.append(&raw);
+            mails.push(Held {
                 mail_from: std::mem::take(&mut self.mail_from),
                 rcpt_to: std::mem::take(&mut self.rcpt_to),
                 raw,
-                subject,
-                text,
             });
         }
         self.shared.mail_added.notify_all();
@@ -297,6 +330,7 @@ impl SmtpSink {
         let shared = Arc::new(Shared {
             fault: Mutex::new(SmtpFault::None),
             mails: Mutex::new(Vec::new()),
+            spool: Spool::new(),
             mail_added: Condvar::new(),
             connections: AtomicUsize::new(0),
             sessions: Mutex::new(std::collections::HashMap::new()),
@@ -360,13 +394,22 @@ impl SmtpSink {
 
     /// Every mail captured so far.
     pub fn mails(&self) -> Vec<CapturedMail> {
-        lock(&self.shared.mails).clone()
+        self.shared.captured_from(0)
     }
 
-    /// Visit every mail captured so far, in order, without copying them (the end-of-run scans
-    /// read thousands).
-    pub fn each_mail(&self, mut visit: impl FnMut(&CapturedMail)) {
-        lock(&self.shared.mails).iter().for_each(&mut visit);
+    /// Visit the raw bytes of every mail captured so far, in order, read back one at a time
+    /// (the end-of-run scans read thousands).
+    pub fn each_raw(&self, mut visit: impl FnMut(&[u8])) {
+        let spans: Vec<Span> = lock(&self.shared.mails).iter().map(|m| m.raw).collect();
+        for span in spans {
+            visit(&self.shared.spool.read(span));
+        }
+    }
+
+    /// Why the captured mails could not all be read back, if they could not (see
+    /// [`Spool::error`]): a scan of them is then incomplete.
+    pub fn spool_error(&self) -> Option<String> {
+        self.shared.spool.error()
     }
 
     /// Number of mails captured so far (a mark for [`SmtpSink::since`]).
@@ -376,10 +419,7 @@ impl SmtpSink {
 
     /// Mails captured after `mark`.
     pub fn since(&self, mark: usize) -> Vec<CapturedMail> {
-        lock(&self.shared.mails)
-            .get(mark..)
-            .map(<[CapturedMail]>::to_vec)
-            .unwrap_or_default()
+        self.shared.captured_from(mark)
     }
 
     /// Number of SMTP connections accepted so far (including failed sessions).

@@ -20,10 +20,7 @@ struct CaptureWriter(LogCapture);
 
 impl std::io::Write for CaptureWriter {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .extend_from_slice(buf);
+        self.0.append(buf);
         Ok(buf.len())
     }
 

@@ -97,8 +97,9 @@ pub enum DbLocation {
     File(PathBuf),
 }
 
-/// A shared buffer the server's log lines are written to (when embedded in the harness).
-pub type LogCapture = Arc<Mutex<Vec<u8>>>;
+/// Where the server's log lines are written to when embedded in the harness: a spool on disk,
+/// which the end-of-run scans read piece by piece.
+pub type LogCapture = Arc<crate::observe::spool::Spool>;
 
 /// Everything the reference needs to start.
 #[derive(Debug, Clone)]

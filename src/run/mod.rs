@@ -12,7 +12,7 @@ mod target;
 
 pub use crate::suites::aap::scenarios::{AapTimes, AapVehicles};
 pub use partition::{Partition, Selection, Units};
-pub use target::{Target, TargetSpec, Tokens, Wiring};
+pub use target::{LogSource, Target, TargetSpec, Tokens, Wiring};
 
 use crate::check::{CodeRules, Evaluation, Outcome};
 use crate::error::TckError;
@@ -724,7 +724,7 @@ pub async fn run(mut opts: RunOptions) -> Result<(Report, Option<PathBuf>), TckE
     ledger.stats.time_phase("report", t);
     let seconds = started.elapsed().as_secs_f64();
     let mut stats = ledger.stats.clone();
-    stats.mails = sink.mails().len();
+    stats.mails = sink.mark();
     stats.crm_requests = crm_requests;
     stats.seconds = seconds;
     stats.cpu_seconds = (process_cpu_seconds() - cpu_before).max(0.0);

@@ -8,11 +8,13 @@
 use super::RunOptions;
 use crate::error::TckError;
 use crate::observe::crm::CrmMock;
+use crate::observe::leak::ReadAt;
 use crate::observe::smtp::SmtpSink;
+use crate::observe::spool::Spool;
 use crate::reference::{self, DbLocation, LogCapture, ReferenceConfig, ReferenceServer};
 use crate::report::Redactor;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::io::AsyncReadExt;
 
@@ -307,16 +309,40 @@ async fn spawn(
                 if n == 0 {
                     break;
                 }
-                if let Ok(mut l) = log.lock() {
-                    // Keep at most 64 MiB of server output.
-                    if l.len() < 64 * 1024 * 1024 {
-                        l.extend_from_slice(&buf[..n]);
-                    }
+                // Keep at most MAX_PRINTED bytes of server output.
+                if log.len() < MAX_PRINTED {
+                    log.append(&buf[..n]);
                 }
             }
         }));
     }
     Ok((child, pgid, readers))
+}
+
+/// The most server output the harness keeps (in its spool, on disk).
+const MAX_PRINTED: u64 = 256 << 20;
+
+/// A log the end-of-run scans read piece by piece.
+pub enum LogSource {
+    /// What the server printed (or the embedded reference logged).
+    Printed(LogCapture),
+    /// The profile's log file.
+    File(std::fs::File),
+}
+
+impl ReadAt for LogSource {
+    fn size(&self) -> std::io::Result<u64> {
+        match self {
+            LogSource::Printed(s) => s.size(),
+            LogSource::File(f) => f.size(),
+        }
+    }
+    fn read_at(&self, offset: u64, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self {
+            LogSource::Printed(s) => ReadAt::read_at(&**s, offset, buf),
+            LogSource::File(f) => ReadAt::read_at(f, offset, buf),
+        }
+    }
 }
 
 /// Every secret of a run: the bearer tokens and the CRM token (never in a report or a log).
@@ -390,19 +416,21 @@ async fn wait_ready(
                 }
             })
             .await;
-            let last = log
-                .lock()
-                .map(|l| {
-                    String::from_utf8_lossy(&l)
-                        .lines()
-                        .rev()
-                        .find(|l| !l.trim().is_empty())
-                        .unwrap_or("")
-                        .chars()
-                        .take(200)
-                        .collect::<String>()
-                })
-                .unwrap_or_default();
+            let tail = {
+                let mut tail = vec![0; 4096];
+                let from = log.len().saturating_sub(tail.len() as u64);
+                let n = log.read_at(from, &mut tail);
+                tail.truncate(n);
+                tail
+            };
+            let last = String::from_utf8_lossy(&tail)
+                .lines()
+                .rev()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or("")
+                .chars()
+                .take(200)
+                .collect::<String>();
             // The server may print its tokens; the error line must not.
             let tail = if last.is_empty() {
                 String::new()
@@ -433,7 +461,7 @@ impl Target {
     pub async fn start(opts: &RunOptions, w: Wiring<'_>) -> Result<Target, TckError> {
         let tmp = tempfile::tempdir()?;
         let db = tmp.path().join("target.sqlite");
-        let log: LogCapture = Arc::new(Mutex::new(Vec::new()));
+        let log: LogCapture = Arc::new(Spool::new());
         let tokens = opts
             .tokens
             .clone()
@@ -639,27 +667,22 @@ impl Target {
         secret_list(&self.tokens, &self.crm_token)
     }
 
-    /// The server's log output so far, if the harness can see it: what it printed (when the
-    /// harness started it) followed by the profile's log file (when it names one).
-    pub fn log_bytes(&self) -> Option<Vec<u8>> {
-        let printed = self
-            .log
-            .as_ref()
-            .map(|l| l.lock().map(|b| b.clone()).unwrap_or_default());
-        let file = self.log_file.as_ref().and_then(|f| std::fs::read(f).ok());
-        match (printed, file) {
-            (None, None) => None,
-            (printed, file) => {
-                let mut all = printed.unwrap_or_default();
-                if let Some(f) = file {
-                    if !all.is_empty() && !all.ends_with(b"\n") {
-                        all.push(b'\n');
-                    }
-                    all.extend(f);
-                }
-                Some(all)
-            }
+    /// The server's log output, if the harness can see it: what it printed (when the harness
+    /// started it), and the profile's log file (when it names one and it can be opened), each
+    /// with the name its findings give.
+    pub fn logs(&self) -> Vec<(&'static str, LogSource)> {
+        let mut logs = vec![];
+        if let Some(l) = &self.log {
+            logs.push(("server log", LogSource::Printed(l.clone())));
         }
+        if let Some(f) = self
+            .log_file
+            .as_ref()
+            .and_then(|f| std::fs::File::open(f).ok())
+        {
+            logs.push(("server log file", LogSource::File(f)));
+        }
+        logs
     }
 
     /// Database files the harness may scan (with their -journal / -wal siblings).

@@ -50,7 +50,7 @@ impl Aap {
     async fn start(defect: Option<Defect>, v03: bool, crm: Arc<CrmMock>) -> Aap {
         let tmp = tempfile::tempdir().expect("tempdir");
         let db = tmp.path().join("reference.sqlite");
-        let log: dealer_tck::reference::LogCapture = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let log: dealer_tck::reference::LogCapture = Arc::default();
         let cfg = ReferenceConfig {
             // AAP sends no mail; nothing listens here.
             smtp: "127.0.0.1:9".into(),
@@ -495,7 +495,7 @@ async fn valid_leads_are_received_on_both_bindings() {
         .expect("count");
     assert_eq!(sent, 4);
     assert!(!contains(&db, "@example.com"), "plaintext email in the db");
-    let log = env.log.lock().expect("log").clone();
+    let log = env.log.to_vec();
     assert!(contains(&log, "AAP call"), "the calls are logged");
     assert!(
         !contains(&log, "@example.com"),

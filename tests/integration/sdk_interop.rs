@@ -62,7 +62,7 @@ impl RefEnv {
         let crm = CrmMock::start(0, STORE, CRM_TOKEN)
             .await
             .expect("crm mock starts");
-        let log: LogCapture = Arc::new(Mutex::new(Vec::new()));
+        let log: LogCapture = Arc::default();
         let cfg = ReferenceConfig {
             smtp: sink.addr().to_string(),
             crm_url: Some(crm.url().to_string()),

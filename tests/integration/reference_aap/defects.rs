@@ -499,7 +499,7 @@ async fn aap_follows_the_skill_path_and_error_code_key_modes() {
         store_id: STORE.into(),
         skill_path: "skillId".into(),
         error_code_key: "errorCode".into(),
-        log: Some(Arc::new(std::sync::Mutex::new(Vec::new()))),
+        log: Some(Arc::default()),
         ..ReferenceConfig::default()
     };
     let server = ReferenceServer::start(cfg).await.expect("reference starts");

@@ -13,7 +13,7 @@
 //! header ([`dealer_tck::transport::mcp`]).
 
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use dealer_tck::observe::crm::{CrmMock, CrmRequest};
@@ -78,7 +78,7 @@ impl Env {
     pub async fn with(opts: Opts, sink: Arc<SmtpSink>, crm: Arc<CrmMock>) -> Env {
         let tmp = tempfile::tempdir().expect("tempdir");
         let db = tmp.path().join("reference.sqlite");
-        let log: LogCapture = Arc::new(Mutex::new(Vec::new()));
+        let log: LogCapture = Arc::default();
         let cfg = ReferenceConfig {
             smtp: sink.addr().to_string(),
             crm_url: opts.crm.then(|| crm.url().to_string()),
@@ -109,7 +109,7 @@ impl Env {
 
     /// The server's log so far.
     pub fn log_text(&self) -> String {
-        String::from_utf8_lossy(&self.log.lock().expect("log lock")).into_owned()
+        String::from_utf8_lossy(&self.log.to_vec()).into_owned()
     }
 
     /// The bytes of the database file (and its journal, if any).

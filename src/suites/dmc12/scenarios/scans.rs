@@ -1,5 +1,7 @@
 //! The end-of-run scans: every surface the harness can see (mail, CRM requests, logs, database
-//! files) searched for canaries, one [`Surfaces`] read once and searched per transport.
+//! files) searched for canaries, one [`Surfaces`] searched per transport. No surface is held
+//! whole: the mails and CRM bodies are read back from the observers' spools one at a time, the
+//! logs and store files piece by piece ([`LeakScanner::scan_pieces`]).
 //!
 //! The searches are independent: one over every mail and CRM body for every transport's
 //! rejected cases runs on a thread of its own, beside the transports' log and store searches,
@@ -10,16 +12,17 @@ use crate::check::{Evaluation, Outcome};
 use crate::observe::crm::CrmMock;
 use crate::observe::leak::{DigestScanner, LeakFinding, LeakScanner};
 use crate::observe::smtp::SmtpSink;
-use crate::run::{CaseRecord, Ledger, Target, digests_for, plaintext_for};
+use crate::run::{CaseRecord, Ledger, LogSource, Target, digests_for, plaintext_for};
 use crate::suites::dmc12::judge::{findings_text, leak_outcome};
 use crate::transport::Binding;
+use std::fs::File;
 
-/// What the end-of-run scans read, read once for every transport.
+/// What the end-of-run scans read: every surface is read piece by piece, never held whole.
 struct Surfaces<'a> {
-    /// The target's log, if the harness sees it.
-    log: Option<Vec<u8>>,
-    /// `(file name, bytes)` of every store file that could be read.
-    dbs: Vec<(String, Vec<u8>)>,
+    /// The target's logs the harness sees, with their names.
+    logs: Vec<(&'static str, LogSource)>,
+    /// `(file name, file)` of every store file that could be opened.
+    dbs: Vec<(String, File)>,
     sink: &'a SmtpSink,
     crm: &'a CrmMock,
 }
@@ -35,16 +38,16 @@ pub(crate) async fn end_of_run_scans(
 ) {
     let mut dbs = vec![];
     for f in target.db_files() {
-        if let Ok(bytes) = tokio::fs::read(&f).await {
+        if let Ok(file) = File::open(&f) {
             let name = f
                 .file_name()
                 .map(|n| n.to_string_lossy().to_string())
                 .unwrap_or_default();
-            dbs.push((name, bytes));
+            dbs.push((name, file));
         }
     }
     let surfaces = Surfaces {
-        log: target.log_bytes(),
+        logs: target.logs(),
         dbs,
         sink,
         crm,
@@ -91,10 +94,8 @@ fn late_side_effects(
             .filter(|c| transports.contains(&c.binding) && !c.accepted),
     );
     let mut joined = Joined::new(&rejected);
-    surfaces.sink.each_mail(|m| joined.push(&m.raw));
-    surfaces
-        .crm
-        .each_request(|r| joined.push(r.body.as_bytes()));
+    surfaces.sink.each_raw(|raw| joined.push(raw));
+    surfaces.crm.each_body(|body| joined.push(body));
     joined.carried()
 }
 
@@ -106,10 +107,7 @@ fn log_and_store(surfaces: &Surfaces<'_>, cases: &[CaseRecord], b: Binding) -> V
     let accepted = digests_for(cases_of(cases, b).filter(|c| c.accepted));
     // The log on a thread of its own while this one reads the store.
     let (log, (store, hashes)) = std::thread::scope(|scope| {
-        let log = scope.spawn(|| match &surfaces.log {
-            None => Outcome::NotTested("the harness cannot see the target's log output".into()),
-            Some(log) => leak_outcome(&all.scan("server log", log)),
-        });
+        let log = scope.spawn(|| log_outcome(&surfaces.logs, &all));
         let store = store_outcomes(surfaces, &all, &accepted);
         let log = log
             .join()
@@ -125,6 +123,21 @@ fn log_and_store(surfaces: &Surfaces<'_>, cases: &[CaseRecord], b: Binding) -> V
     ]
 }
 
+/// DMC12-PII-LOG-001: any canary in any of the target's logs.
+fn log_outcome(logs: &[(&'static str, LogSource)], all: &LeakScanner) -> Outcome {
+    if logs.is_empty() {
+        return Outcome::NotTested("the harness cannot see the target's log output".into());
+    }
+    let mut findings: Vec<LeakFinding> = vec![];
+    for (name, log) in logs {
+        match all.scan_pieces(name, log) {
+            Ok(f) => findings.extend(f),
+            Err(e) => return Outcome::Error(format!("the {name} could not be read: {e}")),
+        }
+    }
+    leak_outcome(&findings)
+}
+
 /// DMC12-PII-STORE-001 (any canary in the store) and -002 (an accepted case's digest there).
 fn store_outcomes(
     surfaces: &Surfaces<'_>,
@@ -136,14 +149,25 @@ fn store_outcomes(
         return (Outcome::NotTested(why.clone()), Outcome::NotTested(why));
     }
     let mut findings: Vec<LeakFinding> = vec![];
-    let mut hash_hits = 0;
-    for (name, bytes) in &surfaces.dbs {
-        findings.extend(all.scan(&format!("db file {name}"), bytes));
-        hash_hits += accepted.scan_hashes("db", bytes).len();
+    let mut hashed = false;
+    for (name, file) in &surfaces.dbs {
+        let read = all
+            .scan_pieces(&format!("db file {name}"), file)
+            .and_then(|f| {
+                findings.extend(f);
+                Ok(hashed || accepted.finds_in_pieces(file)?)
+            });
+        match read {
+            Ok(h) => hashed = h,
+            Err(e) => {
+                let why = format!("the store file {name} could not be read: {e}");
+                return (Outcome::Error(why.clone()), Outcome::Error(why));
+            }
+        }
     }
     let hashes = if accepted.is_empty() {
         Outcome::NotTested("no accepted hand-off with scannable PII".into())
-    } else if hash_hits > 0 {
+    } else if hashed {
         Outcome::Pass
     } else {
         Outcome::Fail("no SHA-256 digest of any accepted hand-off's PII found in the store".into())
@@ -164,17 +188,22 @@ fn rejected_no_side_effects<'c>(
         let rejected = plaintext_for(cases.filter(|c| !c.accepted));
         surfaces
             .sink
-            .each_mail(|m| f.extend(rejected.scan("mail", &m.raw)));
+            .each_raw(|raw| f.extend(rejected.scan("mail", raw)));
         surfaces
             .crm
-            .each_request(|r| f.extend(rejected.scan("CRM request", r.body.as_bytes())));
+            .each_body(|body| f.extend(rejected.scan("CRM request", body)));
     }
+    let unread = surfaces.sink.spool_error().or(surfaces.crm.spool_error());
     Evaluation::new(
         "DMC12-PII-REJECTED-001",
         "rejected-no-side-effects",
         Some(b),
         "end-of-run",
-        if f.is_empty() {
+        if let (true, Some(why)) = (f.is_empty(), unread) {
+            Outcome::Error(format!(
+                "not every mail and CRM body could be searched: {why}"
+            ))
+        } else if f.is_empty() {
             Outcome::Pass
         } else {
             Outcome::Fail(format!(
