@@ -1,6 +1,6 @@
 //! Scanning a surface too large to hold at once: [`ReadAt`] is anything the scans can read by
 //! offset (a [`Spool`], a file, a byte slice), and [`LeakScanner::scan_pieces`] reads it in
-//! [`Pieces`] of a few megabytes that overlap, so its memory does not grow with the surface.
+//! [`Pieces`] of a megabyte that overlap, so its memory does not grow with the surface.
 //!
 //! Each piece after the first starts `overlap` bytes before the previous one ended. A finding
 //! belongs to the piece in which it starts at least `guard` (half the overlap) bytes from either
@@ -136,7 +136,7 @@ impl<'s, S: ReadAt + ?Sized> Pieces<'s, S> {
 }
 
 /// A piece is this many bytes unless the canaries need a longer overlap.
-pub const PIECE: usize = 4 << 20;
+pub const PIECE: usize = 1 << 20;
 
 impl LeakScanner {
     /// [`scan`](Self::scan) over a surface read piece by piece: the same findings, with offsets

@@ -15,9 +15,9 @@ use crate::report::Counterexample;
 use crate::run::{Ledger, RunCx, RunOptions, SuiteRun};
 use crate::suites::Suite;
 use crate::suites::aap::judge::{
-    AapObs, AdfDoc, CrmExpect, DocIndex, ReceivedLead, check_id, judge_adf_received,
-    judge_adf_rejected, judge_appointment, judge_duplicate, judge_duplicate_id, judge_lead_ids,
-    judge_received, judge_rejected, judge_response, lead_id, lead_status,
+    AapObs, AdfDoc, CrmExpect, DocIndex, ReceivedLead, case_keys, check_id, claimable,
+    judge_adf_received, judge_adf_rejected, judge_appointment, judge_duplicate, judge_duplicate_id,
+    judge_lead_ids, judge_received, judge_rejected, judge_response, lead_id, lead_status,
 };
 use crate::suites::aap::{
     AapCase, AapExpect, AapFixtures, AapSuite, FixtureVehicle, PlanSettings, Role, plan,
@@ -651,8 +651,16 @@ async fn judge_forwarded(
         }
         return;
     };
-    let requests = crm.mock.requests().await;
-    let docs: Vec<AdfDoc<'_>> = requests.iter().map(AdfDoc::parse).collect();
+    let wanted: std::collections::HashSet<String> = sent
+        .iter()
+        .flat_map(|s| case_keys(s.answer.lead_id.as_deref(), s.case.email(), s.case.phone()))
+        .collect();
+    let (requests, reports) = claimable(crm.mock, &wanted);
+    let docs: Vec<AdfDoc<'_>> = requests
+        .iter()
+        .zip(reports)
+        .map(|(request, report)| AdfDoc { request, report })
+        .collect();
     let index = DocIndex::new(&docs);
     let expect = CrmExpect {
         store_id: crm.store_id,

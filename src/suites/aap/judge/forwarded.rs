@@ -83,13 +83,7 @@ impl<'a> DocIndex<'a> {
                 unparsed.push(i);
                 continue;
             };
-            let keys = lead
-                .emails
-                .iter()
-                .map(|e| format!("e:{}", e.trim().to_lowercase()))
-                .chain(lead.phones.iter().map(|p| format!("p:{}", digits(p))))
-                .chain(lead.ids.iter().map(|x| format!("i:{}", x.trim())));
-            for k in keys {
+            for k in lead_keys(lead) {
                 let v = by_key.entry(k).or_default();
                 if v.last() != Some(&i) {
                     v.push(i);
@@ -111,12 +105,7 @@ impl<'a> DocIndex<'a> {
         phone: Option<&str>,
     ) -> Vec<&'a AdfDoc<'a>> {
         let mut candidates = self.unparsed.clone();
-        let keys = [
-            email.map(|e| format!("e:{}", e.to_lowercase())),
-            phone.map(|p| format!("p:{}", digits(p))),
-            lead_id.map(|x| format!("i:{x}")),
-        ];
-        for k in keys.into_iter().flatten() {
+        for k in case_keys(lead_id, email, phone) {
             candidates.extend(self.by_key.get(&k).into_iter().flatten());
         }
         candidates.sort_unstable();
@@ -127,6 +116,54 @@ impl<'a> DocIndex<'a> {
             .filter(|d| d.belongs_to(lead_id, email, phone))
             .collect()
     }
+}
+
+/// The keys a parsed lead is indexed under: its emails, phone digits and lead ids.
+fn lead_keys(lead: &AdfLead) -> impl Iterator<Item = String> + '_ {
+    lead.emails
+        .iter()
+        .map(|e| format!("e:{}", e.trim().to_lowercase()))
+        .chain(lead.phones.iter().map(|p| format!("p:{}", digits(p))))
+        .chain(lead.ids.iter().map(|x| format!("i:{}", x.trim())))
+}
+
+/// The keys [`DocIndex::belonging`] looks up for a case.
+pub fn case_keys(
+    lead_id: Option<&str>,
+    email: Option<&str>,
+    phone: Option<&str>,
+) -> impl Iterator<Item = String> {
+    [
+        email.map(|e| format!("e:{}", e.to_lowercase())),
+        phone.map(|p| format!("p:{}", digits(p))),
+        lead_id.map(|x| format!("i:{x}")),
+    ]
+    .into_iter()
+    .flatten()
+}
+
+/// The CRM requests some case could claim, with their parsed ADF: every request the mock
+/// logged is read back and parsed one at a time, and kept only when its lead is filed under one
+/// of `wanted` ([`case_keys`]) or did not parse (then it is matched on its raw body, and is a
+/// candidate for every case). The mock also logs every other suite's requests (thousands, in a
+/// long run): they are dropped as they are read instead of held.
+pub fn claimable(
+    mock: &crate::observe::crm::CrmMock,
+    wanted: &std::collections::HashSet<String>,
+) -> (Vec<CrmRequest>, Vec<adf::AdfReport>) {
+    let (mut requests, mut reports) = (vec![], vec![]);
+    mock.each_request(|r| {
+        let report = adf::validate(&r.body);
+        let keep = match &report.lead {
+            None => true,
+            Some(lead) => lead_keys(lead).any(|k| wanted.contains(&k)),
+        };
+        if keep {
+            requests.push(r.clone());
+            reports.push(report);
+        }
+    });
+    (requests, reports)
 }
 
 pub(crate) fn digits(s: &str) -> String {

@@ -226,7 +226,7 @@ struct Joined<'s> {
 
 impl<'s> Joined<'s> {
     /// Bytes gathered before a piece is searched.
-    const PIECE: usize = 4 << 20;
+    const PIECE: usize = 1 << 20;
 
     fn new(scanner: &'s LeakScanner) -> Joined<'s> {
         Joined {
@@ -240,11 +240,15 @@ impl<'s> Joined<'s> {
         if self.carried || self.scanner.canaries().is_empty() {
             return;
         }
-        self.piece.extend_from_slice(body);
-        self.piece.push(0);
-        if self.piece.len() >= Self::PIECE {
+        // Searched before it outgrows its piece, so the buffer never reallocates.
+        if !self.piece.is_empty() && self.piece.len() + body.len() >= Self::PIECE {
             self.search();
         }
+        if self.piece.capacity() == 0 {
+            self.piece.reserve_exact(Self::PIECE.max(body.len() + 1));
+        }
+        self.piece.extend_from_slice(body);
+        self.piece.push(0);
     }
 
     fn search(&mut self) {
