@@ -1,68 +1,82 @@
-//! [`Searcher`]: every occurrence of many byte needles in a haystack, found by looking up each
-//! position's first bytes in a table instead of walking an automaton.
+//! [`Searcher`]: every occurrence of many byte needles in a haystack, found by looking up the
+//! bytes at each position in tables of the needles' leading bytes instead of walking an
+//! automaton.
 //!
-//! The needles are kept end to end in one buffer. Each is filed under its first `k` bytes read
-//! as one integer (`k` is its length, at most eight), in one [`Table`] per key length: a bit
-//! filter of the keys' hashes, and the `(key, needle)` pairs sorted by key. A search reads the
-//! eight bytes at every position of the haystack once; for each table it masks them to the
-//! table's key, and only when the filter holds the key's hash are the needles filed under it
-//! looked up and compared whole. Every occurrence is found, overlapping ones too, as
-//! Aho-Corasick's overlapping search finds them (a property test holds it to the aho-corasick
-//! crate).
+//! The needles are kept end to end in one buffer and filed in a [`Node`]: each needle under its
+//! first `k` bytes read as one integer (`k` is its length, at most eight), in one [`Table`] per
+//! key length: a bit filter of the keys' hashes and the keys sorted. A key of fewer than eight
+//! bytes is a whole needle. Under an eight-byte key, a few needles are compared whole; more
+//! (the notes and names of a long run share their first words: 1,495 needles begin `Customer`
+//! in a 10,424-case run) are filed again by their next eight bytes, in a node of their own, so
+//! a position costs a few lookups per eight bytes of the longest needle it matches, whatever
+//! the number of needles. A search asks, at every position of the haystack, one filter of the
+//! needles' first four bytes; only where it and a table's filter hold the key's hash are the
+//! keys looked up. Every occurrence is found,
+//! overlapping ones too, as Aho-Corasick's overlapping search finds them (a property test holds
+//! it to the aho-corasick crate).
 //!
 //! It replaced an Aho-Corasick automaton per scanner. A run builds a scanner per call (a few
 //! dozen needles) and, at its end, one per transport over every case (33,000 needles, 1.6 MB,
 //! in a 10,424-case run): the automaton cost 8.6 MB and 39 MB while it was built (heaptrack),
-//! and its construction was among the largest costs of a call. A table costs 24 bytes a
-//! needle besides the needle itself, and is built by one sort.
+//! and its construction was among the largest costs of a call. A node costs about 24 bytes a
+//! needle besides the needle itself, and is built by sorting.
 
 use super::*;
 use std::collections::HashMap;
 
-/// Needles filed under one key length.
+/// Needles under one eight-byte key compared whole; more are filed in a deeper node.
+const GROUP: usize = 8;
+
+/// The keys of one length in a node.
 struct Table {
     /// Key length in bytes (1 to 8).
     len: usize,
     /// Mask of a key's bytes in the eight bytes read at a position.
     mask: u64,
-    /// Bit filter of the keys' hashes.
-    filter: Vec<u64>,
-    /// `64 - log2(filter bits)`: a hash's top bits index the filter.
-    shift: u32,
-    /// `(key, needle)`, sorted.
+    /// Filter of the keys.
+    filter: Filter,
+    /// `(key, slot)`, sorted.
     keys: Vec<(u64, u32)>,
 }
 
+/// What a key leads to.
+enum Slot {
+    /// Needles compared whole (one, for a key shorter than eight bytes: the needle itself).
+    Needles(Vec<u32>),
+    /// Many needles sharing eight bytes, filed by the bytes after them.
+    Deeper(Box<Node>),
+}
+
+/// Needles filed by their bytes from `depth` on.
+struct Node {
+    /// Needles that end at `depth` (their bytes were all matched by the keys above).
+    ended: Vec<u32>,
+    tables: Vec<Table>,
+    slots: Vec<Slot>,
+}
+
 impl Table {
-    fn new(len: usize, mut keys: Vec<(u64, u32)>) -> Table {
-        keys.sort_unstable();
-        // About sixteen filter bits a needle: a position of an unrelated haystack reaches the
-        // sorted keys one time in sixteen or less.
-        let bits = (keys.len() * 16).next_power_of_two().max(64);
-        let mut filter = vec![0u64; bits / 64];
-        let shift = 64 - bits.trailing_zeros();
-        for &(key, _) in &keys {
-            let h = hash(key, shift);
-            filter[h / 64] |= 1 << (h % 64);
-        }
+    fn new(len: usize, keys: Vec<(u64, u32)>) -> Table {
+        // A position of an unrelated haystack reaches the sorted keys one time in sixteen or
+        // less.
         Table {
             len,
             mask: mask(len),
-            filter,
-            shift,
+            filter: Filter::new(keys.iter().map(|&(k, _)| k)),
             keys,
         }
     }
 
-    /// The needles filed under `key` (none, most of the time, without touching `keys`).
-    fn candidates(&self, key: u64) -> &[(u64, u32)] {
-        let h = hash(key, self.shift);
-        if self.filter[h / 64] & (1 << (h % 64)) == 0 {
-            return &[];
+    /// The slot filed under `key`, if any (most of the time the filter answers alone).
+    fn slot(&self, key: u64) -> Option<u32> {
+        if !self.filter.may_hold(key) {
+            return None;
         }
-        let from = self.keys.partition_point(|&(k, _)| k < key);
-        let to = from + self.keys[from..].partition_point(|&(k, _)| k == key);
-        &self.keys[from..to]
+        let i = self.keys.partition_point(|&(k, _)| k < key);
+        self.keys
+            .get(i)
+            .filter(|&&(k, _)| k == key)
+            .map(|&(_, slot)| slot)
     }
 }
 
@@ -80,14 +94,13 @@ fn hash(key: u64, shift: u32) -> usize {
     (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> shift) as usize
 }
 
-/// The eight bytes at `pos` as a little-endian integer, zeros past the end of `hay`.
-fn eight(hay: &[u8], pos: usize) -> u64 {
-    match hay.get(pos..pos + 8) {
+/// The eight bytes at the start of `s` as a little-endian integer, zeros past its end.
+fn eight(s: &[u8]) -> u64 {
+    match s.get(..8) {
         Some(b) => u64::from_le_bytes(b.try_into().expect("eight bytes")),
         None => {
             let mut b = [0u8; 8];
-            let rest = &hay[pos..];
-            b[..rest.len()].copy_from_slice(rest);
+            b[..s.len()].copy_from_slice(s);
             u64::from_le_bytes(b)
         }
     }
@@ -103,7 +116,37 @@ pub(crate) struct Searcher {
     owners: Vec<(u32, LeakForm)>,
     /// Where needle `k`'s owners end in `owners`.
     owner_ends: Vec<u32>,
-    tables: Vec<Table>,
+    root: Node,
+    /// A filter of every needle's first four bytes, asked once per position before the root's
+    /// tables (None when a needle is shorter).
+    first4: Option<Filter>,
+}
+
+/// A bit filter of 64-bit keys' hashes, about sixteen bits a key.
+struct Filter {
+    bits: Vec<u64>,
+    /// `64 - log2(bits)`: a hash's top bits index the filter.
+    shift: u32,
+}
+
+impl Filter {
+    fn new(keys: impl ExactSizeIterator<Item = u64>) -> Filter {
+        let n = (keys.len() * 16).next_power_of_two().max(64);
+        let mut f = Filter {
+            bits: vec![0u64; n / 64],
+            shift: 64 - n.trailing_zeros(),
+        };
+        for key in keys {
+            let h = hash(key, f.shift);
+            f.bits[h / 64] |= 1 << (h % 64);
+        }
+        f
+    }
+
+    fn may_hold(&self, key: u64) -> bool {
+        let h = hash(key, self.shift);
+        self.bits[h / 64] & (1 << (h % 64)) != 0
+    }
 }
 
 impl Searcher {
@@ -136,30 +179,72 @@ impl Searcher {
             ends,
             owners,
             owner_ends,
-            tables: Vec::new(),
+            root: Node {
+                ended: Vec::new(),
+                tables: Vec::new(),
+                slots: Vec::new(),
+            },
+            first4: None,
         };
-        let mut by_len: [Vec<(u64, u32)>; 9] = Default::default();
-        for k in 0..searcher.ends.len() {
-            let needle = searcher.needle(k);
-            let len = needle.len().min(8);
-            let key = eight(needle, 0) & mask(len);
-            by_len[len].push((key, k as u32));
+        let all = (0..searcher.ends.len() as u32).collect();
+        searcher.root = searcher.node(all, 0);
+        let n = searcher.ends.len() as u32;
+        if (0..n).all(|id| searcher.needle(id).len() >= 4) {
+            let firsts: Vec<u64> = (0..n)
+                .map(|id| eight(searcher.needle(id)) & mask(4))
+                .collect();
+            searcher.first4 = Some(Filter::new(firsts.into_iter()));
         }
-        searcher.tables = by_len
-            .into_iter()
-            .enumerate()
-            .filter(|(_, keys)| !keys.is_empty())
-            .map(|(len, keys)| Table::new(len, keys))
-            .collect();
         searcher
     }
 
-    fn needle(&self, k: usize) -> &[u8] {
+    /// The node of `ids`, whose bytes before `depth` are matched by the keys above it.
+    fn node(&self, ids: Vec<u32>, depth: usize) -> Node {
+        let mut ended = Vec::new();
+        let mut by_len: [Vec<(u64, u32)>; 9] = Default::default();
+        for id in ids {
+            let rest = &self.needle(id)[depth..];
+            if rest.is_empty() {
+                ended.push(id);
+                continue;
+            }
+            let len = rest.len().min(8);
+            by_len[len].push((eight(rest) & mask(len), id));
+        }
+        let mut tables = Vec::new();
+        let mut slots = Vec::new();
+        for (len, mut filed) in by_len.into_iter().enumerate() {
+            if filed.is_empty() {
+                continue;
+            }
+            filed.sort_unstable();
+            let mut keys = Vec::new();
+            for group in filed.chunk_by(|a, b| a.0 == b.0) {
+                let ids: Vec<u32> = group.iter().map(|&(_, id)| id).collect();
+                keys.push((group[0].0, slots.len() as u32));
+                slots.push(if len == 8 && ids.len() > GROUP {
+                    Slot::Deeper(Box::new(self.node(ids, depth + 8)))
+                } else {
+                    Slot::Needles(ids)
+                });
+            }
+            tables.push(Table::new(len, keys));
+        }
+        Node {
+            ended,
+            tables,
+            slots,
+        }
+    }
+
+    fn needle(&self, k: u32) -> &[u8] {
+        let k = k as usize;
         let start = if k == 0 { 0 } else { self.ends[k - 1] as usize };
         &self.bytes[start..self.ends[k] as usize]
     }
 
-    fn owners_of(&self, k: usize) -> &[(u32, LeakForm)] {
+    fn owners_of(&self, k: u32) -> &[(u32, LeakForm)] {
+        let k = k as usize;
         let start = if k == 0 {
             0
         } else {
@@ -170,28 +255,76 @@ impl Searcher {
 
     /// Every (overlapping) occurrence: `(canary, form, start, end)`.
     pub(crate) fn find(&self, hay: &[u8]) -> Vec<(usize, LeakForm, usize, usize)> {
+        self.find_counted(hay).0
+    }
+
+    /// [`find`](Self::find), with the work it took.
+    pub(crate) fn find_counted(
+        &self,
+        hay: &[u8],
+    ) -> (Vec<(usize, LeakForm, usize, usize)>, SearchCost) {
         let mut out = Vec::new();
-        let Some(shortest) = self.tables.first().map(|t| t.len) else {
-            return out;
-        };
-        for pos in 0..(hay.len() + 1).saturating_sub(shortest) {
-            let eight = eight(hay, pos);
-            for t in &self.tables {
-                if pos + t.len > hay.len() {
-                    break;
+        let mut cost = SearchCost::default();
+        for pos in 0..hay.len() {
+            let s = &hay[pos..];
+            if let Some(f) = &self.first4 {
+                cost.probes += 1;
+                if s.len() < 4 || !f.may_hold(eight(s) & mask(4)) {
+                    continue;
                 }
-                for &(_, k) in t.candidates(eight & t.mask) {
-                    let needle = self.needle(k as usize);
-                    if hay[pos..].starts_with(needle) {
-                        for &(canary, form) in self.owners_of(k as usize) {
-                            out.push((canary as usize, form, pos, pos + needle.len()));
+            }
+            self.prefixes(&self.root, s, 0, &mut cost, &mut |id| {
+                let end = pos + self.needle(id).len();
+                for &(canary, form) in self.owners_of(id) {
+                    out.push((canary as usize, form, pos, end));
+                }
+            });
+        }
+        (out, cost)
+    }
+
+    /// Visit every needle of `node` that `s` starts with (`s` begins at the needles' byte
+    /// `depth`).
+    fn prefixes(
+        &self,
+        node: &Node,
+        s: &[u8],
+        depth: usize,
+        cost: &mut SearchCost,
+        visit: &mut impl FnMut(u32),
+    ) {
+        node.ended.iter().for_each(|&id| visit(id));
+        let eight = eight(s);
+        for t in &node.tables {
+            if s.len() < t.len {
+                break;
+            }
+            cost.probes += 1;
+            let Some(slot) = t.slot(eight & t.mask) else {
+                continue;
+            };
+            match &node.slots[slot as usize] {
+                Slot::Needles(ids) => {
+                    for &id in ids {
+                        cost.compared += 1;
+                        if s.starts_with(&self.needle(id)[depth..]) {
+                            visit(id);
                         }
                     }
                 }
+                Slot::Deeper(child) => self.prefixes(child, &s[8..], depth + 8, cost, visit),
             }
         }
-        out
     }
+}
+
+/// The work of one search: what its cost grows with.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct SearchCost {
+    /// Table lookups: one per position and key length, and one per deeper node reached.
+    pub probes: usize,
+    /// Needles compared whole (the filter and the keys let them through).
+    pub compared: usize,
 }
 
 #[cfg(test)]
@@ -272,6 +405,55 @@ mod tests {
         );
     }
 
+    #[test]
+    fn the_work_of_a_search_does_not_grow_with_the_needles() {
+        // The needle forms of 100 and of 10,000 canaries shaped as the generator makes them,
+        // over the same log-like surface holding two of them.
+        let needles = |n: usize| -> Vec<Vec<u8>> {
+            (0..n)
+                .flat_map(|i| {
+                    let email = format!("casey.q{i}x@example.com");
+                    // The notes and names of a long run share their first words.
+                    let mut forms = vec![
+                        email.clone().into_bytes(),
+                        format!("Casey Quinn{i}").into_bytes(),
+                        format!("casey quinn{i}").into_bytes(),
+                        format!("Customer prefers a call after 5pm, ref {i}").into_bytes(),
+                        format!("Customer+prefers+a+call+after+5pm%2C+ref+{i}").into_bytes(),
+                    ];
+                    forms.extend(
+                        base64_forms(email.as_bytes())
+                            .into_iter()
+                            .map(String::into_bytes),
+                    );
+                    forms
+                })
+                .collect()
+        };
+        let mut hay = String::new();
+        for i in 0..2_000 {
+            hay.push_str(&format!(
+                "2026-12-05T21:{:02}:{:02}Z INFO lead {i} id=9f{i:06} handled status=200\n",
+                i % 60,
+                (i * 7) % 60
+            ));
+        }
+        // Text that begins like many needles and is none of them, and two needles.
+        for i in 0..200 {
+            hay.push_str(&format!("Customer prefers a call after 5pm, ticket {i}\n"));
+        }
+        hay.push_str("customer casey.q42x@example.com, Casey Quinn7\n");
+        let (few, few_cost) = searcher(&needles(100)).find_counted(hay.as_bytes());
+        let (many, many_cost) = searcher(&needles(10_000)).find_counted(hay.as_bytes());
+        assert_eq!(few.len(), 2);
+        assert!(many.len() >= 2);
+        let work = |c: SearchCost| c.probes + c.compared;
+        assert!(
+            work(many_cost) < 2 * work(few_cost),
+            "{few_cost:?} with 100 canaries, {many_cost:?} with 10,000"
+        );
+    }
+
     proptest! {
         #[test]
         fn finds_what_aho_corasick_finds(
@@ -279,6 +461,30 @@ mod tests {
             hay in prop::collection::vec(b'a'..=b'e', 0..200),
         ) {
             prop_assert_eq!(found(&searcher(&needles), &hay), oracle(&needles, &hay));
+        }
+
+        #[test]
+        fn finds_what_aho_corasick_finds_when_many_needles_share_their_first_words(
+            needles in prop::collection::vec(
+                // Four bytes at least: the first-four-bytes filter is asked.
+                (0..3usize, prop::collection::vec(b'a'..=b'b', 4..14)).prop_map(|(p, tail)| {
+                    let mut n = ["", "abababab", "ababababbabababa"][p].as_bytes().to_vec();
+                    n.extend(tail);
+                    n
+                }),
+                1..80,
+            ),
+            hay in prop::collection::vec(
+                (0..3usize, prop::collection::vec(b'a'..=b'c', 0..10)).prop_map(|(p, tail)| {
+                    let mut n = ["", "abababab", "ababababbabababa"][p].as_bytes().to_vec();
+                    n.extend(tail);
+                    n
+                }),
+                0..12,
+            ).prop_map(|parts| parts.concat()),
+        ) {
+            let s = searcher(&needles);
+            prop_assert_eq!(found(&s, &hay), oracle(&needles, &hay));
         }
     }
 }
