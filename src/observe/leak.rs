@@ -5,11 +5,12 @@
 //! JSON and URL encoders make of it, the stable inner part of its base64 encoding at each of the
 //! three byte alignments, its quoted-printable encoding, its lowercase form and, for a
 //! phone-shaped value with at least seven digits, the digit strings its number is written with.
-//! A scan makes one Aho-Corasick pass over the surface for the encoded forms, one over a
-//! lowercased copy, one over a copy without quoted-printable soft line breaks, and one pass for
-//! phone numbers; the matches are mapped back to byte offsets of the surface.
-//! [`LeakScanner::scan_hashes`] finds the SHA-256 digests of the canaries (hex, any case, or
-//! raw bytes) instead.
+//! A scan makes one pass of a `Searcher` (needles looked up by their leading bytes) over the
+//! surface for the encoded forms, one over a lowercased copy, one over a copy without
+//! quoted-printable soft line breaks, and one pass for phone numbers; the matches are mapped
+//! back to byte offsets of the surface. [`LeakScanner::scan_pieces`] scans a surface too large
+//! to hold (a log, a store file) piece by piece. [`LeakScanner::scan_hashes`] finds the SHA-256
+//! digests of the canaries (hex, any case, or raw bytes) instead.
 //!
 //! # Digits-only phone numbers
 //!
