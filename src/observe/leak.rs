@@ -140,6 +140,10 @@ impl LeakScanner {
     /// Canaries shorter than this are not scanned (too likely to occur by chance).
     pub const MIN_LEN: usize = 6;
 
+    /// The longest stretch of a surface a quoted-printable occurrence may span, soft line
+    /// breaks included (an encoder breaks a line every 76 characters at most).
+    pub const MAX_QP_SPAN: usize = 16 << 10;
+
     /// At most this many findings are returned by one [`scan`](Self::scan).
     pub const MAX_FINDINGS: usize = 10_000;
 
@@ -232,7 +236,11 @@ impl LeakScanner {
         let view = SoftBreakView::new(haystack);
         for (canary, form, start, end) in self.qp.find(&view.bytes) {
             let (s, e) = view.span(start, end);
-            found.push((form, s, e, canary));
+            // No encoder stretches a value over kilobytes of soft breaks in a row; a span that
+            // long is left out, so that a piecewise scan finds what a whole one finds.
+            if e - s <= Self::MAX_QP_SPAN {
+                found.push((form, s, e, canary));
+            }
         }
         for (canary, start, end) in self.digits.find(haystack) {
             found.push((LeakForm::DigitsOnly, start, end, canary));

@@ -404,6 +404,7 @@ pub struct Report {
 pub fn aggregate(
     cat: &Catalogue,
     evals: &[Evaluation],
+    passes: &crate::check::Passes,
     transports: &[Binding],
     filter: Option<&str>,
     counterexamples: &BTreeMap<String, Counterexample>,
@@ -432,7 +433,30 @@ pub fn aggregate(
                 }
             })
             .collect();
-        let target_wide = !mine.is_empty() && mine.iter().all(|e| e.binding.is_none());
+        // Counted passes by a check the clause lists; the others are that same harness bug.
+        let (counted, unlisted): (Vec<_>, Vec<_>) = passes
+            .of(&clause.id)
+            .partition(|(k, _)| clause.checks.iter().any(|c| c == k.check));
+        let mut mine = mine;
+        mine.extend(unlisted.into_iter().map(|(k, n)| {
+            std::borrow::Cow::Owned(Evaluation {
+                outcome: Outcome::Error(format!(
+                    "harness: check {} is not listed under clause {} in the catalogue",
+                    k.check, clause.id
+                )),
+                negative: k.negative,
+                ..Evaluation::new(
+                    &k.clause,
+                    k.check,
+                    k.binding,
+                    &format!("{n} passes"),
+                    Outcome::Pass,
+                )
+            })
+        }));
+        let target_wide = !(mine.is_empty() && counted.is_empty())
+            && mine.iter().all(|e| e.binding.is_none())
+            && counted.iter().all(|(k, _)| k.binding.is_none());
         let columns: Vec<Option<Binding>> = if target_wide {
             vec![None]
         } else {
@@ -449,12 +473,22 @@ pub fn aggregate(
                 .map(|e| e.as_ref())
                 .filter(|e| col.is_none() || e.binding == col || e.binding.is_none())
                 .collect();
-            let passed = es.iter().filter(|e| e.outcome == Outcome::Pass).count();
+            let in_col: Vec<&(&crate::check::PassKey, usize)> = counted
+                .iter()
+                .filter(|(k, _)| col.is_none() || k.binding == col || k.binding.is_none())
+                .collect();
+            let counted_passes: usize = in_col.iter().map(|(_, n)| n).sum();
+            let passed = es.iter().filter(|e| e.outcome == Outcome::Pass).count() + counted_passes;
             // A pass of a clause's negative half alone never makes it PASS.
             let positive_passes = es
                 .iter()
                 .filter(|e| e.outcome == Outcome::Pass && !e.negative)
-                .count();
+                .count()
+                + in_col
+                    .iter()
+                    .filter(|(k, _)| !k.negative)
+                    .map(|(_, n)| n)
+                    .sum::<usize>();
             let not_tested = es
                 .iter()
                 .any(|e| matches!(e.outcome, Outcome::NotTested(_)));
@@ -520,7 +554,7 @@ pub fn aggregate(
                 source: clause.source.clone(),
                 transport,
                 verdict,
-                evaluations: es.len(),
+                evaluations: es.len() + counted_passes,
                 passed,
                 details,
                 counterexample,
@@ -905,10 +939,73 @@ mod tests {
         }
     }
 
+    #[test]
+    fn counted_passes_report_as_kept_passes_do() {
+        let e = |check: &'static str, b: Option<Binding>, case: &str, o: Outcome, neg: bool| {
+            let mut e = Evaluation::new("C-1", check, b, case, o);
+            e.negative = neg;
+            e
+        };
+        let fail = || Outcome::Fail("boom".into());
+        let sets: Vec<Vec<Evaluation>> = vec![
+            vec![
+                e("a", Some(Binding::Mcp), "1", Outcome::Pass, false),
+                e("a", Some(Binding::Mcp), "2", fail(), false),
+                e("a", Some(Binding::A2aRest), "1", Outcome::Pass, true),
+                e("a", None, "t", Outcome::Pass, false),
+                e("z", Some(Binding::A2aRest), "3", Outcome::Pass, false),
+            ],
+            // Target-wide passes only, and a negative half's passes only.
+            vec![e("a", None, "t", Outcome::Pass, false)],
+            vec![e("a", Some(Binding::Mcp), "1", Outcome::Pass, true)],
+            vec![
+                e("a", Some(Binding::Mcp), "1", Outcome::Pass, false),
+                e(
+                    "a",
+                    Some(Binding::A2aRest),
+                    "2",
+                    Outcome::NotApplicable("n".into()),
+                    false,
+                ),
+            ],
+        ];
+        for evals in sets {
+            let mut passes = crate::check::Passes::default();
+            let rest: Vec<Evaluation> = evals
+                .iter()
+                .filter(|e| {
+                    let pass = e.outcome == Outcome::Pass;
+                    if pass {
+                        passes.add(e);
+                    }
+                    !pass
+                })
+                .cloned()
+                .collect();
+            let report = |evals: &[Evaluation], passes: &crate::check::Passes| {
+                let r = aggregate(
+                    &one_clause(&["a"]),
+                    evals,
+                    passes,
+                    &[Binding::A2aRest, Binding::Mcp],
+                    None,
+                    &BTreeMap::new(),
+                );
+                serde_json::to_value(&r.results).expect("results")
+            };
+            assert_eq!(
+                report(&rest, &passes),
+                report(&evals, &Default::default()),
+                "{evals:?}"
+            );
+        }
+    }
+
     fn verdict(checks: &[&str], evals: &[Evaluation]) -> Verdict {
         let r = aggregate(
             &one_clause(checks),
             evals,
+            &Default::default(),
             &[Binding::Mcp],
             None,
             &BTreeMap::new(),
@@ -962,6 +1059,7 @@ mod tests {
         let mut report = sample_report(vec![aggregate(
             &one_clause(&["a"]),
             &[ev("a", Outcome::Pass)],
+            &Default::default(),
             &[Binding::Mcp],
             None,
             &BTreeMap::new(),

@@ -254,7 +254,13 @@ pub(crate) struct RunShared {
 /// Everything a run accumulates.
 #[derive(Default)]
 pub(crate) struct Ledger {
+    /// Every evaluation recorded, but the passes counted in `passes` instead.
     pub evals: Vec<Evaluation>,
+    /// The passes counted instead of kept, when `count_passes` is set.
+    pub passes: crate::check::Passes,
+    /// Count passing evaluations instead of keeping them (a run that is no replay: only a
+    /// replay names the cases that passed).
+    pub count_passes: bool,
     /// Every case sent, in order ([`Ledger::record_case`]).
     pub cases: Vec<CaseRecord>,
     /// What this ledger shares with its forks: the canaries of every case sent so far (for
@@ -316,6 +322,7 @@ impl Ledger {
             suite: self.suite,
             db_files: self.db_files.clone(),
             aborted: self.aborted.clone(),
+            count_passes: self.count_passes,
             ..Ledger::default()
         }
     }
@@ -324,6 +331,7 @@ impl Ledger {
     /// order their work interleaved in.
     pub fn join(&mut self, fork: Ledger) {
         self.evals.extend(fork.evals);
+        self.passes.merge(fork.passes);
         self.cases.extend(fork.cases);
         for (k, c) in fork.counterexamples {
             self.counterexamples.entry(k).or_insert(c);
@@ -361,6 +369,10 @@ impl Ledger {
 
     pub fn push(&mut self, e: Evaluation) {
         self.keep_repro(&e);
+        if self.count_passes && e.outcome == Outcome::Pass {
+            self.passes.add(&e);
+            return;
+        }
         self.evals.push(e.capped(Self::DETAIL_CAP));
     }
     pub fn extend(&mut self, es: Vec<Evaluation>) {
@@ -503,7 +515,8 @@ impl Ledger {
     /// The bytes the run keeps to judge and report: evaluations, case canaries and
     /// counterexamples (their text; allocator overhead aside).
     pub fn kept_bytes(&self) -> usize {
-        let evals: usize = self.evals.iter().map(Evaluation::text_bytes).sum();
+        let evals: usize =
+            self.evals.iter().map(Evaluation::text_bytes).sum::<usize>() + self.passes.text_bytes();
         let cases: usize = self
             .cases
             .iter()
@@ -620,6 +633,7 @@ pub async fn run(mut opts: RunOptions) -> Result<(Report, Option<PathBuf>), TckE
     let url = target.base_url();
     let mut ledger = Ledger {
         db_files: target.db_files(),
+        count_passes: opts.replay.is_none(),
         ..Ledger::default()
     };
     ledger.stats.time_phase("start", started);
@@ -674,12 +688,16 @@ pub async fn run(mut opts: RunOptions) -> Result<(Report, Option<PathBuf>), TckE
         .flat_map(|r| r.skipped.iter().cloned())
         .collect();
     let t = Instant::now();
-    let crm_requests = crm.requests().await.len();
+    let crm_requests = crm.mark().await;
     let target_kind = target.kind_name();
     let token_env = target.token_env();
     target.stop().await;
     let aborted = ledger.aborted.take();
-    unknown_clause(&ledger.evals)?;
+    unknown_clause(&ledger.evals, &ledger.passes)?;
+    // A mail or CRM request the observers could not read back was judged as empty: no report.
+    if let Some(e) = sink.spool_error().or(crm.spool_error()) {
+        return Err(TckError::Internal(e));
+    }
 
     let mut suites = vec![];
     let mut all_transports = vec![];
@@ -695,6 +713,7 @@ pub async fn run(mut opts: RunOptions) -> Result<(Report, Option<PathBuf>), TckE
             suites.push(crate::report::aggregate(
                 s.catalogue(),
                 &ledger.evals,
+                &ledger.passes,
                 &ran.transports,
                 opts.clause_filter.as_deref(),
                 &ledger.counterexamples,
@@ -870,14 +889,20 @@ fn provenance(opts: &RunOptions, suites: &[&'static dyn Suite]) -> crate::report
 
 /// A clause id a suite judged that no catalogue of the registry has (a typo in a judge would
 /// otherwise vanish from the report, since the report lists catalogue clauses only).
-fn unknown_clause(evals: &[Evaluation]) -> Result<(), TckError> {
+fn unknown_clause(evals: &[Evaluation], passes: &crate::check::Passes) -> Result<(), TckError> {
     let known: std::collections::HashSet<&str> = crate::suites::catalogues()
         .flat_map(|c| c.clauses.iter().map(|c| c.id.as_str()))
         .collect();
-    match evals.iter().find(|e| !known.contains(e.clause.as_str())) {
-        Some(e) => Err(TckError::Internal(format!(
+    if let Some(e) = evals.iter().find(|e| !known.contains(e.clause.as_str())) {
+        return Err(TckError::Internal(format!(
             "check {} judged clause {}, which no suite's catalogue has (case {})",
             e.check, e.clause, e.case
+        )));
+    }
+    match passes.keys().find(|k| !known.contains(k.clause.as_str())) {
+        Some(k) => Err(TckError::Internal(format!(
+            "check {} judged clause {}, which no suite's catalogue has",
+            k.check, k.clause
         ))),
         None => Ok(()),
     }
@@ -940,7 +965,8 @@ mod tests {
             "c",
             Outcome::Pass,
         );
-        assert!(unknown_clause(std::slice::from_ref(&ok)).is_ok());
+        let none = crate::check::Passes::default();
+        assert!(unknown_clause(std::slice::from_ref(&ok), &none).is_ok());
         let typo = Evaluation::new(
             "DMC12-REQ-TOKEN-01",
             "reject-code",
@@ -948,7 +974,13 @@ mod tests {
             "c",
             Outcome::Pass,
         );
-        let e = unknown_clause(&[ok, typo]).unwrap_err().to_string();
+        let mut counted = crate::check::Passes::default();
+        counted.add(&typo);
+        assert!(
+            unknown_clause(&[], &counted).is_err(),
+            "a counted pass is checked too"
+        );
+        let e = unknown_clause(&[ok, typo], &none).unwrap_err().to_string();
         assert!(e.contains("DMC12-REQ-TOKEN-01,"), "{e}");
     }
 

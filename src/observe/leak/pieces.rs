@@ -2,13 +2,17 @@
 //! offset (a [`Spool`], a file, a byte slice), and [`LeakScanner::scan_pieces`] reads it in
 //! [`Pieces`] of a megabyte that overlap, so its memory does not grow with the surface.
 //!
-//! Each piece after the first starts `overlap` bytes before the previous one ended. A finding
-//! belongs to the piece in which it starts at least `guard` (half the overlap) bytes from either
-//! edge, so every finding is reported once, by a piece that holds it whole with `guard` bytes of
-//! context on each side; `guard` is at least 32 KiB and eight times the longest canary (the
-//! longest encoding of a canary, `\uXXXX` per byte, is six times it). The findings are then
-//! those of one scan over the whole surface: an occurrence, its simplest form and its masked
-//! snippet depend only on the bytes around it.
+//! Each piece after the first starts at least `overlap` bytes before the previous one ended,
+//! just after a whitespace byte when one lies within `guard` (half the overlap) before that. A
+//! finding belongs to the piece in which it starts at least `guard` bytes from either edge, so
+//! every finding is reported once, by a piece that holds it whole with `guard` bytes of context
+//! on each side; `guard` is at least 32 KiB and eight times the longest canary (the longest
+//! encoding of a canary, `\uXXXX` per byte, is six times it; a quoted-printable occurrence
+//! spans at most [`LeakScanner::MAX_QP_SPAN`]). An occurrence, its simplest form and its masked
+//! snippet depend only on the bytes around it, and a digit group's identifier context reaches
+//! no further than the whitespace a piece starts after, so the findings are those of one scan
+//! over the whole surface; only a run of more than `guard` bytes without whitespace could
+//! differ (it is cut where the guard ends).
 
 use std::fs::File;
 use std::io;
@@ -29,11 +33,12 @@ impl ReadAt for Spool {
     fn size(&self) -> io::Result<u64> {
         Ok(self.len())
     }
+    /// Fails once the spool failed at all: its bytes may then be incomplete.
     fn read_at(&self, offset: u64, buf: &mut [u8]) -> io::Result<usize> {
         let n = Spool::read_at(self, offset, buf);
         match self.error() {
-            Some(e) if n < buf.len() => Err(io::Error::other(e)),
-            _ => Ok(n),
+            Some(e) => Err(io::Error::other(e)),
+            None => Ok(n),
         }
     }
 }
@@ -121,12 +126,18 @@ impl<'s, S: ReadAt + ?Sized> Pieces<'s, S> {
         let guard = (self.overlap / 2) as u64;
         let last = n < self.piece || end >= self.size;
         let owned_from = if start == 0 { 0 } else { start + guard };
-        let owned_to = if last {
-            u64::MAX
-        } else {
-            end - self.overlap as u64 + guard
-        };
-        self.next = (!last).then(|| end - self.overlap as u64);
+        // The next piece starts just after the last whitespace in the guard before the overlap
+        // (no identifier runs across it), else where the overlap begins.
+        self.next = (!last).then(|| {
+            let nominal = n - self.overlap;
+            let from = nominal - guard as usize;
+            let cut = self.buf[from..nominal]
+                .iter()
+                .rposition(|b| b.is_ascii_whitespace())
+                .map_or(nominal, |i| from + i + 1);
+            start + cut as u64
+        });
+        let owned_to = self.next.map_or(u64::MAX, |next| next + guard);
         Ok(Some(Piece {
             start,
             bytes: &self.buf,
@@ -236,6 +247,31 @@ mod tests {
         for w in owned.windows(2) {
             assert_eq!(w[0].end, w[1].start, "owned ranges partition the surface");
         }
+    }
+
+    #[test]
+    fn pieces_start_after_whitespace_where_the_guard_has_some() {
+        let data = surface(1_000_000, &[]);
+        let mut pieces = Pieces::new(&data[..], 0, 0).unwrap();
+        let mut starts = vec![];
+        while let Some(p) = pieces.next_piece().unwrap() {
+            starts.push(p.start as usize);
+        }
+        assert!(starts.len() > 2);
+        for &s in &starts[1..] {
+            assert!(data[s - 1].is_ascii_whitespace(), "piece at {s}");
+        }
+    }
+
+    #[test]
+    fn a_quoted_printable_occurrence_stretched_past_the_cap_is_not_one() {
+        let scanner = LeakScanner::new(vec![canary("customer_contact.name", "Marguerite Okonkwo")]);
+        let wrapped = b"Name: Marguerite Ok=\r\nonkwo\r\n".to_vec();
+        assert_eq!(scanner.scan("mail", &wrapped).len(), 1);
+        let mut stretched = b"Name: Marguerite Ok".to_vec();
+        stretched.extend(b"=\r\n".repeat(LeakScanner::MAX_QP_SPAN / 3));
+        stretched.extend(b"onkwo\r\n");
+        assert!(scanner.scan("mail", &stretched).is_empty());
     }
 
     #[test]

@@ -23,6 +23,8 @@ struct Surfaces<'a> {
     logs: Vec<(&'static str, LogSource)>,
     /// `(file name, file)` of every store file that could be opened.
     dbs: Vec<(String, File)>,
+    /// Why a store file that exists could not be opened, if one could not.
+    unopened: Option<String>,
     sink: &'a SmtpSink,
     crm: &'a CrmMock,
 }
@@ -37,18 +39,25 @@ pub(crate) async fn end_of_run_scans(
     ledger: &mut Ledger,
 ) {
     let mut dbs = vec![];
+    let mut unopened = None;
     for f in target.db_files() {
-        if let Ok(file) = File::open(&f) {
-            let name = f
-                .file_name()
-                .map(|n| n.to_string_lossy().to_string())
-                .unwrap_or_default();
-            dbs.push((name, file));
+        let name = f
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default();
+        match File::open(&f) {
+            Ok(file) => dbs.push((name, file)),
+            // A -journal or -wal sibling that is not there, or a store the target never made.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => {
+                unopened.get_or_insert(format!("the store file {name} could not be opened: {e}"));
+            }
         }
     }
     let surfaces = Surfaces {
         logs: target.logs(),
         dbs,
+        unopened,
         sink,
         crm,
     };
@@ -144,6 +153,9 @@ fn store_outcomes(
     all: &LeakScanner,
     accepted: &DigestScanner,
 ) -> (Outcome, Outcome) {
+    if let Some(why) = &surfaces.unopened {
+        return (Outcome::Error(why.clone()), Outcome::Error(why.clone()));
+    }
     if surfaces.dbs.is_empty() {
         let why = "the harness cannot see the target's database".to_string();
         return (Outcome::NotTested(why.clone()), Outcome::NotTested(why));
@@ -240,7 +252,8 @@ impl<'s> Joined<'s> {
         if self.carried || self.scanner.canaries().is_empty() {
             return;
         }
-        // Searched before it outgrows its piece, so the buffer never reallocates.
+        // Searched before it outgrows its piece, so the buffer keeps its first capacity (a
+        // body longer than a piece grows it once).
         if !self.piece.is_empty() && self.piece.len() + body.len() >= Self::PIECE {
             self.search();
         }
