@@ -168,14 +168,20 @@ impl CrmState {
         }
     }
 
+    /// Visit requests `from..`, read back one at a time (the spans are copied out first: the
+    /// mock keeps logging while they are read).
+    fn each_from(&self, from: usize, mut visit: impl FnMut(CrmRequest)) {
+        let spans: Vec<Span> = lock(&self.log).get(from..).unwrap_or_default().to_vec();
+        for (i, span) in spans.into_iter().enumerate() {
+            visit(self.request(from + i, span));
+        }
+    }
+
     /// Requests `from..`, read back.
     fn requests_from(&self, from: usize) -> Vec<CrmRequest> {
-        let spans: Vec<Span> = lock(&self.log).get(from..).unwrap_or_default().to_vec();
-        spans
-            .into_iter()
-            .enumerate()
-            .map(|(i, span)| self.request(from + i, span))
-            .collect()
+        let mut out = Vec::new();
+        self.each_from(from, |r| out.push(r));
+        out
     }
 
     fn next_lead_id(&self) -> String {
@@ -380,11 +386,8 @@ impl CrmMock {
 
     /// Visit every request logged so far, in order, read back one at a time (the end-of-run
     /// scans read thousands).
-    pub fn each_request(&self, mut visit: impl FnMut(&CrmRequest)) {
-        let spans: Vec<Span> = lock(&self.state.log).clone();
-        for (seq, span) in spans.into_iter().enumerate() {
-            visit(&self.state.request(seq, span));
-        }
+    pub fn each_request(&self, visit: impl FnMut(CrmRequest)) {
+        self.state.each_from(0, visit);
     }
 
     /// Visit the body of every request logged so far, in order, read back one at a time.

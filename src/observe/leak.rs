@@ -41,6 +41,7 @@ use base64::Engine as _;
 
 mod digests;
 mod digits;
+mod filter;
 mod needles;
 mod pieces;
 mod searching;

@@ -11,7 +11,8 @@
 //! [`Spool::append`] returned. When no temporary file can be made, or a write to it fails, the
 //! spool moves what it holds to memory and goes on there: evidence is never dropped for want
 //! of a disk. A read that fails (the file went away under the run) yields no bytes and is kept
-//! as [`Spool::error`], which the end-of-run scans report instead of a clean pass.
+//! as [`Spool::error`]: every later read through [`ReadAt`](crate::observe::leak::ReadAt)
+//! fails, and a run whose mail or CRM spool failed ends with a harness error, not a report.
 
 use std::fs::File;
 use std::os::unix::fs::FileExt;

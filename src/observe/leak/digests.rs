@@ -9,6 +9,7 @@
 //! linear in the surface and memory linear in the digests, whatever their number; an
 //! Aho-Corasick automaton over 64-character needles cost kilobytes per canary.
 
+use super::filter::Filter;
 use std::collections::HashMap;
 
 use sha2::{Digest, Sha256};
@@ -19,16 +20,10 @@ use super::{Canary, LeakScanner};
 #[derive(Default)]
 pub(crate) struct DigestIndex {
     owners: HashMap<[u8; 32], Vec<usize>>,
-    /// One bit per value of a digest's first four bytes (masked to the table's size): the raw
-    /// pass looks a window up only where its bit is set. At least 64 bits per digest, so a
-    /// random window passes about once in 64.
-    filter: Vec<u64>,
-}
-
-/// A digest's filter bucket: its first four bytes, big-endian (as a run of hex digits is read),
-/// masked to the table's size.
-fn bucket(first: u32, mask: usize) -> usize {
-    first as usize & mask
+    /// A filter of the digests' first four bytes, big-endian (as a run of hex digits is read):
+    /// a window is looked up only where it passes. At least 64 bits per digest, so a random
+    /// window passes about once in 64.
+    filter: Filter,
 }
 
 fn first_four(bytes: &[u8]) -> u32 {
@@ -64,12 +59,13 @@ fn decode_hex(digits: &[u8]) -> Option<[u8; 32]> {
 impl DigestIndex {
     /// An index of `(digest, canary)` pairs.
     pub(crate) fn new(entries: Vec<([u8; 32], usize)>) -> DigestIndex {
-        let bits = (entries.len() * 64).next_power_of_two().max(4096);
-        let mut filter = vec![0u64; bits / 64];
+        let filter = Filter::new(
+            entries.iter().map(|(d, _)| u64::from(first_four(d))),
+            64,
+            4096,
+        );
         let mut owners: HashMap<[u8; 32], Vec<usize>> = HashMap::new();
         for (digest, canary) in entries {
-            let b = bucket(first_four(&digest), bits - 1);
-            filter[b / 64] |= 1 << (b % 64);
             let o = owners.entry(digest).or_default();
             if !o.contains(&canary) {
                 o.push(canary);
@@ -80,8 +76,7 @@ impl DigestIndex {
 
     /// Whether a digest starting with these bytes may be in the index.
     fn passes(&self, first: u32) -> bool {
-        let b = bucket(first, self.filter.len() * 64 - 1);
-        self.filter[b / 64] & (1 << (b % 64)) != 0
+        self.filter.may_hold(u64::from(first))
     }
 
     /// `(canary, start)` of every occurrence of a digest in `hay`: as 64 hex digits in any case

@@ -21,6 +21,7 @@
 //! and its construction was among the largest costs of a call. A node costs about 24 bytes a
 //! needle besides the needle itself, and is built by sorting.
 
+use super::filter::Filter;
 use super::*;
 use std::collections::HashMap;
 
@@ -62,7 +63,7 @@ impl Table {
         Table {
             len,
             mask: mask(len),
-            filter: Filter::new(keys.iter().map(|&(k, _)| k)),
+            filter: Filter::new(keys.iter().map(|&(k, _)| k), 16, 64),
             keys,
         }
     }
@@ -87,11 +88,6 @@ fn mask(len: usize) -> u64 {
     } else {
         (1u64 << (8 * len)) - 1
     }
-}
-
-/// The filter index of `key`: a multiplicative hash's top bits.
-fn hash(key: u64, shift: u32) -> usize {
-    (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> shift) as usize
 }
 
 /// The eight bytes at the start of `s` as a little-endian integer, zeros past its end.
@@ -120,33 +116,6 @@ pub(crate) struct Searcher {
     /// A filter of every needle's first four bytes, asked once per position before the root's
     /// tables (None when a needle is shorter).
     first4: Option<Filter>,
-}
-
-/// A bit filter of 64-bit keys' hashes, about sixteen bits a key.
-struct Filter {
-    bits: Vec<u64>,
-    /// `64 - log2(bits)`: a hash's top bits index the filter.
-    shift: u32,
-}
-
-impl Filter {
-    fn new(keys: impl ExactSizeIterator<Item = u64>) -> Filter {
-        let n = (keys.len() * 16).next_power_of_two().max(64);
-        let mut f = Filter {
-            bits: vec![0u64; n / 64],
-            shift: 64 - n.trailing_zeros(),
-        };
-        for key in keys {
-            let h = hash(key, f.shift);
-            f.bits[h / 64] |= 1 << (h % 64);
-        }
-        f
-    }
-
-    fn may_hold(&self, key: u64) -> bool {
-        let h = hash(key, self.shift);
-        self.bits[h / 64] & (1 << (h % 64)) != 0
-    }
 }
 
 impl Searcher {
@@ -193,7 +162,7 @@ impl Searcher {
             let firsts: Vec<u64> = (0..n)
                 .map(|id| eight(searcher.needle(id)) & mask(4))
                 .collect();
-            searcher.first4 = Some(Filter::new(firsts.into_iter()));
+            searcher.first4 = Some(Filter::new(firsts.into_iter(), 16, 64));
         }
         searcher
     }

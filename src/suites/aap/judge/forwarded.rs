@@ -159,7 +159,7 @@ pub fn claimable(
             Some(lead) => lead_keys(lead).any(|k| wanted.contains(&k)),
         };
         if keep {
-            requests.push(r.clone());
+            requests.push(r);
             reports.push(report);
         }
     });

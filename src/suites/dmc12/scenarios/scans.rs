@@ -205,17 +205,13 @@ fn rejected_no_side_effects<'c>(
             .crm
             .each_body(|body| f.extend(rejected.scan("CRM request", body)));
     }
-    let unread = surfaces.sink.spool_error().or(surfaces.crm.spool_error());
+    // A body the spools could not read back ends the run before any report (run::run).
     Evaluation::new(
         "DMC12-PII-REJECTED-001",
         "rejected-no-side-effects",
         Some(b),
         "end-of-run",
-        if let (true, Some(why)) = (f.is_empty(), unread) {
-            Outcome::Error(format!(
-                "not every mail and CRM body could be searched: {why}"
-            ))
-        } else if f.is_empty() {
+        if f.is_empty() {
             Outcome::Pass
         } else {
             Outcome::Fail(format!(
